@@ -1,0 +1,252 @@
+/* config.c - run-time configuration: one table of options, read from the environment and flags */
+#include "core/config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crm_build.h"
+
+typedef enum { OPT_STRING, OPT_LONG, OPT_LISTEN, OPT_LEVEL } crm_opt_kind_t;
+
+typedef struct crm_option {
+    const char *env;  /* CRM_THREADS */
+    const char *flag; /* --threads */
+    crm_opt_kind_t kind;
+    size_t offset;
+    long min, max;
+    unsigned commands;
+    const char *help;
+} crm_option_t;
+
+#define ALL_CMDS (CRM_CMD_SERVE | CRM_CMD_MIGRATE | CRM_CMD_DEV)
+#define SERVE_CMDS (CRM_CMD_SERVE | CRM_CMD_DEV)
+#define OFF(field) offsetof(crm_config_t, field)
+
+static const crm_option_t crm_options[] = {
+    {"CRM_DATABASE_URL", "--database-url", OPT_STRING, OFF(database_url), 0, 0,
+     CRM_CMD_SERVE | CRM_CMD_MIGRATE, "PostgreSQL connection (libpq URI or conninfo)"},
+    {"CRM_LISTEN", "--listen", OPT_LISTEN, OFF(listen), 0, 0, SERVE_CMDS,
+     "address and port to serve HTTP on (host:port, [v6]:port)"},
+    {"CRM_THREADS", "--threads", OPT_LONG, OFF(threads), 1, 1024, SERVE_CMDS,
+     "worker threads, each with its own database connection"},
+    {"CRM_LOG_LEVEL", "--log-level", OPT_LEVEL, OFF(log_level), 0, 0, ALL_CMDS,
+     "debug, info, warn or error"},
+    {"CRM_MAX_BODY_BYTES", "--max-body-bytes", OPT_LONG, OFF(max_body_bytes), 1024,
+     1024L * 1024 * 1024, SERVE_CMDS, "largest request body accepted (413 beyond)"},
+    {"CRM_MAX_CONNECTIONS", "--max-connections", OPT_LONG, OFF(max_connections), 1, 100000,
+     SERVE_CMDS, "concurrent client connections"},
+    {"CRM_READ_TIMEOUT_S", "--read-timeout", OPT_LONG, OFF(read_timeout_s), 1, 3600, SERVE_CMDS,
+     "seconds a connection may stay silent while sending a request, or idle between requests"},
+    {"CRM_SHUTDOWN_TIMEOUT_S", "--shutdown-timeout", OPT_LONG, OFF(shutdown_timeout_s), 0, 3600,
+     SERVE_CMDS, "seconds in-flight requests get to finish after SIGTERM/SIGINT"},
+    {"CRM_STATEMENT_TIMEOUT_MS", "--statement-timeout", OPT_LONG, OFF(statement_timeout_ms), 1,
+     3600000, SERVE_CMDS, "PostgreSQL statement_timeout for request statements, milliseconds"},
+    {"CRM_DOCS_DIR", "--docs-dir", OPT_STRING, OFF(docs_dir), 0, 0, SERVE_CMDS,
+     "folder with the Swagger UI assets (npm swagger-ui-dist) served under /docs"},
+    {"CRM_DEV_DIR", "--dev-dir", OPT_STRING, OFF(dev_dir), 0, 0, CRM_CMD_DEV,
+     "folder of the private PostgreSQL cluster of `crm dev`"},
+    {"CRM_PG_BINDIR", "--pg-bindir", OPT_STRING, OFF(pg_bindir), 0, 0, CRM_CMD_DEV,
+     "folder of PostgreSQL's initdb and pg_ctl, for `crm dev`"},
+};
+
+static const char *const crm_level_names[] = {"debug", "info", "warn", "error"};
+
+const char *
+crm_log_level_name(crm_log_level_t level)
+{
+    return crm_level_names[level];
+}
+
+static void
+crm_config_defaults(crm_config_t *c)
+{
+    memset(c, 0, sizeof(*c));
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    c->database_url = NULL;
+    c->threads = 4 * (cores > 0 ? cores : 1);
+    if (c->threads > 1024)
+        c->threads = 1024;
+    c->log_level = CRM_LOG_INFO;
+    c->max_body_bytes = 1024L * 1024;
+    c->max_connections = 1024;
+    c->read_timeout_s = 30;
+    c->shutdown_timeout_s = 10;
+    c->statement_timeout_ms = 5000;
+    c->docs_dir = CRM_DEFAULT_DOCS_DIR;
+    c->dev_dir = "var";
+    c->pg_bindir = "/usr/lib/postgresql/15/bin";
+    crm_config_parse_listen(c, "127.0.0.1:8080");
+}
+
+int
+crm_config_parse_listen(crm_config_t *c, const char *value)
+{
+    const char *colon;
+    const char *host = value;
+    size_t host_len;
+    bool v6 = false;
+    if (value[0] == '[') {
+        const char *close = strchr(value, ']');
+        if (!close || close[1] != ':')
+            return -1;
+        host = value + 1;
+        host_len = (size_t)(close - host);
+        colon = close + 1;
+        v6 = true;
+    } else {
+        colon = strrchr(value, ':');
+        if (!colon)
+            return -1;
+        host_len = (size_t)(colon - value);
+    }
+    if (host_len == 0 || host_len >= sizeof(c->listen_host))
+        return -1;
+    char hostbuf[sizeof(c->listen_host)];
+    memcpy(hostbuf, host, host_len);
+    hostbuf[host_len] = '\0';
+    unsigned char addr[16];
+    if (strcmp(hostbuf, "localhost") == 0)
+        strcpy(hostbuf, "127.0.0.1");
+    if (inet_pton(v6 ? AF_INET6 : AF_INET, hostbuf, addr) != 1)
+        return -1;
+    char *end;
+    errno = 0;
+    long port = strtol(colon + 1, &end, 10);
+    if (errno || end == colon + 1 || *end || port < 0 || port > 65535)
+        return -1;
+    strcpy(c->listen_host, hostbuf);
+    c->listen_port = (int)port;
+    c->listen_ipv6 = v6;
+    c->listen = value;
+    return 0;
+}
+
+static int
+crm_option_set(crm_config_t *c, const crm_option_t *o, const char *source, const char *value,
+               char *err, size_t errlen)
+{
+    void *field = (char *)c + o->offset;
+    switch (o->kind) {
+    case OPT_STRING:
+        if (!*value) {
+            snprintf(err, errlen, "%s: must not be empty", source);
+            return -1;
+        }
+        *(const char **)field = value;
+        return 0;
+    case OPT_LONG: {
+        char *end;
+        errno = 0;
+        long v = strtol(value, &end, 10);
+        if (errno || end == value || *end || v < o->min || v > o->max) {
+            snprintf(err, errlen, "%s: expected an integer from %ld to %ld, got '%s'", source,
+                     o->min, o->max, value);
+            return -1;
+        }
+        *(long *)field = v;
+        return 0;
+    }
+    case OPT_LISTEN:
+        if (crm_config_parse_listen(c, value) != 0) {
+            snprintf(err, errlen,
+                     "%s: expected host:port with a numeric address (127.0.0.1:8080, [::1]:8080), "
+                     "got '%s'",
+                     source, value);
+            return -1;
+        }
+        return 0;
+    case OPT_LEVEL:
+        for (size_t i = 0; i < sizeof(crm_level_names) / sizeof(crm_level_names[0]); i++) {
+            if (strcmp(value, crm_level_names[i]) == 0) {
+                *(crm_log_level_t *)field = (crm_log_level_t)i;
+                return 0;
+            }
+        }
+        snprintf(err, errlen, "%s: expected debug, info, warn or error, got '%s'", source, value);
+        return -1;
+    }
+    return -1;
+}
+
+static const crm_option_t *
+crm_option_by_flag(const char *flag, size_t len, unsigned command)
+{
+    for (size_t i = 0; i < sizeof(crm_options) / sizeof(crm_options[0]); i++) {
+        const crm_option_t *o = &crm_options[i];
+        if ((o->commands & command) && strlen(o->flag) == len && memcmp(o->flag, flag, len) == 0)
+            return o;
+    }
+    return NULL;
+}
+
+int
+crm_config_load(crm_config_t *c, unsigned command, int argc, const char *const *argv,
+                crm_getenv_fn getenv_fn,
+                char *err, size_t errlen)
+{
+    crm_config_defaults(c);
+    for (size_t i = 0; i < sizeof(crm_options) / sizeof(crm_options[0]); i++) {
+        const crm_option_t *o = &crm_options[i];
+        const char *v = getenv_fn(o->env);
+        if (v && (o->commands & command) && crm_option_set(c, o, o->env, v, err, errlen) != 0)
+            return -1;
+    }
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+        const char *eq = strchr(arg, '=');
+        size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+        const crm_option_t *o = strncmp(arg, "--", 2) == 0 ? crm_option_by_flag(arg, len, command)
+                                                           : NULL;
+        if (!o) {
+            snprintf(err, errlen, "unknown argument '%s' (see --help)", arg);
+            return -1;
+        }
+        const char *value = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+        if (!value) {
+            snprintf(err, errlen, "%s: needs a value", o->flag);
+            return -1;
+        }
+        if (crm_option_set(c, o, o->flag, value, err, errlen) != 0)
+            return -1;
+    }
+    if ((command & (CRM_CMD_SERVE | CRM_CMD_MIGRATE)) && !c->database_url) {
+        snprintf(err, errlen, "CRM_DATABASE_URL: not set (or pass --database-url)");
+        return -1;
+    }
+    return 0;
+}
+
+void
+crm_config_print_help(FILE *out, unsigned command)
+{
+    crm_config_t d;
+    crm_config_defaults(&d);
+    fprintf(out, "Options (flag overrides the environment variable):\n");
+    for (size_t i = 0; i < sizeof(crm_options) / sizeof(crm_options[0]); i++) {
+        const crm_option_t *o = &crm_options[i];
+        if (!(o->commands & command))
+            continue;
+        char def[128] = "";
+        const void *field = (const char *)&d + o->offset;
+        switch (o->kind) {
+        case OPT_STRING:
+            snprintf(def, sizeof(def), "%s", *(const char *const *)field ? *(const char *const *)field : "(none)");
+            break;
+        case OPT_LONG:
+            snprintf(def, sizeof(def), "%ld", *(const long *)field);
+            break;
+        case OPT_LISTEN:
+            snprintf(def, sizeof(def), "%s", d.listen);
+            break;
+        case OPT_LEVEL:
+            snprintf(def, sizeof(def), "%s", crm_log_level_name(d.log_level));
+            break;
+        }
+        fprintf(out, "  %-22s %-26s %s\n  %-22s %-26s default: %s\n", o->flag, o->env, o->help, "",
+                "", def);
+    }
+}

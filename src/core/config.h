@@ -1,0 +1,54 @@
+/* config.h - run-time configuration: environment variables, overridden by command-line flags */
+#ifndef CRM_CORE_CONFIG_H
+#define CRM_CORE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* Which subcommands read an option (a bit mask). */
+enum {
+    CRM_CMD_SERVE = 1 << 0,
+    CRM_CMD_MIGRATE = 1 << 1,
+    CRM_CMD_DEV = 1 << 2,
+};
+
+typedef enum { CRM_LOG_DEBUG, CRM_LOG_INFO, CRM_LOG_WARN, CRM_LOG_ERROR } crm_log_level_t;
+
+typedef struct crm_config {
+    const char *database_url;  /* CRM_DATABASE_URL: libpq URI or conninfo */
+    const char *listen;        /* CRM_LISTEN as given */
+    char listen_host[64];      /* parsed numeric address */
+    int listen_port;           /* parsed port */
+    bool listen_ipv6;          /* the host is an IPv6 address */
+    long threads;              /* CRM_THREADS */
+    crm_log_level_t log_level; /* CRM_LOG_LEVEL */
+    long max_body_bytes;       /* CRM_MAX_BODY_BYTES */
+    long max_connections;      /* CRM_MAX_CONNECTIONS */
+    long read_timeout_s;       /* CRM_READ_TIMEOUT_S: idle time allowed while reading a request */
+    long shutdown_timeout_s;   /* CRM_SHUTDOWN_TIMEOUT_S: in-flight deadline at SIGTERM */
+    long statement_timeout_ms; /* CRM_STATEMENT_TIMEOUT_MS */
+    const char *docs_dir;      /* CRM_DOCS_DIR: Swagger UI assets */
+    const char *dev_dir;       /* CRM_DEV_DIR: where `crm dev` keeps its private cluster */
+    const char *pg_bindir;     /* CRM_PG_BINDIR: initdb and pg_ctl for `crm dev` */
+} crm_config_t;
+
+typedef const char *(*crm_getenv_fn)(const char *name);
+
+/* Fills c with defaults, then the environment, then the flags in argv (--name value or
+ * --name=value) that apply to command. On error returns -1 with a one-line message in err
+ * that names the variable or flag at fault. Strings point into argv, the environment or
+ * static storage. */
+int crm_config_load(crm_config_t *c, unsigned command, int argc, const char *const *argv,
+                    crm_getenv_fn getenv_fn,
+                    char *err, size_t errlen);
+
+/* Parses "host:port" / "[v6]:port" into c->listen_*; -1 when malformed. */
+int crm_config_parse_listen(crm_config_t *c, const char *value);
+
+/* Prints the options of command as a help table (flag, variable, default, meaning). */
+void crm_config_print_help(FILE *out, unsigned command);
+
+const char *crm_log_level_name(crm_log_level_t level);
+
+#endif

@@ -1,0 +1,55 @@
+/* db.h - PostgreSQL access: a connection per worker thread and the one-round-trip transaction */
+#ifndef CRM_CORE_DB_H
+#define CRM_CORE_DB_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+#include "core/config.h"
+#include "core/request.h"
+
+/* A statement, prepared once per connection under its name the first time it is used.
+ * Declare them static const next to the code that runs them. */
+typedef struct crm_stmt {
+    const char *name; /* unique across the program: "core.readyz" */
+    const char *sql;
+} crm_stmt_t;
+
+/* The role every request's statements run as (SET ROLE in each transaction). Migrations
+ * create it without LOGIN, SUPERUSER or BYPASSRLS, and it owns nothing, so row-level
+ * security always applies to it; `crm serve` refuses to start if that is not so. */
+#define CRM_DB_APP_ROLE "crm_app"
+
+#define CRM_TX_MAX_STMTS 16
+#define CRM_TX_MAX_PARAMS 32
+
+typedef struct crm_tx crm_tx_t;
+
+/* Call once before serving: connection string, statement timeout. */
+void crm_db_init(const crm_config_t *config);
+/* Closes the calling thread's connection, if any (threads' connections close as they exit). */
+void crm_db_thread_close(void);
+
+/* A transaction for request r: its identity (tenant, user, request id) is set with
+ * set_config(..., true) before the statements, and every statement runs as the app role. */
+crm_tx_t *crm_tx_new(crm_req_t *r);
+/* Queues a statement with text parameters (NULL is SQL NULL); returns its index. */
+int crm_tx_add(crm_tx_t *tx, const crm_stmt_t *stmt, int nparams, const char *const *values);
+/* Sends BEGIN, the set_configs, the statements and COMMIT in pipeline mode: one round trip.
+ * Any error rolls everything back and replies a problem (status from the SQLSTATE table,
+ * 503 with Retry-After when the database is unreachable); returns -1 then, 0 on commit. */
+int crm_tx_run(crm_tx_t *tx);
+/* The result of statement i after a successful run (freed with the request's arena). */
+PGresult *crm_tx_result(const crm_tx_t *tx, int i);
+/* After a failed run: the SQLSTATE and constraint name of the error (NULL when none). */
+const char *crm_tx_sqlstate(const crm_tx_t *tx);
+const char *crm_tx_constraint(const crm_tx_t *tx);
+
+/* Gauges and counters for /metrics. */
+long crm_db_connections_up(void);
+unsigned long long crm_db_errors_total(void);
+
+/* Opens a plain blocking connection for CLI work (migrations, checks); NULL with a message. */
+PGconn *crm_db_connect_plain(const char *url, char *err, size_t errlen);
+
+#endif

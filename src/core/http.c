@@ -1,0 +1,364 @@
+/* http.c - the HTTP server: libmicrohttpd thread pool, request life cycle, graceful shutdown.
+ * libmicrohttpd calls crm_http_access several times per request: the first call creates the
+ * request and its arena and checks route, query, token and headers; the middle calls receive
+ * the body; the last call runs the handler and queues the response. crm_http_completed logs
+ * the request and destroys its arena. */
+#include "core/http.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/auth.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "core/request.h"
+#include "core/uuid.h"
+
+static struct {
+    struct MHD_Daemon *daemon;
+    const crm_router_t *rt;
+    size_t max_body;
+    atomic_bool draining;
+    atomic_long in_flight;
+} crm_http;
+
+static uint64_t
+crm_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* A client's request id is kept when it is short and plain: letters, digits, - _ . : */
+static bool
+crm_request_id_sane(const char *id)
+{
+    size_t n = 0;
+    for (; id[n]; n++) {
+        unsigned char c = (unsigned char)id[n];
+        if (n == CRM_REQUEST_ID_MAX ||
+            !(isalnum(c) || c == '-' || c == '_' || c == '.' || c == ':'))
+            return false;
+    }
+    return n > 0;
+}
+
+static crm_req_t *
+crm_req_begin(struct MHD_Connection *conn, const char *url, const char *method)
+{
+    crm_arena_t *a = crm_arena_create(8192);
+    crm_req_t *r = crm_arena_calloc(a, sizeof(*r));
+    r->arena = a;
+    r->conn = conn;
+    r->start_us = crm_now_us();
+    r->method = crm_arena_strdup(a, method);
+    r->path = crm_arena_strdup(a, url);
+    r->resp_fd = -1;
+    const char *id = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
+    if (id && crm_request_id_sane(id))
+        snprintf(r->request_id, sizeof(r->request_id), "%s", id);
+    else
+        crm_uuid_v4(r->request_id);
+    atomic_fetch_add(&crm_http.in_flight, 1);
+    crm_metrics_request_started();
+    return r;
+}
+
+static enum MHD_Result
+crm_check_query_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    (void)value;
+    crm_req_t *r = cls;
+    if (!crm_route_declares_query(r->match.route, key))
+        crm_req_field_error(r, crm_arena_sprintf(r->arena, "query.%s", key),
+                            "unknown query parameter");
+    return MHD_YES;
+}
+
+/* application/json, optionally with ;charset=utf-8 (any case, any spacing). */
+static bool
+crm_is_json_content_type(const char *ct)
+{
+    if (!ct)
+        return false;
+    while (*ct == ' ')
+        ct++;
+    if (strncasecmp(ct, "application/json", 16) != 0)
+        return false;
+    const char *p = ct + 16;
+    while (*p == ' ')
+        p++;
+    if (*p == '\0')
+        return true;
+    if (*p++ != ';')
+        return false;
+    while (*p == ' ')
+        p++;
+    if (strncasecmp(p, "charset=", 8) != 0)
+        return false;
+    p += 8;
+    if (*p == '"')
+        p++;
+    return strncasecmp(p, "utf-8", 5) == 0 && (p[5] == '\0' || p[5] == '"' || p[5] == ' ');
+}
+
+/* Everything that can be decided from the request head, before any body byte is read. */
+static void
+crm_http_check_head(crm_req_t *r)
+{
+    crm_match_result_t m = crm_router_match(crm_http.rt, r->method, r->path, &r->match);
+    if (m == CRM_MATCH_NOT_FOUND) {
+        crm_reply_problem(r, 404, "no resource at this path");
+        return;
+    }
+    if (m == CRM_MATCH_BAD_METHOD) {
+        crm_req_add_header(r, "Allow", crm_arena_strdup(r->arena, r->match.allow));
+        crm_reply_problem(r, 405, "%s is not allowed here; allowed: %s", r->method,
+                          r->match.allow);
+        return;
+    }
+    r->matched = true;
+    const char *cl = crm_req_header(r, "Content-Length");
+    if (cl && strtoull(cl, NULL, 10) > crm_http.max_body) {
+        crm_reply_problem(r, 413, "the request body is larger than %zu bytes", crm_http.max_body);
+        return;
+    }
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, crm_check_query_arg, r);
+    if (r->errors) {
+        crm_reply_problem(r, 400, "the request has query parameters this resource does not take");
+        return;
+    }
+    if (strcmp(r->match.route->permission, CRM_PERM_PUBLIC) != 0 && crm_auth_authorize(r) != 0)
+        return;
+    if ((r->match.route->flags & CRM_ROUTE_JSON_BODY) &&
+        !crm_is_json_content_type(crm_req_header(r, "Content-Type"))) {
+        crm_req_add_header(r, "Accept", "application/json");
+        crm_reply_problem(r, 415, "the request body must be application/json (UTF-8)");
+    }
+}
+
+static void
+crm_http_append_body(crm_req_t *r, const char *data, size_t n)
+{
+    if (r->body_too_large || r->replied)
+        return;
+    if (r->body_len + n > crm_http.max_body) {
+        r->body_too_large = true;
+        return;
+    }
+    if (r->body_len + n + 1 > r->body_cap) {
+        size_t cap = r->body_cap ? r->body_cap : 1024;
+        while (cap < r->body_len + n + 1)
+            cap *= 2;
+        r->body = crm_arena_realloc(r->arena, r->body, r->body_cap, cap);
+        r->body_cap = cap;
+    }
+    memcpy(r->body + r->body_len, data, n);
+    r->body_len += n;
+    r->body[r->body_len] = '\0';
+}
+
+/* The last call: the body is complete; decode it and run the handler. */
+static void
+crm_http_dispatch(crm_req_t *r)
+{
+    if (r->body_too_large) {
+        crm_reply_problem(r, 413, "the request body is larger than %zu bytes", crm_http.max_body);
+        return;
+    }
+    if (r->match.route->flags & CRM_ROUTE_JSON_BODY) {
+        if (r->body_len == 0) {
+            crm_reply_problem(r, 400, "a JSON request body is required");
+            return;
+        }
+        crm_json_error_t je;
+        r->json = crm_json_parse(r->body, r->body_len, &je);
+        if (!r->json) {
+            r->problem_extra = crm_arena_sprintf(r->arena, "\"position\":%zu,\"line\":%d,"
+                                                 "\"column\":%d",
+                                                 je.position, je.line, je.column);
+            crm_reply_problem(r, 400, "malformed JSON body at line %d, column %d (byte %zu): %s",
+                              je.line, je.column, je.position, je.message);
+            return;
+        }
+        crm_arena_cleanup(r->arena, (crm_cleanup_fn)json_decref, r->json);
+    }
+    r->match.route->handler(r);
+    if (!r->replied) {
+        crm_error("handler of %s %s replied nothing", r->match.route->method,
+                  r->match.route->path);
+        crm_reply_problem(r, 500, "the server failed to answer");
+    }
+}
+
+static enum MHD_Result
+crm_http_queue(crm_req_t *r)
+{
+    struct MHD_Response *resp;
+    if (r->resp_fd >= 0) {
+        resp = MHD_create_response_from_fd(r->resp_len, r->resp_fd);
+        r->resp_fd = -1; /* libmicrohttpd closes it */
+    } else {
+        resp = MHD_create_response_from_buffer(r->resp_len, (void *)r->resp_body,
+                                               MHD_RESPMEM_PERSISTENT);
+    }
+    if (!resp)
+        return MHD_NO;
+    if (r->content_type)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
+    MHD_add_response_header(resp, "X-Request-Id", r->request_id);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    for (size_t i = 0; i < r->nheaders; i++)
+        MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
+    if (atomic_load(&crm_http.draining))
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static enum MHD_Result
+crm_http_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                const char *version, const char *upload_data, size_t *upload_data_size,
+                void **con_cls)
+{
+    (void)cls;
+    (void)version;
+    crm_req_t *r = *con_cls;
+    if (!r) {
+        r = crm_req_begin(conn, url, method);
+        *con_cls = r;
+        crm_http_check_head(r);
+        return r->replied ? crm_http_queue(r) : MHD_YES;
+    }
+    if (*upload_data_size) {
+        crm_http_append_body(r, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (r->replied) /* answered from the head; its body was skipped */
+        return MHD_YES;
+    crm_http_dispatch(r);
+    return crm_http_queue(r);
+}
+
+static void
+crm_http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                   enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    crm_req_t *r = *con_cls;
+    if (!r)
+        return;
+    *con_cls = NULL;
+    uint64_t duration = crm_now_us() - r->start_us;
+    int status = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? r->status : 0;
+    const char *route = r->matched ? r->match.route->path : "unmatched";
+    crm_log_access(r->arena, r->method, route, status, duration, r->request_id, r->tenant_id,
+                   r->user_id);
+    crm_metrics_request_finished(r->matched ? r->match.index : CRM_METRICS_UNMATCHED, status,
+                                 duration);
+    if (r->resp_fd >= 0)
+        close(r->resp_fd);
+    crm_arena_destroy(r->arena);
+    atomic_fetch_sub(&crm_http.in_flight, 1);
+}
+
+static void
+crm_http_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char msg[512];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    size_t n = strlen(msg);
+    while (n && msg[n - 1] == '\n')
+        msg[--n] = '\0';
+    crm_warn("http: %s", msg);
+}
+
+int
+crm_http_start(const crm_config_t *c, const crm_router_t *rt, char *err, size_t errlen)
+{
+    crm_http.rt = rt;
+    crm_http.max_body = (size_t)c->max_body_bytes;
+    atomic_store(&crm_http.draining, false);
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof(ss));
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+                     MHD_USE_ERROR_LOG;
+    if (c->listen_ipv6) {
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons((uint16_t)c->listen_port);
+        inet_pton(AF_INET6, c->listen_host, &s6->sin6_addr);
+        flags |= MHD_USE_IPv6;
+    } else {
+        struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons((uint16_t)c->listen_port);
+        inet_pton(AF_INET, c->listen_host, &s4->sin_addr);
+    }
+    crm_http.daemon = MHD_start_daemon(
+        flags, (uint16_t)c->listen_port, NULL, NULL, crm_http_access, NULL, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)c->threads,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->max_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->read_timeout_s, MHD_OPTION_NOTIFY_COMPLETED,
+        crm_http_completed, NULL, MHD_OPTION_EXTERNAL_LOGGER, crm_http_mhd_log, NULL,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
+    if (!crm_http.daemon) {
+        snprintf(err, errlen, "CRM_LISTEN: cannot listen on %s (address in use or not local?)",
+                 c->listen);
+        return -1;
+    }
+    return 0;
+}
+
+int
+crm_http_port(void)
+{
+    const union MHD_DaemonInfo *info =
+        MHD_get_daemon_info(crm_http.daemon, MHD_DAEMON_INFO_BIND_PORT);
+    return info ? (int)info->port : -1;
+}
+
+void
+crm_http_drain(void)
+{
+    atomic_store(&crm_http.draining, true);
+    MHD_socket fd = MHD_quiesce_daemon(crm_http.daemon);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+}
+
+bool
+crm_http_draining(void)
+{
+    return atomic_load(&crm_http.draining);
+}
+
+long
+crm_http_in_flight(void)
+{
+    return atomic_load(&crm_http.in_flight);
+}
+
+void
+crm_http_stop(void)
+{
+    if (crm_http.daemon)
+        MHD_stop_daemon(crm_http.daemon);
+    crm_http.daemon = NULL;
+}

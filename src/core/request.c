@@ -1,0 +1,117 @@
+/* request.c - accessors of a request and the helpers that build its reply */
+#include "core/request.h"
+
+#include <microhttpd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+
+const char *
+crm_req_param(crm_req_t *r, const char *name)
+{
+    size_t len = strlen(name);
+    for (size_t i = 0; i < r->match.nparams; i++) {
+        const crm_path_param_t *p = &r->match.params[i];
+        if (p->name_len == len && memcmp(p->name, name, len) == 0)
+            return crm_arena_strndup(r->arena, p->value, p->value_len);
+    }
+    return NULL;
+}
+
+const char *
+crm_req_query(crm_req_t *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *
+crm_req_header(crm_req_t *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+void
+crm_req_add_header(crm_req_t *r, const char *name, const char *value)
+{
+    if (r->nheaders == CRM_MAX_RESPONSE_HEADERS) {
+        crm_error("response header %s dropped: more than %d headers", name,
+                  CRM_MAX_RESPONSE_HEADERS);
+        return;
+    }
+    r->headers[r->nheaders].name = name;
+    r->headers[r->nheaders].value = value;
+    r->nheaders++;
+}
+
+void
+crm_reply(crm_req_t *r, int status, const char *content_type, const char *body, size_t len)
+{
+    r->replied = true;
+    r->status = status;
+    r->content_type = content_type;
+    r->resp_body = body;
+    r->resp_len = len;
+    r->resp_fd = -1;
+}
+
+void
+crm_reply_json(crm_req_t *r, int status, json_t *value)
+{
+    char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+    json_decref(value);
+    if (!text) {
+        crm_reply_problem(r, 500, "the response could not be encoded");
+        return;
+    }
+    crm_arena_cleanup(r->arena, free, text);
+    crm_reply(r, status, "application/json", text, strlen(text));
+}
+
+void
+crm_reply_fd(crm_req_t *r, int status, const char *content_type, int fd, size_t len)
+{
+    crm_reply(r, status, content_type, NULL, len);
+    r->resp_fd = fd;
+}
+
+void
+crm_req_field_error(crm_req_t *r, const char *field, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    crm_field_error_t *e = crm_arena_calloc(r->arena, sizeof(*e));
+    e->field = crm_arena_strdup(r->arena, field);
+    e->message = crm_arena_strdup(r->arena, msg);
+    if (r->errors_tail)
+        r->errors_tail->next = e;
+    else
+        r->errors = e;
+    r->errors_tail = e;
+}
+
+void
+crm_reply_problem(crm_req_t *r, int status, const char *fmt, ...)
+{
+    char detail[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof(detail), fmt, ap);
+    va_end(ap);
+    crm_problem_t p = {
+        .status = status,
+        .detail = detail,
+        .instance = r->path,
+        .request_id = r->request_id,
+        .errors = r->errors,
+        .extra = r->problem_extra,
+    };
+    size_t len;
+    char *body = crm_problem_render(r->arena, &p, &len);
+    crm_reply(r, status, CRM_PROBLEM_CONTENT_TYPE, body, len);
+}

@@ -1,0 +1,80 @@
+/* request.h - one HTTP request: its arena, route match, identity, body and the reply being built */
+#ifndef CRM_CORE_REQUEST_H
+#define CRM_CORE_REQUEST_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/problem.h"
+#include "core/router.h"
+
+struct MHD_Connection;
+
+#define CRM_REQUEST_ID_MAX 64
+#define CRM_MAX_RESPONSE_HEADERS 8
+
+typedef struct crm_header {
+    const char *name;
+    const char *value;
+} crm_header_t;
+
+typedef struct crm_req {
+    crm_arena_t *arena;
+    struct MHD_Connection *conn;
+    const char *method;
+    const char *path;
+    crm_match_t match;
+    bool matched; /* match.route is valid */
+    char request_id[CRM_REQUEST_ID_MAX + 1];
+    uint64_t start_us;
+
+    /* body, as received; json once parsed for CRM_ROUTE_JSON_BODY routes */
+    char *body;
+    size_t body_len, body_cap;
+    bool body_too_large;
+    json_t *json;
+
+    /* identity, from the verified token; NULL for public routes */
+    const char *tenant_id;
+    const char *user_id;
+    const char *role;
+
+    /* the reply */
+    bool replied;
+    int status;
+    const char *content_type;
+    const char *resp_body;
+    size_t resp_len;
+    int resp_fd; /* >= 0: send this file (closed by the server), resp_len bytes */
+    crm_header_t headers[CRM_MAX_RESPONSE_HEADERS];
+    size_t nheaders;
+
+    /* problem details being gathered */
+    crm_field_error_t *errors, *errors_tail;
+    const char *problem_extra;
+} crm_req_t;
+
+/* Path parameter {name} of the matched route, NUL-terminated in the arena; NULL if absent. */
+const char *crm_req_param(crm_req_t *r, const char *name);
+/* Query parameter or request header; NULL if absent. */
+const char *crm_req_query(crm_req_t *r, const char *name);
+const char *crm_req_header(crm_req_t *r, const char *name);
+
+/* Adds a response header; name and value must live as long as the request. */
+void crm_req_add_header(crm_req_t *r, const char *name, const char *value);
+
+void crm_reply(crm_req_t *r, int status, const char *content_type, const char *body, size_t len);
+void crm_reply_json(crm_req_t *r, int status, json_t *value); /* steals the reference */
+void crm_reply_fd(crm_req_t *r, int status, const char *content_type, int fd, size_t len);
+
+/* Records an input error ("field", "message"); a later crm_reply_problem lists them. */
+void crm_req_field_error(crm_req_t *r, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Replies with a problem+json body: status, detail, the field errors gathered so far. */
+void crm_reply_problem(crm_req_t *r, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

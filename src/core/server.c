@@ -1,0 +1,139 @@
+/* server.c - `crm serve`: start-up checks, serving, and the graceful shutdown on a signal */
+#include "core/server.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/db.h"
+#include "core/http.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "core/migrate.h"
+#include "core/module.h"
+#include "core/openapi.h"
+#include "core/system_routes.h"
+
+/* Refuses a database whose migrations are behind this binary, or whose app role would not
+ * be held by row-level security. */
+static int
+crm_server_check_database(const crm_config_t *c)
+{
+    char err[1024];
+    PGconn *pg = crm_db_connect_plain(c->database_url, err, sizeof(err));
+    if (!pg) {
+        crm_error("CRM_DATABASE_URL: cannot connect: %s", err);
+        return -1;
+    }
+    int rc = -1;
+    PGresult *res = PQexec(pg, crm_migrate_select_applied);
+    size_t pending = 0;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        crm_error("the database has no schema_migrations table: run `crm migrate` first");
+        goto out;
+    }
+    if (crm_migrate_check_result(res, &pending, err, sizeof(err)) != 0) {
+        crm_error("%s", err);
+        goto out;
+    }
+    if (pending) {
+        crm_error("%zu database migrations are pending: run `crm migrate` first", pending);
+        goto out;
+    }
+    PQclear(res);
+    res = PQexec(pg, "BEGIN; SET LOCAL ROLE " CRM_DB_APP_ROLE ";"
+                     " SELECT r.rolsuper, r.rolbypassrls,"
+                     "  EXISTS (SELECT 1 FROM pg_class k WHERE k.relowner = r.oid"
+                     "          AND k.relkind IN ('r', 'p'))"
+                     " FROM pg_roles r WHERE r.rolname = current_user");
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        crm_error("cannot switch to the role %s (is the connecting role a member?): %s",
+                  CRM_DB_APP_ROLE, PQresultErrorMessage(res));
+        goto out;
+    }
+    if (strcmp(PQgetvalue(res, 0, 0), "t") == 0 || strcmp(PQgetvalue(res, 0, 1), "t") == 0 ||
+        strcmp(PQgetvalue(res, 0, 2), "t") == 0) {
+        crm_error("refusing to serve: the role %s is superuser, has BYPASSRLS or owns tables, "
+                  "so row-level security would not isolate tenants",
+                  CRM_DB_APP_ROLE);
+        goto out;
+    }
+    rc = 0;
+out:
+    PQclear(res);
+    PQclear(PQexec(pg, "ROLLBACK"));
+    PQfinish(pg);
+    return rc;
+}
+
+/* Waits for in-flight requests until the deadline; a second signal cuts it short. */
+static void
+crm_server_drain(const crm_config_t *c, const sigset_t *signals)
+{
+    crm_http_drain();
+    crm_info("draining: %ld requests in flight, waiting up to %lds", crm_http_in_flight(),
+             c->shutdown_timeout_s);
+    struct timespec start, now, tick = {0, 10 * 1000 * 1000};
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    while (crm_http_in_flight() > 0) {
+        if (sigtimedwait(signals, NULL, &tick) > 0) {
+            crm_warn("second signal: stopping now");
+            return;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - start.tv_sec >= c->shutdown_timeout_s) {
+            crm_warn("shutdown deadline reached with %ld requests in flight",
+                     crm_http_in_flight());
+            return;
+        }
+    }
+}
+
+int
+crm_server_run(const crm_config_t *c, void (*ready)(int port))
+{
+    char err[4096];
+    int status = 1;
+    crm_router_t *rt = crm_router_new();
+    if (crm_openapi_build(err, sizeof(err)) != 0 ||
+        crm_modules_build_router(rt, err, sizeof(err)) != 0 ||
+        crm_modules_init(err, sizeof(err)) != 0) {
+        crm_error("%s", err);
+        goto out;
+    }
+    crm_db_init(c);
+    crm_system_routes_init(c);
+    crm_metrics_init(rt);
+    if (crm_server_check_database(c) != 0)
+        goto out;
+
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &signals, NULL); /* the worker threads inherit the mask */
+    signal(SIGPIPE, SIG_IGN);
+    if (crm_http_start(c, rt, err, sizeof(err)) != 0) {
+        crm_error("%s", err);
+        goto out;
+    }
+    crm_info("listening on http://%s%s%s:%d with %ld threads", c->listen_ipv6 ? "[" : "",
+             c->listen_host, c->listen_ipv6 ? "]" : "", crm_http_port(), c->threads);
+    if (ready)
+        ready(crm_http_port());
+    int sig = 0;
+    sigwait(&signals, &sig);
+    crm_info("received %s: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    crm_server_drain(c, &signals);
+    crm_http_stop();
+    crm_info("stopped");
+    status = 0;
+out:
+    crm_metrics_free();
+    crm_openapi_free();
+    crm_router_free(rt);
+    return status;
+}

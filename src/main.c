@@ -1,0 +1,164 @@
+/* main.c - the crm command line: serve, migrate, dev, openapi, version, help */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "core/db.h"
+#include "core/dev.h"
+#include "core/log.h"
+#include "core/migrate.h"
+#include "core/openapi.h"
+#include "core/server.h"
+#include "crm_build.h"
+
+typedef struct crm_command {
+    const char *name;
+    unsigned config; /* CRM_CMD_* whose options it takes; 0 for none */
+    int (*run)(crm_config_t *c);
+    const char *summary;
+    const char *usage;
+} crm_command_t;
+
+static int
+crm_cmd_serve(crm_config_t *c)
+{
+    return crm_server_run(c, NULL);
+}
+
+static int
+crm_cmd_migrate(crm_config_t *c)
+{
+    char err[1024];
+    PGconn *pg = crm_db_connect_plain(c->database_url, err, sizeof(err));
+    if (!pg) {
+        fprintf(stderr, "crm migrate: CRM_DATABASE_URL: cannot connect: %s\n", err);
+        return 1;
+    }
+    int rc = crm_migrate_run(pg, stdout, err, sizeof(err));
+    PQfinish(pg);
+    if (rc != 0) {
+        fprintf(stderr, "crm migrate: %s\n", err);
+        return 1;
+    }
+    return 0;
+}
+
+static int
+crm_cmd_dev(crm_config_t *c)
+{
+    return crm_dev_run(c);
+}
+
+static int
+crm_cmd_openapi(crm_config_t *c)
+{
+    (void)c;
+    char err[1024];
+    if (crm_openapi_build(err, sizeof(err)) != 0) {
+        fprintf(stderr, "crm openapi: %s\n", err);
+        return 1;
+    }
+    size_t len;
+    const char *text = crm_openapi_text(&len);
+    fwrite(text, 1, len, stdout);
+    fputc('\n', stdout);
+    crm_openapi_free();
+    return 0;
+}
+
+static int
+crm_cmd_version(crm_config_t *c)
+{
+    (void)c;
+    printf("crm %s\n", CRM_VERSION);
+    return 0;
+}
+
+static const crm_command_t crm_commands[] = {
+    {"serve", CRM_CMD_SERVE, crm_cmd_serve, "serve the HTTP API (needs a migrated database)",
+     "Serves until SIGTERM or SIGINT, then stops accepting connections, lets in-flight\n"
+     "requests finish (up to --shutdown-timeout) and exits 0. Refuses to start while\n"
+     "migrations are pending or when tenant queries would bypass row-level security."},
+    {"migrate", CRM_CMD_MIGRATE, crm_cmd_migrate, "apply pending database migrations",
+     "Applies every pending migration of every module in order, each in its own\n"
+     "transaction, and prints what it applied. Idempotent. Connect as the role that owns\n"
+     "the schema. Refuses to run if an applied migration's SQL has changed."},
+    {"dev", CRM_CMD_DEV, crm_cmd_dev, "private PostgreSQL + migrations + demo data + serve",
+     "Starts (or reuses) a PostgreSQL cluster under --dev-dir, creates the crm role and\n"
+     "database, migrates, seeds the demo tenant and serves. Ctrl-C stops the server and\n"
+     "the cluster; the data stays for the next run."},
+    {"openapi", 0, crm_cmd_openapi, "print the OpenAPI document", "Prints the OpenAPI 3.1 "
+     "document the server serves at /openapi.json."},
+    {"version", 0, crm_cmd_version, "print the version", "Prints the version."},
+};
+#define CRM_NCOMMANDS (sizeof(crm_commands) / sizeof(crm_commands[0]))
+
+static void
+crm_usage(FILE *out)
+{
+    fprintf(out, "crm %s - multi-tenant CRM for clinics\n\nUsage: crm COMMAND [OPTIONS]\n\n"
+                 "Commands:\n",
+            CRM_VERSION);
+    for (size_t i = 0; i < CRM_NCOMMANDS; i++)
+        fprintf(out, "  %-10s %s\n", crm_commands[i].name, crm_commands[i].summary);
+    fprintf(out, "\n`crm COMMAND --help` shows a command's options. Every option is also an\n"
+                 "environment variable (CRM_...); a flag overrides its variable.\n");
+}
+
+static void
+crm_command_help(const crm_command_t *cmd)
+{
+    printf("Usage: crm %s%s\n\n%s\n", cmd->name, cmd->config ? " [OPTIONS]" : "", cmd->usage);
+    if (cmd->config) {
+        printf("\n");
+        crm_config_print_help(stdout, cmd->config);
+    }
+}
+
+static const char *
+crm_getenv(const char *name)
+{
+    return getenv(name);
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        crm_usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0)
+        return crm_cmd_version(NULL);
+    const crm_command_t *cmd = NULL;
+    for (size_t i = 0; i < CRM_NCOMMANDS && !cmd; i++)
+        if (strcmp(argv[1], crm_commands[i].name) == 0)
+            cmd = &crm_commands[i];
+    if (!cmd) {
+        fprintf(stderr, "crm: unknown command '%s' (see crm --help)\n", argv[1]);
+        return 2;
+    }
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            crm_command_help(cmd);
+            return 0;
+        }
+    }
+    crm_config_t config;
+    char err[512];
+    if (crm_config_load(&config, cmd->config, argc - 2, (const char *const *)(argv + 2), crm_getenv,
+                        err, sizeof(err)) !=
+        0) {
+        fprintf(stderr, "crm %s: %s\n", cmd->name, err);
+        return 2;
+    }
+    crm_log_set_level(config.log_level);
+    if (sodium_init() < 0) {
+        fprintf(stderr, "crm: libsodium failed to initialise\n");
+        return 1;
+    }
+    return cmd->run(&config);
+}

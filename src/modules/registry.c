@@ -1,0 +1,17 @@
+/* registry.c - the list of compiled-in modules: adding a module is adding one line here */
+#include "core/module.h"
+
+#include "crm_build.h"
+
+extern const crm_module_t crm_core_module;
+#ifdef CRM_TESTKIT
+extern const crm_module_t crm_testkit_module;
+#endif
+
+const crm_module_t *const crm_modules[] = {
+    &crm_core_module,
+#ifdef CRM_TESTKIT
+    &crm_testkit_module,
+#endif
+    NULL,
+};

@@ -1,0 +1,121 @@
+/* testkit.c - a module compiled only into the test build (-Dtestkit=true): routes that let the
+ * API suite drive the HTTP and database layers (JSON bodies, slow requests, transactions that
+ * fail half-way) through the same seams real modules use. Never part of a release build. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/db.h"
+#include "core/module.h"
+#include "core/request.h"
+
+extern const char crm_testkit_asset_openapi[];
+extern const crm_migration_t crm_testkit_migrations[];
+
+/* POST /testkit/echo: answers the parsed body. */
+static void
+testkit_echo(crm_req_t *r)
+{
+    crm_reply_json(r, 200, json_pack("{sO}", "received", r->json));
+}
+
+static const crm_stmt_t testkit_stmt_sleep = {"testkit.sleep", "SELECT pg_sleep($1::int / 1000.0)"};
+
+/* GET /testkit/sleep?ms=N: holds a database transaction for N milliseconds. */
+static void
+testkit_sleep(crm_req_t *r)
+{
+    const char *ms = crm_req_query(r, "ms");
+    char *end;
+    long v = ms ? strtol(ms, &end, 10) : -1;
+    if (!ms || *end || v < 0 || v > 60000) {
+        crm_req_field_error(r, "query.ms", "an integer from 0 to 60000 is required");
+        crm_reply_problem(r, 422, "ms is not valid");
+        return;
+    }
+    crm_tx_t *tx = crm_tx_new(r);
+    crm_tx_add(tx, &testkit_stmt_sleep, 1, (const char *[]){ms});
+    if (crm_tx_run(tx) != 0)
+        return;
+    crm_reply_json(r, 200, json_pack("{sI}", "slept_ms", (json_int_t)v));
+}
+
+static const crm_stmt_t testkit_stmt_identity = {
+    "testkit.identity",
+    "SELECT current_user, current_setting('app.tenant_id', true),"
+    " current_setting('app.user_id', true), current_setting('app.request_id', true),"
+    " current_setting('statement_timeout')"};
+static const crm_stmt_t testkit_stmt_insert = {
+    "testkit.insert",
+    "INSERT INTO testkit_notes (body, request_id)"
+    " VALUES ($1, current_setting('app.request_id')) RETURNING id"};
+static const crm_stmt_t testkit_stmt_divide = {"testkit.divide", "SELECT 1 / $1::int"};
+
+/* POST /testkit/notes {"body": "...", "then_divide_by": 0}: inserts a note and, in the same
+ * transaction, runs a division, so a zero proves that an error rolls the insert back. */
+static void
+testkit_create_note(crm_req_t *r)
+{
+    json_t *body = json_object_get(r->json, "body");
+    json_t *div = json_object_get(r->json, "then_divide_by");
+    if (!json_is_object(r->json)) {
+        crm_reply_problem(r, 422, "the body must be a JSON object");
+        return;
+    }
+    if (!json_is_string(body))
+        crm_req_field_error(r, "body", body ? "must be a string" : "is required");
+    if (div && !json_is_integer(div))
+        crm_req_field_error(r, "then_divide_by", "must be an integer");
+    if (r->errors) {
+        crm_reply_problem(r, 422, "the note is not valid");
+        return;
+    }
+    char divisor[32];
+    snprintf(divisor, sizeof(divisor), "%lld", div ? (long long)json_integer_value(div) : 1LL);
+    crm_tx_t *tx = crm_tx_new(r);
+    int id = crm_tx_add(tx, &testkit_stmt_identity, 0, NULL);
+    int ins = crm_tx_add(tx, &testkit_stmt_insert, 1, (const char *[]){json_string_value(body)});
+    crm_tx_add(tx, &testkit_stmt_divide, 1, (const char *[]){divisor});
+    if (crm_tx_run(tx) != 0)
+        return;
+    PGresult *who = crm_tx_result(tx, id);
+    crm_reply_json(r, 201,
+                   json_pack("{ss sI s{ss ss ss ss ss}}", "body", json_string_value(body), "id",
+                             (json_int_t)atoll(PQgetvalue(crm_tx_result(tx, ins), 0, 0)),
+                             "session", "current_user", PQgetvalue(who, 0, 0), "tenant_id",
+                             PQgetvalue(who, 0, 1), "user_id", PQgetvalue(who, 0, 2),
+                             "request_id", PQgetvalue(who, 0, 3), "statement_timeout",
+                             PQgetvalue(who, 0, 4)));
+}
+
+/* GET /testkit/protected: a route with a permission, to prove deny by default. */
+static void
+testkit_protected(crm_req_t *r)
+{
+    crm_reply_json(r, 200, json_pack("{ss}", "status", "authorised"));
+}
+
+static const char *const testkit_sleep_query[] = {"ms", NULL};
+
+static const crm_route_t testkit_routes[] = {
+    {"POST", "/testkit/echo", testkit_echo, CRM_PERM_PUBLIC, NULL, CRM_ROUTE_JSON_BODY},
+    {"GET", "/testkit/sleep", testkit_sleep, CRM_PERM_PUBLIC, testkit_sleep_query, 0},
+    {"POST", "/testkit/notes", testkit_create_note, CRM_PERM_PUBLIC, NULL, CRM_ROUTE_JSON_BODY},
+    {"GET", "/testkit/protected", testkit_protected, "testkit.read", NULL, 0},
+    {NULL, NULL, NULL, NULL, NULL, 0},
+};
+
+static const crm_permission_t testkit_permissions[] = {
+    {"testkit.read", "call the protected test route"},
+    {NULL, NULL},
+};
+
+const crm_module_t crm_testkit_module = {
+    .name = "testkit",
+    .routes = testkit_routes,
+    .migrations = crm_testkit_migrations,
+    .permissions = testkit_permissions,
+    .openapi = crm_testkit_asset_openapi,
+    .init = NULL,
+};
