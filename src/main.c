@@ -89,7 +89,8 @@ static const crm_command_t crm_commands[] = {
      "Starts (or reuses) a PostgreSQL cluster under --dev-dir, creates the crm role and\n"
      "database, migrates, seeds the demo tenant and serves. Ctrl-C stops the server and\n"
      "the cluster; the data stays for the next run."},
-    {"openapi", 0, crm_cmd_openapi, "print the OpenAPI document", "Prints the OpenAPI 3.1 "
+    {"openapi", 0, crm_cmd_openapi, "print the OpenAPI document",
+     "Prints the OpenAPI 3.1 "
      "document the server serves at /openapi.json."},
     {"version", 0, crm_cmd_version, "print the version", "Prints the version."},
 };
@@ -98,8 +99,9 @@ static const crm_command_t crm_commands[] = {
 static void
 crm_usage(FILE *out)
 {
-    fprintf(out, "crm %s - multi-tenant CRM for clinics\n\nUsage: crm COMMAND [OPTIONS]\n\n"
-                 "Commands:\n",
+    fprintf(out,
+            "crm %s - multi-tenant CRM for clinics\n\nUsage: crm COMMAND [OPTIONS]\n\n"
+            "Commands:\n",
             CRM_VERSION);
     for (size_t i = 0; i < CRM_NCOMMANDS; i++)
         fprintf(out, "  %-10s %s\n", crm_commands[i].name, crm_commands[i].summary);
@@ -150,8 +152,7 @@ main(int argc, char **argv)
     crm_config_t config;
     char err[512];
     if (crm_config_load(&config, cmd->config, argc - 2, (const char *const *)(argv + 2), crm_getenv,
-                        err, sizeof(err)) !=
-        0) {
+                        err, sizeof(err)) != 0) {
         fprintf(stderr, "crm %s: %s\n", cmd->name, err);
         return 2;
     }

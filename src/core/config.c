@@ -22,7 +22,7 @@ typedef struct crm_option {
     const char *help;
 } crm_option_t;
 
-#define ALL_CMDS (CRM_CMD_SERVE | CRM_CMD_MIGRATE | CRM_CMD_DEV)
+#define ALL_CMDS   (CRM_CMD_SERVE | CRM_CMD_MIGRATE | CRM_CMD_DEV)
 #define SERVE_CMDS (CRM_CMD_SERVE | CRM_CMD_DEV)
 #define OFF(field) offsetof(crm_config_t, field)
 
@@ -185,8 +185,7 @@ crm_option_by_flag(const char *flag, size_t len, unsigned command)
 
 int
 crm_config_load(crm_config_t *c, unsigned command, int argc, const char *const *argv,
-                crm_getenv_fn getenv_fn,
-                char *err, size_t errlen)
+                crm_getenv_fn getenv_fn, char *err, size_t errlen)
 {
     crm_config_defaults(c);
     for (size_t i = 0; i < sizeof(crm_options) / sizeof(crm_options[0]); i++) {
@@ -199,8 +198,8 @@ crm_config_load(crm_config_t *c, unsigned command, int argc, const char *const *
         const char *arg = argv[i];
         const char *eq = strchr(arg, '=');
         size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
-        const crm_option_t *o = strncmp(arg, "--", 2) == 0 ? crm_option_by_flag(arg, len, command)
-                                                           : NULL;
+        const crm_option_t *o =
+            strncmp(arg, "--", 2) == 0 ? crm_option_by_flag(arg, len, command) : NULL;
         if (!o) {
             snprintf(err, errlen, "unknown argument '%s' (see --help)", arg);
             return -1;
@@ -234,7 +233,8 @@ crm_config_print_help(FILE *out, unsigned command)
         const void *field = (const char *)&d + o->offset;
         switch (o->kind) {
         case OPT_STRING:
-            snprintf(def, sizeof(def), "%s", *(const char *const *)field ? *(const char *const *)field : "(none)");
+            snprintf(def, sizeof(def), "%s",
+                     *(const char *const *)field ? *(const char *const *)field : "(none)");
             break;
         case OPT_LONG:
             snprintf(def, sizeof(def), "%ld", *(const long *)field);

@@ -40,8 +40,7 @@ typedef const char *(*crm_getenv_fn)(const char *name);
  * that names the variable or flag at fault. Strings point into argv, the environment or
  * static storage. */
 int crm_config_load(crm_config_t *c, unsigned command, int argc, const char *const *argv,
-                    crm_getenv_fn getenv_fn,
-                    char *err, size_t errlen);
+                    crm_getenv_fn getenv_fn, char *err, size_t errlen);
 
 /* Parses "host:port" / "[v6]:port" into c->listen_*; -1 when malformed. */
 int crm_config_parse_listen(crm_config_t *c, const char *value);

@@ -12,7 +12,7 @@
 #include "core/log.h"
 #include "core/sqlstate.h"
 
-#define CRM_PREPARED_SLOTS 512 /* per connection: open addressing on the statement's address */
+#define CRM_PREPARED_SLOTS        512 /* per connection: open addressing on the statement's address */
 #define CRM_RECONNECT_INTERVAL_NS 250000000LL
 
 typedef struct crm_conn {
@@ -285,9 +285,9 @@ crm_read_results(crm_conn_t *c, crm_tx_t *tx, const crm_sent_t *sent, size_t nse
             tx->sqlstate = crm_arena_strdup(tx->r->arena, code);
             const char *cons = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
             tx->constraint = cons ? crm_arena_strdup(tx->r->arena, cons) : NULL;
-            crm_log(code[0] == '2' ? CRM_LOG_DEBUG : CRM_LOG_WARN,
-                    "statement %s failed: %s %s", sent[i].stmt ? sent[i].stmt->name : "(tx)",
-                    code, PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+            crm_log(code[0] == '2' ? CRM_LOG_DEBUG : CRM_LOG_WARN, "statement %s failed: %s %s",
+                    sent[i].stmt ? sent[i].stmt->name : "(tx)", code,
+                    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
             rc = 1;
         }
         if (sent[i].kind == SENT_PREPARE && st == PGRES_COMMAND_OK)
@@ -347,8 +347,7 @@ crm_tx_run(crm_tx_t *tx)
         return -1;
     }
     const char *prelude[] = {CRM_DB_APP_ROLE, r->tenant_id ? r->tenant_id : "",
-                             r->user_id ? r->user_id : "", r->request_id,
-                             crm_db.statement_timeout};
+                             r->user_id ? r->user_id : "", r->request_id, crm_db.statement_timeout};
     crm_sent_t sent[2 * CRM_TX_MAX_STMTS + 6];
     size_t nsent = 0;
     int rc = crm_send_plain(c, sent, &nsent, "BEGIN");

@@ -20,7 +20,7 @@ typedef struct crm_stmt {
  * security always applies to it; `crm serve` refuses to start if that is not so. */
 #define CRM_DB_APP_ROLE "crm_app"
 
-#define CRM_TX_MAX_STMTS 16
+#define CRM_TX_MAX_STMTS  16
 #define CRM_TX_MAX_PARAMS 32
 
 typedef struct crm_tx crm_tx_t;

@@ -26,7 +26,7 @@
 extern const char crm_core_asset_demo[];
 
 typedef struct crm_dev {
-    char dir[PATH_MAX];     /* absolute CRM_DEV_DIR */
+    char dir[PATH_MAX];          /* absolute CRM_DEV_DIR */
     char pgdata[PATH_MAX + 16];  /* dir/pg */
     char sockdir[PATH_MAX + 16]; /* dir/run */
     char logfile[PATH_MAX + 16]; /* dir/postgres.log */
@@ -136,9 +136,17 @@ crm_dev_start_cluster(crm_dev_t *d, bool *started)
             crm_error("cannot create %s: %s", d->pgdata, strerror(errno));
             return -1;
         }
-        const char *argv[] = {"initdb",         "-D", d->pgdata,      "-U", "postgres",
-                        "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8",
-                        "--locale=C.UTF-8", NULL};
+        const char *argv[] = {"initdb",
+                              "-D",
+                              d->pgdata,
+                              "-U",
+                              "postgres",
+                              "--auth-local=trust",
+                              "--auth-host=scram-sha-256",
+                              "-E",
+                              "UTF8",
+                              "--locale=C.UTF-8",
+                              NULL};
         if (crm_dev_exec(d, argv) != 0) {
             crm_error("initdb failed: see %s", d->logfile);
             return -1;
@@ -152,8 +160,8 @@ crm_dev_start_cluster(crm_dev_t *d, bool *started)
     d->port = crm_dev_free_port();
     char opts[PATH_MAX + 160];
     snprintf(opts, sizeof(opts), "-p %d -k %s -c listen_addresses=127.0.0.1", d->port, d->sockdir);
-    const char *argv[] = {"pg_ctl", "start", "-w", "-t", "60", "-D", d->pgdata, "-l", d->logfile,
-                    "-o",     opts,    NULL};
+    const char *argv[] = {"pg_ctl",  "start", "-w",       "-t", "60", "-D",
+                          d->pgdata, "-l",    d->logfile, "-o", opts, NULL};
     if (crm_dev_exec(d, argv) != 0) {
         crm_error("PostgreSQL did not start: see %s", d->logfile);
         return -1;
@@ -221,6 +229,7 @@ crm_dev_migrate_and_seed(const char *url)
         return -1;
     }
     int rc = crm_migrate_run(pg, stdout, err, sizeof(err));
+    fflush(stdout);
     if (rc != 0)
         crm_error("migration failed: %s", err);
     if (rc == 0 && (rc = crm_dev_sql(pg, "BEGIN", "seeding")) == 0) {

@@ -125,8 +125,7 @@ crm_http_check_head(crm_req_t *r)
     }
     if (m == CRM_MATCH_BAD_METHOD) {
         crm_req_add_header(r, "Allow", crm_arena_strdup(r->arena, r->match.allow));
-        crm_reply_problem(r, 405, "%s is not allowed here; allowed: %s", r->method,
-                          r->match.allow);
+        crm_reply_problem(r, 405, "%s is not allowed here; allowed: %s", r->method, r->match.allow);
         return;
     }
     r->matched = true;
@@ -186,7 +185,8 @@ crm_http_dispatch(crm_req_t *r)
         crm_json_error_t je;
         r->json = crm_json_parse(r->body, r->body_len, &je);
         if (!r->json) {
-            r->problem_extra = crm_arena_sprintf(r->arena, "\"position\":%zu,\"line\":%d,"
+            r->problem_extra = crm_arena_sprintf(r->arena,
+                                                 "\"position\":%zu,\"line\":%d,"
                                                  "\"column\":%d",
                                                  je.position, je.line, je.column);
             crm_reply_problem(r, 400, "malformed JSON body at line %d, column %d (byte %zu): %s",
@@ -197,8 +197,7 @@ crm_http_dispatch(crm_req_t *r)
     }
     r->match.route->handler(r);
     if (!r->replied) {
-        crm_error("handler of %s %s replied nothing", r->match.route->method,
-                  r->match.route->path);
+        crm_error("handler of %s %s replied nothing", r->match.route->method, r->match.route->path);
         crm_reply_problem(r, 500, "the server failed to answer");
     }
 }
@@ -297,8 +296,8 @@ crm_http_start(const crm_config_t *c, const crm_router_t *rt, char *err, size_t 
     atomic_store(&crm_http.draining, false);
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof(ss));
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-                     MHD_USE_ERROR_LOG;
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     if (c->listen_ipv6) {
         struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
         s6->sin6_family = AF_INET6;
@@ -312,11 +311,11 @@ crm_http_start(const crm_config_t *c, const crm_router_t *rt, char *err, size_t 
         inet_pton(AF_INET, c->listen_host, &s4->sin_addr);
     }
     crm_http.daemon = MHD_start_daemon(
-        flags, (uint16_t)c->listen_port, NULL, NULL, crm_http_access, NULL, MHD_OPTION_SOCK_ADDR,
+        flags, (uint16_t)c->listen_port, NULL, NULL, crm_http_access, NULL,
+        MHD_OPTION_EXTERNAL_LOGGER, crm_http_mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)c->threads,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->max_connections,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->read_timeout_s, MHD_OPTION_NOTIFY_COMPLETED,
-        crm_http_completed, NULL, MHD_OPTION_EXTERNAL_LOGGER, crm_http_mhd_log, NULL,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)c->read_timeout_s, MHD_OPTION_NOTIFY_COMPLETED, crm_http_completed, NULL,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
     if (!crm_http.daemon) {
         snprintf(err, errlen, "CRM_LISTEN: cannot listen on %s (address in use or not local?)",

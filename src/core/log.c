@@ -81,8 +81,9 @@ crm_log(crm_log_level_t level, const char *fmt, ...)
 }
 
 void
-crm_log_access(crm_arena_t *a, const char *method, const char *route, int status, uint64_t duration_us,
-               const char *request_id, const char *tenant_id, const char *user_id)
+crm_log_access(crm_arena_t *a, const char *method, const char *route, int status,
+               uint64_t duration_us, const char *request_id, const char *tenant_id,
+               const char *user_id)
 {
     if (!crm_log_enabled(CRM_LOG_INFO))
         return;

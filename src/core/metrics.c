@@ -1,4 +1,5 @@
-/* metrics.c - request counters, latency histograms and gauges, rendered in Prometheus text format */
+/* metrics.c - request counters, latency histograms and gauges, rendered in Prometheus text format
+ */
 #include "core/metrics.h"
 
 #include <stdatomic.h>
@@ -7,19 +8,19 @@
 #include "core/arena.h"
 #include "core/db.h"
 
-static const int crm_statuses[] = {200, 201, 204, 301, 302, 304, 400, 401, 403, 404, 405, 406,
-                                   408, 409, 410, 412, 413, 414, 415, 422, 428, 429, 431, 500,
-                                   501, 503, 504};
+static const int crm_statuses[] = {200, 201, 204, 301, 302, 304, 400, 401, 403,
+                                   404, 405, 406, 408, 409, 410, 412, 413, 414,
+                                   415, 422, 428, 429, 431, 500, 501, 503, 504};
 #define NSTATUS (sizeof(crm_statuses) / sizeof(crm_statuses[0]) + 1) /* last: any other */
 
-static const uint64_t crm_buckets_us[] = {500,    1000,   2500,    5000,    10000,
-                                          25000,  50000,  100000,  250000,  500000,
+static const uint64_t crm_buckets_us[] = {500,     1000,    2500,    5000,    10000,
+                                          25000,   50000,   100000,  250000,  500000,
                                           1000000, 2500000, 5000000, 10000000};
 #define NBUCKETS (sizeof(crm_buckets_us) / sizeof(crm_buckets_us[0]) + 1) /* last: +Inf */
 
 static struct {
     const crm_router_t *rt;
-    size_t nrows; /* routes + 1 for unmatched requests */
+    size_t nrows;             /* routes + 1 for unmatched requests */
     atomic_ullong *requests;  /* [row][status] */
     atomic_ullong *durations; /* [row][bucket], not cumulative */
     atomic_ullong *sum_us;    /* [row] */
@@ -75,8 +76,7 @@ static void
 crm_metrics_labels(crm_buf_t *b, size_t row)
 {
     const crm_route_t *r = crm_router_route(crm_m.rt, row);
-    crm_buf_printf(b, "method=\"%s\",route=\"%s\"", r ? r->method : "",
-                   r ? r->path : "unmatched");
+    crm_buf_printf(b, "method=\"%s\",route=\"%s\"", r ? r->method : "", r ? r->path : "unmatched");
 }
 
 void

@@ -1,4 +1,5 @@
-/* metrics.h - request counters, latency histograms and gauges, rendered in Prometheus text format */
+/* metrics.h - request counters, latency histograms and gauges, rendered in Prometheus text format
+ */
 #ifndef CRM_CORE_METRICS_H
 #define CRM_CORE_METRICS_H
 

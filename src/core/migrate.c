@@ -15,14 +15,13 @@
 const char crm_migrate_select_applied[] =
     "SELECT module, version, checksum FROM schema_migrations ORDER BY module, version";
 
-static const char crm_migrate_bootstrap[] =
-    "CREATE TABLE IF NOT EXISTS schema_migrations ("
-    " module text NOT NULL,"
-    " version integer NOT NULL CHECK (version > 0),"
-    " name text NOT NULL,"
-    " checksum text NOT NULL,"
-    " applied_at timestamptz NOT NULL DEFAULT now(),"
-    " PRIMARY KEY (module, version))";
+static const char crm_migrate_bootstrap[] = "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                                            " module text NOT NULL,"
+                                            " version integer NOT NULL CHECK (version > 0),"
+                                            " name text NOT NULL,"
+                                            " checksum text NOT NULL,"
+                                            " applied_at timestamptz NOT NULL DEFAULT now(),"
+                                            " PRIMARY KEY (module, version))";
 
 void
 crm_migration_checksum(const char *sql, char out[CRM_CHECKSUM_HEX])
@@ -42,9 +41,8 @@ crm_find_applied(const char *module, int version, const crm_applied_t *applied, 
 }
 
 int
-crm_migrate_check(const char *module, const crm_migration_t *embedded,
-                  const crm_applied_t *applied, size_t napplied, size_t *pending, char *err,
-                  size_t errlen)
+crm_migrate_check(const char *module, const crm_migration_t *embedded, const crm_applied_t *applied,
+                  size_t napplied, size_t *pending, char *err, size_t errlen)
 {
     *pending = 0;
     int prev = 0;
@@ -87,8 +85,7 @@ crm_migrate_check_result(PGresult *rows, size_t *pending, char *err, size_t errl
     int rc = 0;
     for (const crm_module_t *const *mp = crm_modules; *mp && rc == 0; mp++) {
         size_t p = 0;
-        rc = crm_migrate_check((*mp)->name, (*mp)->migrations, applied, (size_t)n, &p, err,
-                               errlen);
+        rc = crm_migrate_check((*mp)->name, (*mp)->migrations, applied, (size_t)n, &p, err, errlen);
         *pending += p;
     }
     free(applied);
@@ -113,8 +110,7 @@ crm_exec(PGconn *conn, const char *sql, char *err, size_t errlen, const char *wh
 }
 
 static int
-crm_apply_one(PGconn *conn, const char *module, const crm_migration_t *m, char *err,
-              size_t errlen)
+crm_apply_one(PGconn *conn, const char *module, const crm_migration_t *m, char *err, size_t errlen)
 {
     if (crm_exec(conn, "BEGIN", err, errlen, m->name) != 0)
         return -1;

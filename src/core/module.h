@@ -11,12 +11,12 @@ typedef struct crm_permission {
 } crm_permission_t;
 
 typedef struct crm_module {
-    const char *name;                     /* "clinic": also its config and permission namespace */
-    const crm_route_t *routes;            /* ends with a row whose handler is NULL; may be NULL */
-    const crm_migration_t *migrations;    /* its own numbered SQL, tracked per (module, version) */
-    const crm_permission_t *permissions;  /* ends with {NULL}; may be NULL */
-    const char *openapi;                  /* its fragment of the OpenAPI document (JSON), or NULL */
-    int (*init)(void);                    /* optional: runs once at start-up, 0 on success */
+    const char *name;                    /* "clinic": also its config and permission namespace */
+    const crm_route_t *routes;           /* ends with a row whose handler is NULL; may be NULL */
+    const crm_migration_t *migrations;   /* its own numbered SQL, tracked per (module, version) */
+    const crm_permission_t *permissions; /* ends with {NULL}; may be NULL */
+    const char *openapi;                 /* its fragment of the OpenAPI document (JSON), or NULL */
+    int (*init)(void);                   /* optional: runs once at start-up, 0 on success */
 } crm_module_t;
 
 /* The compiled-in modules, core first, NULL-terminated (src/modules/registry.c). */

@@ -136,8 +136,8 @@ crm_openapi_json(void)
     return crm_oa.doc;
 }
 
-static const char *const crm_oa_methods[] = {"get", "put", "post", "delete", "options",
-                                             "head", "patch", "trace"};
+static const char *const crm_oa_methods[] = {"get",     "put",  "post",  "delete",
+                                             "options", "head", "patch", "trace"};
 
 int
 crm_openapi_check(const json_t *doc, const crm_router_t *rt, char *err, size_t errlen)
@@ -145,11 +145,11 @@ crm_openapi_check(const json_t *doc, const crm_router_t *rt, char *err, size_t e
     int problems = 0;
     size_t off = 0;
     err[0] = '\0';
-#define CRM_OA_REPORT(...)                                                                     \
-    do {                                                                                       \
-        problems++;                                                                            \
-        if (off < errlen)                                                                      \
-            off += (size_t)snprintf(err + off, errlen - off, __VA_ARGS__);                     \
+#define CRM_OA_REPORT(...)                                                                         \
+    do {                                                                                           \
+        problems++;                                                                                \
+        if (off < errlen)                                                                          \
+            off += (size_t)snprintf(err + off, errlen - off, __VA_ARGS__);                         \
     } while (0)
     json_t *paths = json_object_get(doc, "paths");
     for (size_t i = 0; i < crm_router_count(rt); i++) {
@@ -172,7 +172,8 @@ crm_openapi_check(const json_t *doc, const crm_router_t *rt, char *err, size_t e
             bool served = false;
             for (size_t i = 0; i < crm_router_count(rt) && !served; i++) {
                 const crm_route_t *r = crm_router_route(rt, i);
-                served = strcmp(r->path, path) == 0 && strcasecmp(r->method, crm_oa_methods[k]) == 0;
+                served =
+                    strcmp(r->path, path) == 0 && strcasecmp(r->method, crm_oa_methods[k]) == 0;
             }
             if (!served)
                 CRM_OA_REPORT("OpenAPI documents %s %s but no route serves it\n", crm_oa_methods[k],

@@ -13,7 +13,7 @@
 
 struct MHD_Connection;
 
-#define CRM_REQUEST_ID_MAX 64
+#define CRM_REQUEST_ID_MAX       64
 #define CRM_MAX_RESPONSE_HEADERS 8
 
 typedef struct crm_header {

@@ -106,8 +106,9 @@ crm_router_add(crm_router_t *rt, const crm_route_t *table, char *err, size_t err
             return -1;
         }
         if (!r->permission || !*r->permission) {
-            snprintf(err, errlen, "route %s %s: no permission (use CRM_PERM_PUBLIC for open routes)",
-                     r->method, r->path);
+            snprintf(err, errlen,
+                     "route %s %s: no permission (use CRM_PERM_PUBLIC for open routes)", r->method,
+                     r->path);
             return -1;
         }
         size_t nparams = 0;

@@ -26,7 +26,7 @@ typedef struct crm_route {
 } crm_route_t;
 
 #define CRM_ROUTER_MAX_SEGMENTS 16
-#define CRM_ROUTER_MAX_PARAMS 4
+#define CRM_ROUTER_MAX_PARAMS   4
 
 typedef struct crm_path_param {
     const char *name; /* points into the route's template, not NUL-terminated */

@@ -85,8 +85,7 @@ crm_server_drain(const crm_config_t *c, const sigset_t *signals)
         }
         clock_gettime(CLOCK_MONOTONIC, &now);
         if (now.tv_sec - start.tv_sec >= c->shutdown_timeout_s) {
-            crm_warn("shutdown deadline reached with %ld requests in flight",
-                     crm_http_in_flight());
+            crm_warn("shutdown deadline reached with %ld requests in flight", crm_http_in_flight());
             return;
         }
     }

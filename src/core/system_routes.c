@@ -50,11 +50,11 @@ crm_readyz(crm_req_t *r)
         return;
     }
     if (pending) {
-        crm_reply_problem(r, 503, "%zu database migrations are pending (run crm migrate)",
-                          pending);
+        crm_reply_problem(r, 503, "%zu database migrations are pending (run crm migrate)", pending);
         return;
     }
-    static const char body[] = "{\"status\":\"ready\",\"database\":\"up\",\"migrations\":\"current\"}";
+    static const char body[] =
+        "{\"status\":\"ready\",\"database\":\"up\",\"migrations\":\"current\"}";
     crm_reply(r, 200, "application/json", body, sizeof(body) - 1);
 }
 

@@ -47,9 +47,8 @@ static const crm_stmt_t testkit_stmt_identity = {
     " current_setting('app.user_id', true), current_setting('app.request_id', true),"
     " current_setting('statement_timeout')"};
 static const crm_stmt_t testkit_stmt_insert = {
-    "testkit.insert",
-    "INSERT INTO testkit_notes (body, request_id)"
-    " VALUES ($1, current_setting('app.request_id')) RETURNING id"};
+    "testkit.insert", "INSERT INTO testkit_notes (body, request_id)"
+                      " VALUES ($1, current_setting('app.request_id')) RETURNING id"};
 static const crm_stmt_t testkit_stmt_divide = {"testkit.divide", "SELECT 1 / $1::int"};
 
 /* POST /testkit/notes {"body": "...", "then_divide_by": 0}: inserts a note and, in the same
@@ -82,11 +81,10 @@ testkit_create_note(crm_req_t *r)
     PGresult *who = crm_tx_result(tx, id);
     crm_reply_json(r, 201,
                    json_pack("{ss sI s{ss ss ss ss ss}}", "body", json_string_value(body), "id",
-                             (json_int_t)atoll(PQgetvalue(crm_tx_result(tx, ins), 0, 0)),
-                             "session", "current_user", PQgetvalue(who, 0, 0), "tenant_id",
-                             PQgetvalue(who, 0, 1), "user_id", PQgetvalue(who, 0, 2),
-                             "request_id", PQgetvalue(who, 0, 3), "statement_timeout",
-                             PQgetvalue(who, 0, 4)));
+                             (json_int_t)atoll(PQgetvalue(crm_tx_result(tx, ins), 0, 0)), "session",
+                             "current_user", PQgetvalue(who, 0, 0), "tenant_id",
+                             PQgetvalue(who, 0, 1), "user_id", PQgetvalue(who, 0, 2), "request_id",
+                             PQgetvalue(who, 0, 3), "statement_timeout", PQgetvalue(who, 0, 4)));
 }
 
 /* GET /testkit/protected: a route with a permission, to prove deny by default. */

@@ -48,8 +48,8 @@ test_flags_override_environment(void **state)
     (void)state;
     crm_config_t c;
     char err[256];
-    const char *env[] = {"CRM_DATABASE_URL", "dbname=x", "CRM_THREADS", "3", "CRM_LISTEN",
-                         "0.0.0.0:9000", NULL};
+    const char *env[] = {"CRM_DATABASE_URL", "dbname=x",     "CRM_THREADS", "3",
+                         "CRM_LISTEN",       "0.0.0.0:9000", NULL};
     const char *argv[] = {"--threads", "7", "--log-level=debug", "--listen", "[::1]:81"};
     assert_int_equal(load(&c, CRM_CMD_SERVE, env, 5, argv, err), 0);
     assert_int_equal(c.threads, 7);

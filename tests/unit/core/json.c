@@ -12,22 +12,27 @@ static void
 test_utf8(void **state)
 {
     (void)state;
-    const char *good[] = {"", "plain", "caf\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
-                          "\xef\xbf\xbf", "\xf4\x8f\xbf\xbf"};
+    const char *good[] = {"",
+                          "plain",
+                          "caf\xc3\xa9",
+                          "\xe2\x82\xac",
+                          "\xf0\x9f\x98\x80",
+                          "\xef\xbf\xbf",
+                          "\xf4\x8f\xbf\xbf"};
     for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
         assert_true(crm_utf8_check(good[i], strlen(good[i])) == CRM_UTF8_VALID);
     const struct {
         const char *s;
         size_t bad;
     } bad[] = {
-        {"ab\xff", 2},              /* never valid */
-        {"\xc0\xaf", 0},            /* overlong slash */
-        {"x\xe0\x80\xaf", 1},       /* overlong, 3 bytes */
-        {"\xed\xa0\x80", 0},        /* surrogate */
-        {"\xf4\x90\x80\x80", 0},    /* above U+10FFFF */
-        {"ok\xc3", 2},              /* truncated */
-        {"\xe2\x82", 0},            /* truncated */
-        {"\x80", 0},                /* lone continuation */
+        {"ab\xff", 2},           /* never valid */
+        {"\xc0\xaf", 0},         /* overlong slash */
+        {"x\xe0\x80\xaf", 1},    /* overlong, 3 bytes */
+        {"\xed\xa0\x80", 0},     /* surrogate */
+        {"\xf4\x90\x80\x80", 0}, /* above U+10FFFF */
+        {"ok\xc3", 2},           /* truncated */
+        {"\xe2\x82", 0},         /* truncated */
+        {"\x80", 0},             /* lone continuation */
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(crm_utf8_check(bad[i].s, strlen(bad[i].s)), bad[i].bad);

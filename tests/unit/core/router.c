@@ -66,8 +66,7 @@ static void
 test_literal_beats_parameter(void **state)
 {
     crm_match_t m;
-    assert_int_equal(crm_router_match(*state, "GET", "/api/v1/deals/summary", &m),
-                     CRM_MATCH_FOUND);
+    assert_int_equal(crm_router_match(*state, "GET", "/api/v1/deals/summary", &m), CRM_MATCH_FOUND);
     assert_ptr_equal(m.route, &routes[4]);
     assert_int_equal(crm_router_match(*state, "GET", "/api/v1/deals/123", &m), CRM_MATCH_FOUND);
     assert_ptr_equal(m.route, &routes[2]);
@@ -77,8 +76,8 @@ static void
 test_not_found(void **state)
 {
     crm_match_t m;
-    const char *paths[] = {"/api/v1/deal", "/api/v1/deals/", "/api/v1//deals", "/api/v1/deals/1/x",
-                           "api/v1/deals", ""};
+    const char *paths[] = {"/api/v1/deal",      "/api/v1/deals/", "/api/v1//deals",
+                           "/api/v1/deals/1/x", "api/v1/deals",   ""};
     for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
         assert_int_equal(crm_router_match(*state, "GET", paths[i], &m), CRM_MATCH_NOT_FOUND);
 }
@@ -87,11 +86,9 @@ static void
 test_method_not_allowed_lists_allow(void **state)
 {
     crm_match_t m;
-    assert_int_equal(crm_router_match(*state, "DELETE", "/api/v1/deals", &m),
-                     CRM_MATCH_BAD_METHOD);
+    assert_int_equal(crm_router_match(*state, "DELETE", "/api/v1/deals", &m), CRM_MATCH_BAD_METHOD);
     assert_string_equal(m.allow, "GET, HEAD, POST");
-    assert_int_equal(crm_router_match(*state, "PUT", "/api/v1/deals/7", &m),
-                     CRM_MATCH_BAD_METHOD);
+    assert_int_equal(crm_router_match(*state, "PUT", "/api/v1/deals/7", &m), CRM_MATCH_BAD_METHOD);
     assert_string_equal(m.allow, "GET, HEAD, PATCH");
     assert_int_equal(crm_router_match(*state, "HEAD", "/api/v1/deals", &m), CRM_MATCH_FOUND);
 }
@@ -113,7 +110,8 @@ test_bad_tables_are_refused(void **state)
     const crm_route_t no_perm[] = {{"GET", "/x", h, NULL, NULL, 0}, {0}};
     const crm_route_t bad_method[] = {{"FETCH", "/x", h, "p", NULL, 0}, {0}};
     const crm_route_t bad_param[] = {{"GET", "/x/{id", h, "p", NULL, 0}, {0}};
-    const crm_route_t twice[] = {{"GET", "/x", h, "p", NULL, 0}, {"GET", "/x", h, "p", NULL, 0}, {0}};
+    const crm_route_t twice[] = {
+        {"GET", "/x", h, "p", NULL, 0}, {"GET", "/x", h, "p", NULL, 0}, {0}};
     const crm_route_t *tables[] = {no_perm, bad_method, bad_param, twice};
     for (size_t i = 0; i < 4; i++) {
         crm_router_t *rt = crm_router_new();

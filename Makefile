@@ -1,0 +1,37 @@
+# Makefile - the README's two commands (`make run`, `make test`) and the usual targets.
+# Meson and Ninja do the building; this file only names the steps.
+BUILD      := build
+TEST_BUILD := build-test
+SOURCES     = $(shell find src tests -name '*.[ch]')
+
+.PHONY: all deps build build-test run test format clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD) --buildtype=release >/dev/null
+	@ninja -C $(BUILD) >/dev/null
+	@echo "built $(BUILD)/crm"
+
+# The test build: warnings are errors, AddressSanitizer + UndefinedBehaviorSanitizer, and the
+# testkit module the API suite drives.
+build-test: deps
+	@[ -f $(TEST_BUILD)/build.ninja ] || meson setup $(TEST_BUILD) -Dbuildtype=debug \
+		-Dwerror=true -Db_sanitize=address,undefined -Dtestkit=true >/dev/null
+	@ninja -C $(TEST_BUILD) >/dev/null
+	@echo "built $(TEST_BUILD)/crm"
+
+run: build
+	$(BUILD)/crm dev
+
+test: build build-test
+	@scripts/test.sh
+
+format:
+	clang-format -i $(SOURCES)
+
+clean:
+	rm -rf $(BUILD) $(TEST_BUILD)

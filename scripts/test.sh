@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# test.sh - what `make test` runs after building: the format check, the cmocka unit tests and
+# the pytest API suite (against build-test/crm, under ASan/UBSan). Prints a last line
+# "N passed, N failed" and exits non-zero when anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+BUILD=build-test
+passed=0
+failed=0
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:strict_string_checks=1"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+export CRM_BINARY="$PWD/$BUILD/crm"
+
+echo "== format (clang-format)"
+mapfile -t sources < <(find src tests -name '*.[ch]' | sort)
+if clang-format --dry-run --Werror "${sources[@]}"; then
+    echo "ok - ${#sources[@]} files formatted"
+    passed=$((passed + 1))
+else
+    echo "not ok - run 'make format'"
+    failed=$((failed + 1))
+fi
+
+echo "== unit tests (cmocka)"
+for t in "$BUILD"/unit_*; do
+    [ -f "$t" ] && [ -x "$t" ] || continue
+    out=$(CMOCKA_MESSAGE_OUTPUT=TAP "$t" 2>&1)
+    rc=$?
+    ok=$(grep -c '^ok ' <<<"$out")
+    bad=$(grep -c '^not ok ' <<<"$out")
+    if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then
+        bad=1 # crashed or a sanitizer stopped it
+    fi
+    [ "$bad" -gt 0 ] && echo "$out"
+    echo "$(basename "$t"): $ok passed, $bad failed"
+    passed=$((passed + ok))
+    failed=$((failed + bad))
+done
+
+echo "== API tests (pytest, real PostgreSQL and crm serve)"
+junit="$BUILD/pytest-junit.xml"
+rm -f "$junit"
+/usr/bin/python3 -m pytest tests/api -q -p no:cacheprovider --junitxml="$junit"
+counts=$(/usr/bin/python3 - "$junit" <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+try:
+    root = ET.parse(sys.argv[1]).getroot()
+except (OSError, ET.ParseError):
+    print(0, 1)  # pytest did not get as far as writing results
+    sys.exit()
+suites = [root] if root.tag == "testsuite" else list(root)
+total = sum(int(s.get("tests", 0)) for s in suites)
+bad = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
+skipped = sum(int(s.get("skipped", 0)) for s in suites)
+print(total - bad - skipped, bad if total else 1)
+PY
+)
+read -r api_ok api_bad <<<"$counts"
+passed=$((passed + api_ok))
+failed=$((failed + api_bad))
+
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,158 @@
+"""crmtest.py - the API suite's harness: throwaway PostgreSQL clusters and real `crm serve` processes.
+
+Nothing is mocked: each cluster is a real PostgreSQL 15 made with initdb (as the postgres
+system user when the suite runs as root), and each server is the real build/crm binary.
+"""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+import requests
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CRM = os.environ.get("CRM_BINARY", os.path.join(ROOT, "build-test", "crm"))
+PG_BIN = os.environ.get("CRM_PG_BINDIR", "/usr/lib/postgresql/15/bin")
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
+
+def _as_postgres():
+    return {"user": "postgres", "group": "postgres"} if os.geteuid() == 0 else {}
+
+
+class Postgres:
+    """A private cluster on a Unix socket, with the application's owner role and database."""
+
+    def __init__(self):
+        self.base = tempfile.mkdtemp(prefix="crm-pg-")
+        self.data = os.path.join(self.base, "data")
+        self.sock = os.path.join(self.base, "run")
+        self.log = os.path.join(self.base, "postgres.log")
+        os.chmod(self.base, 0o755)
+        os.mkdir(self.sock)
+        if os.geteuid() == 0:
+            shutil.chown(self.sock, "postgres", "postgres")
+            shutil.chown(self.base, "postgres", "postgres")
+        self._run("initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8",
+                  "--locale=C.UTF-8", "-N")
+        self.port = 5432  # each cluster has its own socket folder, so the port never clashes
+
+    def _run(self, prog, *args, check=True):
+        return subprocess.run([os.path.join(PG_BIN, prog), *args], cwd=self.base,
+                              capture_output=True, text=True, check=check, **_as_postgres())
+
+    def start(self):
+        self._run("pg_ctl", "start", "-w", "-t", "60", "-D", self.data, "-l", self.log, "-o",
+                  f"-p {self.port} -k {self.sock} -c listen_addresses='' -c fsync=off "
+                  "-c full_page_writes=off -c synchronous_commit=off")
+
+    def stop(self, mode="fast"):
+        self._run("pg_ctl", "stop", "-w", "-m", mode, "-D", self.data, check=False)
+
+    def destroy(self):
+        self.stop("immediate")
+        shutil.rmtree(self.base, ignore_errors=True)
+
+    def url(self, user="crm", dbname="crm"):
+        return f"host={self.sock} port={self.port} user={user} dbname={dbname}"
+
+    def sql(self, query, user="postgres", dbname="crm"):
+        """Runs SQL through psql; returns the rows as lists of text ('|'-separated columns)."""
+        out = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+                              "-d", self.url(user, dbname), "-c", query],
+                             capture_output=True, text=True)
+        if out.returncode != 0:
+            raise RuntimeError(out.stderr.strip())
+        return [line.split("|") for line in out.stdout.splitlines() if line]
+
+    def bootstrap(self, migrate=True):
+        """The owner role and database, as `crm dev` makes them; then `crm migrate`."""
+        self.sql("CREATE ROLE crm LOGIN CREATEROLE", dbname="postgres")
+        self.sql("CREATE DATABASE crm OWNER crm", dbname="postgres")
+        if migrate:
+            out = crm("migrate", env={"CRM_DATABASE_URL": self.url()})
+            assert out.returncode == 0, out.stderr
+
+
+def crm(*args, env=None, timeout=60):
+    """Runs a crm subcommand to completion."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    return subprocess.run([CRM, *args], capture_output=True, text=True, env=full_env,
+                          timeout=timeout)
+
+
+class Server:
+    """A running `crm serve` on a free port; stop() asserts a clean, sanitizer-quiet exit."""
+
+    def __init__(self, pg, env=None, args=()):
+        self.log_path = tempfile.mktemp(prefix="crm-serve-", suffix=".log")
+        full_env = dict(os.environ)
+        full_env.update({"CRM_DATABASE_URL": pg.url(), "CRM_LISTEN": "127.0.0.1:0",
+                         "CRM_THREADS": "4", "CRM_LOG_LEVEL": "info"})
+        full_env.update(env or {})
+        self.log_file = open(self.log_path, "w")
+        self.proc = subprocess.Popen([CRM, "serve", *args], stdout=self.log_file,
+                                     stderr=subprocess.STDOUT, env=full_env)
+        self.port = self._wait_for_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.http = requests.Session()
+
+    def _wait_for_port(self):
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", self.log())
+            if m:
+                return int(m.group(1))
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"crm serve exited {self.proc.returncode}:\n{self.log()}")
+            time.sleep(0.05)
+        raise RuntimeError("crm serve did not start:\n" + self.log())
+
+    def log(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def url(self, path):
+        return self.base + path
+
+    def get(self, path, **kw):
+        return self.http.get(self.url(path), timeout=kw.pop("timeout", 30), **kw)
+
+    def request(self, method, path, **kw):
+        return self.http.request(method, self.url(path), timeout=kw.pop("timeout", 30), **kw)
+
+    def signal(self, sig=signal.SIGTERM):
+        self.proc.send_signal(sig)
+
+    def stop(self, timeout=30):
+        """SIGTERM, then the exit status must be 0 with no sanitizer report."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        rc = self.proc.wait(timeout=timeout)
+        self.http.close()
+        self.log_file.close()
+        log = self.log()
+        for marker in SANITIZER_MARKERS:
+            assert marker not in log, f"sanitizer report in the server log:\n{log}"
+        assert rc == 0, f"crm serve exited {rc}:\n{log[-4000:]}"
+        return log
+
+
+def assert_problem(resp, status, detail_part=None, field=None):
+    """The response is an RFC 9457 problem with this status (and detail text, field)."""
+    assert resp.status_code == status, resp.text
+    assert resp.headers["Content-Type"] == "application/problem+json", resp.headers
+    body = resp.json()
+    assert body["status"] == status
+    assert body["type"] == "about:blank"
+    assert isinstance(body["title"], str) and body["title"]
+    assert body["request_id"] == resp.headers["X-Request-Id"]
+    if detail_part is not None:
+        assert detail_part in body["detail"], body
+    if field is not None:
+        assert field in [e["field"] for e in body.get("errors", [])], body
+    return body

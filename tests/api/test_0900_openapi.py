@@ -1,0 +1,61 @@
+"""The OpenAPI document and the Swagger UI served at /docs."""
+import json
+import os
+import subprocess
+import tempfile
+
+from crmtest import ROOT, assert_problem, crm
+
+REDOCLY = os.path.join(ROOT, "tools", "node_modules", ".bin", "redocly")
+
+
+def test_openapi_document_is_served_with_etag(server):
+    r = server.get("/openapi.json")
+    assert r.status_code == 200
+    doc = r.json()
+    assert doc["openapi"] == "3.1.0"
+    assert doc["info"]["version"] == crm("version").stdout.split()[1]
+    assert "Problem" in doc["components"]["schemas"]
+    assert doc["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    for path in ["/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/docs/{asset}"]:
+        assert "get" in doc["paths"][path], path
+    etag = r.headers["ETag"]
+    again = server.get("/openapi.json", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+
+
+def test_cli_prints_the_served_document(server):
+    out = crm("openapi")
+    assert out.returncode == 0
+    assert json.loads(out.stdout) == server.get("/openapi.json").json()
+
+
+def test_openapi_document_passes_redocly_lint(server):
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        f.write(server.get("/openapi.json").text)
+    out = subprocess.run([REDOCLY, "lint", "--format=stylish", f.name], capture_output=True,
+                         text=True, cwd=os.path.join(ROOT, "tools"), timeout=120)
+    os.unlink(f.name)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_swagger_ui_is_served_locally(server):
+    r = server.get("/docs")
+    assert r.status_code == 200
+    assert r.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "/docs/swagger-ui-bundle.js" in r.text
+    assert "https://" not in r.text and "http://" not in r.text  # no CDN
+    js = server.get("/docs/swagger-ui-bundle.js")
+    assert js.status_code == 200
+    assert js.headers["Content-Type"].startswith("text/javascript")
+    assert len(js.content) > 100_000
+    css = server.get("/docs/swagger-ui.css")
+    assert css.status_code == 200 and css.headers["Content-Type"].startswith("text/css")
+    init = server.get("/docs/swagger-initializer.js")
+    assert "/openapi.json" in init.text
+
+
+def test_docs_serve_only_the_listed_files(server):
+    assert_problem(server.get("/docs/package.json"), 404)
+    assert_problem(server.get("/docs/..%2Fpackage.json"), 404)
+    assert_problem(server.get("/docs/swagger-ui-bundle.js.map"), 404)
