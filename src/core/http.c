@@ -240,16 +240,25 @@ crm_http_access(void *cls, struct MHD_Connection *conn, const char *url, const c
         r = crm_req_begin(conn, url, method);
         *con_cls = r;
         crm_http_check_head(r);
-        return r->replied ? crm_http_queue(r) : MHD_YES;
+        /* A response queued now skips the body but costs the connection, so only a body
+         * known to be too large is refused this early; other answers from the head wait
+         * for the (discarded) body and keep the connection alive. */
+        if (r->replied && r->status == 413) {
+            r->queued = true;
+            return crm_http_queue(r);
+        }
+        return MHD_YES;
     }
     if (*upload_data_size) {
         crm_http_append_body(r, upload_data, *upload_data_size);
         *upload_data_size = 0;
         return MHD_YES;
     }
-    if (r->replied) /* answered from the head; its body was skipped */
+    if (r->queued)
         return MHD_YES;
-    crm_http_dispatch(r);
+    if (!r->replied)
+        crm_http_dispatch(r);
+    r->queued = true;
     return crm_http_queue(r);
 }
 

@@ -43,7 +43,8 @@ typedef struct crm_req {
     const char *role;
 
     /* the reply */
-    bool replied;
+    bool replied; /* a reply is set (it may still be replaced until queued) */
+    bool queued;  /* handed to libmicrohttpd */
     int status;
     const char *content_type;
     const char *resp_body;
