@@ -9,7 +9,7 @@ packages=(
     build-essential pkg-config meson ninja-build clang-format
     libmicrohttpd-dev libpq-dev libjansson-dev libjwt-dev libsodium-dev
     libcurl4-openssl-dev libcmocka-dev
-    postgresql-15 postgresql-contrib-15
+    postgresql-15 postgresql-client-15
     python3 python3-pytest python3-requests
     nodejs
 )

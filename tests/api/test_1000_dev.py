@@ -1,0 +1,71 @@
+"""`crm dev` (what `make run` runs): private cluster, migrations, demo tenant, serve, clean stop."""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+import requests
+
+from crmtest import CRM, SANITIZER_MARKERS
+
+
+def run_dev(dev_dir):
+    log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
+    proc = subprocess.Popen([CRM, "dev", "--dev-dir", dev_dir, "--listen", "127.0.0.1:0"],
+                            stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        text = open(log.name).read()
+        m = re.search(r"CRM is running: http://127\.0\.0\.1:(\d+)", text)
+        if m:
+            return proc, log.name, int(m.group(1))
+        assert proc.poll() is None, text
+        time.sleep(0.1)
+    raise AssertionError("crm dev did not start:\n" + open(log.name).read())
+
+
+def stop_dev(proc, log):
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=60) == 0
+    text = open(log).read()
+    os.unlink(log)
+    for marker in SANITIZER_MARKERS:
+        assert marker not in text, text
+    return text
+
+
+def test_dev_sets_up_everything_and_reuses_it():
+    base = tempfile.mkdtemp(prefix="crm-dev-")
+    os.chmod(base, 0o755)
+    dev_dir = os.path.join(base, "var")
+    try:
+        proc, log, port = run_dev(dev_dir)
+        r = requests.get(f"http://127.0.0.1:{port}/readyz", timeout=10)
+        assert r.status_code == 200, r.text
+        assert requests.get(f"http://127.0.0.1:{port}/docs", timeout=10).status_code == 200
+        text = open(log).read()
+        assert "applied core 0001_roles_extensions_tenants" in text
+        url = re.search(r"Database: +(.+)", text).group(1).strip()
+        tenants = subprocess.run(["psql", "-X", "-At", "-d", url.replace("user=crm", "user=postgres"),
+                                  "-c", "SELECT slug, name FROM tenants"],
+                                 capture_output=True, text=True)
+        assert tenants.stdout.strip() == "demo|Demo Clinic", tenants.stderr
+        text = stop_dev(proc, log)
+        assert "stopped PostgreSQL" in text
+        assert not os.path.exists(os.path.join(dev_dir, "pg", "postmaster.pid"))
+
+        proc, log, port = run_dev(dev_dir)  # the second run reuses the cluster and its data
+        assert requests.get(f"http://127.0.0.1:{port}/readyz", timeout=10).status_code == 200
+        text = stop_dev(proc, log)
+        assert "database is up to date" in text
+        assert "creating a private PostgreSQL cluster" not in text
+    finally:
+        pg_ctl = os.path.join(os.environ.get("CRM_PG_BINDIR", "/usr/lib/postgresql/15/bin"),
+                              "pg_ctl")
+        if os.path.exists(os.path.join(dev_dir, "pg", "postmaster.pid")):
+            subprocess.run([pg_ctl, "stop", "-m", "immediate", "-D", os.path.join(dev_dir, "pg")],
+                           user="postgres" if os.geteuid() == 0 else None)
+        shutil.rmtree(base, ignore_errors=True)
