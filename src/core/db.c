@@ -97,16 +97,6 @@ crm_db_init(const crm_config_t *config)
     pthread_once(&crm_db.once, crm_db_make_key);
 }
 
-void
-crm_db_thread_close(void)
-{
-    crm_conn_t *c = pthread_getspecific(crm_db.key);
-    if (c) {
-        pthread_setspecific(crm_db.key, NULL);
-        crm_conn_destroy(c);
-    }
-}
-
 long
 crm_db_connections_up(void)
 {
@@ -280,8 +270,10 @@ crm_read_results(crm_conn_t *c, crm_tx_t *tx, const crm_sent_t *sent, size_t nse
         ExecStatusType st = PQresultStatus(res);
         if (st == PGRES_FATAL_ERROR && rc == 0) {
             const char *code = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-            if (!code)
-                return PQclear(res), -1; /* produced by libpq itself: the connection is gone */
+            if (!code) { /* produced by libpq itself: the connection is gone */
+                PQclear(res);
+                return -1;
+            }
             tx->sqlstate = crm_arena_strdup(tx->r->arena, code);
             const char *cons = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
             tx->constraint = cons ? crm_arena_strdup(tx->r->arena, cons) : NULL;

@@ -25,10 +25,9 @@ typedef struct crm_stmt {
 
 typedef struct crm_tx crm_tx_t;
 
-/* Call once before serving: connection string, statement timeout. */
+/* Call once before serving: connection string, statement timeout. Each worker thread's
+ * connection is closed when the thread exits. */
 void crm_db_init(const crm_config_t *config);
-/* Closes the calling thread's connection, if any (threads' connections close as they exit). */
-void crm_db_thread_close(void);
 
 /* A transaction for request r: its identity (tenant, user, request id) is set with
  * set_config(..., true) before the statements, and every statement runs as the app role. */

@@ -208,7 +208,8 @@ crm_http_queue(crm_req_t *r)
     struct MHD_Response *resp;
     if (r->resp_fd >= 0) {
         resp = MHD_create_response_from_fd(r->resp_len, r->resp_fd);
-        r->resp_fd = -1; /* libmicrohttpd closes it */
+        if (resp)
+            r->resp_fd = -1; /* libmicrohttpd closes it now; otherwise completion does */
     } else {
         resp = MHD_create_response_from_buffer(r->resp_len, (void *)r->resp_body,
                                                MHD_RESPMEM_PERSISTENT);

@@ -37,6 +37,7 @@ def test_openapi_document_passes_redocly_lint(server):
                          text=True, cwd=os.path.join(ROOT, "tools"), timeout=120)
     os.unlink(f.name)
     assert out.returncode == 0, out.stdout + out.stderr
+    assert "warning" not in (out.stdout + out.stderr).lower(), out.stdout + out.stderr
 
 
 def test_swagger_ui_is_served_locally(server):
