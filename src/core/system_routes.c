@@ -91,7 +91,6 @@ static const char crm_docs_html[] =
     "<link rel=\"icon\" type=\"image/png\" href=\"/docs/favicon-32x32.png\">\n"
     "</head>\n<body>\n<div id=\"swagger-ui\"></div>\n"
     "<script src=\"/docs/swagger-ui-bundle.js\"></script>\n"
-    "<script src=\"/docs/swagger-ui-standalone-preset.js\"></script>\n"
     "<script src=\"/docs/swagger-initializer.js\"></script>\n"
     "</body>\n</html>\n";
 
@@ -101,8 +100,8 @@ static const char crm_docs_init_js[] =
     "    url: '/openapi.json',\n"
     "    dom_id: '#swagger-ui',\n"
     "    deepLinking: true,\n"
-    "    presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],\n"
-    "    layout: 'StandaloneLayout'\n"
+    "    presets: [SwaggerUIBundle.presets.apis],\n"
+    "    layout: 'BaseLayout'\n"
     "  });\n"
     "};\n";
 
