@@ -94,16 +94,15 @@ static const char crm_docs_html[] =
     "<script src=\"/docs/swagger-initializer.js\"></script>\n"
     "</body>\n</html>\n";
 
-static const char crm_docs_init_js[] =
-    "window.onload = function () {\n"
-    "  window.ui = SwaggerUIBundle({\n"
-    "    url: '/openapi.json',\n"
-    "    dom_id: '#swagger-ui',\n"
-    "    deepLinking: true,\n"
-    "    presets: [SwaggerUIBundle.presets.apis],\n"
-    "    layout: 'BaseLayout'\n"
-    "  });\n"
-    "};\n";
+static const char crm_docs_init_js[] = "window.onload = function () {\n"
+                                       "  window.ui = SwaggerUIBundle({\n"
+                                       "    url: '/openapi.json',\n"
+                                       "    dom_id: '#swagger-ui',\n"
+                                       "    deepLinking: true,\n"
+                                       "    presets: [SwaggerUIBundle.presets.apis],\n"
+                                       "    layout: 'BaseLayout'\n"
+                                       "  });\n"
+                                       "};\n";
 
 static const crm_static_file_t crm_docs_assets[] = {
     {"swagger-ui.css", "text/css; charset=utf-8"},
