@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
     build-essential pkg-config meson ninja-build clang-format
-    libmicrohttpd-dev libpq-dev libjansson-dev libjwt-dev libsodium-dev
+    libmicrohttpd-dev libpq-dev libjansson-dev libsodium-dev libssl-dev
     libcurl4-openssl-dev libcmocka-dev
     postgresql-15 postgresql-client-15
     python3 python3-pytest python3-requests

@@ -11,6 +11,7 @@
 #include "core/migrate.h"
 #include "core/openapi.h"
 #include "core/server.h"
+#include "cli/admin.h"
 #include "crm_build.h"
 
 typedef struct crm_command {
@@ -19,6 +20,7 @@ typedef struct crm_command {
     int (*run)(crm_config_t *c);
     const char *summary;
     const char *usage;
+    int (*run_args)(int argc, char **argv); /* parses its own arguments instead */
 } crm_command_t;
 
 static int
@@ -31,9 +33,11 @@ static int
 crm_cmd_migrate(crm_config_t *c)
 {
     char err[1024];
-    PGconn *pg = crm_db_connect_plain(c->database_url, err, sizeof(err));
+    PGconn *pg = crm_db_connect_plain(c->migrate_database_url, err, sizeof(err));
     if (!pg) {
-        fprintf(stderr, "crm migrate: CRM_DATABASE_URL: cannot connect: %s\n", err);
+        fprintf(stderr,
+                "crm migrate: CRM_MIGRATE_DATABASE_URL/CRM_DATABASE_URL: cannot connect: %s\n",
+                err);
         return 1;
     }
     int rc = crm_migrate_run(pg, stdout, err, sizeof(err));
@@ -80,19 +84,52 @@ static const crm_command_t crm_commands[] = {
     {"serve", CRM_CMD_SERVE, crm_cmd_serve, "serve the HTTP API (needs a migrated database)",
      "Serves until SIGTERM or SIGINT, then stops accepting connections, lets in-flight\n"
      "requests finish (up to --shutdown-timeout) and exits 0. Refuses to start while\n"
-     "migrations are pending or when tenant queries would bypass row-level security."},
+     "migrations are pending or when tenant queries would bypass row-level security.",
+     NULL},
     {"migrate", CRM_CMD_MIGRATE, crm_cmd_migrate, "apply pending database migrations",
      "Applies every pending migration of every module in order, each in its own\n"
      "transaction, and prints what it applied. Idempotent. Connect as the role that owns\n"
-     "the schema. Refuses to run if an applied migration's SQL has changed."},
+     "the schema. Refuses to run if an applied migration's SQL has changed.",
+     NULL},
     {"dev", CRM_CMD_DEV, crm_cmd_dev, "private PostgreSQL + migrations + demo data + serve",
      "Starts (or reuses) a PostgreSQL cluster under --dev-dir, creates the crm role and\n"
      "database, migrates, seeds the demo tenant and serves. Ctrl-C stops the server and\n"
-     "the cluster; the data stays for the next run."},
+     "the cluster; the data stays for the next run.",
+     NULL},
     {"openapi", 0, crm_cmd_openapi, "print the OpenAPI document",
      "Prints the OpenAPI 3.1 "
-     "document the server serves at /openapi.json."},
-    {"version", 0, crm_cmd_version, "print the version", "Prints the version."},
+     "document the server serves at /openapi.json.",
+     NULL},
+    {"version", 0, crm_cmd_version, "print the version", "Prints the version.", NULL},
+    {"tenant", CRM_CMD_ADMIN, NULL, "create, list, suspend and resume tenants",
+     "crm tenant create --name NAME --slug SLUG --admin-email EMAIL [--admin-password PW]\n"
+     "                  [--admin-name NAME] [--modules clinic,...] [--time-zone Europe/London]\n"
+     "                  [--default-country GB]\n"
+     "    Creates the tenant and its first Admin; without --admin-password a password is\n"
+     "    generated and printed once.\n"
+     "crm tenant list\n"
+     "crm tenant suspend SLUG | crm tenant resume SLUG\n"
+     "    A suspended tenant's users cannot sign in, refresh, or use their access tokens.\n"
+     "Runs as the schema owner (CRM_MIGRATE_DATABASE_URL, else CRM_DATABASE_URL).",
+     crm_cli_tenant},
+    {"user", CRM_CMD_ADMIN, NULL, "create, list, disable users; reset passwords",
+     "crm user create --tenant SLUG --email EMAIL --full-name NAME --role ROLE\n"
+     "                [--password PW] [--practitioner]\n"
+     "crm user list --tenant SLUG\n"
+     "crm user disable --tenant SLUG --email EMAIL\n"
+     "crm user reset-password --tenant SLUG --email EMAIL [--password PW]\n"
+     "    Without --password a password is generated and printed once. Roles: admin,\n"
+     "    practitioner, receptionist, sales, viewer.",
+     crm_cli_user},
+    {"keys", 0, NULL, "print a new access-token signing key",
+     "crm keys generate [--alg HS256|RS256|ES256] [--kid KID] [--dir DIR]\n"
+     "    Prints one entry of the CRM_JWT_KEYS key set as JSON. RS256 and ES256 write\n"
+     "    KID.key.pem and KID.pub.pem into DIR. Put the new entry first to sign with it;\n"
+     "    keep the old ones listed until their tokens have expired.",
+     crm_cli_keys},
+    {"permissions", 0, NULL, "print the role and permission matrix",
+     "Prints the matrix of built-in roles and permissions as a Markdown table.",
+     crm_cli_permissions},
 };
 #define CRM_NCOMMANDS (sizeof(crm_commands) / sizeof(crm_commands[0]))
 
@@ -112,7 +149,10 @@ crm_usage(FILE *out)
 static void
 crm_command_help(const crm_command_t *cmd)
 {
-    printf("Usage: crm %s%s\n\n%s\n", cmd->name, cmd->config ? " [OPTIONS]" : "", cmd->usage);
+    if (cmd->run_args)
+        printf("Usage:\n%s\n", cmd->usage);
+    else
+        printf("Usage: crm %s%s\n\n%s\n", cmd->name, cmd->config ? " [OPTIONS]" : "", cmd->usage);
     if (cmd->config) {
         printf("\n");
         crm_config_print_help(stdout, cmd->config);
@@ -149,6 +189,12 @@ main(int argc, char **argv)
             return 0;
         }
     }
+    if (sodium_init() < 0) {
+        fprintf(stderr, "crm: libsodium failed to initialise\n");
+        return 1;
+    }
+    if (cmd->run_args)
+        return cmd->run_args(argc - 2, argv + 2);
     crm_config_t config;
     char err[512];
     if (crm_config_load(&config, cmd->config, argc - 2, (const char *const *)(argv + 2), crm_getenv,
@@ -157,9 +203,5 @@ main(int argc, char **argv)
         return 2;
     }
     crm_log_set_level(config.log_level);
-    if (sodium_init() < 0) {
-        fprintf(stderr, "crm: libsodium failed to initialise\n");
-        return 1;
-    }
     return cmd->run(&config);
 }

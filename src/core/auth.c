@@ -1,21 +1,88 @@
-/* auth.c - who is calling: bearer-token check in front of every non-public route.
- * Token verification (JWT key set, roles) is not configured yet, so every protected route
- * answers 401: the route table's permissions are enforced from the first day, deny by default. */
+/* auth.c - who is calling: the platform key, or a verified access token and its role's
+ * permission for the route (RBAC), in memory, deny by default */
 #include "core/auth.h"
 
+#include <sodium.h>
 #include <string.h>
 #include <strings.h>
+
+#include "core/denylist.h"
+#include "core/jws.h"
+#include "core/log.h"
+#include "core/rbac.h"
+
+static const char *crm_platform_key;
+
+void
+crm_auth_init(const char *platform_key)
+{
+    crm_platform_key = platform_key;
+}
+
+/* The bearer credential of the request, or NULL. */
+static const char *
+crm_bearer(crm_req_t *r)
+{
+    const char *h = crm_req_header(r, "Authorization");
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+        return NULL;
+    h += 7;
+    while (*h == ' ')
+        h++;
+    return *h ? h : NULL;
+}
+
+static int
+crm_auth_reject(crm_req_t *r, bool had_token, const char *why)
+{
+    crm_req_add_header(r, "WWW-Authenticate",
+                       had_token ? "Bearer error=\"invalid_token\"" : "Bearer");
+    if (had_token)
+        crm_info("security: token rejected (%s) from %s on %s", why, r->client_ip, r->path);
+    crm_reply_problem(r, 401, "%s", why);
+    return -1;
+}
+
+static int
+crm_auth_platform(crm_req_t *r, const char *bearer)
+{
+    if (!crm_platform_key) {
+        crm_reply_problem(r, 404, "no resource at this path");
+        return -1;
+    }
+    size_t n = strlen(crm_platform_key);
+    if (!bearer || strlen(bearer) != n || sodium_memcmp(bearer, crm_platform_key, n) != 0)
+        return crm_auth_reject(r, bearer != NULL,
+                               bearer ? "the platform key is not valid"
+                                      : "this resource needs the platform key");
+    crm_info("security: platform call %s %s from %s", r->method, r->path, r->client_ip);
+    return 0;
+}
 
 int
 crm_auth_authorize(crm_req_t *r)
 {
-    const char *h = crm_req_header(r, "Authorization");
-    if (!h || strncasecmp(h, "Bearer ", 7) != 0 || !h[7]) {
-        crm_req_add_header(r, "WWW-Authenticate", "Bearer");
-        crm_reply_problem(r, 401, "this resource needs a bearer token");
+    const char *perm = r->match.route->permission;
+    const char *bearer = crm_bearer(r);
+    if (strcmp(perm, CRM_PERM_PLATFORM) == 0)
+        return crm_auth_platform(r, bearer);
+    if (!bearer)
+        return crm_auth_reject(r, false, "this resource needs a bearer token");
+    crm_token_claims_t c;
+    const char *why = NULL;
+    if (crm_jws_verify(bearer, &c, &why) != 0)
+        return crm_auth_reject(r, true, why);
+    if (crm_denylist_blocks(&c))
+        return crm_auth_reject(r, true, "the token was revoked");
+    r->tenant_id = crm_arena_strdup(r->arena, c.tid);
+    r->user_id = crm_arena_strdup(r->arena, c.sub);
+    r->role_id = c.role;
+    r->role = crm_roles[c.role].name;
+    if (!crm_rbac_route_allows(r->match.index, c.role)) {
+        crm_info("security: permission denied: %s lacks %s for %s %s", r->role, perm, r->method,
+                 r->path);
+        crm_reply_problem(r, 403, "the role %s does not have the permission %s", r->role, perm);
         return -1;
     }
-    crm_req_add_header(r, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
-    crm_reply_problem(r, 401, "the bearer token is not valid");
-    return -1;
+    return 0;
 }

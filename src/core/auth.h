@@ -4,9 +4,13 @@
 
 #include "core/request.h"
 
-/* For a route with a permission other than CRM_PERM_PUBLIC: verifies the caller's token and
- * sets r->tenant_id, r->user_id and r->role, then checks the route's permission. Returns 0
- * when the request may go on; otherwise replies 401 or 403 and returns -1. */
+/* The key of /platform routes (NULL disables them: they answer 404). */
+void crm_auth_init(const char *platform_key);
+
+/* For a route with a permission other than CRM_PERM_PUBLIC: platform routes need the
+ * platform key; every other route a valid access token (not revoked) whose role holds the
+ * route's permission. Sets r->tenant_id, r->user_id and r->role. Returns 0 when the request
+ * may go on; otherwise replies 401, 403 (or 404 for a disabled platform API) and returns -1. */
 int crm_auth_authorize(crm_req_t *r);
 
 #endif

@@ -28,7 +28,37 @@ typedef struct crm_option {
 
 static const crm_option_t crm_options[] = {
     {"CRM_DATABASE_URL", "--database-url", OPT_STRING, OFF(database_url), 0, 0,
-     CRM_CMD_SERVE | CRM_CMD_MIGRATE, "PostgreSQL connection (libpq URI or conninfo)"},
+     CRM_CMD_SERVE | CRM_CMD_MIGRATE | CRM_CMD_ADMIN,
+     "PostgreSQL connection (libpq URI or conninfo)"},
+    {"CRM_MIGRATE_DATABASE_URL", "--migrate-database-url", OPT_STRING, OFF(migrate_database_url), 0,
+     0, CRM_CMD_MIGRATE | CRM_CMD_ADMIN,
+     "connection of the schema owner for migrations and administration (default: "
+     "CRM_DATABASE_URL)"},
+    {"CRM_JWT_KEYS", "--jwt-keys", OPT_STRING, OFF(jwt_keys), 0, 0, SERVE_CMDS,
+     "JSON key set file signing and verifying access tokens (crm dev makes one in its folder)"},
+    {"CRM_JWT_ISSUER", "--jwt-issuer", OPT_STRING, OFF(jwt_issuer), 0, 0, SERVE_CMDS,
+     "iss of access tokens"},
+    {"CRM_JWT_AUDIENCE", "--jwt-audience", OPT_STRING, OFF(jwt_audience), 0, 0, SERVE_CMDS,
+     "aud of access tokens"},
+    {"CRM_ACCESS_TOKEN_TTL_S", "--access-token-ttl", OPT_LONG, OFF(access_token_ttl_s), 60, 86400,
+     SERVE_CMDS, "lifetime of access tokens, seconds"},
+    {"CRM_REFRESH_TOKEN_TTL_S", "--refresh-token-ttl", OPT_LONG, OFF(refresh_token_ttl_s), 300,
+     31536000, SERVE_CMDS, "lifetime of refresh tokens, seconds"},
+    {"CRM_PLATFORM_KEY", "--platform-key", OPT_STRING, OFF(platform_key), 0, 0, SERVE_CMDS,
+     "bearer key of the /platform API (at least 32 characters); unset disables the API"},
+    {"CRM_DENYLIST_REFRESH_S", "--denylist-refresh", OPT_LONG, OFF(denylist_refresh_s), 1, 60,
+     SERVE_CMDS,
+     "seconds between reloads of suspended tenants and disabled users (the bound on how long "
+     "their access tokens still work)"},
+    {"CRM_LOGIN_MAX_FAILURES", "--login-max-failures", OPT_LONG, OFF(login_max_failures), 1, 1000,
+     SERVE_CMDS, "failed logins per tenant and email within the window before 429"},
+    {"CRM_LOGIN_WINDOW_S", "--login-window", OPT_LONG, OFF(login_window_s), 1, 86400, SERVE_CMDS,
+     "the login throttling window, seconds"},
+    {"CRM_LOGIN_IP_MAX", "--login-ip-max", OPT_LONG, OFF(login_ip_max), 1, 1000000, SERVE_CMDS,
+     "login attempts per client IP and minute before 429"},
+    {"CRM_PASSWORD_HASH_CONCURRENCY", "--password-hash-concurrency", OPT_LONG,
+     OFF(hash_concurrency), 1, 256, SERVE_CMDS | CRM_CMD_ADMIN,
+     "password hashes computed at once (each takes 19 MiB)"},
     {"CRM_LISTEN", "--listen", OPT_LISTEN, OFF(listen), 0, 0, SERVE_CMDS,
      "address and port to serve HTTP on (host:port, [v6]:port)"},
     {"CRM_THREADS", "--threads", OPT_LONG, OFF(threads), 1, 1024, SERVE_CMDS,
@@ -79,6 +109,15 @@ crm_config_defaults(crm_config_t *c)
     c->docs_dir = CRM_DEFAULT_DOCS_DIR;
     c->dev_dir = "var";
     c->pg_bindir = "/usr/lib/postgresql/15/bin";
+    c->jwt_issuer = "crm";
+    c->jwt_audience = "crm-api";
+    c->access_token_ttl_s = 900;
+    c->refresh_token_ttl_s = 30L * 86400;
+    c->denylist_refresh_s = 5;
+    c->login_max_failures = 5;
+    c->login_window_s = 900;
+    c->login_ip_max = 60;
+    c->hash_concurrency = cores > 0 ? cores : 1;
     crm_config_parse_listen(c, "127.0.0.1:8080");
 }
 
@@ -212,8 +251,19 @@ crm_config_load(crm_config_t *c, unsigned command, int argc, const char *const *
         if (crm_option_set(c, o, o->flag, value, err, errlen) != 0)
             return -1;
     }
-    if ((command & (CRM_CMD_SERVE | CRM_CMD_MIGRATE)) && !c->database_url) {
+    if ((command & (CRM_CMD_SERVE | CRM_CMD_MIGRATE | CRM_CMD_ADMIN)) && !c->database_url &&
+        !((command & (CRM_CMD_MIGRATE | CRM_CMD_ADMIN)) && c->migrate_database_url)) {
         snprintf(err, errlen, "CRM_DATABASE_URL: not set (or pass --database-url)");
+        return -1;
+    }
+    if (!c->migrate_database_url)
+        c->migrate_database_url = c->database_url;
+    if (c->platform_key && strlen(c->platform_key) < 32) {
+        snprintf(err, errlen, "CRM_PLATFORM_KEY: must be at least 32 characters");
+        return -1;
+    }
+    if ((command & CRM_CMD_SERVE) && !c->jwt_keys) {
+        snprintf(err, errlen, "CRM_JWT_KEYS: not set (make one with `crm keys generate`)");
         return -1;
     }
     return 0;

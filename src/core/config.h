@@ -11,6 +11,7 @@ enum {
     CRM_CMD_SERVE = 1 << 0,
     CRM_CMD_MIGRATE = 1 << 1,
     CRM_CMD_DEV = 1 << 2,
+    CRM_CMD_ADMIN = 1 << 3, /* tenant and user administration from the command line */
 };
 
 typedef enum { CRM_LOG_DEBUG, CRM_LOG_INFO, CRM_LOG_WARN, CRM_LOG_ERROR } crm_log_level_t;
@@ -31,6 +32,18 @@ typedef struct crm_config {
     const char *docs_dir;      /* CRM_DOCS_DIR: Swagger UI assets */
     const char *dev_dir;       /* CRM_DEV_DIR: where `crm dev` keeps its private cluster */
     const char *pg_bindir;     /* CRM_PG_BINDIR: initdb and pg_ctl for `crm dev` */
+    const char *migrate_database_url; /* CRM_MIGRATE_DATABASE_URL: the schema owner's */
+    const char *jwt_keys;             /* CRM_JWT_KEYS: key set file */
+    const char *jwt_issuer;           /* CRM_JWT_ISSUER */
+    const char *jwt_audience;         /* CRM_JWT_AUDIENCE */
+    long access_token_ttl_s;          /* CRM_ACCESS_TOKEN_TTL_S */
+    long refresh_token_ttl_s;         /* CRM_REFRESH_TOKEN_TTL_S */
+    const char *platform_key;         /* CRM_PLATFORM_KEY: bearer key of /platform routes */
+    long denylist_refresh_s;          /* CRM_DENYLIST_REFRESH_S */
+    long login_max_failures;          /* CRM_LOGIN_MAX_FAILURES per (tenant, email) and window */
+    long login_window_s;              /* CRM_LOGIN_WINDOW_S */
+    long login_ip_max;                /* CRM_LOGIN_IP_MAX attempts per client IP and minute */
+    long hash_concurrency;            /* CRM_PASSWORD_HASH_CONCURRENCY */
 } crm_config_t;
 
 typedef const char *(*crm_getenv_fn)(const char *name);

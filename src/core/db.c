@@ -30,6 +30,7 @@ typedef struct crm_tx_stmt {
 
 struct crm_tx {
     crm_req_t *r;
+    const char *role;
     size_t count;
     crm_tx_stmt_t stmts[CRM_TX_MAX_STMTS];
     const char *sqlstate;
@@ -183,10 +184,27 @@ crm_tx_new(crm_req_t *r)
 {
     crm_tx_t *tx = crm_arena_alloc(r->arena, sizeof(*tx));
     tx->r = r;
+    tx->role = CRM_DB_APP_ROLE;
     tx->count = 0;
     tx->sqlstate = NULL;
     tx->constraint = NULL;
     return tx;
+}
+
+void
+crm_tx_use_platform_role(crm_tx_t *tx)
+{
+    tx->role = CRM_DB_PLATFORM_ROLE;
+}
+
+void
+crm_db_close_thread(void)
+{
+    crm_conn_t *c = pthread_getspecific(crm_db.key);
+    if (c) {
+        pthread_setspecific(crm_db.key, NULL);
+        crm_conn_destroy(c);
+    }
 }
 
 int
@@ -338,7 +356,7 @@ crm_tx_run(crm_tx_t *tx)
         crm_tx_unavailable(tx);
         return -1;
     }
-    const char *prelude[] = {CRM_DB_APP_ROLE, r->tenant_id ? r->tenant_id : "",
+    const char *prelude[] = {tx->role, r->tenant_id ? r->tenant_id : "",
                              r->user_id ? r->user_id : "", r->request_id, crm_db.statement_timeout};
     crm_sent_t sent[2 * CRM_TX_MAX_STMTS + 6];
     size_t nsent = 0;

@@ -19,6 +19,9 @@ typedef struct crm_stmt {
  * create it without LOGIN, SUPERUSER or BYPASSRLS, and it owns nothing, so row-level
  * security always applies to it; `crm serve` refuses to start if that is not so. */
 #define CRM_DB_APP_ROLE "crm_app"
+/* The role of provisioning (platform API, CLI, deny list): policies of its own let it see
+ * every tenant's row of the tables it administers. Never used for a tenant's request. */
+#define CRM_DB_PLATFORM_ROLE "crm_platform"
 
 #define CRM_TX_MAX_STMTS  16
 #define CRM_TX_MAX_PARAMS 32
@@ -32,6 +35,11 @@ void crm_db_init(const crm_config_t *config);
 /* A transaction for request r: its identity (tenant, user, request id) is set with
  * set_config(..., true) before the statements, and every statement runs as the app role. */
 crm_tx_t *crm_tx_new(crm_req_t *r);
+/* Runs the transaction as crm_platform instead of crm_app (platform routes, CLI). */
+void crm_tx_use_platform_role(crm_tx_t *tx);
+/* Closes the calling thread's connection now (the CLI's main thread, which never exits
+ * as a worker does). */
+void crm_db_close_thread(void);
 /* Queues a statement with text parameters (NULL is SQL NULL); returns its index. */
 int crm_tx_add(crm_tx_t *tx, const crm_stmt_t *stmt, int nparams, const char *const *values);
 /* Sends BEGIN, the set_configs, the statements and COMMIT in pipeline mode: one round trip.

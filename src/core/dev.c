@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include "core/db.h"
+#include "core/jws.h"
+#include "core/password.h"
 #include "core/log.h"
 #include "core/migrate.h"
 #include "core/server.h"
@@ -219,6 +221,73 @@ crm_dev_bootstrap(const crm_dev_t *d)
     return rc;
 }
 
+/* The demo clinic's users, one per role; all share the demo password. */
+#define CRM_DEV_PASSWORD "demo-password-2026"
+static const char *const crm_dev_users[][4] = {
+    {"admin@demo.clinic", "Avery Admin", "admin", "f"},
+    {"dr.patel@demo.clinic", "Dr Priya Patel", "practitioner", "t"},
+    {"reception@demo.clinic", "Robin Reception", "receptionist", "f"},
+    {"sales@demo.clinic", "Sam Sales", "sales", "f"},
+    {"viewer@demo.clinic", "Val Viewer", "viewer", "f"},
+};
+
+static int
+crm_dev_seed_users(PGconn *pg)
+{
+    char hash[CRM_PASSWORD_HASH_MAX];
+    bool hashed = false;
+    for (size_t i = 0; i < sizeof(crm_dev_users) / sizeof(crm_dev_users[0]); i++) {
+        if (!hashed) {
+            crm_password_init(1);
+            hashed = crm_password_hash(CRM_DEV_PASSWORD, hash) == CRM_PW_OK;
+            crm_password_free();
+            if (!hashed)
+                return -1;
+        }
+        const char *params[] = {crm_dev_users[i][0], hash, crm_dev_users[i][1], crm_dev_users[i][2],
+                                crm_dev_users[i][3]};
+        PGresult *res = PQexecParams(
+            pg,
+            "INSERT INTO users (tenant_id, email, password_hash, full_name, role, is_practitioner)"
+            " VALUES (current_tenant_id(), $1, $2, $3, $4, $5::boolean)"
+            " ON CONFLICT (tenant_id, email) DO NOTHING",
+            5, NULL, params, NULL, NULL, 0);
+        int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+        if (!ok)
+            crm_error("seeding demo users: %s", PQresultErrorMessage(res));
+        PQclear(res);
+        if (!ok)
+            return -1;
+    }
+    return 0;
+}
+
+/* A development key set in the dev folder, made once, when CRM_JWT_KEYS names none. */
+static int
+crm_dev_keys(const crm_dev_t *d, crm_config_t *c)
+{
+    static char path[PATH_MAX + 32];
+    snprintf(path, sizeof(path), "%s/jwt-keys.json", d->dir);
+    c->jwt_keys = path;
+    if (access(path, F_OK) == 0)
+        return 0;
+    char err[256];
+    char *entry = crm_jws_generate_entry("HS256", "dev-1", d->dir, err, sizeof(err));
+    int fd = entry ? open(path, O_WRONLY | O_CREAT | O_EXCL, 0600) : -1;
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        crm_error("cannot write the development key set %s: %s", path,
+                  entry ? strerror(errno) : err);
+        free(entry);
+        return -1;
+    }
+    fprintf(f, "{\"keys\": [%s]}\n", entry);
+    fclose(f);
+    free(entry);
+    crm_info("made a development key set in %s", path);
+    return 0;
+}
+
 static int
 crm_dev_migrate_and_seed(const char *url)
 {
@@ -234,7 +303,10 @@ crm_dev_migrate_and_seed(const char *url)
         crm_error("migration failed: %s", err);
     if (rc == 0 && (rc = crm_dev_sql(pg, "BEGIN", "seeding")) == 0) {
         rc = crm_dev_sql(pg, crm_core_asset_demo, "seeding demo data");
-        rc = crm_dev_sql(pg, rc == 0 ? "COMMIT" : "ROLLBACK", "seeding");
+        if (rc == 0)
+            rc = crm_dev_seed_users(pg);
+        int end = crm_dev_sql(pg, rc == 0 ? "COMMIT" : "ROLLBACK", "seeding");
+        rc = rc == 0 ? end : rc;
     }
     PQfinish(pg);
     return rc;
@@ -248,13 +320,19 @@ crm_dev_banner(int port)
     const crm_config_t *c = crm_dev_config;
     char host[80];
     snprintf(host, sizeof(host), c->listen_ipv6 ? "[%s]" : "%s", c->listen_host);
-    printf("\n  CRM is running: http://%s:%d\n"
-           "  API docs:       http://%s:%d/docs\n"
-           "  Health:         http://%s:%d/readyz\n"
-           "  Demo tenant:    slug 'demo' (Demo Clinic); sign-in arrives with user accounts\n"
-           "  Database:       %s\n"
-           "  Stop with Ctrl-C (stops the server and the private PostgreSQL).\n\n",
-           host, port, host, port, host, port, c->database_url);
+    printf(
+        "\n  CRM is running: http://%s:%d\n"
+        "  API docs:       http://%s:%d/docs\n"
+        "  Health:         http://%s:%d/readyz\n"
+        "  Demo tenant:    slug 'demo' (Demo Clinic); users admin@, dr.patel@, reception@,\n"
+        "                  sales@, viewer@demo.clinic, password " CRM_DEV_PASSWORD "\n"
+        "  Sign in:        curl -s -H 'Content-Type: application/json' -d '{\"tenant\":\"demo\",\n"
+        "                  \"email\":\"admin@demo.clinic\",\"password\":\"" CRM_DEV_PASSWORD
+        "\"}'\n"
+        "                  http://%s:%d/api/v1/auth/login\n"
+        "  Database:       %s\n"
+        "  Stop with Ctrl-C (stops the server and the private PostgreSQL).\n\n",
+        host, port, host, port, host, port, host, port, c->database_url);
     fflush(stdout);
 }
 
@@ -285,6 +363,8 @@ crm_dev_run(crm_config_t *c)
         d.gid = pw->pw_gid;
     }
     bool started;
+    if (!c->jwt_keys && crm_dev_keys(&d, c) != 0)
+        return 1;
     if (crm_dev_start_cluster(&d, &started) != 0)
         return 1;
     static char url[PATH_MAX + 96];

@@ -65,6 +65,16 @@ crm_req_begin(struct MHD_Connection *conn, const char *url, const char *method)
     r->method = crm_arena_strdup(a, method);
     r->path = crm_arena_strdup(a, url);
     r->resp_fd = -1;
+    r->role_id = -1;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci && ci->client_addr) {
+        const struct sockaddr *sa = ci->client_addr;
+        const void *addr = sa->sa_family == AF_INET6
+                               ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
+                               : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
+        inet_ntop(sa->sa_family, addr, r->client_ip, sizeof(r->client_ip));
+    }
     const char *id = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
     if (id && crm_request_id_sane(id))
         snprintf(r->request_id, sizeof(r->request_id), "%s", id);
@@ -134,6 +144,11 @@ crm_http_check_head(crm_req_t *r)
         crm_reply_problem(r, 413, "the request body is larger than %zu bytes", crm_http.max_body);
         return;
     }
+    if (MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "tenant_id")) {
+        crm_req_field_error(r, "query.tenant_id", "the tenant comes from the access token only");
+        crm_reply_problem(r, 422, "tenant_id is not accepted in requests");
+        return;
+    }
     MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, crm_check_query_arg, r);
     if (r->errors) {
         crm_reply_problem(r, 400, "the request has query parameters this resource does not take");
@@ -194,6 +209,11 @@ crm_http_dispatch(crm_req_t *r)
             return;
         }
         crm_arena_cleanup(r->arena, (crm_cleanup_fn)json_decref, r->json);
+        if (json_object_get(r->json, "tenant_id")) {
+            crm_req_field_error(r, "tenant_id", "the tenant comes from the access token only");
+            crm_reply_problem(r, 422, "tenant_id is not accepted in requests");
+            return;
+        }
     }
     r->match.route->handler(r);
     if (!r->replied) {

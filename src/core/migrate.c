@@ -8,6 +8,7 @@
 
 #include "core/arena.h"
 #include "core/module.h"
+#include "core/rbac.h"
 
 /* An arbitrary constant that names the migration lock among advisory locks. */
 #define CRM_MIGRATE_LOCK "7294017731"
@@ -180,6 +181,8 @@ crm_migrate_run(PGconn *conn, FILE *out, char *err, size_t errlen)
                  "taking the migration lock") != 0)
         return -1;
     int rc = crm_migrate_locked(conn, out, err, errlen);
+    if (rc == 0)
+        rc = crm_rbac_sync(conn, err, errlen);
     PQclear(PQexec(conn, "SELECT pg_advisory_unlock(" CRM_MIGRATE_LOCK ")"));
     return rc;
 }

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "core/module.h"
+#include "core/system_routes.h"
 #include "crm_build.h"
 
 extern const char crm_core_asset_openapi[];
@@ -72,6 +73,24 @@ crm_openapi_merge(json_t *doc, json_t *frag, const char *module, char *err, size
     return 0;
 }
 
+/* Writes each route's permission into its operation as x-permission, so the document shows
+ * (and tests can read) who may call what, straight from the route tables. */
+static void
+crm_openapi_annotate(json_t *doc, const crm_route_t *routes)
+{
+    json_t *paths = json_object_get(doc, "paths");
+    for (const crm_route_t *r = routes; r && r->handler; r++) {
+        char lower[8];
+        size_t k = 0;
+        for (; r->method[k] && k < sizeof(lower) - 1; k++)
+            lower[k] = (char)tolower((unsigned char)r->method[k]);
+        lower[k] = '\0';
+        json_t *op = json_object_get(json_object_get(paths, r->path), lower);
+        if (op)
+            json_object_set_new(op, "x-permission", json_string(r->permission));
+    }
+}
+
 int
 crm_openapi_build(char *err, size_t errlen)
 {
@@ -98,6 +117,9 @@ crm_openapi_build(char *err, size_t errlen)
             return -1;
         }
     }
+    crm_openapi_annotate(doc, crm_system_routes);
+    for (const crm_module_t *const *m = crm_modules; *m; m++)
+        crm_openapi_annotate(doc, (*m)->routes);
     crm_oa.doc = doc;
     crm_oa.text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     crm_oa.len = strlen(crm_oa.text);

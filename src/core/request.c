@@ -24,12 +24,16 @@ crm_req_param(crm_req_t *r, const char *name)
 const char *
 crm_req_query(crm_req_t *r, const char *name)
 {
+    if (!r->conn) /* a request made by the command line */
+        return json_string_value(json_object_get(r->cli_query, name));
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
 const char *
 crm_req_header(crm_req_t *r, const char *name)
 {
+    if (!r->conn)
+        return NULL;
     return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 

@@ -41,6 +41,8 @@ typedef struct crm_req {
     const char *tenant_id;
     const char *user_id;
     const char *role;
+    int role_id; /* crm_role_id_t, -1 without a token */
+    char client_ip[64];
 
     /* the reply */
     bool replied; /* a reply is set (it may still be replaced until queued) */
@@ -52,6 +54,8 @@ typedef struct crm_req {
     int resp_fd; /* >= 0: send this file (closed by the server), resp_len bytes */
     crm_header_t headers[CRM_MAX_RESPONSE_HEADERS];
     size_t nheaders;
+
+    json_t *cli_query; /* query parameters of a request made by the command line (no conn) */
 
     /* problem details being gathered */
     crm_field_error_t *errors, *errors_tail;

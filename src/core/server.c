@@ -8,7 +8,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/auth.h"
 #include "core/db.h"
+#include "core/denylist.h"
+#include "core/jws.h"
+#include "core/password.h"
+#include "core/rbac.h"
+#include "core/throttle.h"
+#include "crm/handlers.h"
 #include "core/http.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -96,6 +103,14 @@ crm_server_run(const crm_config_t *c, void (*ready)(int port))
 {
     char err[4096];
     int status = 1;
+    /* Blocked before any thread starts, so every thread inherits the mask and the signals
+     * reach only sigwait below. */
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
     crm_router_t *rt = crm_router_new();
     if (crm_openapi_build(err, sizeof(err)) != 0 ||
         crm_modules_build_router(rt, err, sizeof(err)) != 0 ||
@@ -103,18 +118,27 @@ crm_server_run(const crm_config_t *c, void (*ready)(int port))
         crm_error("%s", err);
         goto out;
     }
+    if (crm_rbac_init(rt, err, sizeof(err)) != 0 ||
+        crm_jws_load_keys(c->jwt_keys, err, sizeof(err)) != 0) {
+        crm_error("%s", err);
+        goto out;
+    }
+    crm_jws_configure(c->jwt_issuer, c->jwt_audience, c->access_token_ttl_s);
+    crm_auth_init(c->platform_key);
+    crm_auth_routes_init(c->refresh_token_ttl_s);
+    crm_password_init(c->hash_concurrency);
+    crm_throttle_init(c->login_max_failures, c->login_window_s, c->login_ip_max);
     crm_db_init(c);
     crm_system_routes_init(c);
     crm_metrics_init(rt);
     if (crm_server_check_database(c) != 0)
         goto out;
+    if (crm_denylist_start(c->database_url, c->denylist_refresh_s, c->access_token_ttl_s, err,
+                           sizeof(err)) != 0) {
+        crm_error("loading the token deny list: %s", err);
+        goto out;
+    }
 
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGTERM);
-    sigaddset(&signals, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &signals, NULL); /* the worker threads inherit the mask */
-    signal(SIGPIPE, SIG_IGN);
     if (crm_http_start(c, rt, err, sizeof(err)) != 0) {
         crm_error("%s", err);
         goto out;
@@ -131,6 +155,10 @@ crm_server_run(const crm_config_t *c, void (*ready)(int port))
     crm_info("stopped");
     status = 0;
 out:
+    crm_denylist_stop();
+    crm_password_free();
+    crm_jws_free_keys();
+    crm_rbac_free();
     crm_metrics_free();
     crm_openapi_free();
     crm_router_free(rt);

@@ -1,13 +1,53 @@
-/* module.c - the core CRM module: its migrations (db/migrations), later contacts, deals, ... */
+/* module.c - the core CRM module: its routes, permissions, migrations and OpenAPI fragment */
 #include "core/module.h"
+#include "core/rbac.h"
+#include "crm/handlers.h"
 
 extern const crm_migration_t crm_core_migrations[];
+extern const char crm_module_asset_openapi[];
+
+static const char *const crm_list_query[] = {"limit", "cursor", NULL};
+
+static const crm_route_t crm_core_routes[] = {
+    {"POST", "/api/v1/auth/login", crm_auth_login, CRM_PERM_PUBLIC, NULL, CRM_ROUTE_JSON_BODY},
+    {"POST", "/api/v1/auth/refresh", crm_auth_refresh, CRM_PERM_PUBLIC, NULL, CRM_ROUTE_JSON_BODY},
+    {"POST", "/api/v1/auth/logout", crm_auth_logout, CRM_PERM_PUBLIC, NULL, CRM_ROUTE_JSON_BODY},
+    {"GET", "/api/v1/me", crm_auth_me, CRM_PERM_AUTHENTICATED, NULL, 0},
+    {"GET", "/api/v1/roles", crm_auth_roles, CRM_PERM_AUTHENTICATED, NULL, 0},
+    {"GET", "/api/v1/users", crm_users_list, "users.manage", crm_list_query, 0},
+    {"POST", "/api/v1/users", crm_users_create, "users.manage", NULL, CRM_ROUTE_JSON_BODY},
+    {"GET", "/api/v1/users/{id}", crm_users_get, "users.manage", NULL, 0},
+    {"PATCH", "/api/v1/users/{id}", crm_users_patch, "users.manage", NULL, CRM_ROUTE_JSON_BODY},
+    {"DELETE", "/api/v1/users/{id}", crm_users_delete, "users.manage", NULL, 0},
+    {"GET", "/platform/v1/tenants", crm_tenants_list, CRM_PERM_PLATFORM, crm_list_query, 0},
+    {"POST", "/platform/v1/tenants", crm_tenants_create, CRM_PERM_PLATFORM, NULL,
+     CRM_ROUTE_JSON_BODY},
+    {"GET", "/platform/v1/tenants/{id}", crm_tenants_get, CRM_PERM_PLATFORM, NULL, 0},
+    {"PATCH", "/platform/v1/tenants/{id}", crm_tenants_patch, CRM_PERM_PLATFORM, NULL,
+     CRM_ROUTE_JSON_BODY},
+    {NULL, NULL, NULL, NULL, NULL, 0},
+};
+
+static const crm_permission_t crm_core_permissions[] = {
+    {"contacts.read", "read contacts (leads, customers, patients)", CRM_R_ALL},
+    {"contacts.write", "create, change and merge contacts",
+     CRM_R_PRACTITIONER | CRM_R_RECEPTIONIST | CRM_R_SALES},
+    {"deals.read", "read deals and pipelines", CRM_R_SALES | CRM_R_VIEWER},
+    {"deals.write", "create and move deals; manage pipelines", CRM_R_SALES},
+    {"activities.read", "read tasks, notes, calls, meetings and events", CRM_R_ALL},
+    {"activities.write", "create and complete activities",
+     CRM_R_PRACTITIONER | CRM_R_RECEPTIONIST | CRM_R_SALES},
+    {"users.manage", "list, create, change and disable users", 0},
+    {"settings.manage", "tenant settings, modules and custom fields", 0},
+    {"audit.read", "read the audit log", 0},
+    {NULL, NULL, 0},
+};
 
 const crm_module_t crm_core_module = {
     .name = "core",
-    .routes = NULL,
+    .routes = crm_core_routes,
     .migrations = crm_core_migrations,
-    .permissions = NULL,
-    .openapi = NULL,
+    .permissions = crm_core_permissions,
+    .openapi = crm_module_asset_openapi,
     .init = NULL,
 };

@@ -3,6 +3,7 @@
 Nothing is mocked: each cluster is a real PostgreSQL 15 made with initdb (as the postgres
 system user when the suite runs as root), and each server is the real build/crm binary.
 """
+import json
 import os
 import re
 import shutil
@@ -17,6 +18,36 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 CRM = os.environ.get("CRM_BINARY", os.path.join(ROOT, "build-test", "crm"))
 PG_BIN = os.environ.get("CRM_PG_BINDIR", "/usr/lib/postgresql/15/bin")
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+PLATFORM_KEY = "platform-key-for-the-api-suite-0123456789"
+_KEYS_DIR = tempfile.mkdtemp(prefix="crm-keys-")
+
+
+def key_set(*entries):
+    """Writes a key set file of these entries (JSON objects) and returns its path."""
+    fd, path = tempfile.mkstemp(prefix="keys-", suffix=".json", dir=_KEYS_DIR)
+    with os.fdopen(fd, "w") as f:
+        json.dump({"keys": list(entries)}, f)
+    return path
+
+
+def new_key(alg="HS256", kid=None):
+    """A new key-set entry from `crm keys generate` (PEM files go to a temporary folder)."""
+    args = ["keys", "generate", "--alg", alg, "--dir", _KEYS_DIR]
+    if kid:
+        args += ["--kid", kid]
+    out = crm(*args)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+_default_keys = None
+
+
+def default_key_set():
+    global _default_keys
+    if _default_keys is None:
+        _default_keys = key_set(new_key(kid="suite-1"))
+    return _default_keys
 
 
 def _as_postgres():
@@ -92,7 +123,9 @@ class Server:
         self.log_path = tempfile.mktemp(prefix="crm-serve-", suffix=".log")
         full_env = dict(os.environ)
         full_env.update({"CRM_DATABASE_URL": pg.url(), "CRM_LISTEN": "127.0.0.1:0",
-                         "CRM_THREADS": "4", "CRM_LOG_LEVEL": "info"})
+                         "CRM_THREADS": "4", "CRM_LOG_LEVEL": "info",
+                         "CRM_JWT_KEYS": default_key_set(), "CRM_PLATFORM_KEY": PLATFORM_KEY,
+                         "CRM_LOGIN_IP_MAX": "100000", "CRM_DENYLIST_REFRESH_S": "1"})
         full_env.update(env or {})
         self.log_file = open(self.log_path, "w")
         self.proc = subprocess.Popen([CRM, "serve", *args], stdout=self.log_file,

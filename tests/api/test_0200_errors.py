@@ -23,8 +23,15 @@ def test_wrong_method_is_405_with_allow(server):
 
 
 def test_undeclared_query_parameter_is_400_naming_it(server):
+    r = server.get("/healthz", params={"colour": "x"})
+    assert_problem(r, 400, "query parameters", field="query.colour")
+
+
+def test_tenant_id_in_query_or_body_is_422_never_used(server):
     r = server.get("/healthz", params={"tenant_id": "x"})
-    assert_problem(r, 400, "query parameters", field="query.tenant_id")
+    assert_problem(r, 422, "tenant_id", field="query.tenant_id")
+    r = server.request("POST", "/testkit/echo", json={"tenant_id": "x", "a": 1})
+    assert_problem(r, 422, "tenant_id", field="tenant_id")
 
 
 def test_declared_query_parameter_is_accepted_and_validated(server):

@@ -71,8 +71,7 @@ def test_tenant_tables_fail_closed_for_the_app_role(pg):
     assert own[-1] == ["1"]
     other = pg.sql(as_app % "SELECT set_config('app.tenant_id', '22222222-2222-4222-8222-222222222222', true);")
     assert other[-1] == ["0"]
-    # the owner is held by the forced policy too, and the app role may not write tenants
-    assert pg.sql("SELECT count(*) FROM tenants", user="crm") == [["0"]]
+    # the app role may not write tenants
     try:
         pg.sql("BEGIN; SET LOCAL ROLE crm_app; INSERT INTO tenants (name, slug) VALUES ('x', 'x');")
         raise AssertionError("crm_app inserted into tenants")

@@ -2,13 +2,13 @@
 import re
 import subprocess
 
-from crmtest import CRM, Server, crm
+from crmtest import CRM, Server, crm, default_key_set
 
 
 def test_help_lists_commands_and_options():
     out = crm("--help")
     assert out.returncode == 0
-    for cmd in ["serve", "migrate", "dev", "version"]:
+    for cmd in ["serve", "migrate", "dev", "version", "tenant", "user", "keys", "permissions"]:
         assert re.search(rf"^  {cmd} ", out.stdout, re.M), cmd
     out = crm("serve", "--help")
     assert out.returncode == 0
@@ -38,7 +38,7 @@ def test_bad_configuration_exits_2_naming_the_variable():
         ({"CRM_DATABASE_URL": ""}, (), "CRM_DATABASE_URL"),
     ]
     for env, args, name in cases:
-        full = {"CRM_DATABASE_URL": None}
+        full = {"CRM_DATABASE_URL": None, "CRM_JWT_KEYS": "k.json"}
         full.update(env)
         out = subprocess.run([CRM, "serve", *args], capture_output=True, text=True,
                              env={k: v for k, v in full.items() if v is not None}, timeout=10)
@@ -50,8 +50,8 @@ def test_bad_configuration_exits_2_naming_the_variable():
 
 
 def test_unreachable_database_refuses_to_start():
-    out = crm("serve", env={"CRM_DATABASE_URL": "host=/nonexistent-dir port=1 dbname=x"},
-              timeout=30)
+    out = crm("serve", env={"CRM_DATABASE_URL": "host=/nonexistent-dir port=1 dbname=x",
+                            "CRM_JWT_KEYS": default_key_set()}, timeout=30)
     assert out.returncode == 1
     assert "cannot connect" in out.stderr
 
@@ -83,7 +83,8 @@ def test_migrate_is_idempotent_and_reports_what_it_applied(make_cluster):
 
 def test_serve_refuses_pending_migrations(make_cluster):
     pg = make_cluster(migrate=False)
-    out = crm("serve", env={"CRM_DATABASE_URL": pg.url(), "CRM_LISTEN": "127.0.0.1:0"})
+    out = crm("serve", env={"CRM_DATABASE_URL": pg.url(), "CRM_LISTEN": "127.0.0.1:0",
+                            "CRM_JWT_KEYS": default_key_set()})
     assert out.returncode == 1
     assert "crm migrate" in out.stderr
 
@@ -94,14 +95,16 @@ def test_changed_migration_is_refused_by_migrate_and_serve(make_cluster):
     out = crm("migrate", env={"CRM_DATABASE_URL": pg.url()})
     assert out.returncode == 1
     assert "0001_roles_extensions_tenants was changed" in out.stderr
-    out = crm("serve", env={"CRM_DATABASE_URL": pg.url(), "CRM_LISTEN": "127.0.0.1:0"})
+    out = crm("serve", env={"CRM_DATABASE_URL": pg.url(), "CRM_LISTEN": "127.0.0.1:0",
+                            "CRM_JWT_KEYS": default_key_set()})
     assert out.returncode == 1 and "was changed" in out.stderr
 
 
 def test_serve_refuses_an_app_role_that_bypasses_rls(make_cluster):
     pg = make_cluster()
     pg.sql("ALTER ROLE crm_app BYPASSRLS")
-    out = crm("serve", env={"CRM_DATABASE_URL": pg.url(), "CRM_LISTEN": "127.0.0.1:0"})
+    out = crm("serve", env={"CRM_DATABASE_URL": pg.url(), "CRM_LISTEN": "127.0.0.1:0",
+                            "CRM_JWT_KEYS": default_key_set()})
     assert out.returncode == 1
     assert "refusing to serve" in out.stderr
     pg.sql("ALTER ROLE crm_app NOBYPASSRLS")

@@ -8,6 +8,7 @@
 
 #include "core/db.h"
 #include "core/module.h"
+#include "core/rbac.h"
 #include "core/request.h"
 
 extern const char crm_testkit_asset_openapi[];
@@ -105,8 +106,8 @@ static const crm_route_t testkit_routes[] = {
 };
 
 static const crm_permission_t testkit_permissions[] = {
-    {"testkit.read", "call the protected test route"},
-    {NULL, NULL},
+    {"testkit.read", "call the protected test route", CRM_R_RECEPTIONIST},
+    {NULL, NULL, 0},
 };
 
 const crm_module_t crm_testkit_module = {

@@ -33,7 +33,7 @@ test_defaults(void **state)
     (void)state;
     crm_config_t c;
     char err[256];
-    const char *env[] = {"CRM_DATABASE_URL", "dbname=x", NULL};
+    const char *env[] = {"CRM_DATABASE_URL", "dbname=x", "CRM_JWT_KEYS", "k.json", NULL};
     assert_int_equal(load(&c, CRM_CMD_SERVE, env, 0, NULL, err), 0);
     assert_string_equal(c.listen_host, "127.0.0.1");
     assert_int_equal(c.listen_port, 8080);
@@ -48,8 +48,8 @@ test_flags_override_environment(void **state)
     (void)state;
     crm_config_t c;
     char err[256];
-    const char *env[] = {"CRM_DATABASE_URL", "dbname=x",     "CRM_THREADS", "3",
-                         "CRM_LISTEN",       "0.0.0.0:9000", NULL};
+    const char *env[] = {"CRM_DATABASE_URL", "dbname=x",     "CRM_THREADS", "3", "CRM_LISTEN",
+                         "0.0.0.0:9000",     "CRM_JWT_KEYS", "k.json",      NULL};
     const char *argv[] = {"--threads", "7", "--log-level=debug", "--listen", "[::1]:81"};
     assert_int_equal(load(&c, CRM_CMD_SERVE, env, 5, argv, err), 0);
     assert_int_equal(c.threads, 7);
@@ -101,6 +101,27 @@ test_options_of_other_commands_are_ignored(void **state)
 }
 
 static void
+test_auth_settings(void **state)
+{
+    (void)state;
+    crm_config_t c;
+    char err[256];
+    const char *no_keys[] = {"CRM_DATABASE_URL", "x", NULL};
+    assert_int_equal(load(&c, CRM_CMD_SERVE, no_keys, 0, NULL, err), -1);
+    assert_non_null(strstr(err, "CRM_JWT_KEYS"));
+    const char *short_key[] = {
+        "CRM_DATABASE_URL", "x", "CRM_JWT_KEYS", "k", "CRM_PLATFORM_KEY", "short", NULL};
+    assert_int_equal(load(&c, CRM_CMD_SERVE, short_key, 0, NULL, err), -1);
+    assert_non_null(strstr(err, "CRM_PLATFORM_KEY"));
+    const char *migrate[] = {"CRM_MIGRATE_DATABASE_URL", "owner", NULL};
+    assert_int_equal(load(&c, CRM_CMD_MIGRATE, migrate, 0, NULL, err), 0);
+    assert_string_equal(c.migrate_database_url, "owner");
+    const char *fallback[] = {"CRM_DATABASE_URL", "app", NULL};
+    assert_int_equal(load(&c, CRM_CMD_MIGRATE, fallback, 0, NULL, err), 0);
+    assert_string_equal(c.migrate_database_url, "app");
+}
+
+static void
 test_listen_forms(void **state)
 {
     (void)state;
@@ -122,6 +143,7 @@ main(void)
         cmocka_unit_test(test_flags_override_environment),
         cmocka_unit_test(test_bad_values_name_the_variable),
         cmocka_unit_test(test_options_of_other_commands_are_ignored),
+        cmocka_unit_test(test_auth_settings),
         cmocka_unit_test(test_listen_forms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

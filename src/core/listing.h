@@ -1,0 +1,27 @@
+/* listing.h - keyset-paginated lists: limit and cursor parameters, {"data", "next_cursor"} answers
+ */
+#ifndef CRM_CORE_LISTING_H
+#define CRM_CORE_LISTING_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+#include "core/request.h"
+
+#define CRM_LIST_DEFAULT_LIMIT 50
+#define CRM_LIST_MAX_LIMIT     200
+
+typedef struct crm_page {
+    int limit;              /* rows the client asked for */
+    char fetch[16];         /* limit + 1, as text: one more row tells whether a next page exists */
+    const char *after_time; /* decoded cursor: sort time and id of the last row seen, or NULL */
+    const char *after_id;
+} crm_page_t;
+
+/* Reads ?limit= and ?cursor=; records a fault (query.limit, query.cursor) when bad. */
+bool crm_page_read(crm_req_t *r, crm_page_t *page);
+/* Replies 200 {"data": [...], "next_cursor": ...} from rows whose column 0 is the item's JSON,
+ * column 1 its sort time (text) and column 2 its id. */
+void crm_reply_page(crm_req_t *r, const crm_page_t *page, PGresult *rows);
+
+#endif

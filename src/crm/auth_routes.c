@@ -1,0 +1,292 @@
+/* auth_routes.c - login, refresh-token rotation, logout, the caller's profile and the role list */
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/db.h"
+#include "core/jws.h"
+#include "core/log.h"
+#include "core/password.h"
+#include "core/rbac.h"
+#include "core/request.h"
+#include "core/throttle.h"
+#include "core/uuid.h"
+#include "core/validate.h"
+#include "crm/handlers.h"
+
+static long crm_refresh_ttl_s = 30L * 86400;
+
+void
+crm_auth_routes_init(long refresh_ttl_s)
+{
+    crm_refresh_ttl_s = refresh_ttl_s;
+}
+
+/* A refresh token is "<tenant id>.<32 random bytes, base64url>": opaque to clients, but its
+ * tenant keeps the lookup tenant-scoped. Only its SHA-256 is stored. */
+typedef struct crm_refresh {
+    char token[36 + 1 + 43 + 1]; /* uuid, dot, 43 base64url characters, NUL */
+    char tenant_id[37];
+    char hash[2 + 64 + 1]; /* bytea text: \x... */
+} crm_refresh_t;
+
+static void
+crm_refresh_hash(crm_refresh_t *t)
+{
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, (const unsigned char *)t->token, strlen(t->token));
+    t->hash[0] = '\\';
+    t->hash[1] = 'x';
+    sodium_bin2hex(t->hash + 2, sizeof(t->hash) - 2, h, sizeof(h));
+}
+
+static void
+crm_refresh_new(const char *tenant_id, crm_refresh_t *t)
+{
+    unsigned char secret[32];
+    char b64[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+    randombytes_buf(secret, sizeof(secret));
+    sodium_bin2base64(b64, sizeof(b64), secret, sizeof(secret),
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    snprintf(t->tenant_id, sizeof(t->tenant_id), "%s", tenant_id);
+    snprintf(t->token, sizeof(t->token), "%s.%s", tenant_id, b64);
+    crm_refresh_hash(t);
+}
+
+/* Parses a presented refresh token; false when it cannot be one of ours. */
+static bool
+crm_refresh_parse(const char *token, crm_refresh_t *t)
+{
+    if (strlen(token) != sizeof(t->token) - 1 || token[36] != '.')
+        return false;
+    memcpy(t->tenant_id, token, 36);
+    t->tenant_id[36] = '\0';
+    if (!crm_uuid_valid(t->tenant_id))
+        return false;
+    memcpy(t->token, token, sizeof(t->token));
+    crm_refresh_hash(t);
+    return true;
+}
+
+/* The 200 answer of login and refresh: a new access token and the new refresh token. */
+static void
+crm_reply_tokens(crm_req_t *r, const char *user_id, const char *tenant_id, const char *role,
+                 const crm_refresh_t *refresh)
+{
+    char *access = crm_jws_issue(r->arena, user_id, tenant_id, role);
+    if (!access) {
+        crm_reply_problem(r, 500, "the access token could not be signed");
+        return;
+    }
+    crm_req_add_header(r, "Cache-Control", "no-store");
+    crm_reply_json(r, 200,
+                   json_pack("{ss ss sI ss}", "access_token", access, "token_type", "Bearer",
+                             "expires_in", (json_int_t)crm_jws_ttl(), "refresh_token",
+                             refresh->token));
+}
+
+static void
+crm_reply_bad_credentials(crm_req_t *r, const char *detail)
+{
+    crm_req_add_header(r, "WWW-Authenticate", "Bearer");
+    crm_reply_problem(r, 401, "%s", detail);
+}
+
+static const crm_stmt_t crm_stmt_login_tenant = {
+    "core.login_tenant", "SELECT set_config('app.tenant_id', t.id::text, true), t.id, t.status"
+                         " FROM tenant_by_slug($1) t"};
+static const crm_stmt_t crm_stmt_login_user = {
+    "core.login_user", "SELECT id, password_hash, role, active FROM users"
+                       " WHERE tenant_id = current_tenant_id() AND email = $1"};
+static const crm_stmt_t crm_stmt_session_start = {
+    "core.session_start",
+    "INSERT INTO refresh_tokens (tenant_id, user_id, family_id, token_hash, expires_at)"
+    " VALUES (current_tenant_id(), $1, gen_random_uuid(), $2::bytea,"
+    "         now() + make_interval(secs => $3::int))"};
+static const crm_stmt_t crm_stmt_login_touch = {
+    "core.login_touch",
+    "UPDATE users SET last_login_at = now(), password_hash = coalesce($2, password_hash)"
+    " WHERE tenant_id = current_tenant_id() AND id = $1"};
+
+void
+crm_auth_login(crm_req_t *r)
+{
+    static const char *const fields[] = {"tenant", "email", "password", NULL};
+    if (!crm_body_fields(r, fields))
+        return;
+    const char *slug = crm_field_string(r, "tenant", true, 63);
+    const char *email = crm_field_string(r, "email", true, 254);
+    const char *password = crm_field_string(r, "password", true, CRM_PASSWORD_MAX_BYTES);
+    if (crm_fields_failed(r, "the login request is not valid"))
+        return;
+    char *account = crm_arena_sprintf(r->arena, "%s|%s", slug, email);
+    for (char *p = account; *p; p++)
+        *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+    long wait = crm_throttle_attempt(account, r->client_ip);
+    if (wait > 0) {
+        crm_info("security: login throttled for tenant %s from %s", slug, r->client_ip);
+        crm_req_add_header(r, "Retry-After", crm_arena_sprintf(r->arena, "%ld", wait));
+        crm_reply_problem(r, 429, "too many login attempts; retry in %ld seconds", wait);
+        return;
+    }
+    crm_tx_t *tx = crm_tx_new(r);
+    int ti = crm_tx_add(tx, &crm_stmt_login_tenant, 1, (const char *[]){slug});
+    int ui = crm_tx_add(tx, &crm_stmt_login_user, 1, (const char *[]){email});
+    if (crm_tx_run(tx) != 0)
+        return;
+    PGresult *tr = crm_tx_result(tx, ti), *ur = crm_tx_result(tx, ui);
+    bool usable = PQntuples(tr) == 1 && strcmp(PQgetvalue(tr, 0, 2), "active") == 0 &&
+                  PQntuples(ur) == 1 && PQgetvalue(ur, 0, 3)[0] == 't';
+    crm_pw_result_t pw = crm_password_verify(usable ? PQgetvalue(ur, 0, 1) : NULL, password);
+    if (pw == CRM_PW_BUSY) {
+        crm_req_add_header(r, "Retry-After", "1");
+        crm_reply_problem(r, 503, "the server is busy verifying passwords; retry shortly");
+        return;
+    }
+    if (pw != CRM_PW_OK) {
+        crm_throttle_failure(account);
+        crm_info("security: login failed for tenant %s from %s", slug, r->client_ip);
+        crm_reply_bad_credentials(r, "the tenant, email or password is not right");
+        return;
+    }
+    crm_throttle_success(account);
+    const char *tenant_id = PQgetvalue(tr, 0, 1), *user_id = PQgetvalue(ur, 0, 0);
+    const char *role = PQgetvalue(ur, 0, 2);
+    char rehash[CRM_PASSWORD_HASH_MAX];
+    bool upgrade = crm_password_needs_rehash(PQgetvalue(ur, 0, 1)) &&
+                   crm_password_hash(password, rehash) == CRM_PW_OK;
+    crm_refresh_t refresh;
+    crm_refresh_new(tenant_id, &refresh);
+    char ttl[24];
+    snprintf(ttl, sizeof(ttl), "%ld", crm_refresh_ttl_s);
+    r->tenant_id = crm_arena_strdup(r->arena, tenant_id);
+    r->user_id = crm_arena_strdup(r->arena, user_id);
+    crm_tx_t *start = crm_tx_new(r);
+    crm_tx_add(start, &crm_stmt_session_start, 3, (const char *[]){user_id, refresh.hash, ttl});
+    crm_tx_add(start, &crm_stmt_login_touch, 2, (const char *[]){user_id, upgrade ? rehash : NULL});
+    if (crm_tx_run(start) != 0)
+        return;
+    crm_info("security: login succeeded for user %s of tenant %s from %s", user_id, tenant_id,
+             r->client_ip);
+    crm_reply_tokens(r, user_id, tenant_id, role, &refresh);
+}
+
+static const crm_stmt_t crm_stmt_refresh = {
+    "core.refresh", "SELECT outcome, user_id, role FROM auth_refresh($1::bytea, $2::bytea, $3)"};
+
+void
+crm_auth_refresh(crm_req_t *r)
+{
+    static const char *const fields[] = {"refresh_token", NULL};
+    if (!crm_body_fields(r, fields))
+        return;
+    const char *token = crm_field_string(r, "refresh_token", true, 256);
+    if (crm_fields_failed(r, "the refresh request is not valid"))
+        return;
+    crm_refresh_t old, next;
+    if (!crm_refresh_parse(token, &old)) {
+        crm_reply_bad_credentials(r, "the refresh token is not valid");
+        return;
+    }
+    crm_refresh_new(old.tenant_id, &next);
+    char ttl[24];
+    snprintf(ttl, sizeof(ttl), "%ld", crm_refresh_ttl_s);
+    r->tenant_id = crm_arena_strdup(r->arena, old.tenant_id);
+    crm_tx_t *tx = crm_tx_new(r);
+    int i = crm_tx_add(tx, &crm_stmt_refresh, 3, (const char *[]){old.hash, next.hash, ttl});
+    if (crm_tx_run(tx) != 0)
+        return;
+    PGresult *res = crm_tx_result(tx, i);
+    const char *outcome = PQgetvalue(res, 0, 0);
+    if (strcmp(outcome, "ok") != 0) {
+        if (strcmp(outcome, "reused") == 0)
+            crm_warn("security: refresh token reused for user %s of tenant %s from %s; its "
+                     "family is revoked",
+                     PQgetvalue(res, 0, 1), old.tenant_id, r->client_ip);
+        crm_reply_bad_credentials(r, strcmp(outcome, "reused") == 0
+                                         ? "the refresh token was already used; every token "
+                                           "of its session is now revoked"
+                                         : "the refresh token is not valid");
+        return;
+    }
+    r->user_id = crm_arena_strdup(r->arena, PQgetvalue(res, 0, 1));
+    crm_reply_tokens(r, r->user_id, old.tenant_id, PQgetvalue(res, 0, 2), &next);
+}
+
+static const crm_stmt_t crm_stmt_logout = {
+    "core.logout", "UPDATE refresh_tokens SET revoked_at = now()"
+                   " WHERE tenant_id = current_tenant_id() AND revoked_at IS NULL AND family_id ="
+                   "  (SELECT family_id FROM refresh_tokens"
+                   "    WHERE tenant_id = current_tenant_id() AND token_hash = $1::bytea)"};
+
+/* Revokes the session (the refresh token's family). Like RFC 7009 revocation, an unknown or
+ * spent token is not an error: the answer is 204 either way. */
+void
+crm_auth_logout(crm_req_t *r)
+{
+    static const char *const fields[] = {"refresh_token", NULL};
+    if (!crm_body_fields(r, fields))
+        return;
+    const char *token = crm_field_string(r, "refresh_token", true, 256);
+    if (crm_fields_failed(r, "the logout request is not valid"))
+        return;
+    crm_refresh_t t;
+    if (crm_refresh_parse(token, &t)) {
+        r->tenant_id = crm_arena_strdup(r->arena, t.tenant_id);
+        crm_tx_t *tx = crm_tx_new(r);
+        crm_tx_add(tx, &crm_stmt_logout, 1, (const char *[]){t.hash});
+        if (crm_tx_run(tx) != 0)
+            return;
+    }
+    crm_reply(r, 204, NULL, "", 0);
+}
+
+static json_t *
+crm_role_permissions(int role)
+{
+    json_t *perms = json_array();
+    for (size_t i = 0; i < crm_rbac_permission_count(); i++)
+        if (crm_rbac_allows(role, crm_rbac_permission_name(i)))
+            json_array_append_new(perms, json_string(crm_rbac_permission_name(i)));
+    return perms;
+}
+
+static const crm_stmt_t crm_stmt_me = {
+    "core.me", "SELECT id, tenant_id, email, full_name, role, is_practitioner FROM users"
+               " WHERE tenant_id = current_tenant_id() AND id = $1 AND active"};
+
+void
+crm_auth_me(crm_req_t *r)
+{
+    crm_tx_t *tx = crm_tx_new(r);
+    int i = crm_tx_add(tx, &crm_stmt_me, 1, (const char *[]){r->user_id});
+    if (crm_tx_run(tx) != 0)
+        return;
+    PGresult *res = crm_tx_result(tx, i);
+    if (PQntuples(res) != 1) {
+        crm_req_add_header(r, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
+        crm_reply_problem(r, 401, "the token's user no longer exists or is disabled");
+        return;
+    }
+    int role = crm_role_by_name(PQgetvalue(res, 0, 4));
+    crm_req_add_header(r, "Cache-Control", "no-store");
+    crm_reply_json(r, 200,
+                   json_pack("{ss ss ss ss ss so sb}", "id", PQgetvalue(res, 0, 0), "tenant_id",
+                             PQgetvalue(res, 0, 1), "email", PQgetvalue(res, 0, 2), "full_name",
+                             PQgetvalue(res, 0, 3), "role", PQgetvalue(res, 0, 4), "permissions",
+                             crm_role_permissions(role), "is_practitioner",
+                             PQgetvalue(res, 0, 5)[0] == 't'));
+}
+
+void
+crm_auth_roles(crm_req_t *r)
+{
+    json_t *roles = json_array();
+    for (int i = 0; i < CRM_ROLE_COUNT; i++)
+        json_array_append_new(roles, json_pack("{ss ss so}", "name", crm_roles[i].name,
+                                               "description", crm_roles[i].description,
+                                               "permissions", crm_role_permissions(i)));
+    crm_reply_json(r, 200, json_pack("{so}", "data", roles));
+}

@@ -1,0 +1,28 @@
+/* handlers.h - the route handlers of the core CRM module, listed in its route table (module.c) */
+#ifndef CRM_CRM_HANDLERS_H
+#define CRM_CRM_HANDLERS_H
+
+#include "core/request.h"
+
+/* auth_routes.c */
+void crm_auth_routes_init(long refresh_ttl_s);
+void crm_auth_login(crm_req_t *r);
+void crm_auth_refresh(crm_req_t *r);
+void crm_auth_logout(crm_req_t *r);
+void crm_auth_me(crm_req_t *r);
+void crm_auth_roles(crm_req_t *r);
+
+/* users.c */
+void crm_users_list(crm_req_t *r);
+void crm_users_create(crm_req_t *r);
+void crm_users_get(crm_req_t *r);
+void crm_users_patch(crm_req_t *r);
+void crm_users_delete(crm_req_t *r);
+
+/* tenants.c: the platform API (and the CLI, through the same functions) */
+void crm_tenants_create(crm_req_t *r);
+void crm_tenants_list(crm_req_t *r);
+void crm_tenants_get(crm_req_t *r);
+void crm_tenants_patch(crm_req_t *r);
+
+#endif

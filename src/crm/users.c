@@ -1,0 +1,316 @@
+/* users.c - the tenant's users: list, create, read, change, disable (never deleted) */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/db.h"
+#include "core/listing.h"
+#include "core/password.h"
+#include "core/rbac.h"
+#include "core/request.h"
+#include "core/uuid.h"
+#include "core/validate.h"
+#include "crm/handlers.h"
+
+#define CRM_USER_JSON                                                                              \
+    "json_build_object('id', u.id, 'tenant_id', u.tenant_id, 'email', u.email, 'full_name',"       \
+    " u.full_name, 'role', u.role, 'is_practitioner', u.is_practitioner, 'active', u.active,"      \
+    " 'last_login_at', u.last_login_at, 'created_at', u.created_at, 'updated_at',"                 \
+    " u.updated_at, 'version', u.version)"
+
+static const crm_stmt_t crm_stmt_users_list = {
+    "core.users_list",
+    "SELECT " CRM_USER_JSON ", u.created_at, u.id FROM users u"
+    " WHERE u.tenant_id = current_tenant_id()"
+    "   AND ($1::timestamptz IS NULL OR (u.created_at, u.id) > ($1::timestamptz, $2::uuid))"
+    " ORDER BY u.created_at, u.id LIMIT $3::int"};
+
+void
+crm_users_list(crm_req_t *r)
+{
+    crm_page_t page;
+    if (!crm_page_read(r, &page)) {
+        crm_reply_problem(r, 422, "the list parameters are not valid");
+        return;
+    }
+    crm_tx_t *tx = crm_tx_new(r);
+    int i = crm_tx_add(tx, &crm_stmt_users_list, 3,
+                       (const char *[]){page.after_time, page.after_id, page.fetch});
+    if (crm_tx_run(tx) == 0)
+        crm_reply_page(r, &page, crm_tx_result(tx, i));
+}
+
+/* Replies a user row (column 0 is its JSON, column 1 its version) with its ETag. */
+static void
+crm_reply_user(crm_req_t *r, int status, PGresult *res)
+{
+    crm_req_add_header(r, "ETag", crm_arena_sprintf(r->arena, "\"%s\"", PQgetvalue(res, 0, 1)));
+    if (status == 201) {
+        json_t *j = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+        crm_req_add_header(r, "Location",
+                           crm_arena_sprintf(r->arena, "/api/v1/users/%s",
+                                             json_string_value(json_object_get(j, "id"))));
+        json_decref(j);
+    }
+    crm_reply(r, status, "application/json", PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+}
+
+/* The role named in the body: known, and not stronger than the caller's own. */
+static const char *
+crm_user_role(crm_req_t *r, bool required, bool *forbidden)
+{
+    const char *role = crm_field_string(r, "role", required, 32);
+    if (!role)
+        return NULL;
+    int id = crm_role_by_name(role);
+    if (id < 0) {
+        crm_req_field_error(r, "role",
+                            "must be one of admin, practitioner, receptionist, "
+                            "sales, viewer");
+        return NULL;
+    }
+    if (!crm_rbac_covers(r->role_id, id))
+        *forbidden = true;
+    return role;
+}
+
+static const crm_stmt_t crm_stmt_tenant_name = {
+    "core.tenant_name", "SELECT name FROM tenants WHERE id = current_tenant_id()"};
+static const crm_stmt_t crm_stmt_user_email = {
+    "core.user_email", "SELECT email FROM users WHERE tenant_id = current_tenant_id() AND id = $1"};
+
+/* Checks the password rules and hashes it into out; false after replying a problem. */
+static bool
+crm_user_password(crm_req_t *r, const char *password, const char *email, const char *user_id,
+                  char *out)
+{
+    crm_tx_t *tx = crm_tx_new(r);
+    int t = crm_tx_add(tx, &crm_stmt_tenant_name, 0, NULL);
+    int u = email ? -1 : crm_tx_add(tx, &crm_stmt_user_email, 1, (const char *[]){user_id});
+    if (crm_tx_run(tx) != 0)
+        return false;
+    if (u >= 0) {
+        if (PQntuples(crm_tx_result(tx, u)) != 1) {
+            crm_reply_problem(r, 404, "no such user");
+            return false;
+        }
+        email = PQgetvalue(crm_tx_result(tx, u), 0, 0);
+    }
+    const char *tenant =
+        PQntuples(crm_tx_result(tx, t)) ? PQgetvalue(crm_tx_result(tx, t), 0, 0) : NULL;
+    const char *why = crm_password_rule_violation(password, email, tenant);
+    if (why) {
+        crm_req_field_error(r, "password", "%s", why);
+        crm_reply_problem(r, 422, "the password is not allowed");
+        return false;
+    }
+    if (crm_password_hash(password, out) != CRM_PW_OK) {
+        crm_req_add_header(r, "Retry-After", "1");
+        crm_reply_problem(r, 503, "the server is busy hashing passwords; retry shortly");
+        return false;
+    }
+    return true;
+}
+
+static const crm_stmt_t crm_stmt_user_create = {
+    "core.user_create",
+    "INSERT INTO users AS u (tenant_id, email, password_hash, full_name, role, is_practitioner)"
+    " VALUES (current_tenant_id(), $1, $2, $3, $4, $5::boolean)"
+    " RETURNING " CRM_USER_JSON ", u.version"};
+
+void
+crm_users_create(crm_req_t *r)
+{
+    static const char *const fields[] = {"email",           "full_name", "role",
+                                         "is_practitioner", "password",  NULL};
+    if (!crm_body_fields(r, fields))
+        return;
+    const char *email = crm_field_string(r, "email", true, 254);
+    if (email && !strchr(email, '@'))
+        crm_req_field_error(r, "email", "must be an email address");
+    const char *name = crm_field_string(r, "full_name", true, 200);
+    bool forbidden = false;
+    const char *role = crm_user_role(r, true, &forbidden);
+    bool practitioner = crm_field_bool(r, "is_practitioner", false);
+    const char *password = crm_field_string(r, "password", true, CRM_PASSWORD_MAX_BYTES);
+    if (crm_fields_failed(r, "the user is not valid"))
+        return;
+    if (forbidden) {
+        crm_reply_problem(r, 403, "you cannot grant the role %s: it has permissions yours lacks",
+                          role);
+        return;
+    }
+    char hash[CRM_PASSWORD_HASH_MAX];
+    if (!crm_user_password(r, password, email, NULL, hash))
+        return;
+    crm_tx_t *tx = crm_tx_new(r);
+    int i = crm_tx_add(tx, &crm_stmt_user_create, 5,
+                       (const char *[]){email, hash, name, role, practitioner ? "t" : "f"});
+    if (crm_tx_run(tx) != 0) {
+        const char *state = crm_tx_sqlstate(tx);
+        if (state && strcmp(state, "23505") == 0) {
+            crm_req_field_error(r, "email", "is already a user of this tenant");
+            crm_reply_problem(r, 409, "a user with this email exists");
+        } else if (state && strncmp(state, "23", 2) == 0) {
+            crm_req_field_error(r, "email", "is not a valid email address");
+            crm_reply_problem(r, 422, "the user is not valid");
+        }
+        return;
+    }
+    crm_reply_user(r, 201, crm_tx_result(tx, i));
+}
+
+static const crm_stmt_t crm_stmt_user_get = {
+    "core.user_get", "SELECT " CRM_USER_JSON ", u.version FROM users u"
+                     " WHERE u.tenant_id = current_tenant_id() AND u.id = $1"};
+
+void
+crm_users_get(crm_req_t *r)
+{
+    const char *id = crm_req_param(r, "id");
+    if (!crm_uuid_valid(id)) {
+        crm_reply_problem(r, 404, "no such user");
+        return;
+    }
+    crm_tx_t *tx = crm_tx_new(r);
+    int i = crm_tx_add(tx, &crm_stmt_user_get, 1, (const char *[]){id});
+    if (crm_tx_run(tx) != 0)
+        return;
+    if (PQntuples(crm_tx_result(tx, i)) != 1) {
+        crm_reply_problem(r, 404, "no such user");
+        return;
+    }
+    crm_reply_user(r, 200, crm_tx_result(tx, i));
+}
+
+/* One statement: the change (if the version matches), the revocation of the user's sessions
+ * when disabled or given a new password, and tokens issued before refused from now on. */
+static const crm_stmt_t crm_stmt_user_update = {
+    "core.user_update",
+    "WITH changed AS ("
+    "  UPDATE users u SET full_name = coalesce($2, u.full_name), role = coalesce($3, u.role),"
+    "    is_practitioner = coalesce($4::boolean, u.is_practitioner),"
+    "    active = coalesce($5::boolean, u.active),"
+    "    password_hash = coalesce($6, u.password_hash),"
+    "    tokens_valid_after = CASE WHEN ($3 IS NOT NULL AND $3 <> u.role)"
+    "      OR ($5::boolean = false AND u.active) OR $6 IS NOT NULL"
+    "      THEN now() ELSE u.tokens_valid_after END,"
+    "    version = u.version + 1, updated_at = now()"
+    "  WHERE u.tenant_id = current_tenant_id() AND u.id = $1"
+    "    AND ($7::int IS NULL OR u.version = $7::int)"
+    "  RETURNING u.*),"
+    " revoked AS ("
+    "  UPDATE refresh_tokens t SET revoked_at = now() FROM changed"
+    "  WHERE t.tenant_id = changed.tenant_id AND t.user_id = changed.id"
+    "    AND t.revoked_at IS NULL AND ($5::boolean = false OR $6 IS NOT NULL))"
+    " SELECT " CRM_USER_JSON ", u.version FROM changed u"};
+static const crm_stmt_t crm_stmt_user_version = {
+    "core.user_version",
+    "SELECT version FROM users WHERE tenant_id = current_tenant_id() AND id = $1"};
+
+/* The version an If-Match names ("3", W/"3" or *); NULL for none or *, "" when malformed. */
+static const char *
+crm_if_match_version(crm_req_t *r)
+{
+    const char *h = crm_req_header(r, "If-Match");
+    if (!h || strcmp(h, "*") == 0)
+        return NULL;
+    if (strncmp(h, "W/", 2) == 0)
+        h += 2;
+    size_t n = strlen(h);
+    if (n < 3 || h[0] != '"' || h[n - 1] != '"' || n > 12)
+        return "";
+    char *v = crm_arena_strndup(r->arena, h + 1, n - 2);
+    for (char *p = v; *p; p++)
+        if (*p < '0' || *p > '9')
+            return "";
+    return v;
+}
+
+/* Applies a change to user {id}: full_name, role, is_practitioner, active, password. */
+static void
+crm_user_change(crm_req_t *r, const char *id, int status_ok)
+{
+    bool forbidden = false;
+    const char *name = crm_field_string(r, "full_name", false, 200);
+    const char *role = crm_user_role(r, false, &forbidden);
+    const char *practitioner = NULL, *active = NULL;
+    if (crm_field_present(r, "is_practitioner"))
+        practitioner = crm_field_bool(r, "is_practitioner", false) ? "t" : "f";
+    if (crm_field_present(r, "active"))
+        active = crm_field_bool(r, "active", true) ? "t" : "f";
+    const char *password = crm_field_string(r, "password", false, CRM_PASSWORD_MAX_BYTES);
+    if (crm_fields_failed(r, "the change is not valid"))
+        return;
+    bool self = r->user_id && strcmp(r->user_id, id) == 0;
+    if (self && role) {
+        crm_reply_problem(r, 403, "you cannot change your own role");
+        return;
+    }
+    if (self && active && active[0] == 'f') {
+        crm_reply_problem(r, 403, "you cannot disable yourself");
+        return;
+    }
+    if (forbidden) {
+        crm_reply_problem(r, 403, "you cannot grant the role %s: it has permissions yours lacks",
+                          role);
+        return;
+    }
+    const char *version = crm_if_match_version(r);
+    if (version && !*version) {
+        crm_reply_problem(r, 412, "If-Match must be an ETag this API gave out");
+        return;
+    }
+    char hash[CRM_PASSWORD_HASH_MAX];
+    if (password && !crm_user_password(r, password, NULL, id, hash))
+        return;
+    crm_tx_t *tx = crm_tx_new(r);
+    int u = crm_tx_add(
+        tx, &crm_stmt_user_update, 7,
+        (const char *[]){id, name, role, practitioner, active, password ? hash : NULL, version});
+    int v = crm_tx_add(tx, &crm_stmt_user_version, 1, (const char *[]){id});
+    if (crm_tx_run(tx) != 0)
+        return;
+    if (PQntuples(crm_tx_result(tx, u)) == 1) {
+        if (status_ok == 204)
+            crm_reply(r, 204, NULL, "", 0);
+        else
+            crm_reply_user(r, 200, crm_tx_result(tx, u));
+    } else if (PQntuples(crm_tx_result(tx, v)) == 1) {
+        crm_req_add_header(
+            r, "ETag",
+            crm_arena_sprintf(r->arena, "\"%s\"", PQgetvalue(crm_tx_result(tx, v), 0, 0)));
+        crm_reply_problem(r, 412, "the user changed since that version; fetch it again");
+    } else {
+        crm_reply_problem(r, 404, "no such user");
+    }
+}
+
+void
+crm_users_patch(crm_req_t *r)
+{
+    static const char *const fields[] = {"full_name", "role",     "is_practitioner",
+                                         "active",    "password", NULL};
+    const char *id = crm_req_param(r, "id");
+    if (!crm_uuid_valid(id)) {
+        crm_reply_problem(r, 404, "no such user");
+        return;
+    }
+    if (crm_body_fields(r, fields))
+        crm_user_change(r, id, 200);
+}
+
+/* DELETE disables: users are never removed, their history stays theirs. */
+void
+crm_users_delete(crm_req_t *r)
+{
+    const char *id = crm_req_param(r, "id");
+    if (!crm_uuid_valid(id)) {
+        crm_reply_problem(r, 404, "no such user");
+        return;
+    }
+    r->json = json_pack("{sb}", "active", 0);
+    crm_arena_cleanup(r->arena, (crm_cleanup_fn)json_decref, r->json);
+    crm_user_change(r, id, 204);
+}
