@@ -6,7 +6,7 @@ import sys
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from crmtest import Postgres, Server  # noqa: E402
+from crmtest import Postgres, Server, Tenant  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -23,6 +23,12 @@ def server(pg):
     s = Server(pg)
     yield s
     s.stop()
+
+
+@pytest.fixture(scope="session")
+def tenants(server):
+    """Two tenants, A and B, each with a signed-in user of every role."""
+    return Tenant(server, "alpha"), Tenant(server, "beta")
 
 
 @pytest.fixture

@@ -127,6 +127,7 @@ class Server:
                          "CRM_JWT_KEYS": default_key_set(), "CRM_PLATFORM_KEY": PLATFORM_KEY,
                          "CRM_LOGIN_IP_MAX": "100000", "CRM_DENYLIST_REFRESH_S": "1"})
         full_env.update(env or {})
+        full_env = {k: v for k, v in full_env.items() if v is not None}  # None unsets
         self.log_file = open(self.log_path, "w")
         self.proc = subprocess.Popen([CRM, "serve", *args], stdout=self.log_file,
                                      stderr=subprocess.STDOUT, env=full_env)
@@ -189,3 +190,59 @@ def assert_problem(resp, status, detail_part=None, field=None):
     if field is not None:
         assert field in [e["field"] for e in body.get("errors", [])], body
     return body
+
+
+PASSWORD = "correct-horse-battery-9"
+ROLES = ["admin", "practitioner", "receptionist", "sales", "viewer"]
+
+
+def platform(server, method, path, **kw):
+    headers = kw.pop("headers", {})
+    headers.setdefault("Authorization", f"Bearer {PLATFORM_KEY}")
+    return server.request(method, path, headers=headers, **kw)
+
+
+def login(server, slug, email, password=PASSWORD):
+    return server.request("POST", "/api/v1/auth/login",
+                          json={"tenant": slug, "email": email, "password": password})
+
+
+class Tenant:
+    """A tenant made through the platform API, with a signed-in user of every role."""
+
+    def __init__(self, server, slug, modules=()):
+        self.server = server
+        self.slug = slug
+        r = platform(server, "POST", "/platform/v1/tenants",
+                     json={"name": f"Clinic {slug}", "slug": slug, "modules": list(modules),
+                           "admin_email": f"admin@{slug}.test", "admin_password": PASSWORD,
+                           "time_zone": "Europe/London", "default_country": "GB"})
+        assert r.status_code == 201, r.text
+        self.id = r.json()["id"]
+        self.users = {"admin": r.json()["admin_user_id"]}
+        self.tokens = {}
+        self.refresh = {}
+        self.sign_in("admin")
+        for role in ROLES[1:]:
+            r = self.request("admin", "POST", "/api/v1/users",
+                             json={"email": self.email(role), "full_name": f"{role.title()} User",
+                                   "role": role, "password": PASSWORD,
+                                   "is_practitioner": role == "practitioner"})
+            assert r.status_code == 201, r.text
+            self.users[role] = r.json()["id"]
+            self.sign_in(role)
+
+    def email(self, role):
+        return f"{role}@{self.slug}.test"
+
+    def sign_in(self, role):
+        r = login(self.server, self.slug, self.email(role))
+        assert r.status_code == 200, r.text
+        self.tokens[role] = r.json()["access_token"]
+        self.refresh[role] = r.json()["refresh_token"]
+        return r.json()
+
+    def request(self, role, method, path, **kw):
+        headers = kw.pop("headers", {})
+        headers["Authorization"] = f"Bearer {self.tokens[role]}"
+        return self.server.request(method, path, headers=headers, **kw)
