@@ -1,0 +1,94 @@
+"""Tenant isolation, enforced twice: every query filters on the token's tenant, and forced
+row-level security fails closed for the app role. Checked over HTTP and in SQL."""
+import uuid
+
+from crmtest import assert_problem
+
+
+def tenant_tables(pg):
+    rows = pg.sql("SELECT c.relname FROM pg_class c"
+                  " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id'"
+                  " WHERE c.relkind IN ('r', 'p') AND c.relnamespace = 'public'::regnamespace"
+                  " ORDER BY 1")
+    return [r[0] for r in rows]
+
+
+def test_other_tenants_ids_answer_404_and_change_nothing(server, tenants, pg):
+    a, b = tenants
+    victim = b.users["sales"]
+    before = pg.sql(f"SELECT full_name, role, active, version FROM users WHERE id = '{victim}'")
+    assert_problem(a.request("admin", "GET", f"/api/v1/users/{victim}"), 404)
+    assert_problem(a.request("admin", "PATCH", f"/api/v1/users/{victim}",
+                             json={"full_name": "Hijacked", "role": "admin"}), 404)
+    assert_problem(a.request("admin", "DELETE", f"/api/v1/users/{victim}"), 404)
+    after = pg.sql(f"SELECT full_name, role, active, version FROM users WHERE id = '{victim}'")
+    assert before == after
+    # the same answer as for an id that exists nowhere
+    unknown = a.request("admin", "GET", f"/api/v1/users/{uuid.uuid4()}").json()
+    other = a.request("admin", "GET", f"/api/v1/users/{victim}").json()
+    assert unknown["detail"] == other["detail"] and unknown["title"] == other["title"]
+    listed = a.request("admin", "GET", "/api/v1/users", params={"limit": "200"}).json()["data"]
+    assert {u["tenant_id"] for u in listed} == {a.id}
+
+
+def test_every_tenant_table_has_forced_rls_and_composite_keys(server, pg):
+    tables = tenant_tables(pg)
+    assert {"users", "refresh_tokens", "tenant_modules"} <= set(tables)
+    for t in tables + ["tenants"]:
+        rls = pg.sql(f"SELECT relrowsecurity, relforcerowsecurity FROM pg_class"
+                     f" WHERE oid = 'public.{t}'::regclass")
+        assert rls == [["t", "t"]], t
+        policies = pg.sql(f"SELECT count(*) FROM pg_policies WHERE tablename = '{t}'"
+                          " AND qual LIKE '%current_tenant_id()%'")
+        assert int(policies[0][0]) >= 1, f"{t} has no tenant policy"
+    for t in tables:
+        pk = pg.sql(f"SELECT a.attname FROM pg_constraint c JOIN pg_attribute a"
+                    f" ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]"
+                    f" WHERE c.conrelid = 'public.{t}'::regclass AND c.contype = 'p'")
+        assert pk == [["tenant_id"]], f"{t}: primary key must start with tenant_id"
+        fks = pg.sql(f"SELECT c.conname, c.confrelid::regclass::text, array_length(c.conkey, 1),"
+                     f" (SELECT attname FROM pg_attribute WHERE attrelid = c.conrelid"
+                     f"  AND attnum = c.conkey[1])"
+                     f" FROM pg_constraint c"
+                     f" WHERE c.conrelid = 'public.{t}'::regclass AND c.contype = 'f'")
+        for name, target, ncols, first in fks:
+            if target == "tenants":
+                assert ncols == "1" and first == "tenant_id", name
+            elif target in ("roles",):
+                continue  # the global role catalogue
+            else:
+                assert int(ncols) >= 2 and first == "tenant_id", f"{t}.{name} is not composite"
+    uniques = pg.sql("SELECT c.conrelid::regclass::text, c.conname FROM pg_constraint c"
+                     " WHERE c.contype = 'u' AND c.connamespace = 'public'::regnamespace"
+                     " AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.conrelid"
+                     "  AND a.attnum = ANY (c.conkey) AND a.attname = 'tenant_id')"
+                     " AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.conrelid"
+                     "  AND a.attname = 'tenant_id')")
+    assert uniques == [], "unique constraints of tenant tables must include tenant_id"
+
+
+def as_app(pg, sql, tenant=None):
+    setting = f"SELECT set_config('app.tenant_id', '{tenant}', true);" if tenant else ""
+    return pg.sql(f"BEGIN; SET LOCAL ROLE crm_app; {setting} {sql}; COMMIT;")
+
+
+def test_rls_fails_closed_and_hides_other_tenants(server, tenants, pg):
+    a, b = tenants
+    for t in tenant_tables(pg) + ["tenants"]:
+        total = int(pg.sql(f"SELECT count(*) FROM {t}")[0][0])
+        seen = as_app(pg, f"SELECT count(*) FROM {t}")
+        assert seen[-1] == ["0"], f"{t}: rows visible without a tenant"
+        if total and t != "tenants":
+            mine = as_app(pg, f"SELECT count(*) FROM {t} WHERE tenant_id <> '{a.id}'", a.id)
+            assert mine[-1] == ["0"], f"{t}: another tenant's rows are visible"
+    # writing into another tenant, or changing its rows, is impossible
+    try:
+        as_app(pg, "INSERT INTO users (tenant_id, email, password_hash, full_name, role)"
+                   f" VALUES ('{b.id}', 'x@b.test', 'h', 'X', 'viewer')", a.id)
+        raise AssertionError("inserted a row of another tenant")
+    except RuntimeError as e:
+        assert "row-level security" in str(e)
+    changed = as_app(pg, f"WITH u AS (UPDATE users SET full_name = 'Owned' WHERE tenant_id = '{b.id}'"
+                         " RETURNING 1) SELECT count(*) FROM u", a.id)
+    assert changed[-1] == ["0"]
+    assert pg.sql(f"SELECT count(*) FROM users WHERE full_name = 'Owned'") == [["0"]]
