@@ -25,7 +25,7 @@
 #include "core/system_routes.h"
 
 /* Refuses a database whose migrations are behind this binary, or whose app role would not
- * be held by row-level security. */
+ * be held by row-level security. Everything runs as the app role, as requests will. */
 static int
 crm_server_check_database(const crm_config_t *c)
 {
@@ -36,28 +36,14 @@ crm_server_check_database(const crm_config_t *c)
         return -1;
     }
     int rc = -1;
-    PGresult *res = PQexec(pg, crm_migrate_select_applied);
-    size_t pending = 0;
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        crm_error("the database has no schema_migrations table: run `crm migrate` first");
-        goto out;
-    }
-    if (crm_migrate_check_result(res, &pending, err, sizeof(err)) != 0) {
-        crm_error("%s", err);
-        goto out;
-    }
-    if (pending) {
-        crm_error("%zu database migrations are pending: run `crm migrate` first", pending);
-        goto out;
-    }
-    PQclear(res);
-    res = PQexec(pg, "BEGIN; SET LOCAL ROLE " CRM_DB_APP_ROLE ";"
-                     " SELECT r.rolsuper, r.rolbypassrls,"
-                     "  EXISTS (SELECT 1 FROM pg_class k WHERE k.relowner = r.oid"
-                     "          AND k.relkind IN ('r', 'p'))"
-                     " FROM pg_roles r WHERE r.rolname = current_user");
+    PGresult *res = PQexec(pg, "BEGIN; SET LOCAL ROLE " CRM_DB_APP_ROLE ";"
+                               " SELECT r.rolsuper, r.rolbypassrls,"
+                               "  EXISTS (SELECT 1 FROM pg_class k WHERE k.relowner = r.oid"
+                               "          AND k.relkind IN ('r', 'p'))"
+                               " FROM pg_roles r WHERE r.rolname = current_user");
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-        crm_error("cannot switch to the role %s (is the connecting role a member?): %s",
+        crm_error("cannot switch to the role %s (is the connecting role a member? has `crm "
+                  "migrate` run?): %s",
                   CRM_DB_APP_ROLE, PQresultErrorMessage(res));
         goto out;
     }
@@ -66,6 +52,22 @@ crm_server_check_database(const crm_config_t *c)
         crm_error("refusing to serve: the role %s is superuser, has BYPASSRLS or owns tables, "
                   "so row-level security would not isolate tenants",
                   CRM_DB_APP_ROLE);
+        goto out;
+    }
+    PQclear(res);
+    res = PQexec(pg, crm_migrate_select_applied);
+    size_t pending = 0;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        crm_error("cannot read schema_migrations (run `crm migrate` first): %s",
+                  PQresultErrorMessage(res));
+        goto out;
+    }
+    if (crm_migrate_check_result(res, &pending, err, sizeof(err)) != 0) {
+        crm_error("%s", err);
+        goto out;
+    }
+    if (pending) {
+        crm_error("%zu database migrations are pending: run `crm migrate` first", pending);
         goto out;
     }
     rc = 0;

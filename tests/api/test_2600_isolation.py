@@ -92,3 +92,17 @@ def test_rls_fails_closed_and_hides_other_tenants(server, tenants, pg):
                          " RETURNING 1) SELECT count(*) FROM u", a.id)
     assert changed[-1] == ["0"]
     assert pg.sql(f"SELECT count(*) FROM users WHERE full_name = 'Owned'") == [["0"]]
+
+
+def test_a_dedicated_login_role_serves_through_set_role(make_cluster, make_server):
+    from crmtest import PASSWORD, Tenant
+    pg = make_cluster()
+    pg.sql("CREATE ROLE crm_authenticator LOGIN NOINHERIT")
+    pg.sql("GRANT crm_app, crm_platform TO crm_authenticator")
+    s = make_server(pg, env={"CRM_DATABASE_URL": pg.url(user="crm_authenticator")})
+    t = Tenant(s, "nu")
+    me = t.request("admin", "GET", "/api/v1/me")
+    assert me.status_code == 200 and me.json()["tenant_id"] == t.id
+    assert pg.sql("SELECT count(*) FROM users") == [[str(len(t.users))]]
+    assert PASSWORD
+    s.stop()
