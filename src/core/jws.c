@@ -478,6 +478,28 @@ crm_jws_verify(const char *token, crm_token_claims_t *out, const char **why)
     return rc;
 }
 
+void
+crm_jws_derive_key(const char *purpose, unsigned char out[32])
+{
+    memset(out, 0, 32);
+    if (!crm_jws.nkeys)
+        return;
+    const crm_jws_key_t *k = &crm_jws.keys[0];
+    unsigned char *der = NULL;
+    int der_len = k->priv ? i2d_PrivateKey(k->priv, &der) : -1;
+    crypto_auth_hmacsha256_state st;
+    if (der_len > 0)
+        crypto_auth_hmacsha256_init(&st, der, (size_t)der_len);
+    else
+        crypto_auth_hmacsha256_init(&st, k->secret, k->secret_len);
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)purpose, strlen(purpose));
+    crypto_auth_hmacsha256_final(&st, out);
+    if (der) {
+        sodium_memzero(der, (size_t)der_len);
+        OPENSSL_free(der);
+    }
+}
+
 static int
 crm_write_pem(const char *path, EVP_PKEY *k, bool private_key)
 {

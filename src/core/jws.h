@@ -34,6 +34,10 @@ char *crm_jws_issue(crm_arena_t *a, const char *sub, const char *tid, const char
  * valid; -1 and a short reason otherwise. */
 int crm_jws_verify(const char *token, crm_token_claims_t *out, const char **why);
 
+/* A 32-byte key for another purpose ("cursor"), derived from the signing key's material, so
+ * every server sharing the key set derives the same one. All zero without a key set. */
+void crm_jws_derive_key(const char *purpose, unsigned char out[32]);
+
 /* A new key-set entry as JSON (for `crm keys generate`): HS256 gets a random secret; RS256
  * and ES256 get PEM files written into dir. NULL with a message on failure; free() it. */
 char *crm_jws_generate_entry(const char *alg, const char *kid, const char *dir, char *err,

@@ -1,6 +1,8 @@
 /* listing.c - keyset-paginated lists: limit and cursor parameters, {"data", "next_cursor"} answers.
- * A cursor is base64url("<sort time>|<id>") of the last row of a page: the next page starts
- * after it, so a page deep in the list costs what the first does. */
+ * A cursor names the last row of a page (its sort key and id), so the next page starts right
+ * after it: no duplicates or gaps while rows are added, and a page deep in the list costs what
+ * the first does. Cursors carry an HMAC over the list, the tenant and the position, so a
+ * tampered, foreign or other list's cursor is refused (400). */
 #include "core/listing.h"
 
 #include <sodium.h>
@@ -9,14 +11,38 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/jws.h"
 #include "core/uuid.h"
 
-#define B64URL sodium_base64_VARIANT_URLSAFE_NO_PADDING
+#define B64URL         sodium_base64_VARIANT_URLSAFE_NO_PADDING
+#define CRM_CURSOR_TAG 16
+#define CRM_CURSOR_MAX 512
+
+static unsigned char crm_cursor_key[32];
+
+void
+crm_listing_init(void)
+{
+    crm_jws_derive_key("crm list cursor", crm_cursor_key);
+}
+
+static void
+crm_cursor_tag(const char *list, const char *tenant, const char *pos, size_t pos_len,
+               unsigned char tag[crypto_auth_hmacsha256_BYTES])
+{
+    crypto_auth_hmacsha256_state st;
+    crypto_auth_hmacsha256_init(&st, crm_cursor_key, sizeof(crm_cursor_key));
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)list, strlen(list) + 1);
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)tenant, strlen(tenant) + 1);
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)pos, pos_len);
+    crypto_auth_hmacsha256_final(&st, tag);
+}
 
 bool
-crm_page_read(crm_req_t *r, crm_page_t *page)
+crm_page_read(crm_req_t *r, crm_page_t *page, const char *list)
 {
     memset(page, 0, sizeof(*page));
+    page->list = list;
     page->limit = CRM_LIST_DEFAULT_LIMIT;
     const char *limit = crm_req_query(r, "limit");
     if (limit) {
@@ -31,21 +57,32 @@ crm_page_read(crm_req_t *r, crm_page_t *page)
     snprintf(page->fetch, sizeof(page->fetch), "%d", page->limit + 1);
     const char *cursor = crm_req_query(r, "cursor");
     if (cursor) {
-        unsigned char raw[128];
-        size_t n;
-        char *bar;
-        if (sodium_base642bin(raw, sizeof(raw) - 1, cursor, strlen(cursor), NULL, &n, NULL,
-                              B64URL) != 0 ||
-            (raw[n] = '\0', (bar = strrchr((char *)raw, '|')) == NULL) ||
-            !crm_uuid_valid(bar + 1) || bar == (char *)raw) {
+        unsigned char raw[CRM_CURSOR_MAX], tag[crypto_auth_hmacsha256_BYTES];
+        size_t n = 0;
+        bool ok = strlen(cursor) < sizeof(raw) &&
+                  sodium_base642bin(raw, sizeof(raw) - 1, cursor, strlen(cursor), NULL, &n, NULL,
+                                    B64URL) == 0 &&
+                  n > CRM_CURSOR_TAG;
+        if (ok) {
+            size_t pos_len = n - CRM_CURSOR_TAG;
+            crm_cursor_tag(list, r->tenant_id ? r->tenant_id : "", (const char *)raw, pos_len, tag);
+            ok = sodium_memcmp(tag, raw + pos_len, CRM_CURSOR_TAG) == 0;
+            raw[pos_len] = '\0';
+        }
+        char *bar = ok ? strrchr((char *)raw, '|') : NULL;
+        if (!bar || !crm_uuid_valid(bar + 1)) {
             crm_req_field_error(r, "query.cursor", "is not a cursor this list gave out");
         } else {
             *bar = '\0';
-            page->after_time = crm_arena_strdup(r->arena, (char *)raw);
+            page->after_key = crm_arena_strdup(r->arena, (char *)raw);
             page->after_id = crm_arena_strdup(r->arena, bar + 1);
         }
     }
-    return r->errors == NULL;
+    if (r->errors) {
+        crm_reply_problem(r, 400, "the list parameters are not valid");
+        return false;
+    }
+    return true;
 }
 
 void
@@ -63,11 +100,20 @@ crm_reply_page(crm_req_t *r, const crm_page_t *page, PGresult *rows)
     }
     crm_buf_puts(&b, "],\"next_cursor\":");
     if (n > page->limit) {
-        char *key = crm_arena_sprintf(r->arena, "%s|%s", PQgetvalue(rows, shown - 1, 1),
-                                      PQgetvalue(rows, shown - 1, 2));
-        size_t len = sodium_base64_ENCODED_LEN(strlen(key), B64URL);
+        const char *pos = crm_arena_sprintf(r->arena, "%s|%s", PQgetvalue(rows, shown - 1, 1),
+                                            PQgetvalue(rows, shown - 1, 2));
+        size_t pos_len = strlen(pos);
+        if (pos_len + CRM_CURSOR_TAG >= CRM_CURSOR_MAX) {
+            crm_reply_problem(r, 500, "a list position is too long for a cursor");
+            return;
+        }
+        unsigned char raw[CRM_CURSOR_MAX], tag[crypto_auth_hmacsha256_BYTES];
+        memcpy(raw, pos, pos_len);
+        crm_cursor_tag(page->list, r->tenant_id ? r->tenant_id : "", pos, pos_len, tag);
+        memcpy(raw + pos_len, tag, CRM_CURSOR_TAG);
+        size_t len = sodium_base64_ENCODED_LEN(pos_len + CRM_CURSOR_TAG, B64URL);
         char *enc = crm_arena_alloc(r->arena, len);
-        sodium_bin2base64(enc, len, (const unsigned char *)key, strlen(key), B64URL);
+        sodium_bin2base64(enc, len, raw, pos_len + CRM_CURSOR_TAG, B64URL);
         crm_buf_json_string(&b, enc);
     } else {
         crm_buf_puts(&b, "null");

@@ -12,16 +12,20 @@
 #define CRM_LIST_MAX_LIMIT     200
 
 typedef struct crm_page {
-    int limit;              /* rows the client asked for */
-    char fetch[16];         /* limit + 1, as text: one more row tells whether a next page exists */
-    const char *after_time; /* decoded cursor: sort time and id of the last row seen, or NULL */
+    const char *list;      /* which list (and sort) the cursor belongs to */
+    int limit;             /* rows the client asked for */
+    char fetch[16];        /* limit + 1, as text: one more row tells whether a next page exists */
+    const char *after_key; /* decoded cursor: sort key and id of the last row seen, or NULL */
     const char *after_id;
 } crm_page_t;
 
-/* Reads ?limit= and ?cursor=; records a fault (query.limit, query.cursor) when bad. */
-bool crm_page_read(crm_req_t *r, crm_page_t *page);
+/* Derives the key that signs cursors; call once at start-up (after the key set is loaded). */
+void crm_listing_init(void);
+/* Reads ?limit= and ?cursor= for the named list (sort included); answers 400 and returns false
+ * when either is bad, a cursor was tampered with, or belongs to another list or tenant. */
+bool crm_page_read(crm_req_t *r, crm_page_t *page, const char *list);
 /* Replies 200 {"data": [...], "next_cursor": ...} from rows whose column 0 is the item's JSON,
- * column 1 its sort time (text) and column 2 its id. */
+ * column 1 its sort key (text) and column 2 its id. */
 void crm_reply_page(crm_req_t *r, const crm_page_t *page, PGresult *rows);
 
 #endif

@@ -12,6 +12,7 @@
 #include "core/db.h"
 #include "core/denylist.h"
 #include "core/jws.h"
+#include "core/listing.h"
 #include "core/password.h"
 #include "core/rbac.h"
 #include "core/throttle.h"
@@ -126,6 +127,7 @@ crm_server_run(const crm_config_t *c, void (*ready)(int port))
         goto out;
     }
     crm_jws_configure(c->jwt_issuer, c->jwt_audience, c->access_token_ttl_s);
+    crm_listing_init();
     crm_auth_init(c->platform_key);
     crm_auth_routes_init(c->refresh_token_ttl_s);
     crm_password_init(c->hash_concurrency);

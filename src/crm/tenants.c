@@ -175,14 +175,12 @@ void
 crm_tenants_list(crm_req_t *r)
 {
     crm_page_t page;
-    if (!crm_page_read(r, &page)) {
-        crm_reply_problem(r, 422, "the list parameters are not valid");
+    if (!crm_page_read(r, &page, "tenants"))
         return;
-    }
     crm_tx_t *tx = crm_tx_new(r);
     crm_tx_use_platform_role(tx);
     int i = crm_tx_add(tx, &crm_stmt_tenants_list, 3,
-                       (const char *[]){page.after_time, page.after_id, page.fetch});
+                       (const char *[]){page.after_key, page.after_id, page.fetch});
     if (crm_tx_run(tx) == 0)
         crm_reply_page(r, &page, crm_tx_result(tx, i));
 }

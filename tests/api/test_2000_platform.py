@@ -92,10 +92,10 @@ def test_list_tenants_pages_with_a_cursor(server, tenants):
             break
     assert {"alpha", "beta"} <= set(seen)
     assert len(seen) == len(set(seen))
-    assert_problem(platform(server, "GET", "/platform/v1/tenants", params={"limit": "0"}), 422,
+    assert_problem(platform(server, "GET", "/platform/v1/tenants", params={"limit": "0"}), 400,
                    field="query.limit")
     assert_problem(platform(server, "GET", "/platform/v1/tenants", params={"cursor": "zzz"}),
-                   422, field="query.cursor")
+                   400, field="query.cursor")
 
 
 def test_unknown_tenant_is_404(server):

@@ -32,6 +32,24 @@ def test_create_read_and_list_users(server, tenants, pg):
     assert all(x in seen for x in a.users.values())
 
 
+def test_cursors_are_tamper_proof_and_bound_to_tenant_and_list(server, tenants):
+    a, b = tenants
+    cursor = a.request("admin", "GET", "/api/v1/users", params={"limit": "1"}).json()["next_cursor"]
+    assert cursor
+    assert a.request("admin", "GET", "/api/v1/users",
+                     params={"limit": "1", "cursor": cursor}).status_code == 200
+    flipped = cursor[:5] + ("A" if cursor[5] != "A" else "B") + cursor[6:]
+    for bad in [flipped, cursor[:-2], "x" * 40, ""]:
+        r = a.request("admin", "GET", "/api/v1/users", params={"cursor": bad})
+        assert_problem(r, 400, field="query.cursor")
+    # another tenant cannot use it
+    assert_problem(b.request("admin", "GET", "/api/v1/users", params={"cursor": cursor}), 400,
+                   field="query.cursor")
+    for limit in ["0", "201", "ten", ""]:
+        assert_problem(a.request("admin", "GET", "/api/v1/users", params={"limit": limit}), 400,
+                       field="query.limit")
+
+
 def test_invalid_users_are_422_and_duplicates_409(server, tenants, pg):
     a, _ = tenants
     base = {"email": "v@alpha.test", "full_name": "V", "role": "viewer", "password": PASSWORD}
