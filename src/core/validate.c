@@ -1,7 +1,11 @@
 /* validate.c - reading fields of a JSON request body, recording a problem for each bad one */
 #include "core/validate.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
+
+#include "core/uuid.h"
 
 bool
 crm_body_fields(crm_req_t *r, const char *const *known)
@@ -72,4 +76,100 @@ crm_fields_failed(crm_req_t *r, const char *what)
         return false;
     crm_reply_problem(r, 422, "%s", what);
     return true;
+}
+
+bool
+crm_field_is_null(crm_req_t *r, const char *name)
+{
+    return json_is_null(json_object_get(r->json, name));
+}
+
+const char *
+crm_field_enum(crm_req_t *r, const char *name, const char *const *allowed, bool required)
+{
+    const char *v = crm_field_string(r, name, required, 64);
+    if (!v)
+        return NULL;
+    for (const char *const *a = allowed; *a; a++)
+        if (strcmp(*a, v) == 0)
+            return v;
+    char list[256] = "";
+    size_t off = 0;
+    for (const char *const *a = allowed; *a && off < sizeof(list); a++)
+        off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s", off ? ", " : "", *a);
+    crm_req_field_error(r, name, "must be one of %s", list);
+    return NULL;
+}
+
+const char *
+crm_field_uuid(crm_req_t *r, const char *name, bool required)
+{
+    const char *v = crm_field_string(r, name, required, 36);
+    if (v && !crm_uuid_valid(v)) {
+        crm_req_field_error(r, name, "must be a UUID");
+        return NULL;
+    }
+    return v;
+}
+
+bool
+crm_valid_date(const char *s, bool not_future)
+{
+    int y, m, d;
+    char tail;
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-' ||
+        sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
+        return false;
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (y < 1900 || y > 9999 || m < 1 || m > 12 || d < 1 ||
+        d > days[m - 1] + (m == 2 && leap ? 1 : 0))
+        return false;
+    if (not_future) {
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        char today[16];
+        strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+        if (strcmp(s, today) > 0)
+            return false;
+    }
+    return true;
+}
+
+const char *
+crm_field_date(crm_req_t *r, const char *name, bool required)
+{
+    const char *v = crm_field_string(r, name, required, 10);
+    if (v && !crm_valid_date(v, true)) {
+        crm_req_field_error(r, name, "must be a date YYYY-MM-DD from 1900 to today");
+        return NULL;
+    }
+    return v;
+}
+
+bool
+crm_valid_email(const char *s)
+{
+    const char *at = strchr(s, '@');
+    if (!at || at == s || strchr(at + 1, '@') || at - s > 64)
+        return false;
+    const char *dot = strrchr(at + 1, '.');
+    if (!dot || dot == at + 1 || dot[1] == '\0')
+        return false;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p <= 0x20 || *p == 0x7f || *p == ',' || *p == ';' || *p == '<' || *p == '>')
+            return false;
+    return strlen(s) <= 254;
+}
+
+const char *
+crm_field_email(crm_req_t *r, const char *name, bool required)
+{
+    const char *v = crm_field_string(r, name, required, 254);
+    if (v && !crm_valid_email(v)) {
+        crm_req_field_error(r, name, "must be an email address");
+        return NULL;
+    }
+    return v;
 }

@@ -18,6 +18,20 @@ const char *crm_field_string(crm_req_t *r, const char *name, bool required, size
 bool crm_field_bool(crm_req_t *r, const char *name, bool dflt);
 /* Field present in the body (even null)? */
 bool crm_field_present(crm_req_t *r, const char *name);
+/* Field present with the value null (a PATCH clearing it). */
+bool crm_field_is_null(crm_req_t *r, const char *name);
+/* A string field that must be one of allowed (NULL-terminated). */
+const char *crm_field_enum(crm_req_t *r, const char *name, const char *const *allowed,
+                           bool required);
+/* A string field holding a UUID. */
+const char *crm_field_uuid(crm_req_t *r, const char *name, bool required);
+/* A string field holding a calendar date, YYYY-MM-DD, from 1900 to today. */
+const char *crm_field_date(crm_req_t *r, const char *name, bool required);
+/* A string field holding an email address (one @, a dotted domain, no spaces). */
+const char *crm_field_email(crm_req_t *r, const char *name, bool required);
+bool crm_valid_date(const char *s, bool not_future);
+bool crm_valid_email(const char *s);
+
 /* Replies 422 listing the recorded faults, if any; true when it did. */
 bool crm_fields_failed(crm_req_t *r, const char *what);
 

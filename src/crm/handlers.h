@@ -19,6 +19,19 @@ void crm_users_get(crm_req_t *r);
 void crm_users_patch(crm_req_t *r);
 void crm_users_delete(crm_req_t *r);
 
+/* contacts.c */
+void crm_contacts_list(crm_req_t *r);
+void crm_contacts_create(crm_req_t *r);
+void crm_contacts_get(crm_req_t *r);
+void crm_contacts_patch(crm_req_t *r);
+void crm_contacts_delete(crm_req_t *r);
+void crm_contacts_restore(crm_req_t *r);
+
+/* custom_fields.c */
+void crm_custom_fields_list(crm_req_t *r);
+void crm_custom_fields_create(crm_req_t *r);
+void crm_custom_fields_delete(crm_req_t *r);
+
 /* tenants.c: the platform API (and the CLI, through the same functions) */
 void crm_tenants_create(crm_req_t *r);
 void crm_tenants_list(crm_req_t *r);

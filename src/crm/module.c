@@ -7,6 +7,10 @@ extern const crm_migration_t crm_core_migrations[];
 extern const char crm_module_asset_openapi[];
 
 static const char *const crm_list_query[] = {"limit", "cursor", NULL};
+static const char *const crm_contacts_query[] = {
+    "limit", "cursor", "sort", "type", "tag", "owner_id", "created_after", "q", "deleted", NULL};
+static const char *const crm_contacts_create_query[] = {"allow_duplicate", NULL};
+static const char *const crm_custom_fields_query[] = {"entity", NULL};
 
 static const crm_route_t crm_core_routes[] = {
     {"POST", "/api/v1/auth/login", crm_auth_login, CRM_PERM_PUBLIC, NULL, CRM_ROUTE_JSON_BODY},
@@ -19,6 +23,19 @@ static const crm_route_t crm_core_routes[] = {
     {"GET", "/api/v1/users/{id}", crm_users_get, "users.manage", NULL, 0},
     {"PATCH", "/api/v1/users/{id}", crm_users_patch, "users.manage", NULL, CRM_ROUTE_JSON_BODY},
     {"DELETE", "/api/v1/users/{id}", crm_users_delete, "users.manage", NULL, 0},
+    {"GET", "/api/v1/contacts", crm_contacts_list, "contacts.read", crm_contacts_query, 0},
+    {"POST", "/api/v1/contacts", crm_contacts_create, "contacts.write", crm_contacts_create_query,
+     CRM_ROUTE_JSON_BODY},
+    {"GET", "/api/v1/contacts/{id}", crm_contacts_get, "contacts.read", NULL, 0},
+    {"PATCH", "/api/v1/contacts/{id}", crm_contacts_patch, "contacts.write", NULL,
+     CRM_ROUTE_JSON_BODY},
+    {"DELETE", "/api/v1/contacts/{id}", crm_contacts_delete, "contacts.write", NULL, 0},
+    {"POST", "/api/v1/contacts/{id}/restore", crm_contacts_restore, "contacts.write", NULL, 0},
+    {"GET", "/api/v1/custom-fields", crm_custom_fields_list, CRM_PERM_AUTHENTICATED,
+     crm_custom_fields_query, 0},
+    {"POST", "/api/v1/custom-fields", crm_custom_fields_create, "settings.manage", NULL,
+     CRM_ROUTE_JSON_BODY},
+    {"DELETE", "/api/v1/custom-fields/{id}", crm_custom_fields_delete, "settings.manage", NULL, 0},
     {"GET", "/platform/v1/tenants", crm_tenants_list, CRM_PERM_PLATFORM, crm_list_query, 0},
     {"POST", "/platform/v1/tenants", crm_tenants_create, CRM_PERM_PLATFORM, NULL,
      CRM_ROUTE_JSON_BODY},

@@ -1,0 +1,612 @@
+/* contacts.c - contacts (leads, customers, patients): create, read, list, change, delete, restore
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/db.h"
+#include "core/idempotency.h"
+#include "core/listing.h"
+#include "core/phone.h"
+#include "core/rbac.h"
+#include "core/request.h"
+#include "core/uuid.h"
+#include "core/validate.h"
+#include "crm/custom_fields.h"
+#include "crm/handlers.h"
+
+#define CRM_CONTACT_JSON                                                                           \
+    "json_build_object('id', c.id, 'tenant_id', c.tenant_id, 'type', c.type, 'first_name',"        \
+    " c.first_name, 'last_name', c.last_name, 'email', c.email, 'phone', c.phone,"                 \
+    " 'date_of_birth', c.date_of_birth, 'gender', c.gender, 'address', c.address, 'company',"      \
+    " c.company, 'tags', c.tags, 'owner_id', c.owner_id, 'source', c.source, 'custom_fields',"     \
+    " c.custom_fields, 'consent', c.consent, 'consent_updated_at', c.consent_updated_at,"          \
+    " 'created_at', c.created_at, 'updated_at', c.updated_at, 'created_by', c.created_by,"         \
+    " 'version', c.version)"
+
+static const char *const crm_contact_types[] = {"lead", "customer", "patient", NULL};
+static const char *const crm_genders[] = {"female", "male", "other", "unknown", NULL};
+static const char *const crm_consents[] = {"email_marketing", "sms_marketing", "sms_reminders",
+                                           "email_reminders", NULL};
+static const char *const crm_address_keys[] = {"line1",       "line2",   "city", "region",
+                                               "postal_code", "country", NULL};
+
+static const char *const crm_contact_fields[] = {
+    "type",    "first_name", "last_name", "email",  "phone",   "date_of_birth", "gender", "address",
+    "company", "tags",       "owner_id",  "source", "consent", "custom_fields", NULL};
+
+/* The validated input of a create or a change; NULL members were not given (or are null). */
+typedef struct crm_contact_in {
+    const char *type, *first_name, *last_name, *email, *phone, *date_of_birth, *gender;
+    const char *address, *company, *tags, *owner_id, *source, *consent, *custom_fields;
+    const char *mask; /* PATCH: text[] literal of the fields given */
+} crm_contact_in_t;
+
+static const char *
+crm_json_text(crm_req_t *r, json_t *v)
+{
+    char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    crm_arena_cleanup(r->arena, free, s);
+    return s;
+}
+
+static const char *
+crm_contact_address(crm_req_t *r)
+{
+    json_t *a = json_object_get(r->json, "address");
+    if (!a || json_is_null(a))
+        return NULL;
+    if (!json_is_object(a)) {
+        crm_req_field_error(r, "address",
+                            "must be an object (line1, line2, city, region, "
+                            "postal_code, country)");
+        return NULL;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(a, key, v)
+    {
+        bool known = false;
+        for (const char *const *k = crm_address_keys; *k && !known; k++)
+            known = strcmp(*k, key) == 0;
+        char *field = crm_arena_sprintf(r->arena, "address.%s", key);
+        if (!known)
+            crm_req_field_error(r, field, "is not a part of an address");
+        else if (!json_is_string(v) || json_string_length(v) > 200)
+            crm_req_field_error(r, field, "must be text of at most 200 characters");
+        else if (strcmp(key, "country") == 0 &&
+                 (json_string_length(v) != 2 || json_string_value(v)[0] < 'A' ||
+                  json_string_value(v)[0] > 'Z' || json_string_value(v)[1] < 'A' ||
+                  json_string_value(v)[1] > 'Z'))
+            crm_req_field_error(r, field, "must be an ISO 3166 alpha-2 code (GB, US)");
+    }
+    return crm_json_text(r, a);
+}
+
+static const char *
+crm_contact_tags(crm_req_t *r)
+{
+    json_t *t = json_object_get(r->json, "tags");
+    if (!t || json_is_null(t))
+        return NULL;
+    bool ok = json_is_array(t) && json_array_size(t) <= 50;
+    size_t i;
+    json_t *v;
+    json_array_foreach(t, i, v) ok =
+        ok && json_is_string(v) && json_string_length(v) >= 1 && json_string_length(v) <= 50;
+    if (!ok) {
+        crm_req_field_error(r, "tags", "must be at most 50 tags of 1 to 50 characters");
+        return NULL;
+    }
+    return crm_json_text(r, t);
+}
+
+static const char *
+crm_contact_consent(crm_req_t *r)
+{
+    json_t *c = json_object_get(r->json, "consent");
+    if (!c || json_is_null(c))
+        return NULL;
+    if (!json_is_object(c)) {
+        crm_req_field_error(r, "consent", "must be an object of booleans");
+        return NULL;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(c, key, v)
+    {
+        bool known = false;
+        for (const char *const *k = crm_consents; *k && !known; k++)
+            known = strcmp(*k, key) == 0;
+        char *field = crm_arena_sprintf(r->arena, "consent.%s", key);
+        if (!known)
+            crm_req_field_error(r, field,
+                                "is not a kind of consent (email_marketing, "
+                                "sms_marketing, sms_reminders, email_reminders)");
+        else if (!json_is_boolean(v))
+            crm_req_field_error(r, field, "must be true or false");
+    }
+    return crm_json_text(r, c);
+}
+
+/* Reads every field of the body that needs no database; the phone stays raw. */
+static void
+crm_contact_read(crm_req_t *r, crm_contact_in_t *in, bool creating)
+{
+    memset(in, 0, sizeof(*in));
+    in->type = crm_field_enum(r, "type", crm_contact_types, creating);
+    in->first_name = crm_field_string(r, "first_name", false, 100);
+    in->last_name = crm_field_string(r, "last_name", false, 100);
+    in->company = crm_field_string(r, "company", false, 200);
+    in->email = crm_field_email(r, "email", false);
+    in->phone = crm_field_string(r, "phone", false, 40);
+    in->date_of_birth = crm_field_date(r, "date_of_birth", false);
+    in->gender = crm_field_enum(r, "gender", crm_genders, false);
+    in->address = crm_contact_address(r);
+    in->tags = crm_contact_tags(r);
+    in->owner_id = crm_field_uuid(r, "owner_id", false);
+    in->source = crm_field_string(r, "source", false, 100);
+    in->consent = crm_contact_consent(r);
+    if (creating && !in->first_name && !in->last_name && !in->company &&
+        !crm_field_present(r, "first_name") && !crm_field_present(r, "last_name") &&
+        !crm_field_present(r, "company"))
+        crm_req_field_error(r, "last_name",
+                            "a contact needs a first name, a last name or a "
+                            "company");
+    if (crm_field_is_null(r, "type"))
+        crm_req_field_error(r, "type", "cannot be removed");
+}
+
+/* What needs the tenant's context: the phone in E.164, custom fields against definitions. */
+static bool
+crm_contact_context(crm_req_t *r, crm_contact_in_t *in, bool creating)
+{
+    crm_tx_t *tx = crm_tx_new(r);
+    int i = crm_tx_add(tx, &crm_stmt_entity_context, 1, (const char *[]){"contact"});
+    if (crm_tx_run(tx) != 0)
+        return false;
+    PGresult *ctx = crm_tx_result(tx, i);
+    if (in->phone) {
+        char e164[CRM_PHONE_MAX];
+        if (crm_phone_e164(in->phone, PQgetvalue(ctx, 0, 0), e164))
+            in->phone = crm_arena_strdup(r->arena, e164);
+        else {
+            crm_req_field_error(r, "phone", "is not a phone number (E.164, or national for %s)",
+                                PQgetvalue(ctx, 0, 0));
+            in->phone = NULL;
+        }
+    }
+    json_t *cf = crm_custom_fields_check(r, PQgetvalue(ctx, 0, 1), creating);
+    if (cf) {
+        in->custom_fields = crm_json_text(r, cf);
+        json_decref(cf);
+    }
+    return true;
+}
+
+/* The field an integrity error of a contact write is about. */
+static bool
+crm_contact_db_fault(crm_req_t *r, crm_tx_t *tx)
+{
+    const char *cons = crm_tx_constraint(tx);
+    if (crm_idem_conflict(r, cons))
+        return true;
+    if (cons && strstr(cons, "owner_id")) {
+        crm_req_field_error(r, "owner_id", "is not a user of this tenant");
+        crm_reply_problem(r, 422, "the contact is not valid");
+        return true;
+    }
+    return false;
+}
+
+static void
+crm_reply_contact(crm_req_t *r, int status, PGresult *res, int row)
+{
+    crm_req_add_header(r, "ETag", crm_arena_sprintf(r->arena, "\"%s\"", PQgetvalue(res, row, 1)));
+    crm_reply(r, status, "application/json", PQgetvalue(res, row, 0),
+              (size_t)PQgetlength(res, row, 0));
+}
+
+/* A live contact with the same email, phone, or name and date of birth blocks the insert
+ * unless $15 (allow_duplicate); the answer names them. */
+static const crm_stmt_t crm_stmt_contact_create = {
+    "core.contact_create",
+    "WITH " CRM_IDEM_PRIOR(
+        "contacts",
+        "$16") ","
+               " dup AS (SELECT d.id FROM contacts d WHERE d.tenant_id = current_tenant_id()"
+               "   AND d.deleted_at IS NULL AND d.merged_into IS NULL AND NOT EXISTS (SELECT 1 "
+               "FROM prior)"
+               "   AND (($4::citext IS NOT NULL AND d.email = $4::citext)"
+               "     OR ($5::text IS NOT NULL AND d.phone = $5)"
+               "     OR ($6::date IS NOT NULL AND d.date_of_birth = $6::date"
+               "         AND lower(d.last_name) = lower($3) AND lower(d.first_name) = lower($2)))"
+               "   ORDER BY d.created_at LIMIT 10),"
+               " c AS (INSERT INTO contacts AS c (tenant_id, type, first_name, last_name, email, "
+               "phone,"
+               "   date_of_birth, gender, address, company, tags, owner_id, source, custom_fields,"
+               "   consent, consent_updated_at, created_by)"
+               "   SELECT current_tenant_id(), $1, $2, $3, $4, $5, $6::date, $7,"
+               "   coalesce($8::jsonb, '{}'), $9,"
+               "   ARRAY(SELECT DISTINCT jsonb_array_elements_text(coalesce($10::jsonb, '[]')) "
+               "ORDER BY 1),"
+               "   $11::uuid, $12, coalesce($13::jsonb, '{}'), coalesce($14::jsonb, '{}'),"
+               "   coalesce((SELECT jsonb_object_agg(k, now()) FROM jsonb_object_keys($14::jsonb) "
+               "k), '{}'),"
+               "   nullif(current_setting('app.user_id', true), '')::uuid"
+               "   WHERE NOT EXISTS (SELECT 1 FROM prior)"
+               "     AND ($15::boolean OR NOT EXISTS (SELECT 1 FROM dup))"
+               "   RETURNING " CRM_CONTACT_JSON " AS j, c.version, c.id),"
+               " " CRM_IDEM_STORE("contacts", "$16", "$17",
+                                  "c") " SELECT (SELECT j FROM c), (SELECT version FROM c), "
+                                       "(SELECT json_agg(id) FROM dup), " CRM_IDEM_COLUMNS
+                                       ", (SELECT id FROM c)"};
+
+void
+crm_contacts_create(crm_req_t *r)
+{
+    if (!crm_body_fields(r, crm_contact_fields))
+        return;
+    const char *allow = crm_req_query(r, "allow_duplicate");
+    if (allow && strcmp(allow, "true") != 0 && strcmp(allow, "false") != 0) {
+        crm_req_field_error(r, "query.allow_duplicate", "must be true or false");
+        crm_reply_problem(r, 400, "the query is not valid");
+        return;
+    }
+    crm_idem_t idem;
+    if (!crm_idem_read(r, &idem))
+        return;
+    crm_contact_in_t in;
+    crm_contact_read(r, &in, true);
+    if (!crm_contact_context(r, &in, true) || crm_fields_failed(r, "the contact is not valid"))
+        return;
+    crm_tx_t *tx = crm_tx_new(r);
+    int i =
+        crm_tx_add(tx, &crm_stmt_contact_create, 17,
+                   (const char *[]){in.type, in.first_name, in.last_name, in.email, in.phone,
+                                    in.date_of_birth, in.gender, in.address, in.company, in.tags,
+                                    in.owner_id, in.source, in.custom_fields, in.consent,
+                                    allow && allow[0] == 't' ? "t" : "f", idem.key, idem.hash});
+    if (crm_tx_run(tx) != 0) {
+        crm_contact_db_fault(r, tx);
+        return;
+    }
+    PGresult *res = crm_tx_result(tx, i);
+    if (crm_idem_replayed(r, &idem, res, 3))
+        return;
+    if (PQgetisnull(res, 0, 0)) {
+        r->problem_extra =
+            crm_arena_sprintf(r->arena, "\"existing_ids\":%s", PQgetvalue(res, 0, 2));
+        crm_reply_problem(r, 409,
+                          "a contact with the same email, phone, or name and date of "
+                          "birth exists; see existing_ids, or add ?allow_duplicate=true");
+        return;
+    }
+    crm_req_add_header(r, "Location",
+                       crm_arena_sprintf(r->arena, "/api/v1/contacts/%s", PQgetvalue(res, 0, 6)));
+    crm_reply_contact(r, 201, res, 0);
+}
+
+static const crm_stmt_t crm_stmt_contact_get = {
+    "core.contact_get",
+    "SELECT " CRM_CONTACT_JSON ", c.version FROM contacts c"
+    " WHERE c.tenant_id = current_tenant_id() AND c.id = $1 AND c.deleted_at IS NULL"};
+
+void
+crm_contacts_get(crm_req_t *r)
+{
+    const char *id = crm_req_param(r, "id");
+    if (!crm_uuid_valid(id)) {
+        crm_reply_problem(r, 404, "no such contact");
+        return;
+    }
+    crm_tx_t *tx = crm_tx_new(r);
+    int i = crm_tx_add(tx, &crm_stmt_contact_get, 1, (const char *[]){id});
+    if (crm_tx_run(tx) != 0)
+        return;
+    if (PQntuples(crm_tx_result(tx, i)) != 1) {
+        crm_reply_problem(r, 404, "no such contact");
+        return;
+    }
+    crm_reply_contact(r, 200, crm_tx_result(tx, i), 0);
+}
+
+/* One list statement per sort: keyset on (sort key, id), filters as optional parameters. */
+#define CRM_CONTACTS_LIST(NAME, KEY, CAST, CMP, DIR)                                               \
+    {                                                                                              \
+        "core.contacts_list_" NAME,                                                                \
+            "SELECT " CRM_CONTACT_JSON ", (" KEY ")::text, c.id FROM contacts c"                   \
+            " WHERE c.tenant_id = current_tenant_id() AND c.merged_into IS NULL"                   \
+            " AND (CASE WHEN $6::boolean THEN c.deleted_at IS NOT NULL ELSE c.deleted_at IS NULL " \
+            "END)"                                                                                 \
+            " AND ($1::text IS NULL OR c.type = $1) AND ($2::text IS NULL OR c.tags @> ARRAY[$2])" \
+            " AND ($3::uuid IS NULL OR c.owner_id = $3::uuid)"                                     \
+            " AND ($4::timestamptz IS NULL OR c.created_at > $4::timestamptz)"                     \
+            " AND ($5::text IS NULL OR lower(c.first_name) LIKE $5 OR lower(c.last_name) LIKE $5"  \
+            "   OR lower(c.email::text) LIKE $5 OR c.phone LIKE $5 OR lower(c.company) LIKE $5)"   \
+            " AND ($7::text IS NULL OR (" KEY ", c.id) " CMP " ($7::" CAST ", $8::uuid))"          \
+            " ORDER BY " KEY " " DIR ", c.id " DIR " LIMIT $9::int"                                \
+    }
+
+static const struct {
+    const char *sort;
+    crm_stmt_t stmt;
+} crm_contact_sorts[] = {
+    {"-created_at", CRM_CONTACTS_LIST("created_desc", "c.created_at", "timestamptz", "<", "DESC")},
+    {"created_at", CRM_CONTACTS_LIST("created_asc", "c.created_at", "timestamptz", ">", "ASC")},
+    {"-updated_at", CRM_CONTACTS_LIST("updated_desc", "c.updated_at", "timestamptz", "<", "DESC")},
+    {"updated_at", CRM_CONTACTS_LIST("updated_asc", "c.updated_at", "timestamptz", ">", "ASC")},
+    {"last_name",
+     CRM_CONTACTS_LIST("name_asc", "coalesce(lower(c.last_name), '')", "text", ">", "ASC")},
+    {"-last_name",
+     CRM_CONTACTS_LIST("name_desc", "coalesce(lower(c.last_name), '')", "text", "<", "DESC")},
+};
+
+void
+crm_contacts_list(crm_req_t *r)
+{
+    const char *sort = crm_req_query(r, "sort");
+    size_t s = 0;
+    size_t nsorts = sizeof(crm_contact_sorts) / sizeof(crm_contact_sorts[0]);
+    while (sort && s < nsorts && strcmp(crm_contact_sorts[s].sort, sort) != 0)
+        s++;
+    if (s == nsorts)
+        crm_req_field_error(r, "query.sort",
+                            "must be one of created_at, -created_at, updated_at, "
+                            "-updated_at, last_name, -last_name");
+    const char *type = crm_req_query(r, "type");
+    bool type_ok = !type;
+    for (const char *const *t = crm_contact_types; type && *t; t++)
+        type_ok = type_ok || strcmp(*t, type) == 0;
+    if (!type_ok)
+        crm_req_field_error(r, "query.type", "must be lead, customer or patient");
+    const char *owner = crm_req_query(r, "owner_id");
+    if (owner && !crm_uuid_valid(owner))
+        crm_req_field_error(r, "query.owner_id", "must be a UUID");
+    const char *after = crm_req_query(r, "created_after");
+    if (after &&
+        (strlen(after) < 10 || !crm_valid_date(crm_arena_strndup(r->arena, after, 10), false)))
+        crm_req_field_error(r, "query.created_after", "must be an RFC 3339 time or a date");
+    const char *deleted = crm_req_query(r, "deleted");
+    if (deleted && strcmp(deleted, "true") != 0 && strcmp(deleted, "false") != 0)
+        crm_req_field_error(r, "query.deleted", "must be true or false");
+    const char *q = crm_req_query(r, "q");
+    if (q && (strlen(q) < 1 || strlen(q) > 100))
+        crm_req_field_error(r, "query.q", "must be 1 to 100 characters");
+    if (r->errors) {
+        crm_reply_problem(r, 400, "the list parameters are not valid");
+        return;
+    }
+    bool show_deleted = deleted && deleted[0] == 't';
+    if (show_deleted && r->role_id != CRM_ROLE_ADMIN) {
+        crm_reply_problem(r, 403, "only admins can list deleted contacts");
+        return;
+    }
+    crm_page_t page;
+    const crm_stmt_t *stmt = &crm_contact_sorts[s == nsorts ? 0 : s].stmt;
+    if (!crm_page_read(r, &page, stmt->name))
+        return;
+    char *pattern = NULL;
+    if (q) {
+        pattern = crm_arena_sprintf(r->arena, "%s%%", q);
+        for (char *p = pattern; *p; p++) {
+            if (*p >= 'A' && *p <= 'Z')
+                *p = (char)(*p + 32);
+            else if ((*p == '%' && p[1]) || *p == '_' || *p == '\\')
+                *p = ' '; /* no wildcards from the client */
+        }
+    }
+    crm_tx_t *tx = crm_tx_new(r);
+    int i = crm_tx_add(tx, stmt, 9,
+                       (const char *[]){type, crm_req_query(r, "tag"), owner, after, pattern,
+                                        show_deleted ? "t" : "f", page.after_key, page.after_id,
+                                        page.fetch});
+    if (crm_tx_run(tx) != 0) {
+        if (crm_tx_sqlstate(tx) && strncmp(crm_tx_sqlstate(tx), "22", 2) == 0) {
+            r->errors = NULL;
+            crm_req_field_error(r, "query.created_after", "must be an RFC 3339 time");
+            crm_reply_problem(r, 400, "the list parameters are not valid");
+        }
+        return;
+    }
+    crm_reply_page(r, &page, crm_tx_result(tx, i));
+}
+
+/* The version an If-Match names; replies 428 (missing) or 412 (malformed) and gives NULL. */
+static const char *
+crm_required_version(crm_req_t *r)
+{
+    const char *h = crm_req_header(r, "If-Match");
+    if (!h) {
+        crm_reply_problem(r, 428, "changes need If-Match with the ETag of the version read");
+        return NULL;
+    }
+    if (strncmp(h, "W/", 2) == 0)
+        h += 2;
+    size_t n = strlen(h);
+    bool ok = n >= 3 && n <= 12 && h[0] == '"' && h[n - 1] == '"';
+    for (size_t i = 1; ok && i + 1 < n; i++)
+        ok = h[i] >= '0' && h[i] <= '9';
+    if (!ok) {
+        crm_reply_problem(r, 412, "If-Match must be an ETag this API gave out");
+        return NULL;
+    }
+    return crm_arena_strndup(r->arena, h + 1, n - 2);
+}
+
+static const crm_stmt_t crm_stmt_contact_current = {
+    "core.contact_current",
+    "SELECT version, type FROM contacts"
+    " WHERE tenant_id = current_tenant_id() AND id = $1 AND deleted_at IS NULL"};
+
+/* Columns given in the PATCH are set (null clears them); the rest keep their value. Consent
+ * keys that change get a new time in consent_updated_at; custom fields merge, null removes. */
+static const crm_stmt_t crm_stmt_contact_update = {
+    "core.contact_update",
+    "UPDATE contacts c SET"
+    " type = CASE WHEN 'type' = ANY($15::text[]) THEN $2 ELSE c.type END,"
+    " first_name = CASE WHEN 'first_name' = ANY($15::text[]) THEN $3 ELSE c.first_name END,"
+    " last_name = CASE WHEN 'last_name' = ANY($15::text[]) THEN $4 ELSE c.last_name END,"
+    " email = CASE WHEN 'email' = ANY($15::text[]) THEN $5::citext ELSE c.email END,"
+    " phone = CASE WHEN 'phone' = ANY($15::text[]) THEN $6 ELSE c.phone END,"
+    " date_of_birth = CASE WHEN 'date_of_birth' = ANY($15::text[]) THEN $7::date"
+    "   ELSE c.date_of_birth END,"
+    " gender = CASE WHEN 'gender' = ANY($15::text[]) THEN $8 ELSE c.gender END,"
+    " address = CASE WHEN 'address' = ANY($15::text[]) THEN coalesce($9::jsonb, '{}')"
+    "   ELSE c.address END,"
+    " company = CASE WHEN 'company' = ANY($15::text[]) THEN $10 ELSE c.company END,"
+    " tags = CASE WHEN 'tags' = ANY($15::text[]) THEN ARRAY(SELECT DISTINCT"
+    "   jsonb_array_elements_text(coalesce($11::jsonb, '[]')) ORDER BY 1) ELSE c.tags END,"
+    " owner_id = CASE WHEN 'owner_id' = ANY($15::text[]) THEN $12::uuid ELSE c.owner_id END,"
+    " source = CASE WHEN 'source' = ANY($15::text[]) THEN $13 ELSE c.source END,"
+    " custom_fields = jsonb_strip_nulls(c.custom_fields || coalesce($14::jsonb, '{}')),"
+    " consent = c.consent || coalesce($16::jsonb, '{}'),"
+    " consent_updated_at = c.consent_updated_at || coalesce((SELECT jsonb_object_agg(e.key, now())"
+    "   FROM jsonb_each($16::jsonb) e WHERE c.consent -> e.key IS DISTINCT FROM e.value), '{}'),"
+    " version = c.version + 1, updated_at = now()"
+    " WHERE c.tenant_id = current_tenant_id() AND c.id = $1 AND c.deleted_at IS NULL"
+    "   AND c.version = $17::int"
+    " RETURNING " CRM_CONTACT_JSON ", c.version"};
+
+void
+crm_contacts_patch(crm_req_t *r)
+{
+    const char *id = crm_req_param(r, "id");
+    if (!crm_uuid_valid(id)) {
+        crm_reply_problem(r, 404, "no such contact");
+        return;
+    }
+    if (!crm_body_fields(r, crm_contact_fields))
+        return;
+    const char *version = crm_required_version(r);
+    if (!version)
+        return;
+    crm_contact_in_t in;
+    crm_contact_read(r, &in, false);
+    /* the fields given, as a text[] literal (names are plain identifiers) */
+    crm_buf_t mask;
+    crm_buf_init(&mask, r->arena, 128);
+    crm_buf_putc(&mask, '{');
+    for (const char *const *f = crm_contact_fields; *f; f++)
+        if (crm_field_present(r, *f))
+            crm_buf_printf(&mask, "%s%s", mask.len > 1 ? "," : "", *f);
+    crm_buf_putc(&mask, '}');
+    crm_tx_t *tx = crm_tx_new(r);
+    int cur = crm_tx_add(tx, &crm_stmt_contact_current, 1, (const char *[]){id});
+    int ctx = crm_tx_add(tx, &crm_stmt_entity_context, 1, (const char *[]){"contact"});
+    if (crm_tx_run(tx) != 0)
+        return;
+    PGresult *now = crm_tx_result(tx, cur);
+    if (PQntuples(now) != 1) {
+        crm_reply_problem(r, 404, "no such contact");
+        return;
+    }
+    if (strcmp(PQgetvalue(now, 0, 0), version) != 0) {
+        crm_req_add_header(r, "ETag", crm_arena_sprintf(r->arena, "\"%s\"", PQgetvalue(now, 0, 0)));
+        crm_reply_problem(r, 412, "the contact changed since that version; fetch it again");
+        return;
+    }
+    if (in.type && strcmp(PQgetvalue(now, 0, 1), "patient") == 0 && strcmp(in.type, "patient"))
+        crm_req_field_error(r, "type", "a patient stays a patient");
+    PGresult *context = crm_tx_result(tx, ctx);
+    if (in.phone) {
+        char e164[CRM_PHONE_MAX];
+        if (crm_phone_e164(in.phone, PQgetvalue(context, 0, 0), e164))
+            in.phone = crm_arena_strdup(r->arena, e164);
+        else
+            crm_req_field_error(r, "phone", "is not a phone number (E.164, or national for %s)",
+                                PQgetvalue(context, 0, 0));
+    }
+    json_t *cf = crm_custom_fields_check(r, PQgetvalue(context, 0, 1), false);
+    if (cf) {
+        in.custom_fields = crm_json_text(r, cf);
+        json_decref(cf);
+    }
+    if (crm_fields_failed(r, "the change is not valid"))
+        return;
+    crm_tx_t *up = crm_tx_new(r);
+    int u = crm_tx_add(up, &crm_stmt_contact_update, 17,
+                       (const char *[]){id, in.type, in.first_name, in.last_name, in.email,
+                                        in.phone, in.date_of_birth, in.gender, in.address,
+                                        in.company, in.tags, in.owner_id, in.source,
+                                        in.custom_fields, mask.data, in.consent, version});
+    if (crm_tx_run(up) != 0) {
+        if (!crm_contact_db_fault(r, up) && crm_tx_sqlstate(up) &&
+            strcmp(crm_tx_sqlstate(up), "23514") == 0) {
+            r->errors = NULL;
+            crm_req_field_error(r, "last_name",
+                                "a contact needs a first name, a last name or a "
+                                "company");
+            crm_reply_problem(r, 422, "the change is not valid");
+        }
+        return;
+    }
+    if (PQntuples(crm_tx_result(up, u)) != 1) {
+        crm_reply_problem(r, 412, "the contact changed since that version; fetch it again");
+        return;
+    }
+    crm_reply_contact(r, 200, crm_tx_result(up, u), 0);
+}
+
+static const crm_stmt_t crm_stmt_contact_delete = {
+    "core.contact_delete",
+    "WITH d AS (UPDATE contacts SET deleted_at = now(), version = version + 1, updated_at = now()"
+    " WHERE tenant_id = current_tenant_id() AND id = $1 AND deleted_at IS NULL"
+    " AND ($2::int IS NULL OR version = $2::int) RETURNING id)"
+    " SELECT (SELECT count(*) FROM d), (SELECT version FROM contacts WHERE tenant_id ="
+    " current_tenant_id() AND id = $1 AND deleted_at IS NULL)"};
+
+/* Soft delete: the contact disappears (404) and can be restored within the tenant's window. */
+void
+crm_contacts_delete(crm_req_t *r)
+{
+    const char *id = crm_req_param(r, "id");
+    if (!crm_uuid_valid(id)) {
+        crm_reply_problem(r, 404, "no such contact");
+        return;
+    }
+    const char *version = NULL;
+    if (crm_req_header(r, "If-Match") && !(version = crm_required_version(r)))
+        return;
+    crm_tx_t *tx = crm_tx_new(r);
+    int i = crm_tx_add(tx, &crm_stmt_contact_delete, 2, (const char *[]){id, version});
+    if (crm_tx_run(tx) != 0)
+        return;
+    PGresult *res = crm_tx_result(tx, i);
+    if (strcmp(PQgetvalue(res, 0, 0), "1") == 0)
+        crm_reply(r, 204, NULL, "", 0);
+    else if (!PQgetisnull(res, 0, 1))
+        crm_reply_problem(r, 412, "the contact changed since that version; fetch it again");
+    else
+        crm_reply_problem(r, 404, "no such contact");
+}
+
+static const crm_stmt_t crm_stmt_contact_restore = {
+    "core.contact_restore",
+    "UPDATE contacts c SET deleted_at = NULL, version = c.version + 1, updated_at = now()"
+    " WHERE c.tenant_id = current_tenant_id() AND c.id = $1 AND c.deleted_at IS NOT NULL"
+    " AND c.erased_at IS NULL AND c.merged_into IS NULL"
+    " AND c.deleted_at > now() - make_interval(days => coalesce((SELECT (t.settings"
+    "   ->> 'restore_window_days')::int FROM tenants t WHERE t.id = current_tenant_id()), 30))"
+    " RETURNING " CRM_CONTACT_JSON ", c.version"};
+
+void
+crm_contacts_restore(crm_req_t *r)
+{
+    const char *id = crm_req_param(r, "id");
+    if (!crm_uuid_valid(id)) {
+        crm_reply_problem(r, 404, "no such deleted contact");
+        return;
+    }
+    crm_tx_t *tx = crm_tx_new(r);
+    int i = crm_tx_add(tx, &crm_stmt_contact_restore, 1, (const char *[]){id});
+    if (crm_tx_run(tx) != 0)
+        return;
+    if (PQntuples(crm_tx_result(tx, i)) != 1) {
+        crm_reply_problem(r, 404, "no such deleted contact (or its restore window has passed)");
+        return;
+    }
+    crm_reply_contact(r, 200, crm_tx_result(tx, i), 0);
+}

@@ -1,0 +1,206 @@
+/* custom_fields.c - per-tenant custom field definitions: the API and the validation of values */
+#include "crm/custom_fields.h"
+
+#include <regex.h>
+#include <string.h>
+
+#include "core/listing.h"
+#include "core/uuid.h"
+#include "core/validate.h"
+#include "crm/handlers.h"
+
+const crm_stmt_t crm_stmt_entity_context = {
+    "core.entity_context",
+    "SELECT t.default_country, coalesce((SELECT json_agg(json_build_object('name', f.name,"
+    " 'type', f.type, 'options', f.options, 'required', f.required))"
+    " FROM custom_fields f WHERE f.tenant_id = current_tenant_id() AND f.entity = $1), '[]')"
+    " FROM tenants t WHERE t.id = current_tenant_id()"};
+
+static bool
+crm_custom_value_ok(json_t *def, json_t *v)
+{
+    const char *type = json_string_value(json_object_get(def, "type"));
+    if (strcmp(type, "text") == 0)
+        return json_is_string(v) && json_string_length(v) <= 1000;
+    if (strcmp(type, "number") == 0)
+        return json_is_number(v);
+    if (strcmp(type, "boolean") == 0)
+        return json_is_boolean(v);
+    if (strcmp(type, "date") == 0)
+        return json_is_string(v) && crm_valid_date(json_string_value(v), false);
+    size_t i;
+    json_t *opt;
+    json_array_foreach(json_object_get(def, "options"), i, opt) if (json_equal(opt, v)) return true;
+    return false;
+}
+
+json_t *
+crm_custom_fields_check(crm_req_t *r, const char *definitions, bool creating)
+{
+    json_t *defs = json_loads(definitions, 0, NULL);
+    json_t *values = json_object_get(r->json, "custom_fields");
+    json_t *out = NULL;
+    if (values && !json_is_object(values)) {
+        crm_req_field_error(r, "custom_fields", "must be an object of custom field values");
+        json_decref(defs);
+        return NULL;
+    }
+    const char *name;
+    json_t *v;
+    json_object_foreach(values, name, v)
+    {
+        json_t *def = NULL;
+        size_t i;
+        json_t *d;
+        json_array_foreach(defs, i, d) if (strcmp(json_string_value(json_object_get(d, "name")),
+                                                  name) == 0) def = d;
+        char *field = crm_arena_sprintf(r->arena, "custom_fields.%s", name);
+        if (!def)
+            crm_req_field_error(r, field, "is not a custom field defined for this tenant");
+        else if (json_is_null(v) && json_is_true(json_object_get(def, "required")))
+            crm_req_field_error(r, field, "is required");
+        else if (!json_is_null(v) && !crm_custom_value_ok(def, v))
+            crm_req_field_error(
+                r, field, "must be a %s%s", json_string_value(json_object_get(def, "type")),
+                strcmp(json_string_value(json_object_get(def, "type")), "select") == 0 ? " option"
+                                                                                       : " value");
+    }
+    if (creating) {
+        size_t i;
+        json_t *d;
+        json_array_foreach(defs, i, d)
+        {
+            const char *n = json_string_value(json_object_get(d, "name"));
+            json_t *given = json_object_get(values, n);
+            if (json_is_true(json_object_get(d, "required")) && (!given || json_is_null(given)))
+                crm_req_field_error(r, crm_arena_sprintf(r->arena, "custom_fields.%s", n),
+                                    "is required");
+        }
+    }
+    if (values)
+        out = json_deep_copy(values);
+    json_decref(defs);
+    return out;
+}
+
+#define CRM_CUSTOM_FIELD_JSON                                                                      \
+    "json_build_object('id', f.id, 'entity', f.entity, 'name', f.name, 'label', f.label,"          \
+    " 'type', f.type, 'options', f.options, 'required', f.required, 'created_at', f.created_at)"
+
+static const crm_stmt_t crm_stmt_custom_fields_list = {
+    "core.custom_fields_list",
+    "SELECT coalesce(json_agg(" CRM_CUSTOM_FIELD_JSON " ORDER BY f.entity, f.name), '[]')"
+    " FROM custom_fields f WHERE f.tenant_id = current_tenant_id()"
+    " AND ($1::text IS NULL OR f.entity = $1)"};
+
+static const char *const crm_entities[] = {"contact", "deal", "activity", NULL};
+
+void
+crm_custom_fields_list(crm_req_t *r)
+{
+    const char *entity = crm_req_query(r, "entity");
+    bool known = !entity;
+    for (const char *const *e = crm_entities; entity && *e; e++)
+        known = known || strcmp(*e, entity) == 0;
+    if (!known) {
+        crm_req_field_error(r, "query.entity", "must be contact, deal or activity");
+        crm_reply_problem(r, 400, "the filter is not valid");
+        return;
+    }
+    crm_tx_t *tx = crm_tx_new(r);
+    int i = crm_tx_add(tx, &crm_stmt_custom_fields_list, 1, (const char *[]){entity});
+    if (crm_tx_run(tx) != 0)
+        return;
+    PGresult *res = crm_tx_result(tx, i);
+    crm_reply(
+        r, 200, "application/json",
+        crm_arena_sprintf(r->arena, "{\"data\":%s,\"next_cursor\":null}", PQgetvalue(res, 0, 0)),
+        0);
+    r->resp_len = strlen(r->resp_body);
+}
+
+static const crm_stmt_t crm_stmt_custom_field_create = {
+    "core.custom_field_create",
+    "INSERT INTO custom_fields AS f (tenant_id, entity, name, label, type, options, required)"
+    " VALUES (current_tenant_id(), $1, $2, $3, $4, $5::jsonb, $6::boolean)"
+    " RETURNING " CRM_CUSTOM_FIELD_JSON ", f.id"};
+
+void
+crm_custom_fields_create(crm_req_t *r)
+{
+    static const char *const fields[] = {"entity",  "name",     "label", "type",
+                                         "options", "required", NULL};
+    static const char *const types[] = {"text", "number", "date", "boolean", "select", NULL};
+    if (!crm_body_fields(r, fields))
+        return;
+    const char *entity = crm_field_enum(r, "entity", crm_entities, true);
+    const char *name = crm_field_string(r, "name", true, 63);
+    regex_t re;
+    if (name && regcomp(&re, "^[a-z][a-z0-9_]{0,62}$", REG_EXTENDED | REG_NOSUB) == 0) {
+        if (regexec(&re, name, 0, NULL, 0) != 0)
+            crm_req_field_error(r, "name", "must be snake_case: a-z, 0-9 and _");
+        regfree(&re);
+    }
+    const char *label = crm_field_string(r, "label", true, 100);
+    const char *type = crm_field_enum(r, "type", types, true);
+    bool required = crm_field_bool(r, "required", false);
+    json_t *options = json_object_get(r->json, "options");
+    bool is_select = type && strcmp(type, "select") == 0;
+    if (is_select) {
+        bool ok = json_is_array(options) && json_array_size(options) > 0 &&
+                  json_array_size(options) <= 100;
+        size_t i;
+        json_t *o;
+        json_array_foreach(options, i, o) ok =
+            ok && json_is_string(o) && json_string_length(o) >= 1 && json_string_length(o) <= 100;
+        if (!ok)
+            crm_req_field_error(r, "options",
+                                "a select needs 1 to 100 options, each 1 to 100 "
+                                "characters");
+    } else if (options && !json_is_null(options)) {
+        crm_req_field_error(r, "options", "only a select has options");
+    }
+    if (crm_fields_failed(r, "the custom field is not valid"))
+        return;
+    char *opts = json_dumps(is_select ? options : json_array(), JSON_COMPACT);
+    crm_arena_cleanup(r->arena, free, opts);
+    crm_tx_t *tx = crm_tx_new(r);
+    int i = crm_tx_add(tx, &crm_stmt_custom_field_create, 6,
+                       (const char *[]){entity, name, label, type, opts, required ? "t" : "f"});
+    if (crm_tx_run(tx) != 0) {
+        if (crm_tx_sqlstate(tx) && strcmp(crm_tx_sqlstate(tx), "23505") == 0) {
+            crm_req_field_error(r, "name", "is already a custom field of %s", entity);
+            crm_reply_problem(r, 409, "a custom field with this name exists");
+        }
+        return;
+    }
+    PGresult *res = crm_tx_result(tx, i);
+    crm_req_add_header(
+        r, "Location",
+        crm_arena_sprintf(r->arena, "/api/v1/custom-fields/%s", PQgetvalue(res, 0, 1)));
+    crm_reply(r, 201, "application/json", PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+}
+
+static const crm_stmt_t crm_stmt_custom_field_delete = {
+    "core.custom_field_delete",
+    "DELETE FROM custom_fields WHERE tenant_id = current_tenant_id() AND id = $1 RETURNING id"};
+
+/* Deleting a definition leaves stored values in place; they are no longer validated or
+ * accepted in new writes. */
+void
+crm_custom_fields_delete(crm_req_t *r)
+{
+    const char *id = crm_req_param(r, "id");
+    if (!crm_uuid_valid(id)) {
+        crm_reply_problem(r, 404, "no such custom field");
+        return;
+    }
+    crm_tx_t *tx = crm_tx_new(r);
+    int i = crm_tx_add(tx, &crm_stmt_custom_field_delete, 1, (const char *[]){id});
+    if (crm_tx_run(tx) != 0)
+        return;
+    if (PQntuples(crm_tx_result(tx, i)) != 1)
+        crm_reply_problem(r, 404, "no such custom field");
+    else
+        crm_reply(r, 204, NULL, "", 0);
+}
