@@ -162,8 +162,9 @@ crm_custom_fields_create(crm_req_t *r)
     }
     if (crm_fields_failed(r, "the custom field is not valid"))
         return;
-    char *opts = json_dumps(is_select ? options : json_array(), JSON_COMPACT);
-    crm_arena_cleanup(r->arena, free, opts);
+    const char *opts = is_select ? json_dumps(options, JSON_COMPACT) : "[]";
+    if (is_select)
+        crm_arena_cleanup(r->arena, free, (void *)opts);
     crm_tx_t *tx = crm_tx_new(r);
     int i = crm_tx_add(tx, &crm_stmt_custom_field_create, 6,
                        (const char *[]){entity, name, label, type, opts, required ? "t" : "f"});
