@@ -173,3 +173,54 @@ crm_field_email(crm_req_t *r, const char *name, bool required)
     }
     return v;
 }
+
+static bool
+crm_digits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return true;
+}
+
+bool
+crm_valid_time(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 20 || !(s[10] == 'T' || s[10] == 't' || s[10] == ' ') || s[13] != ':' || s[16] != ':' ||
+        !crm_digits(s + 11, 2) || !crm_digits(s + 14, 2) || !crm_digits(s + 17, 2))
+        return false;
+    char date[11];
+    memcpy(date, s, 10);
+    date[10] = '\0';
+    if (!crm_valid_date(date, false) || (s[11] - '0') * 10 + (s[12] - '0') > 23 ||
+        (s[14] - '0') > 5 || (s[17] - '0') > 5)
+        return false;
+    const char *p = s + 19;
+    if (*p == '.') {
+        p++;
+        size_t f = 0;
+        while (p[f] >= '0' && p[f] <= '9')
+            f++;
+        if (f == 0 || f > 9)
+            return false;
+        p += f;
+    }
+    if ((*p == 'Z' || *p == 'z') && p[1] == '\0')
+        return true;
+    return (*p == '+' || *p == '-') && strlen(p) == 6 && crm_digits(p + 1, 2) && p[3] == ':' &&
+           crm_digits(p + 4, 2);
+}
+
+const char *
+crm_field_time(crm_req_t *r, const char *name, bool required)
+{
+    const char *v = crm_field_string(r, name, required, 40);
+    if (v && !crm_valid_time(v)) {
+        crm_req_field_error(r, name,
+                            "must be an RFC 3339 time with offset "
+                            "(2026-11-27T09:30:00+01:00)");
+        return NULL;
+    }
+    return v;
+}

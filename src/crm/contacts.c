@@ -16,6 +16,7 @@
 #include "core/validate.h"
 #include "crm/custom_fields.h"
 #include "crm/handlers.h"
+#include "crm/records.h"
 
 #define CRM_CONTACT_JSON                                                                           \
     "json_build_object('id', c.id, 'tenant_id', c.tenant_id, 'type', c.type, 'first_name',"        \
@@ -201,14 +202,6 @@ crm_contact_db_fault(crm_req_t *r, crm_tx_t *tx)
     return false;
 }
 
-static void
-crm_reply_contact(crm_req_t *r, int status, PGresult *res, int row)
-{
-    crm_req_add_header(r, "ETag", crm_arena_sprintf(r->arena, "\"%s\"", PQgetvalue(res, row, 1)));
-    crm_reply(r, status, "application/json", PQgetvalue(res, row, 0),
-              (size_t)PQgetlength(res, row, 0));
-}
-
 /* A live contact with the same email, phone, or name and date of birth blocks the insert
  * unless $15 (allow_duplicate); the answer names them. */
 static const crm_stmt_t crm_stmt_contact_create = {
@@ -286,7 +279,7 @@ crm_contacts_create(crm_req_t *r)
     }
     crm_req_add_header(r, "Location",
                        crm_arena_sprintf(r->arena, "/api/v1/contacts/%s", PQgetvalue(res, 0, 6)));
-    crm_reply_contact(r, 201, res, 0);
+    crm_reply_record(r, 201, res);
 }
 
 static const crm_stmt_t crm_stmt_contact_get = {
@@ -297,20 +290,7 @@ static const crm_stmt_t crm_stmt_contact_get = {
 void
 crm_contacts_get(crm_req_t *r)
 {
-    const char *id = crm_req_param(r, "id");
-    if (!crm_uuid_valid(id)) {
-        crm_reply_problem(r, 404, "no such contact");
-        return;
-    }
-    crm_tx_t *tx = crm_tx_new(r);
-    int i = crm_tx_add(tx, &crm_stmt_contact_get, 1, (const char *[]){id});
-    if (crm_tx_run(tx) != 0)
-        return;
-    if (PQntuples(crm_tx_result(tx, i)) != 1) {
-        crm_reply_problem(r, 404, "no such contact");
-        return;
-    }
-    crm_reply_contact(r, 200, crm_tx_result(tx, i), 0);
+    crm_record_get(r, &crm_stmt_contact_get, "contact");
 }
 
 /* One list statement per sort: keyset on (sort key, id), filters as optional parameters. */
@@ -414,28 +394,6 @@ crm_contacts_list(crm_req_t *r)
     crm_reply_page(r, &page, crm_tx_result(tx, i));
 }
 
-/* The version an If-Match names; replies 428 (missing) or 412 (malformed) and gives NULL. */
-static const char *
-crm_required_version(crm_req_t *r)
-{
-    const char *h = crm_req_header(r, "If-Match");
-    if (!h) {
-        crm_reply_problem(r, 428, "changes need If-Match with the ETag of the version read");
-        return NULL;
-    }
-    if (strncmp(h, "W/", 2) == 0)
-        h += 2;
-    size_t n = strlen(h);
-    bool ok = n >= 3 && n <= 12 && h[0] == '"' && h[n - 1] == '"';
-    for (size_t i = 1; ok && i + 1 < n; i++)
-        ok = h[i] >= '0' && h[i] <= '9';
-    if (!ok) {
-        crm_reply_problem(r, 412, "If-Match must be an ETag this API gave out");
-        return NULL;
-    }
-    return crm_arena_strndup(r->arena, h + 1, n - 2);
-}
-
 static const crm_stmt_t crm_stmt_contact_current = {
     "core.contact_current",
     "SELECT version, type FROM contacts"
@@ -473,26 +431,11 @@ static const crm_stmt_t crm_stmt_contact_update = {
 void
 crm_contacts_patch(crm_req_t *r)
 {
-    const char *id = crm_req_param(r, "id");
-    if (!crm_uuid_valid(id)) {
-        crm_reply_problem(r, 404, "no such contact");
-        return;
-    }
-    if (!crm_body_fields(r, crm_contact_fields))
-        return;
-    const char *version = crm_required_version(r);
-    if (!version)
+    const char *id = crm_record_id(r, "contact"), *version;
+    if (!id || !crm_body_fields(r, crm_contact_fields) || !crm_record_if_match(r, true, &version))
         return;
     crm_contact_in_t in;
     crm_contact_read(r, &in, false);
-    /* the fields given, as a text[] literal (names are plain identifiers) */
-    crm_buf_t mask;
-    crm_buf_init(&mask, r->arena, 128);
-    crm_buf_putc(&mask, '{');
-    for (const char *const *f = crm_contact_fields; *f; f++)
-        if (crm_field_present(r, *f))
-            crm_buf_printf(&mask, "%s%s", mask.len > 1 ? "," : "", *f);
-    crm_buf_putc(&mask, '}');
     crm_tx_t *tx = crm_tx_new(r);
     int cur = crm_tx_add(tx, &crm_stmt_contact_current, 1, (const char *[]){id});
     int ctx = crm_tx_add(tx, &crm_stmt_entity_context, 1, (const char *[]){"contact"});
@@ -527,11 +470,12 @@ crm_contacts_patch(crm_req_t *r)
     if (crm_fields_failed(r, "the change is not valid"))
         return;
     crm_tx_t *up = crm_tx_new(r);
-    int u = crm_tx_add(up, &crm_stmt_contact_update, 17,
-                       (const char *[]){id, in.type, in.first_name, in.last_name, in.email,
-                                        in.phone, in.date_of_birth, in.gender, in.address,
-                                        in.company, in.tags, in.owner_id, in.source,
-                                        in.custom_fields, mask.data, in.consent, version});
+    int u = crm_tx_add(
+        up, &crm_stmt_contact_update, 17,
+        (const char *[]){id, in.type, in.first_name, in.last_name, in.email, in.phone,
+                         in.date_of_birth, in.gender, in.address, in.company, in.tags, in.owner_id,
+                         in.source, in.custom_fields, crm_record_patch_mask(r, crm_contact_fields),
+                         in.consent, version});
     if (crm_tx_run(up) != 0) {
         if (!crm_contact_db_fault(r, up) && crm_tx_sqlstate(up) &&
             strcmp(crm_tx_sqlstate(up), "23514") == 0) {
@@ -547,66 +491,26 @@ crm_contacts_patch(crm_req_t *r)
         crm_reply_problem(r, 412, "the contact changed since that version; fetch it again");
         return;
     }
-    crm_reply_contact(r, 200, crm_tx_result(up, u), 0);
+    crm_reply_record(r, 200, crm_tx_result(up, u));
 }
 
-static const crm_stmt_t crm_stmt_contact_delete = {
-    "core.contact_delete",
-    "WITH d AS (UPDATE contacts SET deleted_at = now(), version = version + 1, updated_at = now()"
-    " WHERE tenant_id = current_tenant_id() AND id = $1 AND deleted_at IS NULL"
-    " AND ($2::int IS NULL OR version = $2::int) RETURNING id)"
-    " SELECT (SELECT count(*) FROM d), (SELECT version FROM contacts WHERE tenant_id ="
-    " current_tenant_id() AND id = $1 AND deleted_at IS NULL)"};
+static const crm_stmt_t crm_stmt_contact_delete = {"core.contact_delete",
+                                                   CRM_RECORD_DELETE_SQL("contacts")};
 
 /* Soft delete: the contact disappears (404) and can be restored within the tenant's window. */
 void
 crm_contacts_delete(crm_req_t *r)
 {
-    const char *id = crm_req_param(r, "id");
-    if (!crm_uuid_valid(id)) {
-        crm_reply_problem(r, 404, "no such contact");
-        return;
-    }
-    const char *version = NULL;
-    if (crm_req_header(r, "If-Match") && !(version = crm_required_version(r)))
-        return;
-    crm_tx_t *tx = crm_tx_new(r);
-    int i = crm_tx_add(tx, &crm_stmt_contact_delete, 2, (const char *[]){id, version});
-    if (crm_tx_run(tx) != 0)
-        return;
-    PGresult *res = crm_tx_result(tx, i);
-    if (strcmp(PQgetvalue(res, 0, 0), "1") == 0)
-        crm_reply(r, 204, NULL, "", 0);
-    else if (!PQgetisnull(res, 0, 1))
-        crm_reply_problem(r, 412, "the contact changed since that version; fetch it again");
-    else
-        crm_reply_problem(r, 404, "no such contact");
+    crm_record_delete(r, &crm_stmt_contact_delete, "contact");
 }
 
 static const crm_stmt_t crm_stmt_contact_restore = {
     "core.contact_restore",
-    "UPDATE contacts c SET deleted_at = NULL, version = c.version + 1, updated_at = now()"
-    " WHERE c.tenant_id = current_tenant_id() AND c.id = $1 AND c.deleted_at IS NOT NULL"
-    " AND c.erased_at IS NULL AND c.merged_into IS NULL"
-    " AND c.deleted_at > now() - make_interval(days => coalesce((SELECT (t.settings"
-    "   ->> 'restore_window_days')::int FROM tenants t WHERE t.id = current_tenant_id()), 30))"
-    " RETURNING " CRM_CONTACT_JSON ", c.version"};
+    CRM_RECORD_RESTORE_SQL("contacts", "c", CRM_CONTACT_JSON,
+                           "AND c.erased_at IS NULL AND c.merged_into IS NULL")};
 
 void
 crm_contacts_restore(crm_req_t *r)
 {
-    const char *id = crm_req_param(r, "id");
-    if (!crm_uuid_valid(id)) {
-        crm_reply_problem(r, 404, "no such deleted contact");
-        return;
-    }
-    crm_tx_t *tx = crm_tx_new(r);
-    int i = crm_tx_add(tx, &crm_stmt_contact_restore, 1, (const char *[]){id});
-    if (crm_tx_run(tx) != 0)
-        return;
-    if (PQntuples(crm_tx_result(tx, i)) != 1) {
-        crm_reply_problem(r, 404, "no such deleted contact (or its restore window has passed)");
-        return;
-    }
-    crm_reply_contact(r, 200, crm_tx_result(tx, i), 0);
+    crm_record_restore(r, &crm_stmt_contact_restore, "contact");
 }

@@ -27,6 +27,28 @@ void crm_contacts_patch(crm_req_t *r);
 void crm_contacts_delete(crm_req_t *r);
 void crm_contacts_restore(crm_req_t *r);
 
+/* pipelines.c */
+void crm_pipelines_list(crm_req_t *r);
+void crm_pipelines_create(crm_req_t *r);
+void crm_pipelines_get(crm_req_t *r);
+
+/* deals.c */
+void crm_deals_list(crm_req_t *r);
+void crm_deals_create(crm_req_t *r);
+void crm_deals_get(crm_req_t *r);
+void crm_deals_patch(crm_req_t *r);
+void crm_deals_delete(crm_req_t *r);
+void crm_deals_restore(crm_req_t *r);
+void crm_deals_summary(crm_req_t *r);
+
+/* activities.c */
+void crm_activities_list(crm_req_t *r);
+void crm_activities_create(crm_req_t *r);
+void crm_activities_get(crm_req_t *r);
+void crm_activities_patch(crm_req_t *r);
+void crm_activities_delete(crm_req_t *r);
+void crm_activities_restore(crm_req_t *r);
+
 /* custom_fields.c */
 void crm_custom_fields_list(crm_req_t *r);
 void crm_custom_fields_create(crm_req_t *r);

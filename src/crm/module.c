@@ -11,6 +11,12 @@ static const char *const crm_contacts_query[] = {
     "limit", "cursor", "sort", "type", "tag", "owner_id", "created_after", "q", "deleted", NULL};
 static const char *const crm_contacts_create_query[] = {"allow_duplicate", NULL};
 static const char *const crm_custom_fields_query[] = {"entity", NULL};
+static const char *const crm_deals_query[] = {
+    "limit", "cursor", "sort", "pipeline_id", "stage_id", "status", "owner_id", "contact_id", NULL};
+static const char *const crm_summary_query[] = {"pipeline_id", NULL};
+static const char *const crm_activities_query[] = {
+    "limit",       "cursor",     "sort",      "contact_id", "deal_id", "type",
+    "assigned_to", "due_before", "completed", "overdue",    NULL};
 
 static const crm_route_t crm_core_routes[] = {
     {"POST", "/api/v1/auth/login", crm_auth_login, CRM_PERM_PUBLIC, NULL, CRM_ROUTE_JSON_BODY},
@@ -31,6 +37,25 @@ static const crm_route_t crm_core_routes[] = {
      CRM_ROUTE_JSON_BODY},
     {"DELETE", "/api/v1/contacts/{id}", crm_contacts_delete, "contacts.write", NULL, 0},
     {"POST", "/api/v1/contacts/{id}/restore", crm_contacts_restore, "contacts.write", NULL, 0},
+    {"GET", "/api/v1/pipelines", crm_pipelines_list, "deals.read", NULL, 0},
+    {"POST", "/api/v1/pipelines", crm_pipelines_create, "deals.write", NULL, CRM_ROUTE_JSON_BODY},
+    {"GET", "/api/v1/pipelines/{id}", crm_pipelines_get, "deals.read", NULL, 0},
+    {"GET", "/api/v1/deals", crm_deals_list, "deals.read", crm_deals_query, 0},
+    {"POST", "/api/v1/deals", crm_deals_create, "deals.write", NULL, CRM_ROUTE_JSON_BODY},
+    {"GET", "/api/v1/deals/summary", crm_deals_summary, "deals.read", crm_summary_query, 0},
+    {"GET", "/api/v1/deals/{id}", crm_deals_get, "deals.read", NULL, 0},
+    {"PATCH", "/api/v1/deals/{id}", crm_deals_patch, "deals.write", NULL, CRM_ROUTE_JSON_BODY},
+    {"DELETE", "/api/v1/deals/{id}", crm_deals_delete, "deals.write", NULL, 0},
+    {"POST", "/api/v1/deals/{id}/restore", crm_deals_restore, "deals.write", NULL, 0},
+    {"GET", "/api/v1/activities", crm_activities_list, "activities.read", crm_activities_query, 0},
+    {"POST", "/api/v1/activities", crm_activities_create, "activities.write", NULL,
+     CRM_ROUTE_JSON_BODY},
+    {"GET", "/api/v1/activities/{id}", crm_activities_get, "activities.read", NULL, 0},
+    {"PATCH", "/api/v1/activities/{id}", crm_activities_patch, "activities.write", NULL,
+     CRM_ROUTE_JSON_BODY},
+    {"DELETE", "/api/v1/activities/{id}", crm_activities_delete, "activities.write", NULL, 0},
+    {"POST", "/api/v1/activities/{id}/restore", crm_activities_restore, "activities.write", NULL,
+     0},
     {"GET", "/api/v1/custom-fields", crm_custom_fields_list, CRM_PERM_AUTHENTICATED,
      crm_custom_fields_query, 0},
     {"POST", "/api/v1/custom-fields", crm_custom_fields_create, "settings.manage", NULL,

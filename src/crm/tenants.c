@@ -76,6 +76,8 @@ static const crm_stmt_t crm_stmt_tenant_modules = {
 static const crm_stmt_t crm_stmt_tenant_admin = {
     "core.tenant_admin", "INSERT INTO users (tenant_id, email, password_hash, full_name, role)"
                          " VALUES ($1, $2, $3, $4, 'admin') RETURNING id"};
+static const crm_stmt_t crm_stmt_tenant_pipeline = {"core.tenant_pipeline",
+                                                    "SELECT create_default_pipeline($1)"};
 static const crm_stmt_t crm_stmt_tenant_get = {
     "core.tenant_get", "SELECT " CRM_TENANT_JSON " FROM tenants t WHERE t.id = $1"};
 
@@ -146,6 +148,7 @@ crm_tenants_create(crm_req_t *r)
     crm_tx_add(tx, &crm_stmt_tenant_modules, 2, (const char *[]){id, modules});
     int a = crm_tx_add(tx, &crm_stmt_tenant_admin, 4,
                        (const char *[]){id, email, hash, full_name ? full_name : "Administrator"});
+    crm_tx_add(tx, &crm_stmt_tenant_pipeline, 1, (const char *[]){id});
     int g = crm_tx_add(tx, &crm_stmt_tenant_get, 1, (const char *[]){id});
     if (crm_tx_run(tx) != 0) {
         const char *field = crm_tenant_constraint_field(crm_tx_constraint(tx));

@@ -1,0 +1,320 @@
+/* activities.c - tasks, notes, calls, meetings, emails and events of a contact (and maybe one of
+ * its deals): create, read, list ("my open tasks", overdue), change, delete, restore */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/db.h"
+#include "core/idempotency.h"
+#include "core/listing.h"
+#include "core/uuid.h"
+#include "core/validate.h"
+#include "crm/custom_fields.h"
+#include "crm/handlers.h"
+#include "crm/records.h"
+
+#define CRM_ACTIVITY_JSON                                                                          \
+    "json_build_object('id', a.id, 'tenant_id', a.tenant_id, 'type', a.type, 'subject',"           \
+    " a.subject, 'body', a.body, 'contact_id', a.contact_id, 'deal_id', a.deal_id, 'due_at',"      \
+    " a.due_at, 'starts_at', a.starts_at, 'ends_at', a.ends_at, 'assigned_to', a.assigned_to,"     \
+    " 'completed_at', a.completed_at, 'priority', a.priority, 'custom_fields',"                    \
+    " a.custom_fields, 'created_at', a.created_at, 'updated_at', a.updated_at, 'created_by',"      \
+    " a.created_by, 'version', a.version)"
+
+static const char *const crm_activity_types[] = {"task",  "note",  "call", "meeting",
+                                                 "email", "event", NULL};
+static const char *const crm_priorities[] = {"low", "normal", "high", "urgent", NULL};
+static const char *const crm_activity_fields[] = {
+    "type",    "subject",     "body",         "contact_id", "deal_id",       "due_at", "starts_at",
+    "ends_at", "assigned_to", "completed_at", "priority",   "custom_fields", NULL};
+
+typedef struct crm_activity_in {
+    const char *type, *subject, *body, *contact_id, *deal_id, *due_at, *starts_at, *ends_at;
+    const char *assigned_to, *completed_at, *priority, *custom_fields;
+} crm_activity_in_t;
+
+static bool
+crm_activity_read(crm_req_t *r, crm_activity_in_t *in, bool creating)
+{
+    memset(in, 0, sizeof(*in));
+    in->type = crm_field_enum(r, "type", crm_activity_types, creating);
+    in->subject = crm_field_string(r, "subject", creating, 200);
+    in->body = crm_field_string(r, "body", false, 20000);
+    in->contact_id = crm_field_uuid(r, "contact_id", creating);
+    in->deal_id = crm_field_uuid(r, "deal_id", false);
+    in->due_at = crm_field_time(r, "due_at", false);
+    in->starts_at = crm_field_time(r, "starts_at", false);
+    in->ends_at = crm_field_time(r, "ends_at", false);
+    in->assigned_to = crm_field_uuid(r, "assigned_to", false);
+    in->completed_at = crm_field_time(r, "completed_at", false);
+    in->priority = crm_field_enum(r, "priority", crm_priorities, false);
+    crm_tx_t *tx = crm_tx_new(r);
+    int i = crm_tx_add(tx, &crm_stmt_entity_context, 1, (const char *[]){"activity"});
+    if (crm_tx_run(tx) != 0)
+        return false;
+    json_t *cf = crm_custom_fields_check(r, PQgetvalue(crm_tx_result(tx, i), 0, 1), creating);
+    if (cf) {
+        in->custom_fields = json_dumps(cf, JSON_COMPACT);
+        crm_arena_cleanup(r->arena, free, (void *)in->custom_fields);
+        json_decref(cf);
+    }
+    return true;
+}
+
+static bool
+crm_activity_db_fault(crm_req_t *r, crm_tx_t *tx, const char *what)
+{
+    const char *cons = crm_tx_constraint(tx);
+    if (crm_idem_conflict(r, cons))
+        return true;
+    static const struct {
+        const char *constraint, *field, *message;
+    } map[] = {
+        {"activities_tenant_id_contact_id_fkey", "contact_id", "is not a contact of this tenant"},
+        {"activities_tenant_id_contact_id_deal_id_fkey", "deal_id",
+         "is not a deal of this contact"},
+        {"activities_tenant_id_assigned_to_fkey", "assigned_to", "is not a user of this tenant"},
+        {"activities_check", "ends_at", "must not be before starts_at"},
+    };
+    for (size_t i = 0; cons && i < sizeof(map) / sizeof(map[0]); i++) {
+        if (strcmp(cons, map[i].constraint) == 0) {
+            crm_req_field_error(r, map[i].field, "%s", map[i].message);
+            crm_reply_problem(r, 422, "the %s is not valid", what);
+            return true;
+        }
+    }
+    return false;
+}
+
+static const crm_stmt_t crm_stmt_activity_create = {
+    "core.activity_create",
+    "WITH " CRM_IDEM_PRIOR(
+        "activities",
+        "$13") ","
+               " a AS (INSERT INTO activities AS a (tenant_id, type, subject, body, contact_id, "
+               "deal_id,"
+               "   due_at, starts_at, ends_at, assigned_to, completed_at, priority, custom_fields,"
+               "   created_by)"
+               "   SELECT current_tenant_id(), $1, $2, $3, $4::uuid, $5::uuid, $6::timestamptz,"
+               "   $7::timestamptz, $8::timestamptz, $9::uuid, $10::timestamptz, coalesce($11, "
+               "'normal'),"
+               "   coalesce($12::jsonb, '{}'), nullif(current_setting('app.user_id', true), "
+               "'')::uuid"
+               "   WHERE NOT EXISTS (SELECT 1 FROM prior) AND EXISTS (SELECT 1 FROM contacts c"
+               "     WHERE c.tenant_id = current_tenant_id() AND c.id = $4::uuid AND c.deleted_at "
+               "IS NULL)"
+               "   RETURNING " CRM_ACTIVITY_JSON " AS j, a.version, a.id),"
+               " " CRM_IDEM_STORE("activities", "$13", "$14",
+                                  "a") " SELECT (SELECT j FROM a), (SELECT version FROM a), "
+                                       "(SELECT id FROM a), " CRM_IDEM_COLUMNS};
+
+void
+crm_activities_create(crm_req_t *r)
+{
+    if (!crm_body_fields(r, crm_activity_fields))
+        return;
+    crm_idem_t idem;
+    if (!crm_idem_read(r, &idem))
+        return;
+    crm_activity_in_t in;
+    if (!crm_activity_read(r, &in, true) || crm_fields_failed(r, "the activity is not valid"))
+        return;
+    crm_tx_t *tx = crm_tx_new(r);
+    int i = crm_tx_add(tx, &crm_stmt_activity_create, 14,
+                       (const char *[]){in.type, in.subject, in.body, in.contact_id, in.deal_id,
+                                        in.due_at, in.starts_at, in.ends_at, in.assigned_to,
+                                        in.completed_at, in.priority, in.custom_fields, idem.key,
+                                        idem.hash});
+    if (crm_tx_run(tx) != 0) {
+        crm_activity_db_fault(r, tx, "activity");
+        return;
+    }
+    PGresult *res = crm_tx_result(tx, i);
+    if (crm_idem_replayed(r, &idem, res, 3))
+        return;
+    if (PQgetisnull(res, 0, 0)) {
+        crm_req_field_error(r, "contact_id", "is not a contact of this tenant");
+        crm_reply_problem(r, 422, "the activity is not valid");
+        return;
+    }
+    crm_req_add_header(r, "Location",
+                       crm_arena_sprintf(r->arena, "/api/v1/activities/%s", PQgetvalue(res, 0, 2)));
+    crm_reply_record(r, 201, res);
+}
+
+static const crm_stmt_t crm_stmt_activity_get = {
+    "core.activity_get", "SELECT " CRM_ACTIVITY_JSON ", a.version FROM activities a"
+                         " WHERE a.tenant_id = current_tenant_id() AND a.id = $1"
+                         " AND a.deleted_at IS NULL"};
+
+void
+crm_activities_get(crm_req_t *r)
+{
+    crm_record_get(r, &crm_stmt_activity_get, "activity");
+}
+
+#define CRM_ACTIVITIES_LIST(NAME, KEY, CAST, CMP, DIR)                                             \
+    {                                                                                              \
+        "core.activities_list_" NAME,                                                              \
+            "SELECT " CRM_ACTIVITY_JSON ", (" KEY ")::text, a.id FROM activities a"                \
+            " WHERE a.tenant_id = current_tenant_id() AND a.deleted_at IS NULL"                    \
+            " AND ($1::uuid IS NULL OR a.contact_id = $1::uuid)"                                   \
+            " AND ($2::uuid IS NULL OR a.deal_id = $2::uuid) AND ($3::text IS NULL OR a.type = "   \
+            "$3)"                                                                                  \
+            " AND ($4::uuid IS NULL OR a.assigned_to = $4::uuid)"                                  \
+            " AND ($5::timestamptz IS NULL OR a.due_at < $5::timestamptz)"                         \
+            " AND ($6::boolean IS NULL OR (a.completed_at IS NOT NULL) = $6::boolean)"             \
+            " AND (NOT $7::boolean OR (a.completed_at IS NULL AND a.due_at < now()))"              \
+            " AND ($8::text IS NULL OR (" KEY ", a.id) " CMP " ($8::" CAST ", $9::uuid))"          \
+            " ORDER BY " KEY " " DIR ", a.id " DIR " LIMIT $10::int"                               \
+    }
+
+static const struct {
+    const char *sort;
+    crm_stmt_t stmt;
+} crm_activity_sorts[] = {
+    {"-created_at",
+     CRM_ACTIVITIES_LIST("created_desc", "a.created_at", "timestamptz", "<", "DESC")},
+    {"created_at", CRM_ACTIVITIES_LIST("created_asc", "a.created_at", "timestamptz", ">", "ASC")},
+    {"due_at",
+     CRM_ACTIVITIES_LIST("due_asc", "coalesce(a.due_at, 'infinity')", "timestamptz", ">", "ASC")},
+    {"-due_at", CRM_ACTIVITIES_LIST("due_desc", "coalesce(a.due_at, '-infinity')", "timestamptz",
+                                    "<", "DESC")},
+};
+
+static const char *
+crm_query_bool(crm_req_t *r, const char *name)
+{
+    const char *v = crm_req_query(r, name);
+    if (v && strcmp(v, "true") != 0 && strcmp(v, "false") != 0)
+        crm_req_field_error(r, crm_arena_sprintf(r->arena, "query.%s", name),
+                            "must be true or false");
+    return v;
+}
+
+/* Filters: contact_id, deal_id, type, assigned_to (a user id, or "me"), due_before, completed,
+ * overdue. "My open tasks" is ?assigned_to=me&type=task&completed=false&sort=due_at. */
+void
+crm_activities_list(crm_req_t *r)
+{
+    const char *sort = crm_req_query(r, "sort");
+    size_t s = 0, n = sizeof(crm_activity_sorts) / sizeof(crm_activity_sorts[0]);
+    while (sort && s < n && strcmp(crm_activity_sorts[s].sort, sort) != 0)
+        s++;
+    if (s == n)
+        crm_req_field_error(r, "query.sort",
+                            "must be one of created_at, -created_at, due_at, "
+                            "-due_at");
+    const char *contact = crm_req_query(r, "contact_id"), *deal = crm_req_query(r, "deal_id");
+    const char *assigned = crm_req_query(r, "assigned_to"), *type = crm_req_query(r, "type");
+    const char *due_before = crm_req_query(r, "due_before");
+    if (contact && !crm_uuid_valid(contact))
+        crm_req_field_error(r, "query.contact_id", "must be a UUID");
+    if (deal && !crm_uuid_valid(deal))
+        crm_req_field_error(r, "query.deal_id", "must be a UUID");
+    if (assigned && strcmp(assigned, "me") == 0)
+        assigned = r->user_id;
+    else if (assigned && !crm_uuid_valid(assigned))
+        crm_req_field_error(r, "query.assigned_to", "must be a UUID or me");
+    bool type_ok = !type;
+    for (const char *const *t = crm_activity_types; type && *t; t++)
+        type_ok = type_ok || strcmp(*t, type) == 0;
+    if (!type_ok)
+        crm_req_field_error(r, "query.type", "must be task, note, call, meeting, email or event");
+    if (due_before && !crm_valid_time(due_before))
+        crm_req_field_error(r, "query.due_before", "must be an RFC 3339 time with offset");
+    const char *completed = crm_query_bool(r, "completed");
+    const char *overdue = crm_query_bool(r, "overdue");
+    if (r->errors) {
+        crm_reply_problem(r, 400, "the list parameters are not valid");
+        return;
+    }
+    const crm_stmt_t *stmt = &crm_activity_sorts[s == n ? 0 : s].stmt;
+    crm_page_t page;
+    if (!crm_page_read(r, &page, stmt->name))
+        return;
+    crm_tx_t *tx = crm_tx_new(r);
+    int i = crm_tx_add(tx, stmt, 10,
+                       (const char *[]){contact, deal, type, assigned, due_before,
+                                        completed ? (completed[0] == 't' ? "t" : "f") : NULL,
+                                        overdue && overdue[0] == 't' ? "t" : "f", page.after_key,
+                                        page.after_id, page.fetch});
+    if (crm_tx_run(tx) == 0)
+        crm_reply_page(r, &page, crm_tx_result(tx, i));
+}
+
+static const crm_stmt_t crm_stmt_activity_update = {
+    "core.activity_update",
+    "UPDATE activities a SET"
+    " type = coalesce($2, a.type),"
+    " subject = coalesce($3, a.subject),"
+    " body = CASE WHEN 'body' = ANY($14::text[]) THEN $4 ELSE a.body END,"
+    " deal_id = CASE WHEN 'deal_id' = ANY($14::text[]) THEN $5::uuid ELSE a.deal_id END,"
+    " due_at = CASE WHEN 'due_at' = ANY($14::text[]) THEN $6::timestamptz ELSE a.due_at END,"
+    " starts_at = CASE WHEN 'starts_at' = ANY($14::text[]) THEN $7::timestamptz"
+    "   ELSE a.starts_at END,"
+    " ends_at = CASE WHEN 'ends_at' = ANY($14::text[]) THEN $8::timestamptz ELSE a.ends_at END,"
+    " assigned_to = CASE WHEN 'assigned_to' = ANY($14::text[]) THEN $9::uuid"
+    "   ELSE a.assigned_to END,"
+    " completed_at = CASE WHEN 'completed_at' = ANY($14::text[]) THEN $10::timestamptz"
+    "   ELSE a.completed_at END,"
+    " priority = coalesce($11, a.priority),"
+    " custom_fields = jsonb_strip_nulls(a.custom_fields || coalesce($12::jsonb, '{}')),"
+    " version = a.version + 1, updated_at = now()"
+    " WHERE a.tenant_id = current_tenant_id() AND a.id = $1 AND a.deleted_at IS NULL"
+    "   AND a.version = $13::int"
+    " RETURNING " CRM_ACTIVITY_JSON ", a.version"};
+static const crm_stmt_t crm_stmt_activity_version = {
+    "core.activity_version", "SELECT version FROM activities WHERE tenant_id ="
+                             " current_tenant_id() AND id = $1 AND deleted_at IS NULL"};
+
+void
+crm_activities_patch(crm_req_t *r)
+{
+    const char *id = crm_record_id(r, "activity"), *version;
+    if (!id || !crm_body_fields(r, crm_activity_fields) || !crm_record_if_match(r, true, &version))
+        return;
+    if (crm_field_present(r, "contact_id"))
+        crm_req_field_error(r, "contact_id", "an activity stays with its contact");
+    for (const char *const *f = (const char *const[]){"type", "subject", "priority", NULL}; *f; f++)
+        if (crm_field_is_null(r, *f))
+            crm_req_field_error(r, *f, "cannot be removed");
+    crm_activity_in_t in;
+    if (!crm_activity_read(r, &in, false) || crm_fields_failed(r, "the change is not valid"))
+        return;
+    crm_tx_t *tx = crm_tx_new(r);
+    int u = crm_tx_add(tx, &crm_stmt_activity_update, 14,
+                       (const char *[]){id, in.type, in.subject, in.body, in.deal_id, in.due_at,
+                                        in.starts_at, in.ends_at, in.assigned_to, in.completed_at,
+                                        in.priority, in.custom_fields, version,
+                                        crm_record_patch_mask(r, crm_activity_fields)});
+    int v = crm_tx_add(tx, &crm_stmt_activity_version, 1, (const char *[]){id});
+    if (crm_tx_run(tx) != 0) {
+        crm_activity_db_fault(r, tx, "change");
+        return;
+    }
+    if (PQntuples(crm_tx_result(tx, u)) == 1)
+        crm_reply_record(r, 200, crm_tx_result(tx, u));
+    else if (PQntuples(crm_tx_result(tx, v)) == 1)
+        crm_reply_problem(r, 412, "the activity changed since that version; fetch it again");
+    else
+        crm_reply_problem(r, 404, "no such activity");
+}
+
+static const crm_stmt_t crm_stmt_activity_delete = {"core.activity_delete",
+                                                    CRM_RECORD_DELETE_SQL("activities")};
+static const crm_stmt_t crm_stmt_activity_restore = {
+    "core.activity_restore", CRM_RECORD_RESTORE_SQL("activities", "a", CRM_ACTIVITY_JSON, "")};
+
+void
+crm_activities_delete(crm_req_t *r)
+{
+    crm_record_delete(r, &crm_stmt_activity_delete, "activity");
+}
+
+void
+crm_activities_restore(crm_req_t *r)
+{
+    crm_record_restore(r, &crm_stmt_activity_restore, "activity");
+}

@@ -1,0 +1,115 @@
+/* records.c - what every tenant record's routes share: read by id, ETag and If-Match, soft
+ * delete and restore */
+#include "crm/records.h"
+
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/uuid.h"
+#include "core/validate.h"
+
+void
+crm_reply_record(crm_req_t *r, int status, PGresult *res)
+{
+    crm_req_add_header(r, "ETag", crm_arena_sprintf(r->arena, "\"%s\"", PQgetvalue(res, 0, 1)));
+    crm_reply(r, status, "application/json", PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+}
+
+const char *
+crm_record_id(crm_req_t *r, const char *what)
+{
+    const char *id = crm_req_param(r, "id");
+    if (!id || !crm_uuid_valid(id)) {
+        crm_reply_problem(r, 404, "no such %s", what);
+        return NULL;
+    }
+    return id;
+}
+
+bool
+crm_record_if_match(crm_req_t *r, bool required, const char **version)
+{
+    *version = NULL;
+    const char *h = crm_req_header(r, "If-Match");
+    if (!h) {
+        if (required)
+            crm_reply_problem(r, 428, "changes need If-Match with the ETag of the version read");
+        return !required;
+    }
+    if (strncmp(h, "W/", 2) == 0)
+        h += 2;
+    size_t n = strlen(h);
+    bool ok = n >= 3 && n <= 12 && h[0] == '"' && h[n - 1] == '"';
+    for (size_t i = 1; ok && i + 1 < n; i++)
+        ok = h[i] >= '0' && h[i] <= '9';
+    if (!ok) {
+        crm_reply_problem(r, 412, "If-Match must be an ETag this API gave out");
+        return false;
+    }
+    *version = crm_arena_strndup(r->arena, h + 1, n - 2);
+    return true;
+}
+
+void
+crm_record_get(crm_req_t *r, const crm_stmt_t *stmt, const char *what)
+{
+    const char *id = crm_record_id(r, what);
+    if (!id)
+        return;
+    crm_tx_t *tx = crm_tx_new(r);
+    int i = crm_tx_add(tx, stmt, 1, (const char *[]){id});
+    if (crm_tx_run(tx) != 0)
+        return;
+    if (PQntuples(crm_tx_result(tx, i)) != 1)
+        crm_reply_problem(r, 404, "no such %s", what);
+    else
+        crm_reply_record(r, 200, crm_tx_result(tx, i));
+}
+
+void
+crm_record_delete(crm_req_t *r, const crm_stmt_t *stmt, const char *what)
+{
+    const char *id = crm_record_id(r, what), *version;
+    if (!id || !crm_record_if_match(r, false, &version))
+        return;
+    crm_tx_t *tx = crm_tx_new(r);
+    int i = crm_tx_add(tx, stmt, 2, (const char *[]){id, version});
+    if (crm_tx_run(tx) != 0)
+        return;
+    PGresult *res = crm_tx_result(tx, i);
+    if (strcmp(PQgetvalue(res, 0, 0), "1") == 0)
+        crm_reply(r, 204, NULL, "", 0);
+    else if (!PQgetisnull(res, 0, 1))
+        crm_reply_problem(r, 412, "the %s changed since that version; fetch it again", what);
+    else
+        crm_reply_problem(r, 404, "no such %s", what);
+}
+
+void
+crm_record_restore(crm_req_t *r, const crm_stmt_t *stmt, const char *what)
+{
+    const char *id = crm_record_id(r, what);
+    if (!id)
+        return;
+    crm_tx_t *tx = crm_tx_new(r);
+    int i = crm_tx_add(tx, stmt, 1, (const char *[]){id});
+    if (crm_tx_run(tx) != 0)
+        return;
+    if (PQntuples(crm_tx_result(tx, i)) != 1)
+        crm_reply_problem(r, 404, "no such deleted %s (or its restore window has passed)", what);
+    else
+        crm_reply_record(r, 200, crm_tx_result(tx, i));
+}
+
+const char *
+crm_record_patch_mask(crm_req_t *r, const char *const *fields)
+{
+    crm_buf_t b;
+    crm_buf_init(&b, r->arena, 128);
+    crm_buf_putc(&b, '{');
+    for (const char *const *f = fields; *f; f++)
+        if (crm_field_present(r, *f))
+            crm_buf_printf(&b, "%s%s", b.len > 1 ? "," : "", *f);
+    crm_buf_putc(&b, '}');
+    return b.data;
+}

@@ -1,0 +1,49 @@
+/* records.h - what every tenant record's routes share: read by id, ETag and If-Match, soft
+ * delete and restore, and the SQL that goes with them */
+#ifndef CRM_CRM_RECORDS_H
+#define CRM_CRM_RECORDS_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+#include "core/db.h"
+#include "core/request.h"
+
+/* Soft delete of {id} in TABLE, honouring an optional If-Match ($2): column 0 counts the rows
+ * deleted, column 1 is the live version when the delete did not match. */
+#define CRM_RECORD_DELETE_SQL(TABLE)                                                               \
+    "WITH d AS (UPDATE " TABLE " SET deleted_at = now(), version = version + 1,"                   \
+    " updated_at = now() WHERE tenant_id = current_tenant_id() AND id = $1"                        \
+    " AND deleted_at IS NULL AND ($2::int IS NULL OR version = $2::int) RETURNING id)"             \
+    " SELECT (SELECT count(*) FROM d), (SELECT version FROM " TABLE                                \
+    " WHERE tenant_id = current_tenant_id() AND id = $1 AND deleted_at IS NULL)"
+
+/* Restore of {id} within the tenant's restore window (settings.restore_window_days, 30). */
+#define CRM_RECORD_RESTORE_SQL(TABLE, ALIAS, JSON, EXTRA)                                          \
+    "UPDATE " TABLE " " ALIAS " SET deleted_at = NULL, version = " ALIAS ".version + 1,"           \
+    " updated_at = now() WHERE " ALIAS ".tenant_id = current_tenant_id() AND " ALIAS               \
+    ".id = $1 AND " ALIAS ".deleted_at IS NOT NULL " EXTRA " AND " ALIAS ".deleted_at > now()"     \
+    " - make_interval(days => coalesce((SELECT (t.settings ->> 'restore_window_days')::int"        \
+    " FROM tenants t WHERE t.id = current_tenant_id()), 30)) RETURNING " JSON ", " ALIAS           \
+    ".version"
+
+/* Replies row 0 of res: column 0 the record's JSON, column 1 its version (the ETag). */
+void crm_reply_record(crm_req_t *r, int status, PGresult *res);
+/* {id} of the path when it is a UUID; otherwise replies 404 ("no such <what>") and NULL. */
+const char *crm_record_id(crm_req_t *r, const char *what);
+/* The version named by If-Match ("3", W/"3"). When the header is missing: 428 if required,
+ * else *version = NULL. A malformed one answers 412. False after replying. */
+bool crm_record_if_match(crm_req_t *r, bool required, const char **version);
+
+/* The fields of fields (NULL-terminated) present in the body, as a text[] literal, for the
+ * "CASE WHEN 'name' = ANY($n::text[])" of PATCH statements (null clears, absent keeps). */
+const char *crm_record_patch_mask(crm_req_t *r, const char *const *fields);
+
+/* GET {id}: stmt takes $1 = id and returns (json, version) of a live record. */
+void crm_record_get(crm_req_t *r, const crm_stmt_t *stmt, const char *what);
+/* DELETE {id} with CRM_RECORD_DELETE_SQL: 204, 412 or 404. */
+void crm_record_delete(crm_req_t *r, const crm_stmt_t *stmt, const char *what);
+/* POST {id}/restore with CRM_RECORD_RESTORE_SQL: 200 with the record, or 404. */
+void crm_record_restore(crm_req_t *r, const crm_stmt_t *stmt, const char *what);
+
+#endif
