@@ -35,6 +35,7 @@ struct crm_tx {
     crm_tx_stmt_t stmts[CRM_TX_MAX_STMTS];
     const char *sqlstate;
     const char *constraint;
+    const char *message;
 };
 
 static struct {
@@ -188,6 +189,7 @@ crm_tx_new(crm_req_t *r)
     tx->count = 0;
     tx->sqlstate = NULL;
     tx->constraint = NULL;
+    tx->message = NULL;
     return tx;
 }
 
@@ -239,6 +241,12 @@ const char *
 crm_tx_constraint(const crm_tx_t *tx)
 {
     return tx->constraint;
+}
+
+const char *
+crm_tx_error_message(const crm_tx_t *tx)
+{
+    return tx->message ? tx->message : "";
 }
 
 /* What was sent, in order, so results can be matched to it. */
@@ -295,6 +303,8 @@ crm_read_results(crm_conn_t *c, crm_tx_t *tx, const crm_sent_t *sent, size_t nse
             tx->sqlstate = crm_arena_strdup(tx->r->arena, code);
             const char *cons = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
             tx->constraint = cons ? crm_arena_strdup(tx->r->arena, cons) : NULL;
+            const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+            tx->message = msg ? crm_arena_strdup(tx->r->arena, msg) : NULL;
             crm_log(code[0] == '2' ? CRM_LOG_DEBUG : CRM_LOG_WARN, "statement %s failed: %s %s",
                     sent[i].stmt ? sent[i].stmt->name : "(tx)", code,
                     PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
@@ -332,10 +342,11 @@ crm_rollback(crm_conn_t *c, crm_tx_t *tx)
     size_t nsent = 0;
     if (crm_send_plain(c, sent, &nsent, "ROLLBACK") != 0 || !PQpipelineSync(c->pg))
         return -1;
-    const char *keep_state = tx->sqlstate, *keep_cons = tx->constraint;
+    const char *keep_state = tx->sqlstate, *keep_cons = tx->constraint, *keep_msg = tx->message;
     int rc = crm_read_results(c, tx, sent, nsent);
     tx->sqlstate = keep_state;
     tx->constraint = keep_cons;
+    tx->message = keep_msg;
     return rc == 0 ? 0 : -1;
 }
 

@@ -51,6 +51,8 @@ PGresult *crm_tx_result(const crm_tx_t *tx, int i);
 /* After a failed run: the SQLSTATE and constraint name of the error (NULL when none). */
 const char *crm_tx_sqlstate(const crm_tx_t *tx);
 const char *crm_tx_constraint(const crm_tx_t *tx);
+/* After a failed run: the database's primary message (for RAISE EXCEPTION of a hook). */
+const char *crm_tx_error_message(const crm_tx_t *tx);
 
 /* Gauges and counters for /metrics. */
 long crm_db_connections_up(void);

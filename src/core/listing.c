@@ -85,6 +85,23 @@ crm_page_read(crm_req_t *r, crm_page_t *page, const char *list)
     return true;
 }
 
+char *
+crm_page_cursor(crm_req_t *r, const crm_page_t *page, const char *key, const char *id)
+{
+    const char *pos = crm_arena_sprintf(r->arena, "%s|%s", key, id);
+    size_t pos_len = strlen(pos);
+    if (pos_len + CRM_CURSOR_TAG >= CRM_CURSOR_MAX)
+        return NULL;
+    unsigned char raw[CRM_CURSOR_MAX], tag[crypto_auth_hmacsha256_BYTES];
+    memcpy(raw, pos, pos_len);
+    crm_cursor_tag(page->list, r->tenant_id ? r->tenant_id : "", pos, pos_len, tag);
+    memcpy(raw + pos_len, tag, CRM_CURSOR_TAG);
+    size_t len = sodium_base64_ENCODED_LEN(pos_len + CRM_CURSOR_TAG, B64URL);
+    char *enc = crm_arena_alloc(r->arena, len);
+    sodium_bin2base64(enc, len, raw, pos_len + CRM_CURSOR_TAG, B64URL);
+    return enc;
+}
+
 void
 crm_reply_page(crm_req_t *r, const crm_page_t *page, PGresult *rows)
 {
@@ -99,25 +116,13 @@ crm_reply_page(crm_req_t *r, const crm_page_t *page, PGresult *rows)
         crm_buf_append(&b, PQgetvalue(rows, i, 0), (size_t)PQgetlength(rows, i, 0));
     }
     crm_buf_puts(&b, "],\"next_cursor\":");
-    if (n > page->limit) {
-        const char *pos = crm_arena_sprintf(r->arena, "%s|%s", PQgetvalue(rows, shown - 1, 1),
-                                            PQgetvalue(rows, shown - 1, 2));
-        size_t pos_len = strlen(pos);
-        if (pos_len + CRM_CURSOR_TAG >= CRM_CURSOR_MAX) {
-            crm_reply_problem(r, 500, "a list position is too long for a cursor");
-            return;
-        }
-        unsigned char raw[CRM_CURSOR_MAX], tag[crypto_auth_hmacsha256_BYTES];
-        memcpy(raw, pos, pos_len);
-        crm_cursor_tag(page->list, r->tenant_id ? r->tenant_id : "", pos, pos_len, tag);
-        memcpy(raw + pos_len, tag, CRM_CURSOR_TAG);
-        size_t len = sodium_base64_ENCODED_LEN(pos_len + CRM_CURSOR_TAG, B64URL);
-        char *enc = crm_arena_alloc(r->arena, len);
-        sodium_bin2base64(enc, len, raw, pos_len + CRM_CURSOR_TAG, B64URL);
-        crm_buf_json_string(&b, enc);
-    } else {
+    char *next = n > page->limit ? crm_page_cursor(r, page, PQgetvalue(rows, shown - 1, 1),
+                                                   PQgetvalue(rows, shown - 1, 2))
+                                 : NULL;
+    if (next)
+        crm_buf_json_string(&b, next);
+    else
         crm_buf_puts(&b, "null");
-    }
     crm_buf_putc(&b, '}');
     crm_reply(r, 200, "application/json", b.data, b.len);
 }

@@ -24,6 +24,8 @@ void crm_listing_init(void);
 /* Reads ?limit= and ?cursor= for the named list (sort included); answers 400 and returns false
  * when either is bad, a cursor was tampered with, or belongs to another list or tenant. */
 bool crm_page_read(crm_req_t *r, crm_page_t *page, const char *list);
+/* The signed cursor naming the position (sort key, id) in page's list; NULL when too long. */
+char *crm_page_cursor(crm_req_t *r, const crm_page_t *page, const char *key, const char *id);
 /* Replies 200 {"data": [...], "next_cursor": ...} from rows whose column 0 is the item's JSON,
  * column 1 its sort key (text) and column 2 its id. */
 void crm_reply_page(crm_req_t *r, const crm_page_t *page, PGresult *rows);

@@ -11,6 +11,25 @@ typedef struct crm_permission {
     unsigned roles; /* built-in roles holding it: CRM_R_* bits (Admin holds every one) */
 } crm_permission_t;
 
+struct crm_stmt;
+
+/* A module's part in what the core does to a contact. Each hook is a statement that runs in
+ * the core's own transaction (the same round trip), so a module adds no trips and cannot be
+ * left half-done; NULL when the module has nothing to add. Every statement checks by itself
+ * whether the tenant has the module enabled (tenant_modules). */
+typedef struct crm_contact_hooks {
+    /* $1 contact, $2/$3 the cursor (occurred_at, id; NULL for the first page), $4 how many:
+     * rows of (occurred_at as UTC text, id, kind, summary JSON), newest first. */
+    const struct crm_stmt *timeline;
+    /* $1 contact: one row, one column, the module's records as a JSON value. */
+    const struct crm_stmt *export_records;
+    /* $1 survivor, $2 source: moves the module's records to the survivor. */
+    const struct crm_stmt *merge;
+    /* $1 contact: removes personal data, or refuses with RAISE EXCEPTION (SQLSTATE P0001)
+     * whose message says why (a record the law requires to keep). */
+    const struct crm_stmt *erase;
+} crm_contact_hooks_t;
+
 typedef struct crm_module {
     const char *name;                    /* "clinic": also its config and permission namespace */
     const crm_route_t *routes;           /* ends with a row whose handler is NULL; may be NULL */
@@ -18,6 +37,7 @@ typedef struct crm_module {
     const crm_permission_t *permissions; /* ends with {NULL}; may be NULL */
     const char *openapi;                 /* its fragment of the OpenAPI document (JSON), or NULL */
     int (*init)(void);                   /* optional: runs once at start-up, 0 on success */
+    crm_contact_hooks_t contact;         /* optional: its part in timeline, export, merge, erase */
 } crm_module_t;
 
 /* The compiled-in modules, core first, NULL-terminated (src/modules/registry.c). */

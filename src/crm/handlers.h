@@ -49,6 +49,15 @@ void crm_activities_patch(crm_req_t *r);
 void crm_activities_delete(crm_req_t *r);
 void crm_activities_restore(crm_req_t *r);
 
+/* contact_360.c */
+void crm_contacts_timeline(crm_req_t *r);
+void crm_contacts_export(crm_req_t *r);
+void crm_contacts_erase(crm_req_t *r);
+void crm_contacts_merge(crm_req_t *r);
+
+/* search.c */
+void crm_search(crm_req_t *r);
+
 /* custom_fields.c */
 void crm_custom_fields_list(crm_req_t *r);
 void crm_custom_fields_create(crm_req_t *r);

@@ -14,6 +14,8 @@ static const char *const crm_custom_fields_query[] = {"entity", NULL};
 static const char *const crm_deals_query[] = {
     "limit", "cursor", "sort", "pipeline_id", "stage_id", "status", "owner_id", "contact_id", NULL};
 static const char *const crm_summary_query[] = {"pipeline_id", NULL};
+static const char *const crm_page_query[] = {"limit", "cursor", NULL};
+static const char *const crm_search_query[] = {"q", "limit", NULL};
 static const char *const crm_activities_query[] = {
     "limit",       "cursor",     "sort",      "contact_id", "deal_id", "type",
     "assigned_to", "due_before", "completed", "overdue",    NULL};
@@ -56,6 +58,13 @@ static const crm_route_t crm_core_routes[] = {
     {"DELETE", "/api/v1/activities/{id}", crm_activities_delete, "activities.write", NULL, 0},
     {"POST", "/api/v1/activities/{id}/restore", crm_activities_restore, "activities.write", NULL,
      0},
+    {"GET", "/api/v1/contacts/{id}/timeline", crm_contacts_timeline, "contacts.read",
+     crm_page_query, 0},
+    {"GET", "/api/v1/contacts/{id}/export", crm_contacts_export, "contacts.export", NULL, 0},
+    {"POST", "/api/v1/contacts/{id}/erase", crm_contacts_erase, "contacts.erase", NULL, 0},
+    {"POST", "/api/v1/contacts/{id}/merge", crm_contacts_merge, "contacts.write", NULL,
+     CRM_ROUTE_JSON_BODY},
+    {"GET", "/api/v1/search", crm_search, "contacts.read", crm_search_query, 0},
     {"GET", "/api/v1/custom-fields", crm_custom_fields_list, CRM_PERM_AUTHENTICATED,
      crm_custom_fields_query, 0},
     {"POST", "/api/v1/custom-fields", crm_custom_fields_create, "settings.manage", NULL,
@@ -74,6 +83,8 @@ static const crm_permission_t crm_core_permissions[] = {
     {"contacts.read", "read contacts (leads, customers, patients)", CRM_R_ALL},
     {"contacts.write", "create, change and merge contacts",
      CRM_R_PRACTITIONER | CRM_R_RECEPTIONIST | CRM_R_SALES},
+    {"contacts.export", "export everything held about a person (GDPR access)", 0},
+    {"contacts.erase", "erase a person's data (GDPR erasure)", 0},
     {"deals.read", "read deals and pipelines", CRM_R_SALES | CRM_R_VIEWER},
     {"deals.write", "create and move deals; manage pipelines", CRM_R_SALES},
     {"activities.read", "read tasks, notes, calls, meetings and events", CRM_R_ALL},

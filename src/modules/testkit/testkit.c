@@ -97,6 +97,20 @@ testkit_protected(crm_req_t *r)
 
 static const char *const testkit_sleep_query[] = {"ms", NULL};
 
+/* Contact hooks, to prove the seam: a timeline entry, an export, and an erasure refusal. */
+static const crm_stmt_t testkit_hook_timeline = {
+    "testkit.timeline",
+    "SELECT to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+    " c.id, 'testkit', json_build_object('note', 'from the testkit module')"
+    " FROM contacts c WHERE c.tenant_id = current_tenant_id() AND c.id = $1"
+    " AND 'testkit-timeline' = ANY (c.tags)"
+    " AND ($2::timestamptz IS NULL OR (c.created_at, c.id) < ($2::timestamptz, $3::uuid))"
+    " LIMIT $4::int"};
+static const crm_stmt_t testkit_hook_export = {
+    "testkit.export", "SELECT json_build_object('contact', $1::uuid, 'notes', 0)"};
+static const crm_stmt_t testkit_hook_erase = {"testkit.erase",
+                                              "SELECT testkit_erase_guard($1::uuid)"};
+
 static const crm_route_t testkit_routes[] = {
     {"POST", "/testkit/echo", testkit_echo, CRM_PERM_PUBLIC, NULL, CRM_ROUTE_JSON_BODY},
     {"GET", "/testkit/sleep", testkit_sleep, CRM_PERM_PUBLIC, testkit_sleep_query, 0},
@@ -117,4 +131,7 @@ const crm_module_t crm_testkit_module = {
     .permissions = testkit_permissions,
     .openapi = crm_testkit_asset_openapi,
     .init = NULL,
+    .contact = {.timeline = &testkit_hook_timeline,
+                .export_records = &testkit_hook_export,
+                .erase = &testkit_hook_erase},
 };

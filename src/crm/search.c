@@ -1,0 +1,89 @@
+/* search.c - one search box over contacts (names, email, phone, company) and deal titles:
+ * ranked, typo-tolerant for names (trigram similarity), prefix-friendly for email, any
+ * fragment for phone numbers, each part answered from an index (docs/search.md) */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/db.h"
+#include "core/request.h"
+#include "crm/handlers.h"
+
+#define CRM_SEARCH_NAME "lower(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, ''))"
+
+/* $1 the query in lower case, $2 its digits (or NULL), $3 how many. Contacts match on a
+ * similar name or company, an email starting with the query, or a phone containing its
+ * digits; deals on a similar title. Exact prefixes rank above mere similarity. */
+static const crm_stmt_t crm_stmt_search = {
+    "core.search",
+    "SELECT coalesce(json_agg(json_build_object('kind', x.kind, 'id', x.id, 'title', x.title,"
+    " 'subtitle', x.subtitle, 'score', round(x.score::numeric, 3)) ORDER BY x.score DESC,"
+    " x.title), '[]') FROM ("
+    " (SELECT 'contact' AS kind, c.id, coalesce(nullif(btrim(coalesce(c.first_name, '') || ' '"
+    "   || coalesce(c.last_name, '')), ''), c.company) AS title,"
+    "   concat_ws(' · ', c.type, c.email, c.phone, c.company) AS subtitle,"
+    "   greatest(similarity(" CRM_SEARCH_NAME ", $1),"
+    "     similarity(lower(coalesce(c.company, '')), $1),"
+    "     CASE WHEN lower(c.email::text) LIKE $1 || '%' THEN 0.9 ELSE 0 END,"
+    "     CASE WHEN $2::text IS NOT NULL AND c.phone LIKE '%' || $2 || '%' THEN 0.8 ELSE 0 END,"
+    "     CASE WHEN " CRM_SEARCH_NAME " LIKE $1 || '%' OR lower(c.last_name) LIKE $1 || '%'"
+    "       THEN 1 ELSE 0 END) AS score"
+    "   FROM contacts c WHERE c.tenant_id = current_tenant_id() AND c.deleted_at IS NULL"
+    "   AND (" CRM_SEARCH_NAME " % $1 OR " CRM_SEARCH_NAME " LIKE '%' || $1 || '%'"
+    "     OR lower(c.company) % $1"
+    "     OR lower(c.email::text) LIKE $1 || '%'"
+    "     OR ($2::text IS NOT NULL AND length($2) >= 3 AND c.phone LIKE '%' || $2 || '%'))"
+    "   ORDER BY score DESC LIMIT $3::int)"
+    " UNION ALL"
+    " (SELECT 'deal', d.id, d.title, concat_ws(' · ', d.status, d.currency), "
+    "   greatest(similarity(lower(d.title), $1), CASE WHEN lower(d.title) LIKE $1 || '%'"
+    "   THEN 1 ELSE 0 END)"
+    "   FROM deals d WHERE d.tenant_id = current_tenant_id() AND d.deleted_at IS NULL"
+    "   AND (lower(d.title) % $1 OR lower(d.title) LIKE '%' || $1 || '%')"
+    "   ORDER BY 5 DESC LIMIT $3::int)) x"};
+
+void
+crm_search(crm_req_t *r)
+{
+    const char *q = crm_req_query(r, "q"), *limit = crm_req_query(r, "limit");
+    size_t n = q ? strlen(q) : 0;
+    if (n < 2 || n > 100)
+        crm_req_field_error(r, "query.q", "must be 2 to 100 characters");
+    long lim = 20;
+    if (limit) {
+        char *end;
+        lim = strtol(limit, &end, 10);
+        if (*end || lim < 1 || lim > 50)
+            crm_req_field_error(r, "query.limit", "must be an integer from 1 to 50");
+    }
+    if (r->errors) {
+        crm_reply_problem(r, 400, "the search is not valid");
+        return;
+    }
+    char *lower = crm_arena_strdup(r->arena, q), *digits = crm_arena_alloc(r->arena, n + 1);
+    size_t nd = 0;
+    for (char *p = lower; *p; p++) {
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p + 32);
+        else if (*p == '%' || *p == '_' || *p == '\\')
+            *p = ' '; /* no wildcards from the client */
+        if (*p >= '0' && *p <= '9')
+            digits[nd++] = *p;
+    }
+    digits[nd] = '\0';
+    char lim_text[8];
+    snprintf(lim_text, sizeof(lim_text), "%ld", lim);
+    crm_tx_t *tx = crm_tx_new(r);
+    int i =
+        crm_tx_add(tx, &crm_stmt_search, 3, (const char *[]){lower, nd ? digits : NULL, lim_text});
+    if (crm_tx_run(tx) != 0)
+        return;
+    const char *rows = PQgetvalue(crm_tx_result(tx, i), 0, 0);
+    crm_buf_t b;
+    crm_buf_init(&b, r->arena, strlen(rows) + 32);
+    crm_buf_puts(&b, "{\"data\":");
+    crm_buf_puts(&b, rows);
+    crm_buf_puts(&b, "}");
+    crm_reply(r, 200, "application/json", b.data, b.len);
+}
