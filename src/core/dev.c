@@ -26,6 +26,7 @@
 #include "core/server.h"
 
 extern const char crm_core_asset_demo[];
+extern const char crm_core_asset_demo_records[];
 
 typedef struct crm_dev {
     char dir[PATH_MAX];          /* absolute CRM_DEV_DIR */
@@ -305,6 +306,8 @@ crm_dev_migrate_and_seed(const char *url)
         rc = crm_dev_sql(pg, crm_core_asset_demo, "seeding demo data");
         if (rc == 0)
             rc = crm_dev_seed_users(pg);
+        if (rc == 0)
+            rc = crm_dev_sql(pg, crm_core_asset_demo_records, "seeding demo records");
         int end = crm_dev_sql(pg, rc == 0 ? "COMMIT" : "ROLLBACK", "seeding");
         rc = rc == 0 ? end : rc;
     }

@@ -53,6 +53,18 @@ def test_dev_sets_up_everything_and_reuses_it():
                                   "-c", "SELECT slug, name FROM tenants"],
                                  capture_output=True, text=True)
         assert tenants.stdout.strip() == "demo|Demo Clinic", tenants.stderr
+        counts = subprocess.run(["psql", "-X", "-At", "-d", url.replace("user=crm", "user=postgres"),
+                                 "-c", "SELECT (SELECT count(*) FROM users), (SELECT count(*)"
+                                 " FROM contacts), (SELECT count(DISTINCT type) FROM contacts),"
+                                 " (SELECT count(DISTINCT stage_id) FROM deals),"
+                                 " (SELECT count(*) FROM activities)"],
+                                capture_output=True, text=True).stdout.strip().split("|")
+        assert counts[:4] == ["5", "200", "3", "6"], counts
+        assert int(counts[4]) >= 300
+        r = requests.post(f"http://127.0.0.1:{port}/api/v1/auth/login",
+                          json={"tenant": "demo", "email": "dr.patel@demo.clinic",
+                                "password": "demo-password-2026"}, timeout=30)
+        assert r.status_code == 200, r.text
         text = stop_dev(proc, log)
         assert "stopped PostgreSQL" in text
         assert not os.path.exists(os.path.join(dev_dir, "pg", "postmaster.pid"))
