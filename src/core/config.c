@@ -67,6 +67,8 @@ static const crm_option_t crm_options[] = {
      "debug, info, warn or error"},
     {"CRM_MAX_BODY_BYTES", "--max-body-bytes", OPT_LONG, OFF(max_body_bytes), 1024,
      1024L * 1024 * 1024, SERVE_CMDS, "largest request body accepted (413 beyond)"},
+    {"CRM_MAX_IMPORT_BYTES", "--max-import-bytes", OPT_LONG, OFF(max_import_bytes), 1024,
+     1024L * 1024 * 1024, SERVE_CMDS, "largest CSV import accepted (413 beyond)"},
     {"CRM_MAX_CONNECTIONS", "--max-connections", OPT_LONG, OFF(max_connections), 1, 100000,
      SERVE_CMDS, "concurrent client connections"},
     {"CRM_READ_TIMEOUT_S", "--read-timeout", OPT_LONG, OFF(read_timeout_s), 1, 3600, SERVE_CMDS,
@@ -102,6 +104,7 @@ crm_config_defaults(crm_config_t *c)
         c->threads = 1024;
     c->log_level = CRM_LOG_INFO;
     c->max_body_bytes = 1024L * 1024;
+    c->max_import_bytes = 16L * 1024 * 1024;
     c->max_connections = 1024;
     c->read_timeout_s = 30;
     c->shutdown_timeout_s = 10;

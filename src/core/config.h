@@ -25,6 +25,7 @@ typedef struct crm_config {
     long threads;              /* CRM_THREADS */
     crm_log_level_t log_level; /* CRM_LOG_LEVEL */
     long max_body_bytes;       /* CRM_MAX_BODY_BYTES */
+    long max_import_bytes;     /* CRM_MAX_IMPORT_BYTES: CSV imports */
     long max_connections;      /* CRM_MAX_CONNECTIONS */
     long read_timeout_s;       /* CRM_READ_TIMEOUT_S: idle time allowed while reading a request */
     long shutdown_timeout_s;   /* CRM_SHUTDOWN_TIMEOUT_S: in-flight deadline at SIGTERM */

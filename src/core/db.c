@@ -400,3 +400,34 @@ crm_tx_run(crm_tx_t *tx)
     crm_reply_problem(r, m->status, "%s", m->detail);
     return -1;
 }
+
+PGconn *
+crm_db_dedicated_open(crm_req_t *r)
+{
+    char err[512];
+    PGconn *pg = crm_db_connect_plain(crm_db.url, err, sizeof(err));
+    if (pg) {
+        PQclear(PQexec(pg, "BEGIN READ ONLY"));
+        const char *prelude[] = {CRM_DB_APP_ROLE, r->tenant_id ? r->tenant_id : "",
+                                 r->user_id ? r->user_id : "", r->request_id, "0"};
+        PGresult *res = PQexecParams(pg, crm_stmt_prelude.sql, 5, NULL, prelude, NULL, NULL, 0);
+        bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+        PQclear(res);
+        if (ok)
+            return pg;
+        PQfinish(pg);
+    }
+    atomic_fetch_add(&crm_db_errors, 1);
+    crm_req_add_header(r, "Retry-After", "1");
+    crm_reply_problem(r, 503, "the database is unavailable; retry shortly");
+    return NULL;
+}
+
+void
+crm_db_dedicated_close(PGconn *pg, bool ok)
+{
+    if (!pg)
+        return;
+    PQclear(PQexec(pg, ok ? "COMMIT" : "ROLLBACK"));
+    PQfinish(pg);
+}

@@ -54,6 +54,12 @@ const char *crm_tx_constraint(const crm_tx_t *tx);
 /* After a failed run: the database's primary message (for RAISE EXCEPTION of a hook). */
 const char *crm_tx_error_message(const crm_tx_t *tx);
 
+/* A connection of its own for a long answer streamed to the client (an export), inside a
+ * transaction already carrying the request's identity as crm_tx_run sets it. NULL after
+ * replying 503. Finish with crm_db_dedicated_close (commits, or rolls back on failure). */
+PGconn *crm_db_dedicated_open(crm_req_t *r);
+void crm_db_dedicated_close(PGconn *pg, bool ok);
+
 /* Gauges and counters for /metrics. */
 long crm_db_connections_up(void);
 unsigned long long crm_db_errors_total(void);

@@ -28,6 +28,7 @@ static struct {
     struct MHD_Daemon *daemon;
     const crm_router_t *rt;
     size_t max_body;
+    size_t max_import;
     atomic_bool draining;
     atomic_long in_flight;
 } crm_http;
@@ -97,17 +98,18 @@ crm_check_query_arg(void *cls, enum MHD_ValueKind kind, const char *key, const c
     return MHD_YES;
 }
 
-/* application/json, optionally with ;charset=utf-8 (any case, any spacing). */
+/* The media type (any case), optionally with ;charset=utf-8 (any case, any spacing). */
 static bool
-crm_is_json_content_type(const char *ct)
+crm_media_type_is(const char *ct, const char *type)
 {
     if (!ct)
         return false;
     while (*ct == ' ')
         ct++;
-    if (strncasecmp(ct, "application/json", 16) != 0)
+    size_t n = strlen(type);
+    if (strncasecmp(ct, type, n) != 0)
         return false;
-    const char *p = ct + 16;
+    const char *p = ct + n;
     while (*p == ' ')
         p++;
     if (*p == '\0')
@@ -139,9 +141,11 @@ crm_http_check_head(crm_req_t *r)
         return;
     }
     r->matched = true;
+    r->body_limit =
+        (r->match.route->flags & CRM_ROUTE_CSV_BODY) ? crm_http.max_import : crm_http.max_body;
     const char *cl = crm_req_header(r, "Content-Length");
-    if (cl && strtoull(cl, NULL, 10) > crm_http.max_body) {
-        crm_reply_problem(r, 413, "the request body is larger than %zu bytes", crm_http.max_body);
+    if (cl && strtoull(cl, NULL, 10) > r->body_limit) {
+        crm_reply_problem(r, 413, "the request body is larger than %zu bytes", r->body_limit);
         return;
     }
     if (MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "tenant_id")) {
@@ -157,9 +161,14 @@ crm_http_check_head(crm_req_t *r)
     if (strcmp(r->match.route->permission, CRM_PERM_PUBLIC) != 0 && crm_auth_authorize(r) != 0)
         return;
     if ((r->match.route->flags & CRM_ROUTE_JSON_BODY) &&
-        !crm_is_json_content_type(crm_req_header(r, "Content-Type"))) {
+        !crm_media_type_is(crm_req_header(r, "Content-Type"), "application/json")) {
         crm_req_add_header(r, "Accept", "application/json");
         crm_reply_problem(r, 415, "the request body must be application/json (UTF-8)");
+    }
+    if ((r->match.route->flags & CRM_ROUTE_CSV_BODY) &&
+        !crm_media_type_is(crm_req_header(r, "Content-Type"), "text/csv")) {
+        crm_req_add_header(r, "Accept", "text/csv");
+        crm_reply_problem(r, 415, "the request body must be text/csv (UTF-8)");
     }
 }
 
@@ -168,7 +177,7 @@ crm_http_append_body(crm_req_t *r, const char *data, size_t n)
 {
     if (r->body_too_large || r->replied)
         return;
-    if (r->body_len + n > crm_http.max_body) {
+    if (r->body_len + n > r->body_limit) {
         r->body_too_large = true;
         return;
     }
@@ -189,8 +198,20 @@ static void
 crm_http_dispatch(crm_req_t *r)
 {
     if (r->body_too_large) {
-        crm_reply_problem(r, 413, "the request body is larger than %zu bytes", crm_http.max_body);
+        crm_reply_problem(r, 413, "the request body is larger than %zu bytes", r->body_limit);
         return;
+    }
+    if (r->match.route->flags & CRM_ROUTE_CSV_BODY) {
+        size_t bad = crm_utf8_check(r->body ? r->body : "", r->body_len);
+        if (r->body_len == 0) {
+            crm_reply_problem(r, 400, "a CSV request body is required");
+            return;
+        }
+        if (bad != CRM_UTF8_VALID) {
+            r->problem_extra = crm_arena_sprintf(r->arena, "\"position\":%zu", bad);
+            crm_reply_problem(r, 400, "the CSV body is not valid UTF-8 at byte %zu", bad);
+            return;
+        }
     }
     if (r->match.route->flags & CRM_ROUTE_JSON_BODY) {
         if (r->body_len == 0) {
@@ -222,11 +243,49 @@ crm_http_dispatch(crm_req_t *r)
     }
 }
 
+/* A streamed body handed to libmicrohttpd, which may free it after the request's arena. */
+typedef struct crm_stream {
+    long (*read)(void *cls, char *buf, size_t max);
+    void (*done)(void *cls);
+    void *cls;
+} crm_stream_t;
+
+static ssize_t
+crm_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)pos;
+    crm_stream_t *st = cls;
+    long n = st->read(st->cls, buf, max);
+    if (n > 0)
+        return (ssize_t)n;
+    return n == 0 ? MHD_CONTENT_READER_END_OF_STREAM : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void
+crm_stream_free(void *cls)
+{
+    crm_stream_t *st = cls;
+    if (st->done)
+        st->done(st->cls);
+    free(st);
+}
+
 static enum MHD_Result
 crm_http_queue(crm_req_t *r)
 {
     struct MHD_Response *resp;
-    if (r->resp_fd >= 0) {
+    if (r->stream_read) {
+        crm_stream_t *st = crm_xmalloc(sizeof(*st));
+        st->read = r->stream_read;
+        st->done = r->stream_done;
+        st->cls = r->stream_cls;
+        r->stream_read = NULL;
+        r->stream_done = NULL; /* the response owns it now */
+        resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, crm_stream_read, st,
+                                                 crm_stream_free);
+        if (!resp)
+            crm_stream_free(st);
+    } else if (r->resp_fd >= 0) {
         resp = MHD_create_response_from_fd(r->resp_len, r->resp_fd);
         if (resp)
             r->resp_fd = -1; /* libmicrohttpd closes it now; otherwise completion does */
@@ -302,6 +361,8 @@ crm_http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                                  duration);
     if (r->resp_fd >= 0)
         close(r->resp_fd);
+    if (r->stream_done) /* made but never handed to libmicrohttpd */
+        r->stream_done(r->stream_cls);
     crm_arena_destroy(r->arena);
     atomic_fetch_sub(&crm_http.in_flight, 1);
 }
@@ -323,6 +384,7 @@ crm_http_start(const crm_config_t *c, const crm_router_t *rt, char *err, size_t 
 {
     crm_http.rt = rt;
     crm_http.max_body = (size_t)c->max_body_bytes;
+    crm_http.max_import = (size_t)c->max_import_bytes;
     atomic_store(&crm_http.draining, false);
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof(ss));

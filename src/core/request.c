@@ -59,6 +59,11 @@ crm_reply(crm_req_t *r, int status, const char *content_type, const char *body, 
     r->resp_body = body;
     r->resp_len = len;
     r->resp_fd = -1;
+    if (r->stream_done) { /* a stream replaced by another answer */
+        r->stream_done(r->stream_cls);
+        r->stream_done = NULL;
+    }
+    r->stream_read = NULL;
 }
 
 void
@@ -79,6 +84,16 @@ crm_reply_fd(crm_req_t *r, int status, const char *content_type, int fd, size_t 
 {
     crm_reply(r, status, content_type, NULL, len);
     r->resp_fd = fd;
+}
+
+void
+crm_reply_stream(crm_req_t *r, int status, const char *content_type,
+                 long (*read)(void *cls, char *buf, size_t max), void (*done)(void *cls), void *cls)
+{
+    crm_reply(r, status, content_type, NULL, 0);
+    r->stream_read = read;
+    r->stream_done = done;
+    r->stream_cls = cls;
 }
 
 void

@@ -33,7 +33,7 @@ typedef struct crm_req {
 
     /* body, as received; json once parsed for CRM_ROUTE_JSON_BODY routes */
     char *body;
-    size_t body_len, body_cap;
+    size_t body_len, body_cap, body_limit;
     bool body_too_large;
     json_t *json;
 
@@ -52,6 +52,11 @@ typedef struct crm_req {
     const char *resp_body;
     size_t resp_len;
     int resp_fd; /* >= 0: send this file (closed by the server), resp_len bytes */
+    /* a streamed body: read(cls, buf, max) gives bytes, 0 at the end, -1 on error; done(cls)
+     * runs once after the response (also when the client went away) */
+    long (*stream_read)(void *cls, char *buf, size_t max);
+    void (*stream_done)(void *cls);
+    void *stream_cls;
     crm_header_t headers[CRM_MAX_RESPONSE_HEADERS];
     size_t nheaders;
 
@@ -74,6 +79,11 @@ void crm_req_add_header(crm_req_t *r, const char *name, const char *value);
 void crm_reply(crm_req_t *r, int status, const char *content_type, const char *body, size_t len);
 void crm_reply_json(crm_req_t *r, int status, json_t *value); /* steals the reference */
 void crm_reply_fd(crm_req_t *r, int status, const char *content_type, int fd, size_t len);
+/* A body of unknown length sent in chunks as read produces it; cls must not live in the
+ * request's arena (done runs after the arena is gone). */
+void crm_reply_stream(crm_req_t *r, int status, const char *content_type,
+                      long (*read)(void *cls, char *buf, size_t max), void (*done)(void *cls),
+                      void *cls);
 
 /* Records an input error ("field", "message"); a later crm_reply_problem lists them. */
 void crm_req_field_error(crm_req_t *r, const char *field, const char *fmt, ...)

@@ -14,6 +14,7 @@ typedef void (*crm_handler_fn)(struct crm_req *r);
 
 enum {
     CRM_ROUTE_JSON_BODY = 1 << 0, /* takes an application/json body (parsed before the handler) */
+    CRM_ROUTE_CSV_BODY = 1 << 1,  /* takes a text/csv body (UTF-8), up to CRM_MAX_IMPORT_BYTES */
 };
 
 typedef struct crm_route {

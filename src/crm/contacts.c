@@ -14,6 +14,7 @@
 #include "core/request.h"
 #include "core/uuid.h"
 #include "core/validate.h"
+#include "crm/contacts.h"
 #include "crm/custom_fields.h"
 #include "crm/handlers.h"
 #include "crm/records.h"
@@ -34,7 +35,7 @@ static const char *const crm_consents[] = {"email_marketing", "sms_marketing", "
 static const char *const crm_address_keys[] = {"line1",       "line2",   "city", "region",
                                                "postal_code", "country", NULL};
 
-static const char *const crm_contact_fields[] = {
+const char *const crm_contact_fields[] = {
     "type",    "first_name", "last_name", "email",  "phone",   "date_of_birth", "gender", "address",
     "company", "tags",       "owner_id",  "source", "consent", "custom_fields", NULL};
 
@@ -160,7 +161,29 @@ crm_contact_read(crm_req_t *r, crm_contact_in_t *in, bool creating)
         crm_req_field_error(r, "type", "cannot be removed");
 }
 
-/* What needs the tenant's context: the phone in E.164, custom fields against definitions. */
+/* What needs the tenant's context: the phone in E.164 (national numbers in the tenant's
+ * default country), custom fields against the tenant's definitions. */
+static void
+crm_contact_apply(crm_req_t *r, crm_contact_in_t *in, const char *country, const char *defs,
+                  bool creating)
+{
+    if (in->phone) {
+        char e164[CRM_PHONE_MAX];
+        if (crm_phone_e164(in->phone, country, e164)) {
+            in->phone = crm_arena_strdup(r->arena, e164);
+        } else {
+            crm_req_field_error(r, "phone", "is not a phone number (E.164, or national for %s)",
+                                country);
+            in->phone = NULL;
+        }
+    }
+    json_t *cf = crm_custom_fields_check(r, defs, creating);
+    if (cf) {
+        in->custom_fields = crm_json_text(r, cf);
+        json_decref(cf);
+    }
+}
+
 static bool
 crm_contact_context(crm_req_t *r, crm_contact_in_t *in, bool creating)
 {
@@ -169,22 +192,41 @@ crm_contact_context(crm_req_t *r, crm_contact_in_t *in, bool creating)
     if (crm_tx_run(tx) != 0)
         return false;
     PGresult *ctx = crm_tx_result(tx, i);
-    if (in->phone) {
-        char e164[CRM_PHONE_MAX];
-        if (crm_phone_e164(in->phone, PQgetvalue(ctx, 0, 0), e164))
-            in->phone = crm_arena_strdup(r->arena, e164);
-        else {
-            crm_req_field_error(r, "phone", "is not a phone number (E.164, or national for %s)",
-                                PQgetvalue(ctx, 0, 0));
-            in->phone = NULL;
-        }
-    }
-    json_t *cf = crm_custom_fields_check(r, PQgetvalue(ctx, 0, 1), creating);
-    if (cf) {
-        in->custom_fields = crm_json_text(r, cf);
-        json_decref(cf);
-    }
+    crm_contact_apply(r, in, PQgetvalue(ctx, 0, 0), PQgetvalue(ctx, 0, 1), creating);
     return true;
+}
+
+json_t *
+crm_contact_import_row(crm_req_t *r, json_t *row, const char *country, const char *defs)
+{
+    json_t *saved = r->json;
+    r->json = row;
+    crm_field_error_t *before = r->errors_tail;
+    crm_contact_in_t in;
+    if (crm_body_fields(r, crm_contact_fields)) {
+        crm_contact_read(r, &in, true);
+        crm_contact_apply(r, &in, country, defs, true);
+    }
+    r->json = saved;
+    if (r->errors_tail != before)
+        return NULL;
+    json_t *out = json_object();
+    const char *text[][2] = {{"type", in.type},           {"first_name", in.first_name},
+                             {"last_name", in.last_name}, {"email", in.email},
+                             {"phone", in.phone},         {"date_of_birth", in.date_of_birth},
+                             {"gender", in.gender},       {"company", in.company},
+                             {"owner_id", in.owner_id},   {"source", in.source}};
+    for (size_t i = 0; i < sizeof(text) / sizeof(text[0]); i++)
+        if (text[i][1])
+            json_object_set_new(out, text[i][0], json_string(text[i][1]));
+    const char *objs[][2] = {{"address", in.address},
+                             {"tags", in.tags},
+                             {"custom_fields", in.custom_fields},
+                             {"consent", in.consent}};
+    for (size_t i = 0; i < sizeof(objs) / sizeof(objs[0]); i++)
+        if (objs[i][1])
+            json_object_set_new(out, objs[i][0], json_loads(objs[i][1], JSON_DECODE_ANY, NULL));
+    return out;
 }
 
 /* The field an integrity error of a contact write is about. */
@@ -454,19 +496,7 @@ crm_contacts_patch(crm_req_t *r)
     if (in.type && strcmp(PQgetvalue(now, 0, 1), "patient") == 0 && strcmp(in.type, "patient"))
         crm_req_field_error(r, "type", "a patient stays a patient");
     PGresult *context = crm_tx_result(tx, ctx);
-    if (in.phone) {
-        char e164[CRM_PHONE_MAX];
-        if (crm_phone_e164(in.phone, PQgetvalue(context, 0, 0), e164))
-            in.phone = crm_arena_strdup(r->arena, e164);
-        else
-            crm_req_field_error(r, "phone", "is not a phone number (E.164, or national for %s)",
-                                PQgetvalue(context, 0, 0));
-    }
-    json_t *cf = crm_custom_fields_check(r, PQgetvalue(context, 0, 1), false);
-    if (cf) {
-        in.custom_fields = crm_json_text(r, cf);
-        json_decref(cf);
-    }
+    crm_contact_apply(r, &in, PQgetvalue(context, 0, 0), PQgetvalue(context, 0, 1), false);
     if (crm_fields_failed(r, "the change is not valid"))
         return;
     crm_tx_t *up = crm_tx_new(r);

@@ -55,6 +55,10 @@ void crm_contacts_export(crm_req_t *r);
 void crm_contacts_erase(crm_req_t *r);
 void crm_contacts_merge(crm_req_t *r);
 
+/* contacts_csv.c */
+void crm_contacts_export_csv(crm_req_t *r);
+void crm_contacts_import(crm_req_t *r);
+
 /* search.c */
 void crm_search(crm_req_t *r);
 

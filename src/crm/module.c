@@ -16,6 +16,9 @@ static const char *const crm_deals_query[] = {
 static const char *const crm_summary_query[] = {"pipeline_id", NULL};
 static const char *const crm_page_query[] = {"limit", "cursor", NULL};
 static const char *const crm_search_query[] = {"q", "limit", NULL};
+static const char *const crm_export_query[] = {"type",          "tag", "owner_id",
+                                               "created_after", "q",   NULL};
+static const char *const crm_import_query[] = {"dry_run", "mode", "upsert_by", "mapping", NULL};
 static const char *const crm_activities_query[] = {
     "limit",       "cursor",     "sort",      "contact_id", "deal_id", "type",
     "assigned_to", "due_before", "completed", "overdue",    NULL};
@@ -34,6 +37,10 @@ static const crm_route_t crm_core_routes[] = {
     {"GET", "/api/v1/contacts", crm_contacts_list, "contacts.read", crm_contacts_query, 0},
     {"POST", "/api/v1/contacts", crm_contacts_create, "contacts.write", crm_contacts_create_query,
      CRM_ROUTE_JSON_BODY},
+    {"GET", "/api/v1/contacts/export", crm_contacts_export_csv, "contacts.export", crm_export_query,
+     0},
+    {"POST", "/api/v1/contacts/import", crm_contacts_import, "contacts.import", crm_import_query,
+     CRM_ROUTE_CSV_BODY},
     {"GET", "/api/v1/contacts/{id}", crm_contacts_get, "contacts.read", NULL, 0},
     {"PATCH", "/api/v1/contacts/{id}", crm_contacts_patch, "contacts.write", NULL,
      CRM_ROUTE_JSON_BODY},
@@ -85,6 +92,7 @@ static const crm_permission_t crm_core_permissions[] = {
      CRM_R_PRACTITIONER | CRM_R_RECEPTIONIST | CRM_R_SALES},
     {"contacts.export", "export everything held about a person (GDPR access)", 0},
     {"contacts.erase", "erase a person's data (GDPR erasure)", 0},
+    {"contacts.import", "import contacts from CSV", CRM_R_RECEPTIONIST | CRM_R_SALES},
     {"deals.read", "read deals and pipelines", CRM_R_SALES | CRM_R_VIEWER},
     {"deals.write", "create and move deals; manage pipelines", CRM_R_SALES},
     {"activities.read", "read tasks, notes, calls, meetings and events", CRM_R_ALL},
