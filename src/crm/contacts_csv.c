@@ -71,6 +71,32 @@ crm_export_done(void *cls)
     free(e);
 }
 
+/* The export's columns: the names an import reads back. */
+/* clang-format off */
+static const char crm_export_select[] =
+    "COPY (SELECT c.id, c.type,"
+    " " CRM_CSV_SAFE("c.first_name") " AS first_name,"
+    " " CRM_CSV_SAFE("c.last_name") " AS last_name,"
+    " c.email, c.phone, c.date_of_birth, c.gender,"
+    " " CRM_CSV_SAFE("c.company") " AS company,"
+    " " CRM_CSV_SAFE("array_to_string(c.tags, ';')") " AS tags,"
+    " c.owner_id,"
+    " " CRM_CSV_SAFE("c.source") " AS source,"
+    " " CRM_CSV_SAFE("c.address ->> 'line1'") " AS \"address.line1\","
+    " " CRM_CSV_SAFE("c.address ->> 'line2'") " AS \"address.line2\","
+    " " CRM_CSV_SAFE("c.address ->> 'city'") " AS \"address.city\","
+    " " CRM_CSV_SAFE("c.address ->> 'region'") " AS \"address.region\","
+    " " CRM_CSV_SAFE("c.address ->> 'postal_code'") " AS \"address.postal_code\","
+    " c.address ->> 'country' AS \"address.country\","
+    " c.consent ->> 'email_marketing' AS \"consent.email_marketing\","
+    " c.consent ->> 'sms_marketing' AS \"consent.sms_marketing\","
+    " c.consent ->> 'sms_reminders' AS \"consent.sms_reminders\","
+    " c.consent ->> 'email_reminders' AS \"consent.email_reminders\","
+    " c.custom_fields AS custom_fields, c.created_at, c.updated_at"
+    " FROM contacts c WHERE c.tenant_id = current_tenant_id() AND c.deleted_at IS NULL"
+    " AND c.merged_into IS NULL";
+/* clang-format on */
+
 /* An SQL literal of v (or NULL) for the COPY, which takes no parameters. */
 static const char *
 crm_literal(crm_req_t *r, PGconn *pg, const char *v)
@@ -111,26 +137,7 @@ crm_contacts_export_csv(crm_req_t *r)
             *p = ' ';
     crm_buf_t sql;
     crm_buf_init(&sql, r->arena, 2048);
-    crm_buf_puts(&sql,
-                 "COPY (SELECT c.id, c.type, " CRM_CSV_SAFE("c.first_name") " AS "
-                                                                            "first_name,"
-                                                                            " " CRM_CSV_SAFE("c."
-                                                                                             "last_"
-                                                                                             "name") " AS last_name, c.email, c.phone, c.date_of_birth, c.gender, " CRM_CSV_SAFE("c.company") " AS company, " CRM_CSV_SAFE("array_to_string(c.tags, ';')") " AS tags, c.owner_id, " CRM_CSV_SAFE("c.source") " AS source, " CRM_CSV_SAFE("c.address ->> 'line1'") " AS \"address.line1\", " CRM_CSV_SAFE("c.address ->> 'line2'") " AS \"address.line2\", " CRM_CSV_SAFE(
-                                                                                "c.address ->> "
-                                                                                "'city'") " AS "
-                                                                                          "\"addres"
-                                                                                          "s."
-                                                                                          "city\","
-                                                                                          " " CRM_CSV_SAFE("c.address ->> 'region'") " AS \"address.region\", " CRM_CSV_SAFE("c.address ->> 'postal_code'") " AS \"address.postal_code\", "
-                                                                                                                                                                                                            "c.address ->> 'country' AS \"address.country\", "
-                                                                                                                                                                                                            "c.consent ->> 'email_marketing' AS \"consent.email_marketing\", "
-                                                                                                                                                                                                            "c.consent ->> 'sms_marketing' AS \"consent.sms_marketing\", "
-                                                                                                                                                                                                            "c.consent ->> 'sms_reminders' AS \"consent.sms_reminders\", "
-                                                                                                                                                                                                            "c.consent ->> 'email_reminders' AS \"consent.email_reminders\", "
-                                                                                                                                                                                                            "c.custom_fields AS custom_fields, c.created_at, c.updated_at "
-                                                                                                                                                                                                            "FROM contacts c WHERE c.tenant_id = current_tenant_id() AND c.deleted_at IS NULL "
-                                                                                                                                                                                                            "AND c.merged_into IS NULL");
+    crm_buf_puts(&sql, crm_export_select);
     crm_buf_printf(&sql, " AND (%s::text IS NULL OR c.type = %s)", crm_literal(r, pg, type),
                    crm_literal(r, pg, type));
     crm_buf_printf(&sql, " AND (%s::text IS NULL OR c.tags @> ARRAY[%s::text])",
