@@ -49,43 +49,19 @@ crm_activity_read(crm_req_t *r, crm_activity_in_t *in, bool creating)
     in->assigned_to = crm_field_uuid(r, "assigned_to", false);
     in->completed_at = crm_field_time(r, "completed_at", false);
     in->priority = crm_field_enum(r, "priority", crm_priorities, false);
-    crm_tx_t *tx = crm_tx_new(r);
-    int i = crm_tx_add(tx, &crm_stmt_entity_context, 1, (const char *[]){"activity"});
-    if (crm_tx_run(tx) != 0)
-        return false;
-    json_t *cf = crm_custom_fields_check(r, PQgetvalue(crm_tx_result(tx, i), 0, 1), creating);
-    if (cf) {
-        in->custom_fields = json_dumps(cf, JSON_COMPACT);
-        crm_arena_cleanup(r->arena, free, (void *)in->custom_fields);
-        json_decref(cf);
-    }
-    return true;
+    return crm_custom_fields_text(r, "activity", creating, &in->custom_fields);
 }
 
-static bool
-crm_activity_db_fault(crm_req_t *r, crm_tx_t *tx, const char *what)
-{
-    const char *cons = crm_tx_constraint(tx);
-    if (crm_idem_conflict(r, cons))
-        return true;
-    static const struct {
-        const char *constraint, *field, *message;
-    } map[] = {
-        {"activities_tenant_id_contact_id_fkey", "contact_id", "is not a contact of this tenant"},
-        {"activities_tenant_id_contact_id_deal_id_fkey", "deal_id",
-         "is not a deal of this contact"},
-        {"activities_tenant_id_assigned_to_fkey", "assigned_to", "is not a user of this tenant"},
-        {"activities_check", "ends_at", "must not be before starts_at"},
-    };
-    for (size_t i = 0; cons && i < sizeof(map) / sizeof(map[0]); i++) {
-        if (strcmp(cons, map[i].constraint) == 0) {
-            crm_req_field_error(r, map[i].field, "%s", map[i].message);
-            crm_reply_problem(r, 422, "the %s is not valid", what);
-            return true;
-        }
-    }
-    return false;
-}
+static const crm_constraint_field_t crm_activity_constraints[] = {
+    {"activities_tenant_id_contact_id_fkey", "contact_id", "is not a contact of this tenant"},
+    {"activities_tenant_id_contact_id_deal_id_fkey", "deal_id", "is not a deal of this contact"},
+    {"activities_tenant_id_assigned_to_fkey", "assigned_to", "is not a user of this tenant"},
+    {"activities_check", "ends_at", "must not be before starts_at"},
+};
+#define CRM_ACTIVITY_FAULT(r, tx, what)                                                            \
+    crm_record_constraint_fault(                                                                   \
+        r, tx, crm_activity_constraints,                                                           \
+        sizeof(crm_activity_constraints) / sizeof(crm_activity_constraints[0]), what)
 
 static const crm_stmt_t crm_stmt_activity_create = {
     "core.activity_create",
@@ -127,7 +103,7 @@ crm_activities_create(crm_req_t *r)
                                         in.completed_at, in.priority, in.custom_fields, idem.key,
                                         idem.hash});
     if (crm_tx_run(tx) != 0) {
-        crm_activity_db_fault(r, tx, "activity");
+        CRM_ACTIVITY_FAULT(r, tx, "activity");
         return;
     }
     PGresult *res = crm_tx_result(tx, i);
@@ -291,7 +267,7 @@ crm_activities_patch(crm_req_t *r)
                                         crm_record_patch_mask(r, crm_activity_fields)});
     int v = crm_tx_add(tx, &crm_stmt_activity_version, 1, (const char *[]){id});
     if (crm_tx_run(tx) != 0) {
-        crm_activity_db_fault(r, tx, "change");
+        CRM_ACTIVITY_FAULT(r, tx, "change");
         return;
     }
     if (PQntuples(crm_tx_result(tx, u)) == 1)

@@ -2,6 +2,7 @@
 #include "crm/custom_fields.h"
 
 #include <regex.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/listing.h"
@@ -81,6 +82,24 @@ crm_custom_fields_check(crm_req_t *r, const char *definitions, bool creating)
         out = json_deep_copy(values);
     json_decref(defs);
     return out;
+}
+
+bool
+crm_custom_fields_text(crm_req_t *r, const char *entity, bool creating, const char **text)
+{
+    *text = NULL;
+    crm_tx_t *tx = crm_tx_new(r);
+    int i = crm_tx_add(tx, &crm_stmt_entity_context, 1, (const char *[]){entity});
+    if (crm_tx_run(tx) != 0)
+        return false;
+    json_t *cf = crm_custom_fields_check(r, PQgetvalue(crm_tx_result(tx, i), 0, 1), creating);
+    if (cf) {
+        char *s = json_dumps(cf, JSON_COMPACT);
+        crm_arena_cleanup(r->arena, free, s);
+        *text = s;
+        json_decref(cf);
+    }
+    return true;
 }
 
 #define CRM_CUSTOM_FIELD_JSON                                                                      \

@@ -18,4 +18,9 @@ extern const crm_stmt_t crm_stmt_entity_context;
  * (a new reference; nulls kept on PATCH so they remove the key), or NULL when absent. */
 json_t *crm_custom_fields_check(crm_req_t *r, const char *definitions, bool creating);
 
+/* Checks the body's custom_fields against the entity's definitions (one round trip) and sets
+ * *text to what to store (JSON, in the arena; NULL when absent). False when the database
+ * could not be asked (the answer is given); faults are recorded for the caller to report. */
+bool crm_custom_fields_text(crm_req_t *r, const char *entity, bool creating, const char **text);
+
 #endif

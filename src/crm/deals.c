@@ -81,41 +81,17 @@ crm_deal_read(crm_req_t *r, crm_deal_in_t *in, bool creating)
     in->lost_reason = crm_field_string(r, "lost_reason", false, 500);
 }
 
-static json_t *
-crm_deal_custom(crm_req_t *r, bool creating)
-{
-    crm_tx_t *tx = crm_tx_new(r);
-    int i = crm_tx_add(tx, &crm_stmt_entity_context, 1, (const char *[]){"deal"});
-    if (crm_tx_run(tx) != 0)
-        return NULL;
-    return crm_custom_fields_check(r, PQgetvalue(crm_tx_result(tx, i), 0, 1), creating);
-}
-
-/* Integrity errors of a deal write, told as the field at fault. */
-static bool
-crm_deal_db_fault(crm_req_t *r, crm_tx_t *tx, const char *what)
-{
-    const char *cons = crm_tx_constraint(tx);
-    if (crm_idem_conflict(r, cons))
-        return true;
-    static const struct {
-        const char *constraint, *field, *message;
-    } map[] = {
-        {"deals_tenant_id_contact_id_fkey", "contact_id", "is not a contact of this tenant"},
-        {"deals_tenant_id_pipeline_id_stage_id_fkey", "stage_id",
-         "is not a stage of the deal's pipeline"},
-        {"deals_tenant_id_owner_id_fkey", "owner_id", "is not a user of this tenant"},
-        {"deals_check", "currency", "amount_minor and currency go together"},
-    };
-    for (size_t i = 0; cons && i < sizeof(map) / sizeof(map[0]); i++) {
-        if (strcmp(cons, map[i].constraint) == 0) {
-            crm_req_field_error(r, map[i].field, "%s", map[i].message);
-            crm_reply_problem(r, 422, "the %s is not valid", what);
-            return true;
-        }
-    }
-    return false;
-}
+static const crm_constraint_field_t crm_deal_constraints[] = {
+    {"deals_tenant_id_contact_id_fkey", "contact_id", "is not a contact of this tenant"},
+    {"deals_tenant_id_pipeline_id_stage_id_fkey", "stage_id",
+     "is not a stage of the deal's pipeline"},
+    {"deals_tenant_id_owner_id_fkey", "owner_id", "is not a user of this tenant"},
+    {"deals_check", "currency", "amount_minor and currency go together"},
+};
+#define CRM_DEAL_FAULT(r, tx, what)                                                                \
+    crm_record_constraint_fault(r, tx, crm_deal_constraints,                                       \
+                                sizeof(crm_deal_constraints) / sizeof(crm_deal_constraints[0]),    \
+                                what)
 
 /* Pipeline and stage default to the tenant's default pipeline and its first stage; the
  * contact must be live. */
@@ -156,17 +132,8 @@ crm_deals_create(crm_req_t *r)
         return;
     crm_deal_in_t in;
     crm_deal_read(r, &in, true);
-    json_t *cf = crm_deal_custom(r, true);
-    if (r->replied && !r->errors) {
-        json_decref(cf);
-        return;
-    }
-    if (cf) {
-        in.custom_fields = json_dumps(cf, JSON_COMPACT);
-        crm_arena_cleanup(r->arena, free, (void *)in.custom_fields);
-        json_decref(cf);
-    }
-    if (crm_fields_failed(r, "the deal is not valid"))
+    if (!crm_custom_fields_text(r, "deal", true, &in.custom_fields) ||
+        crm_fields_failed(r, "the deal is not valid"))
         return;
     crm_tx_t *tx = crm_tx_new(r);
     int i = crm_tx_add(tx, &crm_stmt_deal_create, 12,
@@ -174,7 +141,7 @@ crm_deals_create(crm_req_t *r)
                                         in.pipeline_id, in.stage_id, in.owner_id, in.expected,
                                         in.lost_reason, in.custom_fields, idem.key, idem.hash});
     if (crm_tx_run(tx) != 0) {
-        crm_deal_db_fault(r, tx, "deal");
+        CRM_DEAL_FAULT(r, tx, "deal");
         return;
     }
     PGresult *res = crm_tx_result(tx, i);
@@ -303,17 +270,8 @@ crm_deals_patch(crm_req_t *r)
                             "instead)");
     crm_deal_in_t in;
     crm_deal_read(r, &in, false);
-    json_t *cf = crm_deal_custom(r, false);
-    if (r->replied && !r->errors) {
-        json_decref(cf);
-        return;
-    }
-    if (cf) {
-        in.custom_fields = json_dumps(cf, JSON_COMPACT);
-        crm_arena_cleanup(r->arena, free, (void *)in.custom_fields);
-        json_decref(cf);
-    }
-    if (crm_fields_failed(r, "the change is not valid"))
+    if (!crm_custom_fields_text(r, "deal", false, &in.custom_fields) ||
+        crm_fields_failed(r, "the change is not valid"))
         return;
     crm_tx_t *tx = crm_tx_new(r);
     int u = crm_tx_add(tx, &crm_stmt_deal_update, 12,
@@ -323,7 +281,7 @@ crm_deals_patch(crm_req_t *r)
                                         crm_record_patch_mask(r, crm_deal_fields)});
     int v = crm_tx_add(tx, &crm_stmt_deal_version, 1, (const char *[]){id});
     if (crm_tx_run(tx) != 0) {
-        crm_deal_db_fault(r, tx, "change");
+        CRM_DEAL_FAULT(r, tx, "change");
         return;
     }
     if (PQntuples(crm_tx_result(tx, u)) == 1)

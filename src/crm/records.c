@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/idempotency.h"
 #include "core/uuid.h"
 #include "core/validate.h"
 
@@ -112,4 +113,21 @@ crm_record_patch_mask(crm_req_t *r, const char *const *fields)
             crm_buf_printf(&b, "%s%s", b.len > 1 ? "," : "", *f);
     crm_buf_putc(&b, '}');
     return b.data;
+}
+
+bool
+crm_record_constraint_fault(crm_req_t *r, crm_tx_t *tx, const crm_constraint_field_t *map, size_t n,
+                            const char *what)
+{
+    const char *cons = crm_tx_constraint(tx);
+    if (crm_idem_conflict(r, cons))
+        return true;
+    for (size_t i = 0; cons && i < n; i++) {
+        if (strcmp(cons, map[i].constraint) == 0) {
+            crm_req_field_error(r, map[i].field, "%s", map[i].message);
+            crm_reply_problem(r, 422, "the %s is not valid", what);
+            return true;
+        }
+    }
+    return false;
 }

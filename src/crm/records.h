@@ -35,6 +35,18 @@ const char *crm_record_id(crm_req_t *r, const char *what);
  * else *version = NULL. A malformed one answers 412. False after replying. */
 bool crm_record_if_match(crm_req_t *r, bool required, const char **version);
 
+/* A constraint of the database and the input field its violation is about. */
+typedef struct crm_constraint_field {
+    const char *constraint;
+    const char *field;
+    const char *message;
+} crm_constraint_field_t;
+
+/* After a failed write: a taken Idempotency-Key (409), or a violated constraint of map (422
+ * naming the field, "the <what> is not valid"). True when it answered. */
+bool crm_record_constraint_fault(crm_req_t *r, crm_tx_t *tx, const crm_constraint_field_t *map,
+                                 size_t n, const char *what);
+
 /* The fields of fields (NULL-terminated) present in the body, as a text[] literal, for the
  * "CASE WHEN 'name' = ANY($n::text[])" of PATCH statements (null clears, absent keeps). */
 const char *crm_record_patch_mask(crm_req_t *r, const char *const *fields);
