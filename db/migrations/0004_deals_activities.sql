@@ -61,7 +61,6 @@ CREATE TABLE deals (
 CREATE INDEX deals_created ON deals (tenant_id, created_at, id);
 CREATE INDEX deals_contact ON deals (tenant_id, contact_id);
 CREATE INDEX deals_pipeline_stage ON deals (tenant_id, pipeline_id, stage_id) WHERE deleted_at IS NULL;
-CREATE INDEX deals_title_trgm ON deals USING gin (title gin_trgm_ops);
 
 CREATE TABLE deal_stage_history (
     tenant_id uuid NOT NULL,

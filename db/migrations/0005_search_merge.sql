@@ -1,13 +1,18 @@
--- 0005: search indexes (trigram for names, company, deal titles and phone fragments; prefix for
--- email) and the record of contact merges.
-CREATE INDEX contacts_search_name ON contacts USING gin
-    ((lower(coalesce(first_name, '') || ' ' || coalesce(last_name, ''))) gin_trgm_ops)
+-- 0005: search indexes and the record of contact merges.
+--
+-- Names: a GiST trigram index led by the tenant, so "closest names first" is an index-ordered
+-- scan (KNN) inside one tenant. Company, email and phone: GIN trigram indexes, for
+-- similarity, prefixes and any fragment. Deal titles: GIN trigram.
+CREATE INDEX contacts_search_name ON contacts USING gist
+    (tenant_id, (lower(coalesce(first_name, '') || ' ' || coalesce(last_name, ''))) gist_trgm_ops)
     WHERE deleted_at IS NULL;
 CREATE INDEX contacts_search_company ON contacts USING gin (lower(company) gin_trgm_ops)
     WHERE deleted_at IS NULL;
+CREATE INDEX contacts_search_email ON contacts USING gin (lower(email::text) gin_trgm_ops)
+    WHERE deleted_at IS NULL;
 CREATE INDEX contacts_search_phone ON contacts USING gin (phone gin_trgm_ops)
     WHERE deleted_at IS NULL;
-CREATE INDEX contacts_search_email ON contacts (tenant_id, lower(email::text) text_pattern_ops)
+CREATE INDEX deals_search_title ON deals USING gin (lower(title) gin_trgm_ops)
     WHERE deleted_at IS NULL;
 
 -- Each merge: which contact survived, which one became its tombstone, what moved.
