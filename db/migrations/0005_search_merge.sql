@@ -34,3 +34,6 @@ ALTER TABLE contact_merges FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON contact_merges
     USING (tenant_id = current_tenant_id()) WITH CHECK (tenant_id = current_tenant_id());
 GRANT SELECT, INSERT ON contact_merges TO crm_app;
+
+-- Admins enable and disable industry modules for their own tenant.
+GRANT INSERT, DELETE ON tenant_modules TO crm_app;

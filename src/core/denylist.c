@@ -11,6 +11,7 @@
 #include "core/arena.h"
 #include "core/db.h"
 #include "core/log.h"
+#include "core/tenant_modules.h"
 
 typedef struct crm_denied_user {
     char id[37];
@@ -77,7 +78,11 @@ crm_deny_reload(char *err, size_t errlen)
     const char *params[] = {window};
     PQclear(PQexec(crm_deny.pg, "BEGIN READ ONLY; SET LOCAL ROLE " CRM_DB_PLATFORM_ROLE));
     PGresult *res = PQexecParams(crm_deny.pg, crm_deny_query, 1, NULL, params, NULL, NULL, 0);
+    PGresult *mods = PQexec(crm_deny.pg, crm_tenant_modules_query);
     PQclear(PQexec(crm_deny.pg, "COMMIT"));
+    if (PQresultStatus(mods) == PGRES_TUPLES_OK)
+        crm_tenant_modules_load(mods); /* the enabled modules ride along with the deny list */
+    PQclear(mods);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         snprintf(err, errlen, "%s", PQresultErrorMessage(res));
         PQclear(res);
@@ -166,6 +171,7 @@ crm_denylist_stop(void)
     crm_deny.pg = NULL;
     crm_deny_set_free(crm_deny.set);
     crm_deny.set = NULL;
+    crm_tenant_modules_free();
 }
 
 bool

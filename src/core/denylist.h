@@ -8,7 +8,8 @@
 #include "core/jws.h"
 
 /* Loads the lists once (as crm_platform), then reloads them every refresh_s seconds in a
- * thread of its own. Entries older than token_ttl_s + leeway are dropped: tokens issued
+ * thread of its own; each reload also refreshes the tenants' enabled modules
+ * (tenant_modules.h). Entries older than token_ttl_s + leeway are dropped: tokens issued
  * before them have expired anyway. -1 with a message when the first load fails. */
 int crm_denylist_start(const char *database_url, long refresh_s, long token_ttl_s, char *err,
                        size_t errlen);

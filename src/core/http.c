@@ -21,6 +21,8 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/module.h"
+#include "core/tenant_modules.h"
 #include "core/request.h"
 #include "core/uuid.h"
 
@@ -160,6 +162,11 @@ crm_http_check_head(crm_req_t *r)
     }
     if (strcmp(r->match.route->permission, CRM_PERM_PUBLIC) != 0 && crm_auth_authorize(r) != 0)
         return;
+    const crm_module_t *module = crm_module_of_route(r->match.index);
+    if (module && r->tenant_id && !crm_tenant_module_enabled(r->tenant_id, module->name)) {
+        crm_reply_problem(r, 404, "no resource at this path");
+        return;
+    }
     if ((r->match.route->flags & CRM_ROUTE_JSON_BODY) &&
         !crm_media_type_is(crm_req_header(r, "Content-Type"), "application/json")) {
         crm_req_add_header(r, "Accept", "application/json");

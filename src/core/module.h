@@ -32,6 +32,7 @@ typedef struct crm_contact_hooks {
 
 typedef struct crm_module {
     const char *name;                    /* "clinic": also its config and permission namespace */
+    const char *description;             /* one line, for GET /api/v1/modules */
     const crm_route_t *routes;           /* ends with a row whose handler is NULL; may be NULL */
     const crm_migration_t *migrations;   /* its own numbered SQL, tracked per (module, version) */
     const crm_permission_t *permissions; /* ends with {NULL}; may be NULL */
@@ -45,6 +46,12 @@ extern const crm_module_t *const crm_modules[];
 
 /* Adds the system routes and every module's routes to rt; -1 with a message on a bad row. */
 int crm_modules_build_router(crm_router_t *rt, char *err, size_t errlen);
+/* The module serving the route with this router index (NULL for system and core routes). */
+const crm_module_t *crm_module_of_route(size_t route_index);
+/* The industry module (not the core) a permission belongs to, by its namespace; or NULL. */
+const crm_module_t *crm_module_of_permission(const char *permission);
+void crm_modules_free(void);
+
 /* Runs every module's init; -1 with a message naming the module that failed. */
 int crm_modules_init(char *err, size_t errlen);
 

@@ -164,6 +164,7 @@ out:
     crm_jws_free_keys();
     crm_rbac_free();
     crm_metrics_free();
+    crm_modules_free();
     crm_openapi_free();
     crm_router_free(rt);
     return status;

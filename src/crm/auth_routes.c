@@ -8,6 +8,8 @@
 #include "core/db.h"
 #include "core/jws.h"
 #include "core/log.h"
+#include "core/module.h"
+#include "core/tenant_modules.h"
 #include "core/password.h"
 #include "core/rbac.h"
 #include "core/request.h"
@@ -243,13 +245,17 @@ crm_auth_logout(crm_req_t *r)
     crm_reply(r, 204, NULL, "", 0);
 }
 
+/* The role's permissions; with a tenant, without those of modules it has not enabled. */
 static json_t *
-crm_role_permissions(int role)
+crm_role_permissions(int role, const char *tenant_id)
 {
     json_t *perms = json_array();
-    for (size_t i = 0; i < crm_rbac_permission_count(); i++)
-        if (crm_rbac_allows(role, crm_rbac_permission_name(i)))
-            json_array_append_new(perms, json_string(crm_rbac_permission_name(i)));
+    for (size_t i = 0; i < crm_rbac_permission_count(); i++) {
+        const char *p = crm_rbac_permission_name(i);
+        const crm_module_t *m = tenant_id ? crm_module_of_permission(p) : NULL;
+        if (crm_rbac_allows(role, p) && (!m || crm_tenant_module_enabled(tenant_id, m->name)))
+            json_array_append_new(perms, json_string(p));
+    }
     return perms;
 }
 
@@ -276,7 +282,7 @@ crm_auth_me(crm_req_t *r)
                    json_pack("{ss ss ss ss ss so sb}", "id", PQgetvalue(res, 0, 0), "tenant_id",
                              PQgetvalue(res, 0, 1), "email", PQgetvalue(res, 0, 2), "full_name",
                              PQgetvalue(res, 0, 3), "role", PQgetvalue(res, 0, 4), "permissions",
-                             crm_role_permissions(role), "is_practitioner",
+                             crm_role_permissions(role, r->tenant_id), "is_practitioner",
                              PQgetvalue(res, 0, 5)[0] == 't'));
 }
 
@@ -287,6 +293,6 @@ crm_auth_roles(crm_req_t *r)
     for (int i = 0; i < CRM_ROLE_COUNT; i++)
         json_array_append_new(roles, json_pack("{ss ss so}", "name", crm_roles[i].name,
                                                "description", crm_roles[i].description,
-                                               "permissions", crm_role_permissions(i)));
+                                               "permissions", crm_role_permissions(i, NULL)));
     crm_reply_json(r, 200, json_pack("{so}", "data", roles));
 }

@@ -59,6 +59,10 @@ void crm_contacts_merge(crm_req_t *r);
 void crm_contacts_export_csv(crm_req_t *r);
 void crm_contacts_import(crm_req_t *r);
 
+/* modules_api.c */
+void crm_modules_list(crm_req_t *r);
+void crm_modules_put(crm_req_t *r);
+
 /* search.c */
 void crm_search(crm_req_t *r);
 

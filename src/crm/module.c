@@ -72,6 +72,9 @@ static const crm_route_t crm_core_routes[] = {
     {"POST", "/api/v1/contacts/{id}/merge", crm_contacts_merge, "contacts.write", NULL,
      CRM_ROUTE_JSON_BODY},
     {"GET", "/api/v1/search", crm_search, "contacts.read", crm_search_query, 0},
+    {"GET", "/api/v1/modules", crm_modules_list, CRM_PERM_AUTHENTICATED, NULL, 0},
+    {"PUT", "/api/v1/modules/{name}", crm_modules_put, "settings.manage", NULL,
+     CRM_ROUTE_JSON_BODY},
     {"GET", "/api/v1/custom-fields", crm_custom_fields_list, CRM_PERM_AUTHENTICATED,
      crm_custom_fields_query, 0},
     {"POST", "/api/v1/custom-fields", crm_custom_fields_create, "settings.manage", NULL,
@@ -106,6 +109,7 @@ static const crm_permission_t crm_core_permissions[] = {
 
 const crm_module_t crm_core_module = {
     .name = "core",
+    .description = "Contacts, deals, activities, users and the rest every tenant has.",
     .routes = crm_core_routes,
     .migrations = crm_core_migrations,
     .permissions = crm_core_permissions,

@@ -11,6 +11,7 @@
 #include "core/listing.h"
 #include "core/module.h"
 #include "core/password.h"
+#include "core/tenant_modules.h"
 #include "core/request.h"
 #include "core/uuid.h"
 #include "core/validate.h"
@@ -162,6 +163,10 @@ crm_tenants_create(crm_req_t *r)
         }
         return;
     }
+    size_t mi;
+    json_t *mod;
+    json_array_foreach(json_object_get(r->json, "modules"), mi, mod)
+        crm_tenant_modules_set(id, json_string_value(mod), true); /* at once, in this process */
     json_t *t = json_loads(PQgetvalue(crm_tx_result(tx, g), 0, 0), 0, NULL);
     json_object_set_new(t, "admin_user_id", json_string(PQgetvalue(crm_tx_result(tx, a), 0, 0)));
     crm_req_add_header(r, "Location", crm_arena_sprintf(r->arena, "/platform/v1/tenants/%s", id));

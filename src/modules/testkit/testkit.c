@@ -126,6 +126,7 @@ static const crm_permission_t testkit_permissions[] = {
 
 const crm_module_t crm_testkit_module = {
     .name = "testkit",
+    .description = "Routes and hooks that exist only for the API test suite.",
     .routes = testkit_routes,
     .migrations = crm_testkit_migrations,
     .permissions = testkit_permissions,
