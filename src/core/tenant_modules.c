@@ -54,7 +54,8 @@ crm_tenant_modules_set(const char *tenant_id, const char *module, bool enabled)
     strncpy(key.tenant, tenant_id, sizeof(key.tenant) - 1);
     strncpy(key.module, module, sizeof(key.module) - 1);
     pthread_rwlock_wrlock(&crm_tm.lock);
-    crm_tm_entry_t *hit = bsearch(&key, crm_tm.entries, crm_tm.n, sizeof(key), crm_tm_cmp);
+    crm_tm_entry_t *hit =
+        crm_tm.n ? bsearch(&key, crm_tm.entries, crm_tm.n, sizeof(key), crm_tm_cmp) : NULL;
     if (enabled && !hit) {
         if (crm_tm.n + 1 > crm_tm.cap) {
             crm_tm.cap = crm_tm.cap ? crm_tm.cap * 2 : 16;
@@ -77,7 +78,7 @@ crm_tenant_module_enabled(const char *tenant_id, const char *module)
     strncpy(key.tenant, tenant_id, sizeof(key.tenant) - 1);
     strncpy(key.module, module, sizeof(key.module) - 1);
     pthread_rwlock_rdlock(&crm_tm.lock);
-    bool on = bsearch(&key, crm_tm.entries, crm_tm.n, sizeof(key), crm_tm_cmp) != NULL;
+    bool on = crm_tm.n && bsearch(&key, crm_tm.entries, crm_tm.n, sizeof(key), crm_tm_cmp);
     pthread_rwlock_unlock(&crm_tm.lock);
     return on;
 }
