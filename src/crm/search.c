@@ -1,8 +1,7 @@
 /* search.c - one search box over contacts (names, email, phone, company) and deal titles:
- * ranked, typo-tolerant for names (trigram similarity), prefix-friendly for email, any
- * fragment for phone numbers; each kind of match is found through its own index (the closest
- * names by a KNN scan), only the candidates are ranked, and matches below a similarity of
- * 0.3 are dropped (docs/search.md shows the plans on 1,000,000 contacts) */
+ * ranked, typo-tolerant for names and companies (trigram similarity), prefix-friendly for
+ * email, any fragment of 3 or more digits for phone numbers; answered from trigram indexes
+ * (docs/search.md shows why through search_candidates() and the plans at 1,000,000) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,50 +11,24 @@
 #include "core/request.h"
 #include "crm/handlers.h"
 
-#define CRM_SEARCH_NAME "lower(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, ''))"
-#define CRM_SEARCH_LIVE "c.tenant_id = current_tenant_id() AND c.deleted_at IS NULL"
-
-/* $1 the query in lower case, $2 its digits (or NULL), $3 how many. */
+/* $1 the query in lower case, $2 its digits (or NULL), $3 how many. The candidates come from
+ * search_candidates() (db/migrations/0005), the records themselves through the app role. */
 static const crm_stmt_t crm_stmt_search = {
     "core.search",
-    "WITH cand AS ("
-    " (SELECT c.id FROM contacts c WHERE " CRM_SEARCH_LIVE "   ORDER BY " CRM_SEARCH_NAME
-    " <-> $1 LIMIT $3::int)"
-    " UNION (SELECT c.id FROM contacts c WHERE " CRM_SEARCH_LIVE " AND " CRM_SEARCH_NAME
-    "   LIKE $1 || '%' LIMIT $3::int)"
-    " UNION (SELECT c.id FROM contacts c WHERE " CRM_SEARCH_LIVE " AND lower(c.company) % $1"
-    "   LIMIT $3::int)"
-    " UNION (SELECT c.id FROM contacts c WHERE " CRM_SEARCH_LIVE
-    "   AND lower(c.email::text) LIKE $1 || '%' LIMIT $3::int)"
-    " UNION (SELECT c.id FROM contacts c WHERE " CRM_SEARCH_LIVE " AND length($2) >= 3"
-    "   AND c.phone LIKE '%' || $2 || '%' LIMIT $3::int)),"
+    "WITH cand AS (SELECT * FROM search_candidates($1, $2, $3::int)),"
     " ranked AS ("
     " SELECT 'contact' AS kind, c.id, coalesce(nullif(btrim(coalesce(c.first_name, '') || ' '"
     "   || coalesce(c.last_name, '')), ''), c.company) AS title,"
-    "   concat_ws(' · ', c.type, c.email, c.phone, c.company) AS subtitle,"
-    "   greatest(similarity(" CRM_SEARCH_NAME ", $1),"
-    "     similarity(lower(coalesce(c.company, '')), $1),"
-    "     CASE WHEN lower(c.email::text) LIKE $1 || '%' THEN 0.9 ELSE 0 END,"
-    "     CASE WHEN $2::text IS NOT NULL AND c.phone LIKE '%' || $2 || '%' THEN 0.8 ELSE 0 END,"
-    "     CASE WHEN " CRM_SEARCH_NAME " LIKE $1 || '%' OR lower(c.last_name) LIKE $1 || '%'"
-    "       THEN 1 ELSE 0 END) AS score"
+    "   concat_ws(' · ', c.type, c.email, c.phone, c.company) AS subtitle, cand.score"
     "   FROM cand JOIN contacts c ON c.tenant_id = current_tenant_id() AND c.id = cand.id"
+    "   WHERE cand.kind = 'contact' AND c.deleted_at IS NULL"
     " UNION ALL"
-    " (SELECT 'deal', d.id, d.title, concat_ws(' · ', d.status, d.currency),"
-    "   greatest(similarity(lower(d.title), $1), CASE WHEN lower(d.title) LIKE $1 || '%'"
-    "   THEN 1 ELSE 0 END)"
-    "   FROM deals d WHERE d.tenant_id = current_tenant_id() AND d.deleted_at IS NULL"
-    "   AND (lower(d.title) % $1 OR lower(d.title) LIKE '%' || $1 || '%')"
-    "   ORDER BY 5 DESC LIMIT $3::int))"
+    " SELECT 'deal', d.id, d.title, concat_ws(' · ', d.status, d.currency), cand.score"
+    "   FROM cand JOIN deals d ON d.tenant_id = current_tenant_id() AND d.id = cand.id"
+    "   WHERE cand.kind = 'deal' AND d.deleted_at IS NULL)"
     " SELECT coalesce(json_agg(json_build_object('kind', x.kind, 'id', x.id, 'title', x.title,"
     " 'subtitle', x.subtitle, 'score', round(x.score::numeric, 3)) ORDER BY x.score DESC,"
-    " x.title), '[]') FROM (SELECT * FROM ranked WHERE score >= 0.3"
-    " ORDER BY score DESC, title LIMIT $3::int) x"};
-
-/* The arms of the search are fast only when planned for the actual query (an index for
- * "similar to this text"); a prepared statement's generic plan would scan. */
-static const crm_stmt_t crm_stmt_custom_plans = {
-    "core.custom_plans", "SELECT set_config('plan_cache_mode', 'force_custom_plan', true)"};
+    " x.title), '[]') FROM (SELECT * FROM ranked ORDER BY score DESC, title LIMIT $3::int) x"};
 
 void
 crm_search(crm_req_t *r)
@@ -89,7 +62,6 @@ crm_search(crm_req_t *r)
     char lim_text[8];
     snprintf(lim_text, sizeof(lim_text), "%ld", lim);
     crm_tx_t *tx = crm_tx_new(r);
-    crm_tx_add(tx, &crm_stmt_custom_plans, 0, NULL);
     int i =
         crm_tx_add(tx, &crm_stmt_search, 3, (const char *[]){lower, nd ? digits : NULL, lim_text});
     if (crm_tx_run(tx) != 0)

@@ -31,8 +31,24 @@ def test_other_tenants_ids_answer_404_and_change_nothing(server, tenants, pg):
     assert {u["tenant_id"] for u in listed} == {a.id}
 
 
+# The search copy: no forced RLS (its trigram indexes must work), so the app role gets no
+# access at all; only the search_candidates() function reads it, filtering on the tenant.
+OWNER_ONLY = {"search_entries"}
+
+
+def test_the_search_copy_is_closed_to_the_app_role(server, pg):
+    rows = pg.sql("SELECT has_table_privilege('crm_app', 'search_entries', 'SELECT'),"
+                  " relrowsecurity FROM pg_class WHERE relname = 'search_entries'")
+    assert rows == [["f", "t"]]
+    try:
+        pg.sql("BEGIN; SET LOCAL ROLE crm_app; SELECT count(*) FROM search_entries;")
+        raise AssertionError("crm_app read search_entries")
+    except RuntimeError as e:
+        assert "permission denied" in str(e)
+
+
 def test_every_tenant_table_has_forced_rls_and_composite_keys(server, pg):
-    tables = tenant_tables(pg)
+    tables = [t for t in tenant_tables(pg) if t not in OWNER_ONLY]
     assert {"users", "refresh_tokens", "tenant_modules"} <= set(tables)
     for t in tables + ["tenants"]:
         rls = pg.sql(f"SELECT relrowsecurity, relforcerowsecurity FROM pg_class"
@@ -41,7 +57,7 @@ def test_every_tenant_table_has_forced_rls_and_composite_keys(server, pg):
         policies = pg.sql(f"SELECT count(*) FROM pg_policies WHERE tablename = '{t}'"
                           " AND qual LIKE '%current_tenant_id()%'")
         assert int(policies[0][0]) >= 1, f"{t} has no tenant policy"
-    for t in tables:
+    for t in tables + sorted(OWNER_ONLY):
         pk = pg.sql(f"SELECT a.attname FROM pg_constraint c JOIN pg_attribute a"
                     f" ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]"
                     f" WHERE c.conrelid = 'public.{t}'::regclass AND c.contype = 'p'")
@@ -74,7 +90,7 @@ def as_app(pg, sql, tenant=None):
 
 def test_rls_fails_closed_and_hides_other_tenants(server, tenants, pg):
     a, b = tenants
-    for t in tenant_tables(pg) + ["tenants"]:
+    for t in [x for x in tenant_tables(pg) if x not in OWNER_ONLY] + ["tenants"]:
         total = int(pg.sql(f"SELECT count(*) FROM {t}")[0][0])
         seen = as_app(pg, f"SELECT count(*) FROM {t}")
         assert seen[-1] == ["0"], f"{t}: rows visible without a tenant"
