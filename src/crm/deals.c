@@ -144,17 +144,7 @@ crm_deals_create(crm_req_t *r)
         CRM_DEAL_FAULT(r, tx, "deal");
         return;
     }
-    PGresult *res = crm_tx_result(tx, i);
-    if (crm_idem_replayed(r, &idem, res, 3))
-        return;
-    if (PQgetisnull(res, 0, 0)) {
-        crm_req_field_error(r, "contact_id", "is not a contact of this tenant");
-        crm_reply_problem(r, 422, "the deal is not valid");
-        return;
-    }
-    crm_req_add_header(r, "Location",
-                       crm_arena_sprintf(r->arena, "/api/v1/deals/%s", PQgetvalue(res, 0, 2)));
-    crm_reply_record(r, 201, res);
+    crm_record_created(r, &idem, crm_tx_result(tx, i), "deal", "/api/v1/deals");
 }
 
 static const crm_stmt_t crm_stmt_deal_get = {

@@ -131,3 +131,19 @@ crm_record_constraint_fault(crm_req_t *r, crm_tx_t *tx, const crm_constraint_fie
     }
     return false;
 }
+
+void
+crm_record_created(crm_req_t *r, const crm_idem_t *idem, PGresult *res, const char *what,
+                   const char *collection)
+{
+    if (crm_idem_replayed(r, idem, res, 3))
+        return;
+    if (PQgetisnull(res, 0, 0)) {
+        crm_req_field_error(r, "contact_id", "is not a contact of this tenant");
+        crm_reply_problem(r, 422, "the %s is not valid", what);
+        return;
+    }
+    crm_req_add_header(r, "Location",
+                       crm_arena_sprintf(r->arena, "%s/%s", collection, PQgetvalue(res, 0, 2)));
+    crm_reply_record(r, 201, res);
+}

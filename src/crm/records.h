@@ -47,6 +47,14 @@ typedef struct crm_constraint_field {
 bool crm_record_constraint_fault(crm_req_t *r, crm_tx_t *tx, const crm_constraint_field_t *map,
                                  size_t n, const char *what);
 
+struct crm_idem;
+/* The answer to a create of a record belonging to a contact, whose statement returns (json,
+ * version, id, CRM_IDEM_COLUMNS): the earlier answer again (Idempotency-Key), 422 naming
+ * contact_id when nothing was inserted (the contact is not a live one of the tenant), else 201
+ * with Location under collection ("/api/v1/deals"). */
+void crm_record_created(crm_req_t *r, const struct crm_idem *idem, PGresult *res, const char *what,
+                        const char *collection);
+
 /* The fields of fields (NULL-terminated) present in the body, as a text[] literal, for the
  * "CASE WHEN 'name' = ANY($n::text[])" of PATCH statements (null clears, absent keeps). */
 const char *crm_record_patch_mask(crm_req_t *r, const char *const *fields);
