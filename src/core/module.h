@@ -6,7 +6,7 @@
 #include "core/router.h"
 
 typedef struct crm_permission {
-    const char *name; /* "clinic.appointments.read": the module's name is its namespace */
+    const char *name; /* "clinic.notes.read": the module's name is its namespace */
     const char *description;
     unsigned roles; /* built-in roles holding it: CRM_R_* bits (Admin holds every one) */
 } crm_permission_t;

@@ -12,8 +12,7 @@
 
 const crm_role_t crm_roles[CRM_ROLE_COUNT] = {
     [CRM_ROLE_ADMIN] = {"admin", "Everything in the tenant, including users and settings."},
-    [CRM_ROLE_PRACTITIONER] = {"practitioner",
-                               "Patients, their own appointments and clinical notes."},
+    [CRM_ROLE_PRACTITIONER] = {"practitioner", "Patients, their own schedule and clinical notes."},
     [CRM_ROLE_RECEPTIONIST] = {"receptionist",
                                "Contacts and scheduling for every practitioner; no clinical "
                                "notes."},

@@ -62,3 +62,7 @@ def make_server():
     for s in made:
         if s.proc.poll() is None:
             s.stop()
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "clinic: tests of the clinic module")

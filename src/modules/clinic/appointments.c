@@ -1,0 +1,412 @@
+/* appointments.c - the clinic's appointments: book, read, list, reschedule and move through the
+ * status life cycle; double booking refused by the database (exclusion constraints), clinical
+ * notes shown only to who may read them */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/db.h"
+#include "core/idempotency.h"
+#include "core/listing.h"
+#include "core/log.h"
+#include "core/rbac.h"
+#include "core/request.h"
+#include "core/uuid.h"
+#include "core/validate.h"
+#include "crm/records.h"
+#include "modules/clinic/clinic.h"
+#include "modules/clinic/transitions.h"
+
+/* Notes appear when the transaction's app.notes is 'all', or 'own' and the appointment is the
+ * caller's (clinic_notes_scope sets it). */
+#define CLINIC_JSON                                                                                \
+    "(jsonb_build_object('id', a.id, 'tenant_id', a.tenant_id, 'patient_id', a.patient_id,"        \
+    " 'practitioner_id', a.practitioner_id, 'practitioner_name', a.practitioner_name,"             \
+    " 'appointment_time', a.starts_at, 'duration_minutes', a.duration_minutes, 'end_time',"        \
+    " a.ends_at, 'status', a.status, 'appointment_type', a.appointment_type, 'reason',"            \
+    " a.reason, 'location', a.location, 'room', a.room, 'cancel_reason', a.cancel_reason,"         \
+    " 'source', a.source, 'overbooked', a.overbooked, 'created_at', a.created_at,"                 \
+    " 'updated_at', a.updated_at, 'created_by', a.created_by, 'version', a.version)"               \
+    " || CASE WHEN current_setting('app.notes', true) = 'all'"                                     \
+    "   OR (current_setting('app.notes', true) = 'own' AND a.practitioner_id ="                    \
+    "       nullif(current_setting('app.user_id', true), '')::uuid)"                               \
+    "   THEN jsonb_build_object('notes', a.notes) ELSE '{}' END)"
+
+#define CLINIC_ACTIVE "('proposed', 'pending', 'booked', 'arrived', 'checked-in')"
+
+static const crm_stmt_t clinic_stmt_notes_scope = {"clinic.notes_scope",
+                                                   "SELECT set_config('app.notes', $1, true)"};
+
+/* Whose notes the caller may read: all (Admin), own (a practitioner), none. */
+static const char *
+clinic_notes_scope(crm_req_t *r)
+{
+    if (!crm_rbac_allows(r->role_id, "clinic.notes.read"))
+        return "none";
+    return r->role_id == CRM_ROLE_PRACTITIONER ? "own" : "all";
+}
+
+static crm_tx_t *
+clinic_tx(crm_req_t *r)
+{
+    crm_tx_t *tx = crm_tx_new(r);
+    crm_tx_add(tx, &clinic_stmt_notes_scope, 1, (const char *[]){clinic_notes_scope(r)});
+    return tx;
+}
+
+static const char *const clinic_fields[] = {"patient_id",
+                                            "practitioner_id",
+                                            "appointment_time",
+                                            "duration_minutes",
+                                            "status",
+                                            "appointment_type",
+                                            "reason",
+                                            "location",
+                                            "room",
+                                            "notes",
+                                            "cancel_reason",
+                                            "source",
+                                            "overbook",
+                                            "overbook_reason",
+                                            NULL};
+
+typedef struct clinic_in {
+    const char *patient_id, *practitioner_id, *time, *duration, *status, *type, *reason;
+    const char *location, *room, *notes, *cancel_reason, *source, *overbook_reason;
+    bool overbook;
+} clinic_in_t;
+
+static void
+clinic_read(crm_req_t *r, clinic_in_t *in, bool creating)
+{
+    static const char *const sources[] = {"staff", "phone", "online", NULL};
+    memset(in, 0, sizeof(*in));
+    in->patient_id = crm_field_uuid(r, "patient_id", creating);
+    in->practitioner_id = crm_field_uuid(r, "practitioner_id", creating);
+    in->time = crm_field_time(r, "appointment_time", creating);
+    json_t *d = json_object_get(r->json, "duration_minutes");
+    if (d && (!json_is_integer(d) || json_integer_value(d) < 5 || json_integer_value(d) > 720))
+        crm_req_field_error(r, "duration_minutes", "must be a whole number from 5 to 720");
+    else if (d)
+        in->duration = crm_arena_sprintf(r->arena, "%lld", (long long)json_integer_value(d));
+    else if (creating)
+        crm_req_field_error(r, "duration_minutes", "is required");
+    in->status = crm_field_string(r, "status", false, 20);
+    if (in->status && !clinic_status_known(in->status)) {
+        crm_req_field_error(r, "status",
+                            "must be a FHIR appointment status (proposed, pending, "
+                            "booked, arrived, checked-in, fulfilled, cancelled, "
+                            "noshow, waitlist, entered-in-error)");
+        in->status = NULL;
+    } else if (in->status && creating && !clinic_status_initial(in->status)) {
+        crm_req_field_error(r, "status",
+                            "a new appointment is proposed, pending, booked or "
+                            "waitlist");
+    }
+    in->type = crm_field_string(r, "appointment_type", false, 100);
+    in->reason = crm_field_string(r, "reason", false, 1000);
+    in->location = crm_field_string(r, "location", false, 200);
+    in->room = crm_field_string(r, "room", false, 50);
+    in->notes = crm_field_string(r, "notes", false, 20000);
+    in->cancel_reason = crm_field_string(r, "cancel_reason", false, 500);
+    in->source = crm_field_enum(r, "source", sources, false);
+    in->overbook = crm_field_bool(r, "overbook", false);
+    in->overbook_reason = crm_field_string(r, "overbook_reason", false, 500);
+    if (in->overbook && !in->overbook_reason)
+        crm_req_field_error(r, "overbook_reason", "is required to overbook");
+}
+
+/* Role rules beyond the route's permission; false after answering 403. */
+static bool
+clinic_allowed(crm_req_t *r, const clinic_in_t *in, const char *practitioner)
+{
+    if (in->overbook && !crm_rbac_allows(r->role_id, "clinic.overbook")) {
+        crm_reply_problem(r, 403, "the role %s may not overbook", r->role);
+        return false;
+    }
+    if (crm_field_present(r, "notes") && !crm_rbac_allows(r->role_id, "clinic.notes.write")) {
+        crm_reply_problem(r, 403, "the role %s may not write clinical notes", r->role);
+        return false;
+    }
+    if (r->role_id == CRM_ROLE_PRACTITIONER && practitioner && r->user_id &&
+        strcmp(practitioner, r->user_id) != 0) {
+        crm_reply_problem(r, 403, "practitioners change only their own appointments");
+        return false;
+    }
+    return true;
+}
+
+static const crm_stmt_t clinic_stmt_clash = {
+    "clinic.clash",
+    "SELECT a.id, a.starts_at FROM clinic_appointments a WHERE a.tenant_id = current_tenant_id()"
+    " AND a.status IN " CLINIC_ACTIVE " AND NOT a.overbooked AND a.id IS DISTINCT FROM $5::uuid"
+    " AND (a.practitioner_id = $1::uuid OR (a.room IS NOT NULL AND a.room = $2))"
+    " AND tstzrange(a.starts_at, a.ends_at) && tstzrange($3::timestamptz,"
+    "     $3::timestamptz + make_interval(mins => $4::int))"
+    " ORDER BY a.starts_at LIMIT 1"};
+
+/* After an exclusion violation: 409 naming the appointment in the way. */
+static void
+clinic_reply_clash(crm_req_t *r, const char *practitioner, const char *room, const char *time,
+                   const char *duration, const char *self)
+{
+    crm_tx_t *tx = crm_tx_new(r);
+    int i = crm_tx_add(tx, &clinic_stmt_clash, 5,
+                       (const char *[]){practitioner, room, time, duration, self});
+    if (crm_tx_run(tx) != 0)
+        return;
+    PGresult *res = crm_tx_result(tx, i);
+    if (PQntuples(res) == 1)
+        r->problem_extra = crm_arena_sprintf(
+            r->arena, "\"conflicting_appointment_id\":\"%s\",\"appointment_time\":\"%s\"",
+            PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+    crm_reply_problem(r, 409, "the practitioner or the room is already booked at that time");
+}
+
+static const crm_constraint_field_t clinic_constraints[] = {
+    {"clinic_appointments_tenant_id_patient_id_fkey", "patient_id",
+     "is not a contact of this tenant"},
+    {"clinic_appointments_tenant_id_practitioner_id_fkey", "practitioner_id",
+     "is not a practitioner of this tenant"},
+};
+#define CLINIC_FAULT(r, tx, what)                                                                  \
+    crm_record_constraint_fault(r, tx, clinic_constraints,                                         \
+                                sizeof(clinic_constraints) / sizeof(clinic_constraints[0]), what)
+
+/* Booking a lead or customer makes them a patient; the practitioner must be an active user
+ * marked is_practitioner, whose name at booking time is kept. */
+static const crm_stmt_t clinic_stmt_create = {
+    "clinic.create",
+    "WITH " CRM_IDEM_PRIOR(
+        "appointments",
+        "$14") ","
+               " prac AS (SELECT id, full_name FROM users WHERE tenant_id = current_tenant_id()"
+               "   AND id = $2::uuid AND is_practitioner AND active),"
+               " live AS (SELECT id FROM contacts WHERE tenant_id = current_tenant_id() AND id = "
+               "$1::uuid"
+               "   AND deleted_at IS NULL),"
+               " convert AS (UPDATE contacts SET type = 'patient', version = version + 1,"
+               "   updated_at = now() WHERE tenant_id = current_tenant_id() AND id = $1::uuid"
+               "   AND deleted_at IS NULL AND type <> 'patient' AND NOT EXISTS (SELECT 1 FROM "
+               "prior)"
+               "   AND EXISTS (SELECT 1 FROM prac) RETURNING id),"
+               " a AS (INSERT INTO clinic_appointments AS a (tenant_id, patient_id, "
+               "practitioner_id,"
+               "   practitioner_name, starts_at, duration_minutes, ends_at, status, "
+               "appointment_type,"
+               "   reason, location, room, notes, source, overbooked, overbook_reason, created_by)"
+               "   SELECT current_tenant_id(), live.id, prac.id, prac.full_name, $3::timestamptz, "
+               "$4::int,"
+               "   $3::timestamptz + make_interval(mins => $4::int), coalesce($5, 'booked'), $6, "
+               "$7, $8,"
+               "   $9, $10, coalesce($11, 'staff'), $12::boolean, $13,"
+               "   nullif(current_setting('app.user_id', true), '')::uuid"
+               "   FROM prac, live WHERE NOT EXISTS (SELECT 1 FROM prior)"
+               "   RETURNING " CLINIC_JSON "::text AS j, a.version, a.id),"
+               " " CRM_IDEM_STORE(
+                   "appointments", "$14", "$15",
+                   "a") " SELECT (SELECT j FROM a), (SELECT version FROM a), (SELECT id FROM "
+                        "a), " CRM_IDEM_COLUMNS
+                        ", (SELECT count(*) FROM prac), (SELECT count(*) FROM live)"};
+
+void
+clinic_appointments_create(crm_req_t *r)
+{
+    if (!crm_body_fields(r, clinic_fields))
+        return;
+    crm_idem_t idem;
+    if (!crm_idem_read(r, &idem))
+        return;
+    clinic_in_t in;
+    clinic_read(r, &in, true);
+    if (crm_fields_failed(r, "the appointment is not valid") ||
+        !clinic_allowed(r, &in, in.practitioner_id))
+        return;
+    crm_tx_t *tx = clinic_tx(r);
+    int i =
+        crm_tx_add(tx, &clinic_stmt_create, 15,
+                   (const char *[]){in.patient_id, in.practitioner_id, in.time, in.duration,
+                                    in.status, in.type, in.reason, in.location, in.room, in.notes,
+                                    in.source, in.overbook ? "t" : "f",
+                                    in.overbook ? in.overbook_reason : NULL, idem.key, idem.hash});
+    if (crm_tx_run(tx) != 0) {
+        const char *state = crm_tx_sqlstate(tx);
+        if (state && strcmp(state, "23P01") == 0)
+            clinic_reply_clash(r, in.practitioner_id, in.room, in.time, in.duration, NULL);
+        else
+            CLINIC_FAULT(r, tx, "appointment");
+        return;
+    }
+    PGresult *res = crm_tx_result(tx, i);
+    if (crm_idem_replayed(r, &idem, res, 3))
+        return;
+    if (PQgetisnull(res, 0, 0)) {
+        if (strcmp(PQgetvalue(res, 0, 6), "1") != 0)
+            crm_req_field_error(r, "practitioner_id",
+                                "is not an active practitioner of this "
+                                "tenant");
+        if (strcmp(PQgetvalue(res, 0, 7), "1") != 0)
+            crm_req_field_error(r, "patient_id", "is not a contact of this tenant");
+        crm_reply_problem(r, 422, "the appointment is not valid");
+        return;
+    }
+    if (in.overbook)
+        crm_warn("security: overbooked appointment %s by user %s: %s", PQgetvalue(res, 0, 2),
+                 r->user_id, in.overbook_reason);
+    crm_req_add_header(
+        r, "Location",
+        crm_arena_sprintf(r->arena, "/api/v1/appointments/%s", PQgetvalue(res, 0, 2)));
+    crm_reply_record(r, 201, res);
+}
+
+static const crm_stmt_t clinic_stmt_get = {
+    "clinic.get", "SELECT " CLINIC_JSON ", a.version FROM clinic_appointments a"
+                  " WHERE a.tenant_id = current_tenant_id() AND a.id = $1"};
+
+void
+clinic_appointments_get(crm_req_t *r)
+{
+    const char *id = crm_record_id(r, "appointment");
+    if (!id)
+        return;
+    crm_tx_t *tx = clinic_tx(r);
+    int i = crm_tx_add(tx, &clinic_stmt_get, 1, (const char *[]){id});
+    if (crm_tx_run(tx) != 0)
+        return;
+    if (PQntuples(crm_tx_result(tx, i)) != 1)
+        crm_reply_problem(r, 404, "no such appointment");
+    else
+        crm_reply_record(r, 200, crm_tx_result(tx, i));
+}
+
+static const crm_stmt_t clinic_stmt_list = {
+    "clinic.list",
+    "SELECT " CLINIC_JSON ", a.starts_at::text, a.id FROM clinic_appointments a"
+    " WHERE a.tenant_id = current_tenant_id()"
+    " AND ($1::uuid IS NULL OR a.practitioner_id = $1::uuid)"
+    " AND ($2::uuid IS NULL OR a.patient_id = $2::uuid) AND ($3::text IS NULL OR a.status = $3)"
+    " AND ($4::timestamptz IS NULL OR a.ends_at > $4::timestamptz)"
+    " AND ($5::timestamptz IS NULL OR a.starts_at < $5::timestamptz)"
+    " AND ($6::text IS NULL OR a.room = $6)"
+    " AND ($7::text IS NULL OR (a.starts_at, a.id) > ($7::timestamptz, $8::uuid))"
+    " ORDER BY a.starts_at, a.id LIMIT $9::int"};
+
+void
+clinic_appointments_list(crm_req_t *r)
+{
+    const char *prac = crm_req_query(r, "practitioner_id"), *pat = crm_req_query(r, "patient_id");
+    const char *status = crm_req_query(r, "status"), *from = crm_req_query(r, "from");
+    const char *to = crm_req_query(r, "to"), *room = crm_req_query(r, "room");
+    if (prac && !crm_uuid_valid(prac))
+        crm_req_field_error(r, "query.practitioner_id", "must be a UUID");
+    if (pat && !crm_uuid_valid(pat))
+        crm_req_field_error(r, "query.patient_id", "must be a UUID");
+    if (status && !clinic_status_known(status))
+        crm_req_field_error(r, "query.status", "must be a FHIR appointment status");
+    if (from && !crm_valid_time(from))
+        crm_req_field_error(r, "query.from", "must be an RFC 3339 time with offset");
+    if (to && !crm_valid_time(to))
+        crm_req_field_error(r, "query.to", "must be an RFC 3339 time with offset");
+    if (r->errors) {
+        crm_reply_problem(r, 400, "the list parameters are not valid");
+        return;
+    }
+    crm_page_t page;
+    if (!crm_page_read(r, &page, "appointments"))
+        return;
+    crm_tx_t *tx = clinic_tx(r);
+    int i = crm_tx_add(tx, &clinic_stmt_list, 9,
+                       (const char *[]){prac, pat, status, from, to, room, page.after_key,
+                                        page.after_id, page.fetch});
+    if (crm_tx_run(tx) == 0)
+        crm_reply_page(r, &page, crm_tx_result(tx, i));
+}
+
+static const crm_stmt_t clinic_stmt_current = {
+    "clinic.current",
+    "SELECT version, status, practitioner_id, starts_at, duration_minutes, room"
+    " FROM clinic_appointments WHERE tenant_id = current_tenant_id() AND id = $1"};
+
+/* Given fields are set (null clears the optional ones); a new time or duration moves the
+ * appointment (the history keeps the old one). */
+static const crm_stmt_t clinic_stmt_update = {
+    "clinic.update",
+    "UPDATE clinic_appointments a SET"
+    " starts_at = coalesce($2::timestamptz, a.starts_at),"
+    " duration_minutes = coalesce($3::int, a.duration_minutes),"
+    " ends_at = coalesce($2::timestamptz, a.starts_at)"
+    "   + make_interval(mins => coalesce($3::int, a.duration_minutes)),"
+    " status = coalesce($4, a.status),"
+    " appointment_type = CASE WHEN 'appointment_type' = ANY($13::text[]) THEN $5"
+    "   ELSE a.appointment_type END,"
+    " reason = CASE WHEN 'reason' = ANY($13::text[]) THEN $6 ELSE a.reason END,"
+    " location = CASE WHEN 'location' = ANY($13::text[]) THEN $7 ELSE a.location END,"
+    " room = CASE WHEN 'room' = ANY($13::text[]) THEN $8 ELSE a.room END,"
+    " notes = CASE WHEN 'notes' = ANY($13::text[]) THEN $9 ELSE a.notes END,"
+    " cancel_reason = CASE WHEN 'cancel_reason' = ANY($13::text[]) THEN $10"
+    "   ELSE a.cancel_reason END,"
+    " overbooked = CASE WHEN $11::boolean THEN true ELSE a.overbooked END,"
+    " overbook_reason = CASE WHEN $11::boolean THEN $12 ELSE a.overbook_reason END,"
+    " version = a.version + 1, updated_at = now()"
+    " WHERE a.tenant_id = current_tenant_id() AND a.id = $1 AND a.version = $14::int"
+    " RETURNING " CLINIC_JSON "::text, a.version"};
+
+void
+clinic_appointments_patch(crm_req_t *r)
+{
+    const char *id = crm_record_id(r, "appointment"), *version;
+    if (!id || !crm_body_fields(r, clinic_fields) || !crm_record_if_match(r, true, &version))
+        return;
+    for (const char *const *f = (const char *const[]){"patient_id", "practitioner_id", NULL}; *f;
+         f++)
+        if (crm_field_present(r, *f))
+            crm_req_field_error(r, *f, "cannot change: book a new appointment instead");
+    clinic_in_t in;
+    clinic_read(r, &in, false);
+    if (crm_fields_failed(r, "the change is not valid"))
+        return;
+    crm_tx_t *tx = clinic_tx(r);
+    int c = crm_tx_add(tx, &clinic_stmt_current, 1, (const char *[]){id});
+    if (crm_tx_run(tx) != 0)
+        return;
+    PGresult *cur = crm_tx_result(tx, c);
+    if (PQntuples(cur) != 1) {
+        crm_reply_problem(r, 404, "no such appointment");
+        return;
+    }
+    if (!clinic_allowed(r, &in, PQgetvalue(cur, 0, 2)))
+        return;
+    if (strcmp(PQgetvalue(cur, 0, 0), version) != 0) {
+        crm_reply_problem(r, 412, "the appointment changed since that version; fetch it again");
+        return;
+    }
+    const char *from = PQgetvalue(cur, 0, 1);
+    if (in.status && strcmp(in.status, from) != 0 && !clinic_transition_allowed(from, in.status)) {
+        r->problem_extra =
+            crm_arena_sprintf(r->arena, "\"allowed\":\"%s\"", clinic_transitions_from(from));
+        crm_reply_problem(r, 409, "an appointment cannot go from %s to %s; allowed: %s", from,
+                          in.status, clinic_transitions_from(from));
+        return;
+    }
+    crm_tx_t *up = clinic_tx(r);
+    int u = crm_tx_add(up, &clinic_stmt_update, 14,
+                       (const char *[]){id, in.time, in.duration, in.status, in.type, in.reason,
+                                        in.location, in.room, in.notes, in.cancel_reason,
+                                        in.overbook ? "t" : "f", in.overbook_reason,
+                                        crm_record_patch_mask(r, clinic_fields), version});
+    if (crm_tx_run(up) != 0) {
+        const char *state = crm_tx_sqlstate(up);
+        if (state && strcmp(state, "23P01") == 0)
+            clinic_reply_clash(r, PQgetvalue(cur, 0, 2),
+                               crm_field_present(r, "room") ? in.room : PQgetvalue(cur, 0, 5),
+                               in.time ? in.time : PQgetvalue(cur, 0, 3),
+                               in.duration ? in.duration : PQgetvalue(cur, 0, 4), id);
+        return;
+    }
+    if (PQntuples(crm_tx_result(up, u)) != 1) {
+        crm_reply_problem(r, 412, "the appointment changed since that version; fetch it again");
+        return;
+    }
+    crm_reply_record(r, 200, crm_tx_result(up, u));
+}

@@ -1,0 +1,12 @@
+/* clinic.h - the clinic module's handlers (appointments.c), listed in its route table */
+#ifndef CRM_CLINIC_CLINIC_H
+#define CRM_CLINIC_CLINIC_H
+
+#include "core/request.h"
+
+void clinic_appointments_list(crm_req_t *r);
+void clinic_appointments_create(crm_req_t *r);
+void clinic_appointments_get(crm_req_t *r);
+void clinic_appointments_patch(crm_req_t *r);
+
+#endif

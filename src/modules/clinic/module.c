@@ -1,0 +1,73 @@
+/* module.c - the clinic module: its routes, permissions, migrations, OpenAPI fragment and its part
+ * in the contact's timeline, export, merge and erasure */
+#include "core/db.h"
+#include "core/module.h"
+#include "core/rbac.h"
+#include "modules/clinic/clinic.h"
+
+extern const crm_migration_t crm_clinic_migrations[];
+extern const char crm_clinic_asset_openapi[];
+
+static const char *const clinic_list_query[] = {
+    "limit", "cursor", "practitioner_id", "patient_id", "status", "from", "to", "room", NULL};
+
+static const crm_route_t clinic_routes[] = {
+    {"GET", "/api/v1/appointments", clinic_appointments_list, "clinic.appointments.read",
+     clinic_list_query, 0},
+    {"POST", "/api/v1/appointments", clinic_appointments_create, "clinic.appointments.write", NULL,
+     CRM_ROUTE_JSON_BODY},
+    {"GET", "/api/v1/appointments/{id}", clinic_appointments_get, "clinic.appointments.read", NULL,
+     0},
+    {"PATCH", "/api/v1/appointments/{id}", clinic_appointments_patch, "clinic.appointments.write",
+     NULL, CRM_ROUTE_JSON_BODY},
+    {NULL, NULL, NULL, NULL, NULL, 0},
+};
+
+static const crm_permission_t clinic_permissions[] = {
+    {"clinic.appointments.read", "read the schedule and appointments",
+     CRM_R_PRACTITIONER | CRM_R_RECEPTIONIST | CRM_R_VIEWER},
+    {"clinic.appointments.write",
+     "book, reschedule and cancel appointments (practitioners: their own)",
+     CRM_R_PRACTITIONER | CRM_R_RECEPTIONIST},
+    {"clinic.notes.read", "read clinical notes (practitioners: of their own appointments)",
+     CRM_R_PRACTITIONER},
+    {"clinic.notes.write", "write clinical notes", CRM_R_PRACTITIONER},
+    {"clinic.overbook", "book past a clash, with a reason", CRM_R_RECEPTIONIST},
+    {NULL, NULL, 0},
+};
+
+/* The contact's appointments in its timeline: when booked, with status and practitioner. */
+static const crm_stmt_t clinic_hook_timeline = {
+    "clinic.timeline",
+    "SELECT to_char(a.starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), a.id,"
+    " 'appointment', json_build_object('status', a.status, 'practitioner_name',"
+    " a.practitioner_name, 'appointment_type', a.appointment_type, 'end_time', a.ends_at)"
+    " FROM clinic_appointments a WHERE a.tenant_id = current_tenant_id() AND a.patient_id = $1"
+    " AND EXISTS (SELECT 1 FROM tenant_modules m WHERE m.tenant_id = current_tenant_id()"
+    "   AND m.module = 'clinic')"
+    " AND ($2::timestamptz IS NULL OR (a.starts_at, a.id) < ($2::timestamptz, $3::uuid))"
+    " ORDER BY a.starts_at DESC, a.id DESC LIMIT $4::int"};
+static const crm_stmt_t clinic_hook_export = {
+    "clinic.export",
+    "SELECT coalesce(json_agg(to_json(a) ORDER BY a.starts_at), '[]') FROM clinic_appointments a"
+    " WHERE a.tenant_id = current_tenant_id() AND a.patient_id = $1"};
+static const crm_stmt_t clinic_hook_merge = {
+    "clinic.merge", "UPDATE clinic_appointments SET patient_id = $1, updated_at = now()"
+                    " WHERE tenant_id = current_tenant_id() AND patient_id = $2"};
+/* Clinical records must be kept (for years, by medical record law): a patient with
+ * appointments is not erased. */
+static const crm_stmt_t clinic_hook_erase = {"clinic.erase", "SELECT clinic_erase_guard($1::uuid)"};
+
+const crm_module_t crm_clinic_module = {
+    .name = "clinic",
+    .description = "Appointments for patients with practitioners, without double booking.",
+    .routes = clinic_routes,
+    .migrations = crm_clinic_migrations,
+    .permissions = clinic_permissions,
+    .openapi = crm_clinic_asset_openapi,
+    .init = NULL,
+    .contact = {.timeline = &clinic_hook_timeline,
+                .export_records = &clinic_hook_export,
+                .merge = &clinic_hook_merge,
+                .erase = &clinic_hook_erase},
+};
