@@ -175,40 +175,38 @@ static const crm_constraint_field_t clinic_constraints[] = {
                                 sizeof(clinic_constraints) / sizeof(clinic_constraints[0]), what)
 
 /* Booking a lead or customer makes them a patient; the practitioner must be an active user
- * marked is_practitioner, whose name at booking time is kept. */
+ * marked is_practitioner, whose name at booking time is kept; outside the working hours only
+ * an overbook ($12) books. */
+/* clang-format off */
 static const crm_stmt_t clinic_stmt_create = {
     "clinic.create",
-    "WITH " CRM_IDEM_PRIOR(
-        "appointments",
-        "$14") ","
-               " prac AS (SELECT id, full_name FROM users WHERE tenant_id = current_tenant_id()"
-               "   AND id = $2::uuid AND is_practitioner AND active),"
-               " live AS (SELECT id FROM contacts WHERE tenant_id = current_tenant_id() AND id = "
-               "$1::uuid"
-               "   AND deleted_at IS NULL),"
-               " convert AS (UPDATE contacts SET type = 'patient', version = version + 1,"
-               "   updated_at = now() WHERE tenant_id = current_tenant_id() AND id = $1::uuid"
-               "   AND deleted_at IS NULL AND type <> 'patient' AND NOT EXISTS (SELECT 1 FROM "
-               "prior)"
-               "   AND EXISTS (SELECT 1 FROM prac) RETURNING id),"
-               " a AS (INSERT INTO clinic_appointments AS a (tenant_id, patient_id, "
-               "practitioner_id,"
-               "   practitioner_name, starts_at, duration_minutes, ends_at, status, "
-               "appointment_type,"
-               "   reason, location, room, notes, source, overbooked, overbook_reason, created_by)"
-               "   SELECT current_tenant_id(), live.id, prac.id, prac.full_name, $3::timestamptz, "
-               "$4::int,"
-               "   $3::timestamptz + make_interval(mins => $4::int), coalesce($5, 'booked'), $6, "
-               "$7, $8,"
-               "   $9, $10, coalesce($11, 'staff'), $12::boolean, $13,"
-               "   nullif(current_setting('app.user_id', true), '')::uuid"
-               "   FROM prac, live WHERE NOT EXISTS (SELECT 1 FROM prior)"
-               "   RETURNING " CLINIC_JSON "::text AS j, a.version, a.id),"
-               " " CRM_IDEM_STORE(
-                   "appointments", "$14", "$15",
-                   "a") " SELECT (SELECT j FROM a), (SELECT version FROM a), (SELECT id FROM "
-                        "a), " CRM_IDEM_COLUMNS
-                        ", (SELECT count(*) FROM prac), (SELECT count(*) FROM live)"};
+    "WITH " CRM_IDEM_PRIOR("appointments", "$14") ","
+    " prac AS (SELECT id, full_name FROM users WHERE tenant_id = current_tenant_id()"
+    "   AND id = $2::uuid AND is_practitioner AND active),"
+    " live AS (SELECT id FROM contacts WHERE tenant_id = current_tenant_id()"
+    "   AND id = $1::uuid AND deleted_at IS NULL),"
+    " hours AS (SELECT clinic_working_time($2::uuid, $3::timestamptz,"
+    "   $3::timestamptz + make_interval(mins => $4::int)) AS m),"
+    " inside AS (SELECT $12::boolean OR m IS NULL OR m @> tstzrange($3::timestamptz,"
+    "   $3::timestamptz + make_interval(mins => $4::int)) AS ok FROM hours),"
+    " convert AS (UPDATE contacts SET type = 'patient', version = version + 1,"
+    "   updated_at = now() WHERE tenant_id = current_tenant_id() AND id = $1::uuid"
+    "   AND deleted_at IS NULL AND type <> 'patient' AND NOT EXISTS (SELECT 1 FROM prior)"
+    "   AND EXISTS (SELECT 1 FROM prac) AND (SELECT ok FROM inside) RETURNING id),"
+    " a AS (INSERT INTO clinic_appointments AS a (tenant_id, patient_id, practitioner_id,"
+    "   practitioner_name, starts_at, duration_minutes, ends_at, status, appointment_type,"
+    "   reason, location, room, notes, source, overbooked, overbook_reason, created_by)"
+    "   SELECT current_tenant_id(), live.id, prac.id, prac.full_name, $3::timestamptz,"
+    "   $4::int, $3::timestamptz + make_interval(mins => $4::int), coalesce($5, 'booked'),"
+    "   $6, $7, $8, $9, $10, coalesce($11, 'staff'), $12::boolean, $13,"
+    "   nullif(current_setting('app.user_id', true), '')::uuid"
+    "   FROM prac, live WHERE NOT EXISTS (SELECT 1 FROM prior) AND (SELECT ok FROM inside)"
+    "   RETURNING " CLINIC_JSON "::text AS j, a.version, a.id),"
+    " " CRM_IDEM_STORE("appointments", "$14", "$15", "a")
+    " SELECT (SELECT j FROM a), (SELECT version FROM a), (SELECT id FROM a), "
+    CRM_IDEM_COLUMNS ", (SELECT count(*) FROM prac), (SELECT count(*) FROM live),"
+    " (SELECT ok FROM inside)"};
+/* clang-format on */
 
 void
 clinic_appointments_create(crm_req_t *r)
@@ -248,6 +246,10 @@ clinic_appointments_create(crm_req_t *r)
                                 "tenant");
         if (strcmp(PQgetvalue(res, 0, 7), "1") != 0)
             crm_req_field_error(r, "patient_id", "is not a contact of this tenant");
+        if (!r->errors && strcmp(PQgetvalue(res, 0, 8), "t") != 0)
+            crm_req_field_error(r, "appointment_time",
+                                "is outside the practitioner's working "
+                                "hours (overbook to book it anyway)");
         crm_reply_problem(r, 422, "the appointment is not valid");
         return;
     }

@@ -9,4 +9,12 @@ void clinic_appointments_create(crm_req_t *r);
 void clinic_appointments_get(crm_req_t *r);
 void clinic_appointments_patch(crm_req_t *r);
 
+/* schedules.c */
+void clinic_schedule_get(crm_req_t *r);
+void clinic_schedule_put(crm_req_t *r);
+void clinic_exceptions_create(crm_req_t *r);
+void clinic_exceptions_list(crm_req_t *r);
+void clinic_exceptions_delete(crm_req_t *r);
+void clinic_availability(crm_req_t *r);
+
 #endif

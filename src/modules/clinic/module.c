@@ -11,6 +11,9 @@ extern const char crm_clinic_asset_openapi[];
 static const char *const clinic_list_query[] = {
     "limit", "cursor", "practitioner_id", "patient_id", "status", "from", "to", "room", NULL};
 
+static const char *const clinic_availability_query[] = {"practitioner_id", "from", "to",
+                                                        "duration_minutes", NULL};
+
 static const crm_route_t clinic_routes[] = {
     {"GET", "/api/v1/appointments", clinic_appointments_list, "clinic.appointments.read",
      clinic_list_query, 0},
@@ -20,6 +23,18 @@ static const crm_route_t clinic_routes[] = {
      0},
     {"PATCH", "/api/v1/appointments/{id}", clinic_appointments_patch, "clinic.appointments.write",
      NULL, CRM_ROUTE_JSON_BODY},
+    {"GET", "/api/v1/practitioners/{id}/schedule", clinic_schedule_get, "clinic.appointments.read",
+     NULL, 0},
+    {"PUT", "/api/v1/practitioners/{id}/schedule", clinic_schedule_put, "clinic.schedules.write",
+     NULL, CRM_ROUTE_JSON_BODY},
+    {"GET", "/api/v1/practitioners/{id}/schedule/exceptions", clinic_exceptions_list,
+     "clinic.appointments.read", NULL, 0},
+    {"POST", "/api/v1/practitioners/{id}/schedule/exceptions", clinic_exceptions_create,
+     "clinic.schedules.write", NULL, CRM_ROUTE_JSON_BODY},
+    {"DELETE", "/api/v1/practitioners/{id}/schedule/exceptions/{exception_id}",
+     clinic_exceptions_delete, "clinic.schedules.write", NULL, 0},
+    {"GET", "/api/v1/availability", clinic_availability, "clinic.appointments.read",
+     clinic_availability_query, 0},
     {NULL, NULL, NULL, NULL, NULL, 0},
 };
 
@@ -32,7 +47,10 @@ static const crm_permission_t clinic_permissions[] = {
     {"clinic.notes.read", "read clinical notes (practitioners: of their own appointments)",
      CRM_R_PRACTITIONER},
     {"clinic.notes.write", "write clinical notes", CRM_R_PRACTITIONER},
-    {"clinic.overbook", "book past a clash, with a reason", CRM_R_RECEPTIONIST},
+    {"clinic.overbook", "book past a clash or outside working hours, with a reason",
+     CRM_R_RECEPTIONIST},
+    {"clinic.schedules.write", "set working hours and exceptions (practitioners: their own)",
+     CRM_R_PRACTITIONER | CRM_R_RECEPTIONIST},
     {NULL, NULL, 0},
 };
 
