@@ -23,6 +23,7 @@
 #include "core/password.h"
 #include "core/log.h"
 #include "core/migrate.h"
+#include "core/module.h"
 #include "core/server.h"
 
 extern const char crm_core_asset_demo[];
@@ -308,6 +309,9 @@ crm_dev_migrate_and_seed(const char *url)
             rc = crm_dev_seed_users(pg);
         if (rc == 0)
             rc = crm_dev_sql(pg, crm_core_asset_demo_records, "seeding demo records");
+        for (const crm_module_t *const *m = crm_modules; rc == 0 && *m; m++)
+            if ((*m)->demo_seed)
+                rc = crm_dev_sql(pg, (*m)->demo_seed, (*m)->name);
         int end = crm_dev_sql(pg, rc == 0 ? "COMMIT" : "ROLLBACK", "seeding");
         rc = rc == 0 ? end : rc;
     }

@@ -38,6 +38,7 @@ typedef struct crm_module {
     const crm_permission_t *permissions; /* ends with {NULL}; may be NULL */
     const char *openapi;                 /* its fragment of the OpenAPI document (JSON), or NULL */
     int (*init)(void);                   /* optional: runs once at start-up, 0 on success */
+    const char *demo_seed;               /* optional: SQL `crm dev` runs after the core's */
     crm_contact_hooks_t contact;         /* optional: its part in timeline, export, merge, erase */
 } crm_module_t;
 

@@ -57,10 +57,16 @@ def test_dev_sets_up_everything_and_reuses_it():
                                  "-c", "SELECT (SELECT count(*) FROM users), (SELECT count(*)"
                                  " FROM contacts), (SELECT count(DISTINCT type) FROM contacts),"
                                  " (SELECT count(DISTINCT stage_id) FROM deals),"
-                                 " (SELECT count(*) FROM activities)"],
+                                 " (SELECT count(*) FROM activities),"
+                                 " (SELECT count(*) FROM clinic_appointments),"
+                                 " (SELECT count(DISTINCT status) FROM clinic_appointments),"
+                                 " (SELECT count(DISTINCT practitioner_id) FROM clinic_schedules),"
+                                 " (SELECT count(*) FROM tenant_modules WHERE module = 'clinic')"],
                                 capture_output=True, text=True).stdout.strip().split("|")
-        assert counts[:4] == ["5", "200", "3", "6"], counts
+        assert counts[:4] == ["7", "200", "3", "6"], counts  # 5 roles + 2 more practitioners
         assert int(counts[4]) >= 300
+        assert int(counts[5]) >= 50 and int(counts[6]) >= 4, counts  # appointments, statuses
+        assert counts[7:] == ["3", "1"], counts  # three practitioners' hours; clinic enabled
         r = requests.post(f"http://127.0.0.1:{port}/api/v1/auth/login",
                           json={"tenant": "demo", "email": "dr.patel@demo.clinic",
                                 "password": "demo-password-2026"}, timeout=30)

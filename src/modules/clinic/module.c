@@ -7,6 +7,7 @@
 
 extern const crm_migration_t crm_clinic_migrations[];
 extern const char crm_clinic_asset_openapi[];
+extern const char crm_clinic_asset_demo[];
 
 static const char *const clinic_list_query[] = {
     "limit", "cursor", "practitioner_id", "patient_id", "status", "from", "to", "room", NULL};
@@ -84,6 +85,7 @@ const crm_module_t crm_clinic_module = {
     .permissions = clinic_permissions,
     .openapi = crm_clinic_asset_openapi,
     .init = NULL,
+    .demo_seed = crm_clinic_asset_demo,
     .contact = {.timeline = &clinic_hook_timeline,
                 .export_records = &clinic_hook_export,
                 .merge = &clinic_hook_merge,

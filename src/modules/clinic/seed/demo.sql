@@ -1,0 +1,47 @@
+-- The clinic's demo data for `crm dev`: the module on for the demo clinic, three practitioners
+-- with weekly hours, and two weeks of appointments in mixed statuses around today. Made once.
+SELECT set_config('app.tenant_id', '0d3e0000-0000-4000-8000-000000000001', true);
+
+INSERT INTO tenant_modules (tenant_id, module)
+VALUES (current_tenant_id(), 'clinic') ON CONFLICT DO NOTHING;
+
+-- two more practitioners, sharing the demo password's hash with Dr Patel
+INSERT INTO users (tenant_id, email, password_hash, full_name, role, is_practitioner)
+SELECT current_tenant_id(), v.email, u.password_hash, v.name, 'practitioner', true
+  FROM users u, (VALUES ('dr.okafor@demo.clinic', 'Dr Chidi Okafor'),
+                        ('dr.silva@demo.clinic', 'Dr Ana Silva')) AS v (email, name)
+ WHERE u.tenant_id = current_tenant_id() AND u.email = 'dr.patel@demo.clinic'
+ON CONFLICT (tenant_id, email) DO NOTHING;
+
+INSERT INTO clinic_schedules (tenant_id, practitioner_id, weekday, start_time, end_time)
+SELECT current_tenant_id(), u.id, d, t.s, t.e
+  FROM users u, generate_series(1, 5) d,
+       (VALUES (time '09:00', time '12:30'), (time '13:30', time '17:00')) AS t (s, e)
+ WHERE u.tenant_id = current_tenant_id() AND u.is_practitioner
+ON CONFLICT DO NOTHING;
+
+-- hourly slots on weekdays from a week ago to a week ahead, for a third of the patients
+INSERT INTO clinic_appointments (tenant_id, patient_id, practitioner_id, practitioner_name,
+    starts_at, duration_minutes, ends_at, status, appointment_type, reason, room, source,
+    created_by)
+SELECT current_tenant_id(), p.id, u.id, u.full_name, slot, 30, slot + interval '30 minutes',
+       CASE WHEN slot < now() - interval '1 hour'
+            THEN (ARRAY['fulfilled', 'fulfilled', 'fulfilled', 'noshow', 'cancelled'])[1 + p.n % 5]
+            ELSE (ARRAY['booked', 'booked', 'pending', 'proposed'])[1 + p.n % 4] END,
+       (ARRAY['consultation', 'follow-up', 'check-up'])[1 + p.n % 3],
+       (ARRAY['Annual review', 'Back pain', 'Blood test results', 'Vaccination'])[1 + p.n % 4],
+       'Room ' || (1 + u.n), (ARRAY['staff', 'phone', 'online'])[1 + p.n % 3],
+       (SELECT id FROM users WHERE tenant_id = current_tenant_id()
+         AND email = 'reception@demo.clinic')
+  FROM (SELECT c.id, row_number() OVER (ORDER BY c.created_at) AS n FROM contacts c
+         WHERE c.tenant_id = current_tenant_id() AND c.type = 'patient') p
+  JOIN (SELECT u.id, u.full_name, row_number() OVER (ORDER BY u.email) - 1 AS n FROM users u
+         WHERE u.tenant_id = current_tenant_id() AND u.is_practitioner) u ON p.n % 3 = u.n
+ CROSS JOIN LATERAL (SELECT (date_trunc('day', now() AT TIME ZONE 'Europe/London')::date
+                             + ((p.n / 3)::int % 15 - 7)
+                             + time '09:00'
+                             + make_interval(hours => (ARRAY[0, 1, 2, 5, 6])[1 + ((p.n / 3)::int / 15) % 5]))
+                            AT TIME ZONE 'Europe/London' AS slot) s
+ WHERE extract(isodow FROM slot AT TIME ZONE 'Europe/London') < 6
+   AND NOT EXISTS (SELECT 1 FROM clinic_appointments WHERE tenant_id = current_tenant_id())
+ON CONFLICT DO NOTHING;
