@@ -10,7 +10,7 @@ packages=(
     libmicrohttpd-dev libpq-dev libjansson-dev libsodium-dev libssl-dev
     libcurl4-openssl-dev libcmocka-dev
     postgresql-15 postgresql-client-15
-    python3 python3-pytest python3-requests python3-cryptography
+    python3 python3-pytest python3-requests python3-cryptography python3-icalendar
     nodejs
 )
 

@@ -17,4 +17,8 @@ void clinic_exceptions_list(crm_req_t *r);
 void clinic_exceptions_delete(crm_req_t *r);
 void clinic_availability(crm_req_t *r);
 
+/* calendar.c */
+void clinic_calendar_token(crm_req_t *r);
+void clinic_calendar_feed(crm_req_t *r);
+
 #endif

@@ -1,0 +1,215 @@
+/* calendar.c - each practitioner's appointments as an iCalendar (RFC 5545) feed at an
+ * unguessable, revocable token URL, for calendar apps that cannot send a bearer token */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/db.h"
+#include "core/rbac.h"
+#include "core/request.h"
+#include "core/uuid.h"
+#include "crm/records.h"
+#include "modules/clinic/clinic.h"
+
+#define B64URL sodium_base64_VARIANT_URLSAFE_NO_PADDING
+
+/* A token is "<tenant id>.<32 random bytes, base64url>" (the tenant keeps the lookup
+ * tenant-scoped); its SHA-256 is what is stored. */
+typedef struct clinic_token {
+    char text[36 + 1 + 43 + 1];
+    char tenant[37];
+    char hash[2 + 64 + 1];
+} clinic_token_t;
+
+static void
+clinic_token_hash(clinic_token_t *t)
+{
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, (const unsigned char *)t->text, strlen(t->text));
+    t->hash[0] = '\\';
+    t->hash[1] = 'x';
+    sodium_bin2hex(t->hash + 2, sizeof(t->hash) - 2, h, sizeof(h));
+}
+
+static const crm_stmt_t clinic_stmt_token_rotate = {
+    "clinic.token_rotate",
+    "WITH p AS (SELECT id FROM users WHERE tenant_id = current_tenant_id() AND id = $1"
+    "   AND is_practitioner),"
+    " old AS (UPDATE clinic_calendar_tokens SET revoked_at = now()"
+    "   WHERE tenant_id = current_tenant_id() AND practitioner_id = $1 AND revoked_at IS NULL"
+    "   AND EXISTS (SELECT 1 FROM p) RETURNING 1)"
+    " SELECT (SELECT count(*) FROM p), (SELECT count(*) FROM old)"};
+static const crm_stmt_t clinic_stmt_token_add = {
+    "clinic.token_add",
+    "INSERT INTO clinic_calendar_tokens (tenant_id, practitioner_id, token_hash)"
+    " SELECT current_tenant_id(), id, $2::bytea FROM users WHERE tenant_id = current_tenant_id()"
+    " AND id = $1 AND is_practitioner"};
+
+/* POST /api/v1/practitioners/{id}/calendar-token: a new feed URL; the previous one stops. */
+void
+clinic_calendar_token(crm_req_t *r)
+{
+    const char *id = crm_record_id(r, "practitioner");
+    if (!id)
+        return;
+    if (r->role_id == CRM_ROLE_PRACTITIONER && r->user_id && strcmp(r->user_id, id) != 0) {
+        crm_reply_problem(r, 403, "practitioners manage only their own calendar");
+        return;
+    }
+    clinic_token_t t;
+    unsigned char secret[32];
+    char b64[sodium_base64_ENCODED_LEN(32, B64URL)];
+    randombytes_buf(secret, sizeof(secret));
+    sodium_bin2base64(b64, sizeof(b64), secret, sizeof(secret), B64URL);
+    snprintf(t.text, sizeof(t.text), "%s.%s", r->tenant_id, b64);
+    clinic_token_hash(&t);
+    crm_tx_t *tx = crm_tx_new(r);
+    int rot = crm_tx_add(tx, &clinic_stmt_token_rotate, 1, (const char *[]){id});
+    crm_tx_add(tx, &clinic_stmt_token_add, 2, (const char *[]){id, t.hash});
+    if (crm_tx_run(tx) != 0)
+        return;
+    if (strcmp(PQgetvalue(crm_tx_result(tx, rot), 0, 0), "1") != 0) {
+        crm_reply_problem(r, 404, "no such practitioner");
+        return;
+    }
+    const char *path = crm_arena_sprintf(r->arena, "/api/v1/calendar/%s.ics", t.text);
+    const char *body =
+        crm_arena_sprintf(r->arena, "{\"token\":\"%s\",\"path\":\"%s\"}", t.text, path);
+    crm_req_add_header(r, "Cache-Control", "no-store");
+    crm_reply(r, 201, "application/json", body, strlen(body));
+}
+
+/* The feed's events: the practitioner's appointments from 30 days back to a year ahead (not
+ * those entered in error). The summary names the patient by initials unless the tenant's
+ * settings.calendar_full_names is true. */
+static const crm_stmt_t clinic_stmt_feed = {
+    "clinic.feed",
+    "WITH tok AS (SELECT practitioner_id FROM clinic_calendar_tokens"
+    "   WHERE tenant_id = current_tenant_id() AND token_hash = $1::bytea AND revoked_at IS NULL),"
+    " full_names AS (SELECT coalesce((settings ->> 'calendar_full_names')::boolean, false) AS "
+    "enabled"
+    "   FROM tenants WHERE id = current_tenant_id())"
+    " SELECT a.id, to_char(a.starts_at AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISS\"Z\"'),"
+    " to_char(a.ends_at AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISS\"Z\"'),"
+    " to_char(a.updated_at AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISS\"Z\"'),"
+    " a.version - 1, a.status, CASE WHEN (SELECT enabled FROM full_names)"
+    "   THEN btrim(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, ''))"
+    "   ELSE concat_ws('.', left(c.first_name, 1), left(c.last_name, 1))"
+    "     || CASE WHEN c.first_name IS NULL AND c.last_name IS NULL THEN '' ELSE '.' END END,"
+    " concat_ws(', ', a.room, a.location), a.practitioner_name, a.updated_at::text"
+    " FROM clinic_appointments a JOIN tok ON a.practitioner_id = tok.practitioner_id"
+    " JOIN contacts c ON c.tenant_id = a.tenant_id AND c.id = a.patient_id"
+    " WHERE a.tenant_id = current_tenant_id() AND a.status <> 'entered-in-error'"
+    " AND a.starts_at > now() - interval '30 days' AND a.starts_at < now() + interval '1 year'"
+    " AND EXISTS (SELECT 1 FROM tenant_modules m WHERE m.tenant_id = current_tenant_id()"
+    "   AND m.module = 'clinic')"
+    " ORDER BY a.starts_at, a.id"};
+static const crm_stmt_t clinic_stmt_token_live = {
+    "clinic.token_live", "SELECT 1 FROM clinic_calendar_tokens WHERE tenant_id ="
+                         " current_tenant_id() AND token_hash = $1::bytea AND revoked_at IS NULL"};
+
+/* Appends one content line: TEXT values escaped, folded at 75 octets, CRLF. */
+static void
+clinic_ics_line(crm_buf_t *b, const char *name, const char *value, bool text)
+{
+    crm_buf_t line;
+    crm_buf_init(&line, b->arena, 128);
+    crm_buf_puts(&line, name);
+    crm_buf_putc(&line, ':');
+    for (const char *p = value; *p; p++) {
+        if (text && (*p == ',' || *p == ';' || *p == '\\'))
+            crm_buf_putc(&line, '\\');
+        if (text && *p == '\n')
+            crm_buf_puts(&line, "\\n");
+        else if (*p != '\r')
+            crm_buf_putc(&line, *p);
+    }
+    size_t col = 0;
+    for (size_t i = 0; i < line.len; i++) {
+        /* fold before 75 octets, never inside a UTF-8 sequence */
+        if (col >= 74 && ((unsigned char)line.data[i] & 0xC0) != 0x80) {
+            crm_buf_puts(b, "\r\n ");
+            col = 1;
+        }
+        crm_buf_putc(b, line.data[i]);
+        col++;
+    }
+    crm_buf_puts(b, "\r\n");
+}
+
+/* GET /api/v1/calendar/{token}.ics (no bearer token: the URL is the credential). */
+void
+clinic_calendar_feed(crm_req_t *r)
+{
+    const char *seg = crm_req_param(r, "token");
+    size_t n = strlen(seg);
+    clinic_token_t t;
+    if (n != sizeof(t.text) - 1 + 4 || strcmp(seg + n - 4, ".ics") != 0 || seg[36] != '.') {
+        crm_reply_problem(r, 404, "no such calendar");
+        return;
+    }
+    memcpy(t.text, seg, n - 4);
+    t.text[n - 4] = '\0';
+    memcpy(t.tenant, seg, 36);
+    t.tenant[36] = '\0';
+    if (!crm_uuid_valid(t.tenant)) {
+        crm_reply_problem(r, 404, "no such calendar");
+        return;
+    }
+    clinic_token_hash(&t);
+    r->tenant_id = crm_arena_strdup(r->arena, t.tenant);
+    crm_tx_t *tx = crm_tx_new(r);
+    int live = crm_tx_add(tx, &clinic_stmt_token_live, 1, (const char *[]){t.hash});
+    int f = crm_tx_add(tx, &clinic_stmt_feed, 1, (const char *[]){t.hash});
+    if (crm_tx_run(tx) != 0)
+        return;
+    if (PQntuples(crm_tx_result(tx, live)) != 1) {
+        crm_reply_problem(r, 404, "no such calendar");
+        return;
+    }
+    PGresult *res = crm_tx_result(tx, f);
+    crm_buf_t b;
+    crm_buf_init(&b, r->arena, 1024 + (size_t)PQntuples(res) * 400);
+    crm_buf_puts(&b, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//CRM for clinics//Clinic "
+                     "module//EN\r\nCALSCALE:GREGORIAN\r\nMETHOD:PUBLISH\r\n");
+    for (int i = 0; i < PQntuples(res); i++) {
+        const char *status = PQgetvalue(res, i, 5);
+        crm_buf_puts(&b, "BEGIN:VEVENT\r\n");
+        clinic_ics_line(&b, "UID", crm_arena_sprintf(r->arena, "%s@crm", PQgetvalue(res, i, 0)),
+                        false);
+        clinic_ics_line(&b, "DTSTAMP", PQgetvalue(res, i, 3), false);
+        clinic_ics_line(&b, "DTSTART", PQgetvalue(res, i, 1), false);
+        clinic_ics_line(&b, "DTEND", PQgetvalue(res, i, 2), false);
+        clinic_ics_line(&b, "SEQUENCE", PQgetvalue(res, i, 4), false);
+        const char *who = PQgetvalue(res, i, 6);
+        clinic_ics_line(&b, "SUMMARY",
+                        *who ? crm_arena_sprintf(r->arena, "Appointment %s", who) : "Appointment",
+                        true);
+        if (*PQgetvalue(res, i, 7))
+            clinic_ics_line(&b, "LOCATION", PQgetvalue(res, i, 7), true);
+        clinic_ics_line(&b, "STATUS",
+                        !strcmp(status, "cancelled") || !strcmp(status, "noshow") ? "CANCELLED"
+                        : !strcmp(status, "proposed") || !strcmp(status, "pending") ||
+                                !strcmp(status, "waitlist")
+                            ? "TENTATIVE"
+                            : "CONFIRMED",
+                        false);
+        crm_buf_puts(&b, "END:VEVENT\r\n");
+    }
+    crm_buf_puts(&b, "END:VCALENDAR\r\n");
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, (const unsigned char *)b.data, b.len);
+    char hex[17];
+    sodium_bin2hex(hex, sizeof(hex), h, 8);
+    const char *etag = crm_arena_sprintf(r->arena, "\"%s\"", hex);
+    crm_req_add_header(r, "ETag", etag);
+    crm_req_add_header(r, "Cache-Control", "private, no-cache");
+    const char *inm = crm_req_header(r, "If-None-Match");
+    if (inm && strstr(inm, etag)) {
+        crm_reply(r, 304, NULL, "", 0);
+        return;
+    }
+    crm_reply(r, 200, "text/calendar; charset=utf-8", b.data, b.len);
+}
