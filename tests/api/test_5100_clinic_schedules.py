@@ -85,6 +85,31 @@ def test_booking_outside_working_hours_needs_an_overbook(t):
     assert r.status_code == 201, r.text
 
 
+def test_rescheduling_outside_working_hours_needs_an_overbook(t, pg):
+    r = t.request("receptionist", "POST", "/api/v1/appointments",
+                  json={"patient_id": t.patient, "practitioner_id": t.doc,
+                        "appointment_time": "2027-11-10T09:00:00+00:00",
+                        "duration_minutes": 30})
+    assert r.status_code == 201, r.text
+    url = f"/api/v1/appointments/{r.json()['id']}"
+    for change in ({"appointment_time": "2027-11-10T12:30:00+00:00"},  # the lunch break
+                   {"duration_minutes": 240}):  # runs past noon
+        r = t.request("receptionist", "PATCH", url, headers={"If-Match": '"1"'}, json=change)
+        assert_problem(r, 422, field="appointment_time")
+    assert pg.sql(f"SELECT version, starts_at AT TIME ZONE 'UTC' FROM clinic_appointments"
+                  f" WHERE id = '{url.rsplit('/', 1)[1]}'") == [["1", "2027-11-10 09:00:00"]]
+    r = t.request("receptionist", "PATCH", url, headers={"If-Match": '"1"'},
+                  json={"appointment_time": "2027-11-10T13:00:00+00:00"})
+    assert r.status_code == 200, r.text
+    r = t.request("receptionist", "PATCH", url, headers={"If-Match": '"2"'},
+                  json={"appointment_time": "2027-11-10T12:30:00+00:00", "overbook": True,
+                        "overbook_reason": "fits before lunch ends"})
+    assert r.status_code == 200 and r.json()["overbooked"] is True, r.text
+    r = t.request("receptionist", "PATCH", url, headers={"If-Match": '"3"'},
+                  json={"status": "cancelled"})  # no new time: no hours check
+    assert r.status_code == 200, r.text
+
+
 def test_bad_schedules_and_queries(t):
     url = f"/api/v1/practitioners/{t.doc}/schedule"
     for week, field in [([{"weekday": 8, "start": "09:00", "end": "10:00"}], "weekly[0]"),

@@ -174,6 +174,9 @@ static const crm_constraint_field_t clinic_constraints[] = {
     crm_record_constraint_fault(r, tx, clinic_constraints,                                         \
                                 sizeof(clinic_constraints) / sizeof(clinic_constraints[0]), what)
 
+#define CLINIC_OUTSIDE_HOURS                                                                       \
+    "is outside the practitioner's working hours (overbook to book it anyway)"
+
 /* Booking a lead or customer makes them a patient; the practitioner must be an active user
  * marked is_practitioner, whose name at booking time is kept; outside the working hours only
  * an overbook ($12) books. */
@@ -247,9 +250,7 @@ clinic_appointments_create(crm_req_t *r)
         if (strcmp(PQgetvalue(res, 0, 7), "1") != 0)
             crm_req_field_error(r, "patient_id", "is not a contact of this tenant");
         if (!r->errors && strcmp(PQgetvalue(res, 0, 8), "t") != 0)
-            crm_req_field_error(r, "appointment_time",
-                                "is outside the practitioner's working "
-                                "hours (overbook to book it anyway)");
+            crm_req_field_error(r, "appointment_time", CLINIC_OUTSIDE_HOURS);
         crm_reply_problem(r, 422, "the appointment is not valid");
         return;
     }
@@ -325,10 +326,16 @@ clinic_appointments_list(crm_req_t *r)
         crm_reply_page(r, &page, crm_tx_result(tx, i));
 }
 
+/* The appointment as it is, and whether its new time ($2) or duration ($3), if any, stays
+ * inside the practitioner's working hours (always, for one without a schedule). */
 static const crm_stmt_t clinic_stmt_current = {
     "clinic.current",
-    "SELECT version, status, practitioner_id, starts_at, duration_minutes, room"
-    " FROM clinic_appointments WHERE tenant_id = current_tenant_id() AND id = $1"};
+    "SELECT version, status, practitioner_id, starts_at, duration_minutes, room,"
+    " ($2::timestamptz IS NULL AND $3::int IS NULL) OR coalesce(clinic_working_time("
+    "   practitioner_id, s.t, s.t + s.d) @> tstzrange(s.t, s.t + s.d), true)"
+    " FROM clinic_appointments, LATERAL (SELECT coalesce($2::timestamptz, starts_at) AS t,"
+    "   make_interval(mins => coalesce($3::int, duration_minutes)) AS d) s"
+    " WHERE tenant_id = current_tenant_id() AND id = $1"};
 
 /* Given fields are set (null clears the optional ones); a new time or duration moves the
  * appointment (the history keeps the old one). */
@@ -369,7 +376,7 @@ clinic_appointments_patch(crm_req_t *r)
     if (crm_fields_failed(r, "the change is not valid"))
         return;
     crm_tx_t *tx = clinic_tx(r);
-    int c = crm_tx_add(tx, &clinic_stmt_current, 1, (const char *[]){id});
+    int c = crm_tx_add(tx, &clinic_stmt_current, 3, (const char *[]){id, in.time, in.duration});
     if (crm_tx_run(tx) != 0)
         return;
     PGresult *cur = crm_tx_result(tx, c);
@@ -389,6 +396,11 @@ clinic_appointments_patch(crm_req_t *r)
             crm_arena_sprintf(r->arena, "\"allowed\":\"%s\"", clinic_transitions_from(from));
         crm_reply_problem(r, 409, "an appointment cannot go from %s to %s; allowed: %s", from,
                           in.status, clinic_transitions_from(from));
+        return;
+    }
+    if (!in.overbook && strcmp(PQgetvalue(cur, 0, 6), "t") != 0) {
+        crm_req_field_error(r, "appointment_time", CLINIC_OUTSIDE_HOURS);
+        crm_reply_problem(r, 422, "the change is not valid");
         return;
     }
     crm_tx_t *up = clinic_tx(r);
