@@ -48,13 +48,14 @@ static struct {
 static atomic_long crm_db_up;
 static atomic_ullong crm_db_errors;
 
-/* Sets the request's identity inside the transaction; the role first, so that everything
+/* Sets the request's identity (tenant, user, role name as app.role) inside the transaction;
+ * the database role first, so that everything
  * after it runs as the non-owner app role under row-level security. */
 static const crm_stmt_t crm_stmt_prelude = {
     "core.tx_prelude",
     "SELECT set_config('role', $1, true), set_config('app.tenant_id', $2, true),"
     " set_config('app.user_id', $3, true), set_config('app.request_id', $4, true),"
-    " set_config('statement_timeout', $5, true)",
+    " set_config('statement_timeout', $5, true), set_config('app.role', $6, true)",
 };
 
 static int64_t
@@ -367,13 +368,14 @@ crm_tx_run(crm_tx_t *tx)
         crm_tx_unavailable(tx);
         return -1;
     }
-    const char *prelude[] = {tx->role, r->tenant_id ? r->tenant_id : "",
-                             r->user_id ? r->user_id : "", r->request_id, crm_db.statement_timeout};
+    const char *prelude[] = {
+        tx->role,      r->tenant_id ? r->tenant_id : "", r->user_id ? r->user_id : "",
+        r->request_id, crm_db.statement_timeout,         r->role ? r->role : ""};
     crm_sent_t sent[2 * CRM_TX_MAX_STMTS + 6];
     size_t nsent = 0;
     int rc = crm_send_plain(c, sent, &nsent, "BEGIN");
     if (rc == 0)
-        rc = crm_send_stmt(c, sent, &nsent, &crm_stmt_prelude, -1, 5, prelude);
+        rc = crm_send_stmt(c, sent, &nsent, &crm_stmt_prelude, -1, 6, prelude);
     for (size_t i = 0; rc == 0 && i < tx->count; i++)
         rc = crm_send_stmt(c, sent, &nsent, tx->stmts[i].stmt, (int)i, tx->stmts[i].nparams,
                            tx->stmts[i].values);
@@ -408,9 +410,13 @@ crm_db_dedicated_open(crm_req_t *r)
     PGconn *pg = crm_db_connect_plain(crm_db.url, err, sizeof(err));
     if (pg) {
         PQclear(PQexec(pg, "BEGIN READ ONLY"));
-        const char *prelude[] = {CRM_DB_APP_ROLE, r->tenant_id ? r->tenant_id : "",
-                                 r->user_id ? r->user_id : "", r->request_id, "0"};
-        PGresult *res = PQexecParams(pg, crm_stmt_prelude.sql, 5, NULL, prelude, NULL, NULL, 0);
+        const char *prelude[] = {CRM_DB_APP_ROLE,
+                                 r->tenant_id ? r->tenant_id : "",
+                                 r->user_id ? r->user_id : "",
+                                 r->request_id,
+                                 "0",
+                                 r->role ? r->role : ""};
+        PGresult *res = PQexecParams(pg, crm_stmt_prelude.sql, 6, NULL, prelude, NULL, NULL, 0);
         bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;
         PQclear(res);
         if (ok)

@@ -147,6 +147,24 @@ def test_reschedule_keeps_history_and_checks_clashes(clinic, pg):
     assert times == [["t"], ["f"]]
 
 
+def test_the_viewer_sees_the_schedule_without_patients(clinic):
+    a = book(clinic, appointment_time="2027-03-11T15:00:00+00:00").json()
+    url = f"/api/v1/appointments/{a['id']}"
+    for role in ["admin", "practitioner", "receptionist"]:
+        assert clinic.request(role, "GET", url).json()["patient_id"] == a["patient_id"]
+    seen = clinic.request("viewer", "GET", url).json()
+    assert "patient_id" not in seen and seen["practitioner_name"] == "Practitioner User"
+    listed = clinic.request("viewer", "GET", "/api/v1/appointments",
+                            params={"practitioner_id": clinic.doc, "limit": "200"}).json()
+    assert listed["data"] and all("patient_id" not in x for x in listed["data"])
+    r = clinic.request("viewer", "GET", "/api/v1/appointments",
+                       params={"patient_id": a["patient_id"]})
+    assert_problem(r, 403, "patient")
+    timeline = clinic.request("viewer", "GET",
+                              f"/api/v1/contacts/{a['patient_id']}/timeline").json()["data"]
+    assert not any(e["kind"] == "appointment" for e in timeline)
+
+
 def test_notes_per_role(clinic):
     a = book(clinic, role="practitioner", appointment_time="2027-03-10T09:00:00+00:00",
              notes="BP 120/80").json()
@@ -204,7 +222,8 @@ def test_timeline_merge_and_erasure(clinic, pg):
                        json={"source_id": dup})
     assert r.status_code == 200, r.text
     assert pg.sql(f"SELECT patient_id FROM clinic_appointments WHERE id = '{a['id']}'") == [[p]]
-    timeline = clinic.request("viewer", "GET", f"/api/v1/contacts/{p}/timeline").json()["data"]
+    timeline = clinic.request("receptionist", "GET",
+                              f"/api/v1/contacts/{p}/timeline").json()["data"]
     assert any(e["kind"] == "appointment" and e["id"] == a["id"] for e in timeline)
     r = clinic.request("admin", "POST", f"/api/v1/contacts/{p}/erase")
     assert_problem(r, 409, "medical records")

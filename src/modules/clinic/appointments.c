@@ -19,9 +19,9 @@
 #include "modules/clinic/transitions.h"
 
 /* Notes appear when the transaction's app.notes is 'all', or 'own' and the appointment is the
- * caller's (clinic_notes_scope sets it). */
+ * caller's (clinic_notes_scope sets it); patient_id only for roles with clinic.patients.read. */
 #define CLINIC_JSON                                                                                \
-    "(jsonb_build_object('id', a.id, 'tenant_id', a.tenant_id, 'patient_id', a.patient_id,"        \
+    "(jsonb_build_object('id', a.id, 'tenant_id', a.tenant_id,"                                    \
     " 'practitioner_id', a.practitioner_id, 'practitioner_name', a.practitioner_name,"             \
     " 'appointment_time', a.starts_at, 'duration_minutes', a.duration_minutes, 'end_time',"        \
     " a.ends_at, 'status', a.status, 'appointment_type', a.appointment_type, 'reason',"            \
@@ -31,7 +31,9 @@
     " || CASE WHEN current_setting('app.notes', true) = 'all'"                                     \
     "   OR (current_setting('app.notes', true) = 'own' AND a.practitioner_id ="                    \
     "       nullif(current_setting('app.user_id', true), '')::uuid)"                               \
-    "   THEN jsonb_build_object('notes', a.notes) ELSE '{}' END)"
+    "   THEN jsonb_build_object('notes', a.notes) ELSE '{}' END"                                   \
+    " || CASE WHEN clinic_sees_patients() THEN jsonb_build_object('patient_id', a.patient_id)"     \
+    "   ELSE '{}' END)"
 
 #define CLINIC_ACTIVE "('proposed', 'pending', 'booked', 'arrived', 'checked-in')"
 
@@ -305,6 +307,11 @@ clinic_appointments_list(crm_req_t *r)
         crm_req_field_error(r, "query.practitioner_id", "must be a UUID");
     if (pat && !crm_uuid_valid(pat))
         crm_req_field_error(r, "query.patient_id", "must be a UUID");
+    if (pat && !crm_rbac_allows(r->role_id, "clinic.patients.read")) {
+        crm_reply_problem(r, 403, "the role %s may not see which patient an appointment is for",
+                          r->role);
+        return;
+    }
     if (status && !clinic_status_known(status))
         crm_req_field_error(r, "query.status", "must be a FHIR appointment status");
     if (from && !crm_valid_time(from))

@@ -48,6 +48,8 @@ static const crm_permission_t clinic_permissions[] = {
     {"clinic.appointments.write",
      "book, reschedule and cancel appointments (practitioners: their own)",
      CRM_R_PRACTITIONER | CRM_R_RECEPTIONIST},
+    {"clinic.patients.read", "see which patient each appointment is for",
+     CRM_R_PRACTITIONER | CRM_R_RECEPTIONIST},
     {"clinic.notes.read", "read clinical notes (practitioners: of their own appointments)",
      CRM_R_PRACTITIONER},
     {"clinic.notes.write", "write clinical notes", CRM_R_PRACTITIONER},
@@ -58,7 +60,8 @@ static const crm_permission_t clinic_permissions[] = {
     {NULL, NULL, 0},
 };
 
-/* The contact's appointments in its timeline: when booked, with status and practitioner. */
+/* The contact's appointments in its timeline: when booked, with status and practitioner (for
+ * roles that may see whom appointments are for). */
 static const crm_stmt_t clinic_hook_timeline = {
     "clinic.timeline",
     "SELECT to_char(a.starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), a.id,"
@@ -66,7 +69,7 @@ static const crm_stmt_t clinic_hook_timeline = {
     " a.practitioner_name, 'appointment_type', a.appointment_type, 'end_time', a.ends_at)"
     " FROM clinic_appointments a WHERE a.tenant_id = current_tenant_id() AND a.patient_id = $1"
     " AND EXISTS (SELECT 1 FROM tenant_modules m WHERE m.tenant_id = current_tenant_id()"
-    "   AND m.module = 'clinic')"
+    "   AND m.module = 'clinic') AND clinic_sees_patients()"
     " AND ($2::timestamptz IS NULL OR (a.starts_at, a.id) < ($2::timestamptz, $3::uuid))"
     " ORDER BY a.starts_at DESC, a.id DESC LIMIT $4::int"};
 static const crm_stmt_t clinic_hook_export = {
