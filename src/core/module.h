@@ -40,6 +40,9 @@ typedef struct crm_module {
     int (*init)(void);                   /* optional: runs once at start-up, 0 on success */
     const char *demo_seed;               /* optional: SQL `crm dev` runs after the core's */
     crm_contact_hooks_t contact;         /* optional: its part in timeline, export, merge, erase */
+    /* optional: writes an error reply (status, detail, r->errors) in the format a standard
+     * requires, for its routes flagged CRM_ROUTE_OWN_ERRORS (e.g. FHIR's OperationOutcome) */
+    void (*reply_error)(struct crm_req *r, int status, const char *detail);
 } crm_module_t;
 
 /* The compiled-in modules, core first, NULL-terminated (src/modules/registry.c). */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/module.h"
 
 const char *
 crm_req_param(crm_req_t *r, const char *name)
@@ -122,6 +123,13 @@ crm_reply_problem(crm_req_t *r, int status, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(detail, sizeof(detail), fmt, ap);
     va_end(ap);
+    if (r->matched && (r->match.route->flags & CRM_ROUTE_OWN_ERRORS)) {
+        const crm_module_t *module = crm_module_of_route(r->match.index);
+        if (module && module->reply_error) {
+            module->reply_error(r, status, detail);
+            return;
+        }
+    }
     crm_problem_t p = {
         .status = status,
         .detail = detail,

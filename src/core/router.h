@@ -13,8 +13,9 @@ typedef void (*crm_handler_fn)(struct crm_req *r);
 #define CRM_PERM_PUBLIC "public"
 
 enum {
-    CRM_ROUTE_JSON_BODY = 1 << 0, /* takes an application/json body (parsed before the handler) */
-    CRM_ROUTE_CSV_BODY = 1 << 1,  /* takes a text/csv body (UTF-8), up to CRM_MAX_IMPORT_BYTES */
+    CRM_ROUTE_JSON_BODY = 1 << 0,  /* takes an application/json body (parsed before the handler) */
+    CRM_ROUTE_CSV_BODY = 1 << 1,   /* takes a text/csv body (UTF-8), up to CRM_MAX_IMPORT_BYTES */
+    CRM_ROUTE_OWN_ERRORS = 1 << 2, /* errors in its module's format (reply_error), not RFC 9457 */
 };
 
 typedef struct crm_route {

@@ -16,6 +16,16 @@ def test_every_operation_names_its_permission(server):
                 assert op.get("x-permission"), f"{method} {path} has no x-permission"
 
 
+def assert_denied(r, status, path):
+    """A refusal: problem+json, or on the FHIR routes an OperationOutcome; returns the detail."""
+    if path.startswith("/fhir/"):
+        assert r.status_code == status, r.text
+        assert r.headers["Content-Type"].startswith("application/fhir+json"), r.headers
+        assert r.json()["resourceType"] == "OperationOutcome"
+        return {"detail": r.json()["issue"][0]["diagnostics"]}
+    return assert_problem(r, status)
+
+
 def test_each_role_against_each_route(server, tenants):
     a, _ = tenants
     doc = server.get("/openapi.json").json()
@@ -34,7 +44,7 @@ def test_each_role_against_each_route(server, tenants):
                 if perm == "authenticated" or perm in granted[role]:
                     assert r.status_code not in (401, 403), (role, method, path, r.text)
                 else:
-                    body = assert_problem(r, 403)
+                    body = assert_denied(r, 403, path)
                     assert perm in body["detail"], body
                 checked += 1
     assert checked >= 5 * 7
@@ -48,7 +58,7 @@ def test_without_a_token_every_tenant_route_is_401(server):
                 continue
             url = re.sub(r"\{[^}]+\}", str(uuid.uuid4()), path)
             r = server.request(method.upper(), url, json={} if method in BODY_METHODS else None)
-            assert_problem(r, 401)
+            assert_denied(r, 401, path)
 
 
 def test_permissions_doc_matches_the_code():

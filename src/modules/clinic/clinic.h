@@ -17,6 +17,13 @@ void clinic_exceptions_list(crm_req_t *r);
 void clinic_exceptions_delete(crm_req_t *r);
 void clinic_availability(crm_req_t *r);
 
+/* fhir.c */
+void clinic_fhir_metadata(crm_req_t *r);
+void clinic_fhir_patient(crm_req_t *r);
+void clinic_fhir_appointment(crm_req_t *r);
+void clinic_fhir_search(crm_req_t *r);
+void clinic_fhir_error(crm_req_t *r, int status, const char *detail);
+
 /* calendar.c */
 void clinic_calendar_token(crm_req_t *r);
 void clinic_calendar_feed(crm_req_t *r);

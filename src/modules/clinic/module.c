@@ -15,6 +15,9 @@ static const char *const clinic_list_query[] = {
 static const char *const clinic_availability_query[] = {"practitioner_id", "from", "to",
                                                         "duration_minutes", NULL};
 
+static const char *const clinic_fhir_query[] = {"patient", "actor",  "status",
+                                                "date",    "_count", NULL};
+
 static const crm_route_t clinic_routes[] = {
     {"GET", "/api/v1/appointments", clinic_appointments_list, "clinic.appointments.read",
      clinic_list_query, 0},
@@ -39,6 +42,13 @@ static const crm_route_t clinic_routes[] = {
     {"GET", "/api/v1/calendar/{token}", clinic_calendar_feed, CRM_PERM_PUBLIC, NULL, 0},
     {"GET", "/api/v1/availability", clinic_availability, "clinic.appointments.read",
      clinic_availability_query, 0},
+    {"GET", "/fhir/R4/metadata", clinic_fhir_metadata, CRM_PERM_PUBLIC, NULL, CRM_ROUTE_OWN_ERRORS},
+    {"GET", "/fhir/R4/Patient/{id}", clinic_fhir_patient, "clinic.patients.read", NULL,
+     CRM_ROUTE_OWN_ERRORS},
+    {"GET", "/fhir/R4/Appointment/{id}", clinic_fhir_appointment, "clinic.appointments.read", NULL,
+     CRM_ROUTE_OWN_ERRORS},
+    {"GET", "/fhir/R4/Appointment", clinic_fhir_search, "clinic.appointments.read",
+     clinic_fhir_query, CRM_ROUTE_OWN_ERRORS},
     {NULL, NULL, NULL, NULL, NULL, 0},
 };
 
@@ -96,4 +106,5 @@ const crm_module_t crm_clinic_module = {
                 .export_records = &clinic_hook_export,
                 .merge = &clinic_hook_merge,
                 .erase = &clinic_hook_erase},
+    .reply_error = clinic_fhir_error,
 };

@@ -1,0 +1,300 @@
+/* fhir.c - a read-only FHIR R4 view of patients and appointments (application/fhir+json):
+ * Patient and Appointment reads, Appointment search as a searchset Bundle, the
+ * CapabilityStatement, and errors as OperationOutcome */
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/arena.h"
+#include "core/db.h"
+#include "core/rbac.h"
+#include "core/request.h"
+#include "core/uuid.h"
+#include "core/validate.h"
+#include "modules/clinic/clinic.h"
+#include "modules/clinic/transitions.h"
+
+#define FHIR_JSON      "application/fhir+json"
+#define FHIR_MAX_DATES 2
+
+/* The Appointment resource of row a; the patient participant only for roles that may see
+ * it (clinic_sees_patients). */
+#define FHIR_APPOINTMENT                                                                           \
+    "jsonb_strip_nulls(jsonb_build_object('resourceType', 'Appointment', 'id', a.id,"              \
+    " 'meta', jsonb_build_object('versionId', a.version::text, 'lastUpdated', a.updated_at),"      \
+    " 'status', a.status, 'start', a.starts_at, 'end', a.ends_at,"                                 \
+    " 'minutesDuration', a.duration_minutes, 'created', a.created_at,"                             \
+    " 'appointmentType', CASE WHEN a.appointment_type IS NOT NULL"                                 \
+    "   THEN jsonb_build_object('text', a.appointment_type) END,"                                  \
+    " 'cancelationReason', CASE WHEN a.cancel_reason IS NOT NULL"                                  \
+    "   THEN jsonb_build_object('text', a.cancel_reason) END,"                                     \
+    " 'participant', (SELECT jsonb_agg(p) FROM (VALUES (CASE WHEN clinic_sees_patients()"          \
+    "   THEN jsonb_build_object('actor', jsonb_build_object('reference', 'Patient/' ||"            \
+    "   a.patient_id), 'required', 'required', 'status', s.v) END),"                               \
+    "   (jsonb_build_object('actor', jsonb_build_object('reference', 'Practitioner/' ||"           \
+    "   a.practitioner_id, 'display', a.practitioner_name), 'required', 'required',"               \
+    "   'status', s.v))) v(p) WHERE p IS NOT NULL)))"
+
+/* A participant's FHIR status follows the appointment's. */
+#define FHIR_PARTICIPANT_STATUS                                                                    \
+    " CROSS JOIN LATERAL (SELECT CASE a.status WHEN 'cancelled' THEN 'declined'"                   \
+    "   WHEN 'proposed' THEN 'needs-action' WHEN 'pending' THEN 'tentative'"                       \
+    "   ELSE 'accepted' END AS v) s"
+
+static const char *
+fhir_issue_code(int status)
+{
+    switch (status) {
+    case 400:
+    case 422:
+        return "invalid";
+    case 401:
+        return "login";
+    case 403:
+        return "forbidden";
+    case 404:
+        return "not-found";
+    case 405:
+    case 415:
+        return "not-supported";
+    case 409:
+    case 412:
+        return "conflict";
+    case 413:
+        return "too-costly";
+    case 429:
+        return "throttled";
+    default:
+        return "exception";
+    }
+}
+
+/* Errors of the FHIR routes: an OperationOutcome with one issue per field at fault. */
+void
+clinic_fhir_error(crm_req_t *r, int status, const char *detail)
+{
+    json_t *issues = json_array();
+    if (!r->errors)
+        json_array_append_new(issues, json_pack("{s:s, s:s, s:s}", "severity", "error", "code",
+                                                fhir_issue_code(status), "diagnostics", detail));
+    for (const crm_field_error_t *e = r->errors; e; e = e->next)
+        json_array_append_new(issues,
+                              json_pack("{s:s, s:s, s:s, s:[s]}", "severity", "error", "code",
+                                        fhir_issue_code(status), "diagnostics",
+                                        crm_arena_sprintf(r->arena, "%s: %s", e->field, e->message),
+                                        "expression", e->field));
+    json_t *outcome = json_pack("{s:s, s:o}", "resourceType", "OperationOutcome", "issue", issues);
+    char *body = json_dumps(outcome, JSON_COMPACT);
+    json_decref(outcome);
+    const char *copy = crm_arena_strdup(r->arena, body ? body : "{}");
+    free(body);
+    crm_reply(r, status, FHIR_JSON, copy, strlen(copy));
+}
+
+/* Replies with the one-column result of statement i, or 404 when it found nothing. */
+static void
+fhir_reply_resource(crm_req_t *r, crm_tx_t *tx, int i, const char *what)
+{
+    PGresult *res = crm_tx_result(tx, i);
+    if (PQntuples(res) != 1) {
+        crm_reply_problem(r, 404, "no such %s", what);
+        return;
+    }
+    crm_reply(r, 200, FHIR_JSON, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+}
+
+/* A read by id: the resource statement $1 gives, or 404. */
+static void
+fhir_read(crm_req_t *r, const crm_stmt_t *stmt, const char *what)
+{
+    const char *id = crm_req_param(r, "id");
+    if (!crm_uuid_valid(id)) {
+        crm_reply_problem(r, 404, "no such %s", what);
+        return;
+    }
+    crm_tx_t *tx = crm_tx_new(r);
+    int i = crm_tx_add(tx, stmt, 1, (const char *[]){id});
+    if (crm_tx_run(tx) == 0)
+        fhir_reply_resource(r, tx, i, what);
+}
+
+/* A reference parameter: "Type/<uuid>" or a bare uuid; NULL when not one. */
+static const char *
+fhir_reference_id(const char *value, const char *type)
+{
+    size_t n = strlen(type);
+    if (strncmp(value, type, n) == 0 && value[n] == '/')
+        value += n + 1;
+    return crm_uuid_valid(value) ? value : NULL;
+}
+
+static const crm_stmt_t fhir_stmt_patient = {
+    "clinic.fhir_patient",
+    "SELECT jsonb_strip_nulls(jsonb_build_object('resourceType', 'Patient', 'id', c.id,"
+    " 'meta', jsonb_build_object('versionId', c.version::text, 'lastUpdated', c.updated_at),"
+    " 'active', true, 'name', jsonb_build_array(jsonb_build_object('use', 'official',"
+    "   'family', c.last_name, 'given', CASE WHEN c.first_name IS NOT NULL"
+    "   THEN jsonb_build_array(c.first_name) END)),"
+    " 'telecom', (SELECT jsonb_agg(t) FROM (VALUES"
+    "   (CASE WHEN c.phone IS NOT NULL THEN jsonb_build_object('system', 'phone', 'value',"
+    "   c.phone) END), (CASE WHEN c.email IS NOT NULL THEN jsonb_build_object('system',"
+    "   'email', 'value', c.email) END)) v(t) WHERE t IS NOT NULL),"
+    " 'gender', c.gender, 'birthDate', c.date_of_birth))::text"
+    " FROM contacts c WHERE c.tenant_id = current_tenant_id() AND c.id = $1"
+    " AND c.type = 'patient' AND c.deleted_at IS NULL AND c.erased_at IS NULL"};
+
+/* GET /fhir/R4/Patient/{id} */
+void
+clinic_fhir_patient(crm_req_t *r)
+{
+    fhir_read(r, &fhir_stmt_patient, "Patient");
+}
+
+static const crm_stmt_t fhir_stmt_appointment = {
+    "clinic.fhir_appointment",
+    "SELECT " FHIR_APPOINTMENT "::text FROM clinic_appointments a" FHIR_PARTICIPANT_STATUS
+    " WHERE a.tenant_id = current_tenant_id() AND a.id = $1"};
+
+/* GET /fhir/R4/Appointment/{id} */
+void
+clinic_fhir_appointment(crm_req_t *r)
+{
+    fhir_read(r, &fhir_stmt_appointment, "Appointment");
+}
+
+/* The search: $1 patient, $2 practitioner, $3 status, $4/$5 and $6/$7 date (prefix, value),
+ * $8 _count, $9 the base URL. Sorted by start; total counts every match. */
+static const crm_stmt_t fhir_stmt_search = {
+    "clinic.fhir_search",
+    "WITH m AS (SELECT a.* FROM clinic_appointments a WHERE a.tenant_id = current_tenant_id()"
+    "   AND ($1::uuid IS NULL OR a.patient_id = $1::uuid)"
+    "   AND ($2::uuid IS NULL OR a.practitioner_id = $2::uuid)"
+    "   AND ($3::text IS NULL OR a.status = $3)"
+    "   AND ($5::text IS NULL OR clinic_fhir_date_match(a.starts_at, $4, $5))"
+    "   AND ($7::text IS NULL OR clinic_fhir_date_match(a.starts_at, $6, $7))),"
+    " page AS (SELECT * FROM m ORDER BY starts_at, id LIMIT $8::int)"
+    " SELECT jsonb_strip_nulls(jsonb_build_object('resourceType', 'Bundle', 'type', 'searchset',"
+    " 'meta', jsonb_build_object('lastUpdated', now()), 'total', (SELECT count(*) FROM m),"
+    " 'entry', (SELECT jsonb_agg(jsonb_build_object('fullUrl', $9 || 'Appointment/' || a.id,"
+    "   'resource', " FHIR_APPOINTMENT ", 'search', jsonb_build_object('mode', 'match'))"
+    "   ORDER BY a.starts_at, a.id) FROM page a" FHIR_PARTICIPANT_STATUS ")))::text"};
+
+typedef struct fhir_dates {
+    crm_req_t *r;
+    int n;
+    const char *op[FHIR_MAX_DATES], *value[FHIR_MAX_DATES];
+} fhir_dates_t;
+
+/* Collects each date=[prefix]value (the parameter may repeat) and checks it. */
+static enum MHD_Result
+fhir_collect_date(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    fhir_dates_t *d = cls;
+    if (strcmp(key, "date") != 0)
+        return MHD_YES;
+    if (d->n == FHIR_MAX_DATES) {
+        crm_req_field_error(d->r, "date", "may be given at most twice");
+        return MHD_NO;
+    }
+    const char *op = "eq";
+    static const char *const ops[] = {"eq", "ge", "gt", "le", "lt"};
+    for (size_t i = 0; value && i < sizeof(ops) / sizeof(ops[0]); i++)
+        if (strncmp(value, ops[i], 2) == 0) {
+            op = ops[i];
+            value += 2;
+        }
+    if (!value || (!crm_valid_date(value, false) && !crm_valid_time(value))) {
+        crm_req_field_error(d->r, "date",
+                            "must be [eq|ge|gt|le|lt] and a date (YYYY-MM-DD) or a dateTime "
+                            "with offset");
+        return MHD_NO;
+    }
+    d->op[d->n] = op;
+    d->value[d->n] = value;
+    d->n++;
+    return MHD_YES;
+}
+
+/* The absolute base of the FHIR endpoint, for the Bundle's fullUrls. */
+static const char *
+fhir_base_url(crm_req_t *r)
+{
+    const char *host = crm_req_header(r, "Host");
+    const char *proto = crm_req_header(r, "X-Forwarded-Proto");
+    if (!proto || (strcmp(proto, "https") != 0 && strcmp(proto, "http") != 0))
+        proto = "http";
+    return crm_arena_sprintf(r->arena, "%s://%s/fhir/R4/", proto, host ? host : "localhost");
+}
+
+/* GET /fhir/R4/Appointment?patient=&actor=&status=&date=&date=&_count= */
+void
+clinic_fhir_search(crm_req_t *r)
+{
+    const char *patient = crm_req_query(r, "patient"), *actor = crm_req_query(r, "actor");
+    const char *status = crm_req_query(r, "status"), *count = crm_req_query(r, "_count");
+    const char *patient_id = NULL, *practitioner_id = NULL;
+    if (patient && !(patient_id = fhir_reference_id(patient, "Patient")))
+        crm_req_field_error(r, "patient", "must be Patient/<id> or an id");
+    if (actor && !(practitioner_id = fhir_reference_id(actor, "Practitioner"))) {
+        const char *as_patient =
+            strncmp(actor, "Patient/", 8) == 0 ? fhir_reference_id(actor, "Patient") : NULL;
+        if (!as_patient)
+            crm_req_field_error(r, "actor", "must be Practitioner/<id> or Patient/<id>");
+        else if (patient_id && strcmp(patient_id, as_patient) != 0)
+            crm_req_field_error(r, "actor", "names another patient than patient");
+        patient_id = as_patient;
+    }
+    if (status && !clinic_status_known(status))
+        crm_req_field_error(r, "status", "must be a FHIR appointment status");
+    long n = 50;
+    if (count) {
+        char *end;
+        n = strtol(count, &end, 10);
+        if (*count == '\0' || *end != '\0' || n < 0 || n > 100)
+            crm_req_field_error(r, "_count", "must be a whole number from 0 to 100");
+    }
+    fhir_dates_t dates = {.r = r};
+    if (r->conn)
+        MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, fhir_collect_date, &dates);
+    if (r->errors) {
+        crm_reply_problem(r, 400, "the search parameters are not valid");
+        return;
+    }
+    if (patient_id && !crm_rbac_allows(r->role_id, "clinic.patients.read")) {
+        crm_reply_problem(r, 403, "the role %s may not see which patient an appointment is for",
+                          r->role);
+        return;
+    }
+    crm_tx_t *tx = crm_tx_new(r);
+    int i = crm_tx_add(tx, &fhir_stmt_search, 9,
+                       (const char *[]){patient_id, practitioner_id, status, dates.op[0],
+                                        dates.value[0], dates.op[1], dates.value[1],
+                                        crm_arena_sprintf(r->arena, "%ld", n), fhir_base_url(r)});
+    if (crm_tx_run(tx) == 0)
+        fhir_reply_resource(r, tx, i, "result");
+}
+
+/* GET /fhir/R4/metadata: what this server can do, as a CapabilityStatement. */
+void
+clinic_fhir_metadata(crm_req_t *r)
+{
+    static const char body[] =
+        "{\"resourceType\":\"CapabilityStatement\",\"status\":\"active\","
+        "\"date\":\"2026-11-27\",\"kind\":\"instance\",\"fhirVersion\":\"4.0.1\","
+        "\"format\":[\"application/fhir+json\"],"
+        "\"implementation\":{\"description\":\"CRM clinic module, read-only FHIR view\"},"
+        "\"rest\":[{\"mode\":\"server\",\"security\":{\"description\":"
+        "\"Bearer access tokens (JWT) of the CRM; the tenant comes from the token.\"},"
+        "\"resource\":["
+        "{\"type\":\"Patient\",\"interaction\":[{\"code\":\"read\"}]},"
+        "{\"type\":\"Appointment\",\"interaction\":[{\"code\":\"read\"},"
+        "{\"code\":\"search-type\"}],\"searchParam\":["
+        "{\"name\":\"patient\",\"type\":\"reference\"},"
+        "{\"name\":\"actor\",\"type\":\"reference\"},"
+        "{\"name\":\"date\",\"type\":\"date\"},"
+        "{\"name\":\"status\",\"type\":\"token\"},"
+        "{\"name\":\"_count\",\"type\":\"number\"}]}]}]}";
+    crm_reply(r, 200, FHIR_JSON, body, sizeof(body) - 1);
+}
