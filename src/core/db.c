@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/json.h"
 #include "core/log.h"
 #include "core/sqlstate.h"
 
@@ -48,15 +49,56 @@ static struct {
 static atomic_long crm_db_up;
 static atomic_ullong crm_db_errors;
 
-/* Sets the request's identity (tenant, user, role name as app.role) inside the transaction;
+/* Sets the request's identity (tenant, user, role name as app.role; client IP, user agent and
+ * "cli" as app.actor for the command line, for the audit log) inside the transaction;
  * the database role first, so that everything
  * after it runs as the non-owner app role under row-level security. */
 static const crm_stmt_t crm_stmt_prelude = {
     "core.tx_prelude",
     "SELECT set_config('role', $1, true), set_config('app.tenant_id', $2, true),"
     " set_config('app.user_id', $3, true), set_config('app.request_id', $4, true),"
-    " set_config('statement_timeout', $5, true), set_config('app.role', $6, true)",
+    " set_config('statement_timeout', $5, true), set_config('app.role', $6, true),"
+    " set_config('app.client_ip', $7, true), set_config('app.user_agent', $8, true),"
+    " set_config('app.actor', $9, true)",
 };
+
+/* The request's User-Agent for the audit log: its well-formed UTF-8 prefix, at most 256
+ * bytes (a header is not text PostgreSQL would accept as it comes). */
+static const char *
+crm_db_user_agent(crm_req_t *r)
+{
+    const char *ua = r->conn ? crm_req_header(r, "User-Agent") : NULL;
+    if (!ua)
+        return "";
+    size_t n = strnlen(ua, 257);
+    if (n > 256) {
+        n = 256;
+        while (n > 0 && ((unsigned char)ua[n] & 0xC0) == 0x80)
+            n--;
+    }
+    size_t bad = crm_utf8_check(ua, n);
+    if (bad != CRM_UTF8_VALID)
+        n = bad;
+    return ua[n] == '\0' ? ua : crm_arena_strndup(r->arena, ua, n);
+}
+
+#define CRM_DB_PRELUDE_PARAMS 9
+
+/* The prelude's parameters for request r, in crm_stmt_prelude's order. */
+static void
+crm_db_prelude(crm_req_t *r, const char *db_role, const char *timeout,
+               const char *out[CRM_DB_PRELUDE_PARAMS])
+{
+    out[0] = db_role;
+    out[1] = r->tenant_id ? r->tenant_id : "";
+    out[2] = r->user_id ? r->user_id : "";
+    out[3] = r->request_id;
+    out[4] = timeout;
+    out[5] = r->role ? r->role : "";
+    out[6] = r->client_ip;
+    out[7] = crm_db_user_agent(r);
+    out[8] = r->conn ? "" : "cli";
+}
 
 static int64_t
 crm_now_ns(void)
@@ -368,14 +410,13 @@ crm_tx_run(crm_tx_t *tx)
         crm_tx_unavailable(tx);
         return -1;
     }
-    const char *prelude[] = {
-        tx->role,      r->tenant_id ? r->tenant_id : "", r->user_id ? r->user_id : "",
-        r->request_id, crm_db.statement_timeout,         r->role ? r->role : ""};
+    const char *prelude[CRM_DB_PRELUDE_PARAMS];
+    crm_db_prelude(r, tx->role, crm_db.statement_timeout, prelude);
     crm_sent_t sent[2 * CRM_TX_MAX_STMTS + 6];
     size_t nsent = 0;
     int rc = crm_send_plain(c, sent, &nsent, "BEGIN");
     if (rc == 0)
-        rc = crm_send_stmt(c, sent, &nsent, &crm_stmt_prelude, -1, 6, prelude);
+        rc = crm_send_stmt(c, sent, &nsent, &crm_stmt_prelude, -1, CRM_DB_PRELUDE_PARAMS, prelude);
     for (size_t i = 0; rc == 0 && i < tx->count; i++)
         rc = crm_send_stmt(c, sent, &nsent, tx->stmts[i].stmt, (int)i, tx->stmts[i].nparams,
                            tx->stmts[i].values);
@@ -410,13 +451,10 @@ crm_db_dedicated_open(crm_req_t *r)
     PGconn *pg = crm_db_connect_plain(crm_db.url, err, sizeof(err));
     if (pg) {
         PQclear(PQexec(pg, "BEGIN READ ONLY"));
-        const char *prelude[] = {CRM_DB_APP_ROLE,
-                                 r->tenant_id ? r->tenant_id : "",
-                                 r->user_id ? r->user_id : "",
-                                 r->request_id,
-                                 "0",
-                                 r->role ? r->role : ""};
-        PGresult *res = PQexecParams(pg, crm_stmt_prelude.sql, 6, NULL, prelude, NULL, NULL, 0);
+        const char *prelude[CRM_DB_PRELUDE_PARAMS];
+        crm_db_prelude(r, CRM_DB_APP_ROLE, "0", prelude);
+        PGresult *res = PQexecParams(pg, crm_stmt_prelude.sql, CRM_DB_PRELUDE_PARAMS, NULL, prelude,
+                                     NULL, NULL, 0);
         bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;
         PQclear(res);
         if (ok)

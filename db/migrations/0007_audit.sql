@@ -1,0 +1,128 @@
+-- core 0007: the audit log. Every change to tenant data writes a row in the same transaction,
+-- through audit_capture() triggers; the app roles may read their tenant's rows and nothing
+-- else: no INSERT, UPDATE, DELETE or TRUNCATE (rows come only from the owner-run trigger), and
+-- a trigger refuses UPDATE and DELETE for everyone.
+CREATE TABLE audit_log (
+    tenant_id uuid NOT NULL REFERENCES tenants (id),
+    id bigint GENERATED ALWAYS AS IDENTITY,
+    occurred_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    actor_id uuid,
+    actor text, -- who, when not a user: 'platform', 'system', the CLI
+    action text NOT NULL CHECK (action IN ('create', 'update', 'delete', 'restore', 'merge',
+                                           'erase', 'read', 'search', 'export', 'security')),
+    entity_type text NOT NULL,
+    entity_id text,
+    patient_id uuid,
+    changes jsonb,
+    request_id text,
+    client_ip text,
+    user_agent text,
+    PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX audit_log_entity ON audit_log (tenant_id, entity_type, entity_id, id);
+CREATE INDEX audit_log_patient ON audit_log (tenant_id, patient_id, id)
+    WHERE patient_id IS NOT NULL;
+ALTER TABLE audit_log ENABLE ROW LEVEL SECURITY;
+ALTER TABLE audit_log FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON audit_log FOR SELECT USING (tenant_id = current_tenant_id());
+-- only the owner holds INSERT (the trigger runs as it); the policy just lets it through
+CREATE POLICY owner_insert ON audit_log FOR INSERT WITH CHECK (true);
+REVOKE ALL ON audit_log FROM PUBLIC;
+GRANT SELECT ON audit_log TO crm_app;
+
+CREATE FUNCTION audit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the audit log is append-only' USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
+CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();
+
+-- The change trigger. TG_ARGV[0], if given, names the column holding the contact the row
+-- belongs to ('id' on contacts); the row is a patient's when that contact is a patient.
+-- Updates record only the fields that changed (bookkeeping columns left out); secret columns
+-- are masked, and an erasure records which fields it cleared, not their values. An update that sets deleted_at, erased_at or merged_into, or clears deleted_at,
+-- is recorded as delete, erase, merge or restore.
+CREATE FUNCTION audit_capture() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+DECLARE
+    o jsonb := CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD) END;
+    n jsonb := CASE WHEN TG_OP <> 'DELETE' THEN to_jsonb(NEW) END;
+    r jsonb := coalesce(n, o);
+    secret text[] := ARRAY['password_hash', 'token_hash', 'secret', 'key_hash'];
+    quiet text[] := ARRAY['updated_at', 'version'];
+    act text := lower(TG_OP);
+    diff jsonb;
+    contact uuid;
+    patient uuid;
+    actor_id uuid := nullif(current_setting('app.user_id', true), '')::uuid;
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        act := 'create';
+    ELSIF TG_OP = 'UPDATE' THEN
+        SELECT jsonb_object_agg(e.key, CASE WHEN e.key = ANY (secret)
+                   THEN '{"before": "[masked]", "after": "[masked]"}'::jsonb
+                   ELSE jsonb_build_object('before', o -> e.key, 'after', e.value) END)
+          INTO diff
+          FROM jsonb_each(n) e
+         WHERE e.value IS DISTINCT FROM o -> e.key AND NOT e.key = ANY (quiet);
+        IF diff IS NULL THEN
+            RETURN NULL;
+        END IF;
+        act := CASE WHEN diff ? 'erased_at' AND n ->> 'erased_at' IS NOT NULL THEN 'erase'
+                    WHEN diff ? 'merged_into' AND n ->> 'merged_into' IS NOT NULL THEN 'merge'
+                    WHEN diff ? 'deleted_at' AND n ->> 'deleted_at' IS NOT NULL THEN 'delete'
+                    WHEN diff ? 'deleted_at' THEN 'restore'
+                    ELSE 'update' END;
+        IF act = 'erase' THEN -- which fields were erased, never their values
+            SELECT jsonb_object_agg(key, '{"before": "[erased]", "after": null}'::jsonb)
+              INTO diff FROM jsonb_each(diff);
+        END IF;
+    END IF;
+    IF TG_NARGS > 0 THEN
+        contact := (r ->> TG_ARGV[0])::uuid;
+        IF TG_TABLE_NAME = 'contacts' THEN
+            patient := CASE WHEN r ->> 'type' = 'patient' THEN contact END;
+        ELSIF contact IS NOT NULL THEN
+            SELECT c.id INTO patient FROM contacts c
+             WHERE c.tenant_id = (r ->> 'tenant_id')::uuid AND c.id = contact
+               AND c.type = 'patient';
+        END IF;
+    END IF;
+    INSERT INTO audit_log (tenant_id, actor_id, actor, action, entity_type, entity_id,
+                           patient_id, changes, request_id, client_ip, user_agent)
+    VALUES (CASE WHEN TG_TABLE_NAME = 'tenants' THEN (r ->> 'id')::uuid
+                 ELSE (r ->> 'tenant_id')::uuid END,
+            actor_id,
+            CASE WHEN actor_id IS NULL THEN coalesce(nullif(current_setting('app.actor', true),
+                                                            ''), session_user::text) END,
+            act, TG_TABLE_NAME, coalesce(r ->> 'id', r ->> 'module'), patient, diff,
+            nullif(current_setting('app.request_id', true), ''),
+            nullif(current_setting('app.client_ip', true), ''),
+            nullif(current_setting('app.user_agent', true), ''));
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON tenants
+    FOR EACH ROW EXECUTE FUNCTION audit_capture();
+CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON tenant_modules
+    FOR EACH ROW EXECUTE FUNCTION audit_capture();
+CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON users
+    FOR EACH ROW EXECUTE FUNCTION audit_capture();
+CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON custom_fields
+    FOR EACH ROW EXECUTE FUNCTION audit_capture();
+CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON contacts
+    FOR EACH ROW EXECUTE FUNCTION audit_capture('id');
+CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON pipelines
+    FOR EACH ROW EXECUTE FUNCTION audit_capture();
+CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON pipeline_stages
+    FOR EACH ROW EXECUTE FUNCTION audit_capture();
+CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON deals
+    FOR EACH ROW EXECUTE FUNCTION audit_capture('contact_id');
+CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON activities
+    FOR EACH ROW EXECUTE FUNCTION audit_capture('contact_id');
+CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON contact_merges
+    FOR EACH ROW EXECUTE FUNCTION audit_capture('survivor_id');

@@ -1,0 +1,141 @@
+"""The audit log's change capture: a row per change in the same transaction, only the changed
+fields, secrets masked, nothing from rolled-back work, append-only, on every tenant table."""
+import json
+
+import pytest
+
+from crmtest import Tenant, assert_problem
+from test_2600_isolation import tenant_tables
+
+# Tables with tenant_id that have no audit trigger, and why.
+NOT_AUDITED = {
+    "audit_log": "the log itself",
+    "refresh_tokens": "session plumbing; sign-ins and reuse are security events",
+    "idempotency_keys": "a replay cache of responses to audited changes",
+    "search_entries": "a derived copy of contacts, kept by trigger",
+    "deal_stage_history": "derived by trigger from audited deal changes",
+    "clinic_appointment_history": "derived by trigger from audited appointment changes",
+    "outbox": "reminders derived by trigger from audited appointment changes",
+}
+
+
+@pytest.fixture(scope="module")
+def t(server):
+    t = Tenant(server, "audit-a")
+    t.request("admin", "PUT", "/api/v1/modules/clinic", json={"enabled": True})
+    return t
+
+
+def audit(pg, where):
+    rows = pg.sql("SELECT coalesce(json_agg(json_build_object('action', action, 'entity_type',"
+                  " entity_type, 'entity_id', entity_id, 'actor_id', actor_id, 'actor', actor,"
+                  " 'patient_id', patient_id, 'changes', changes, 'request_id', request_id,"
+                  " 'client_ip', client_ip, 'user_agent', user_agent) ORDER BY id), '[]')"
+                  f" FROM audit_log WHERE {where}")
+    return json.loads(rows[0][0])
+
+
+def test_every_tenant_table_is_audited(server, pg):
+    tables = set(tenant_tables(pg)) | {"tenants"}
+    audited = {r[0] for r in pg.sql("SELECT event_object_table FROM information_schema.triggers"
+                                    " WHERE trigger_name = 'audit'")}
+    missing = tables - audited - set(NOT_AUDITED)
+    assert not missing, f"tables without the audit trigger: {missing}"
+    assert not set(NOT_AUDITED) & audited
+    assert {"contacts", "users", "clinic_appointments", "tenants"} <= audited
+
+
+def test_a_change_records_who_what_and_from_where(t, pg):
+    r = t.request("receptionist", "POST", "/api/v1/contacts",
+                  json={"type": "patient", "first_name": "Ann", "last_name": "Able"},
+                  headers={"User-Agent": "front-desk/1.0", "X-Request-Id": "audit-test-create"})
+    assert r.status_code == 201, r.text
+    cid = r.json()["id"]
+    r = t.request("receptionist", "PATCH", f"/api/v1/contacts/{cid}",
+                  headers={"If-Match": '"1"', "User-Agent": "front-desk/1.0"},
+                  json={"last_name": "Baker", "first_name": "Ann"})
+    assert r.status_code == 200, r.text
+    rows = audit(pg, f"entity_id = '{cid}'")
+    assert [x["action"] for x in rows] == ["create", "update"]
+    create, update = rows
+    assert create["request_id"] == "audit-test-create" and create["changes"] is None
+    assert update["changes"] == {"last_name": {"before": "Able", "after": "Baker"}}
+    for x in rows:
+        assert x["actor_id"] == t.users["receptionist"] and x["actor"] is None
+        assert x["entity_type"] == "contacts" and x["patient_id"] == cid
+        assert x["client_ip"] == "127.0.0.1" and x["user_agent"] == "front-desk/1.0"
+
+
+def test_patient_records_are_marked_and_leads_are_not(t, pg):
+    lead = t.request("sales", "POST", "/api/v1/contacts",
+                     json={"type": "lead", "last_name": "Lead"}).json()["id"]
+    assert audit(pg, f"entity_id = '{lead}'")[0]["patient_id"] is None
+    patient = t.request("receptionist", "POST", "/api/v1/contacts",
+                        json={"type": "patient", "last_name": "Pat"}).json()["id"]
+    r = t.request("receptionist", "POST", "/api/v1/appointments", json={
+        "patient_id": patient, "practitioner_id": t.users["practitioner"],
+        "appointment_time": "2027-09-01T09:00:00+00:00", "duration_minutes": 20})
+    assert r.status_code == 201, r.text
+    row = audit(pg, f"entity_id = '{r.json()['id']}'")
+    assert row[0]["entity_type"] == "clinic_appointments" and row[0]["patient_id"] == patient
+
+
+def test_secrets_are_masked(t, pg):
+    uid = t.users["viewer"]
+    r = t.request("admin", "PATCH", f"/api/v1/users/{uid}", headers={"If-Match": '"1"'},
+                  json={"password": "a-much-longer-secret-2027"})
+    assert r.status_code == 200, r.text
+    rows = audit(pg, f"entity_id = '{uid}' AND action = 'update'")
+    assert rows and rows[-1]["changes"]["password_hash"] == {"before": "[masked]",
+                                                             "after": "[masked]"}
+    leaked = pg.sql("SELECT count(*) FROM audit_log WHERE changes::text LIKE '%argon2%'"
+                    " OR changes::text LIKE '%\\\\x%'")
+    assert leaked == [["0"]]
+
+
+def test_rolled_back_work_leaves_no_row_and_erasure_keeps_no_values(t, pg):
+    p = t.request("receptionist", "POST", "/api/v1/contacts",
+                  json={"type": "patient", "last_name": "Kept"}).json()["id"]
+    r = t.request("receptionist", "POST", "/api/v1/appointments", json={
+        "patient_id": p, "practitioner_id": t.users["practitioner"],
+        "appointment_time": "2027-09-02T09:00:00+00:00", "duration_minutes": 20})
+    assert r.status_code == 201
+    # the clinic refuses the erasure after the core's changes ran: all of it rolls back
+    assert_problem(t.request("admin", "POST", f"/api/v1/contacts/{p}/erase"), 409)
+    assert [x["action"] for x in audit(pg, f"entity_id = '{p}'")] == ["create"]
+    gone = t.request("receptionist", "POST", "/api/v1/contacts", json={
+        "type": "lead", "first_name": "Secret", "last_name": "Person"}).json()["id"]
+    r = t.request("admin", "POST", f"/api/v1/contacts/{gone}/erase")
+    assert r.status_code in (200, 204), r.text
+    rows = audit(pg, f"entity_id = '{gone}' AND action = 'erase'")
+    assert len(rows) == 1 and "Person" not in json.dumps(rows)
+    assert rows[0]["changes"]["last_name"] == {"before": "[erased]", "after": None}
+
+
+def test_the_log_is_append_only_and_tenant_scoped(t, pg, server):
+    some = pg.sql(f"SELECT id FROM audit_log WHERE tenant_id = '{t.id}' LIMIT 1")[0][0]
+    setting = f"SELECT set_config('app.tenant_id', '{t.id}', true);"
+    for stmt in (f"UPDATE audit_log SET action = 'read' WHERE id = {some}",
+                 f"DELETE FROM audit_log WHERE id = {some}",
+                 "INSERT INTO audit_log (tenant_id, action, entity_type) VALUES"
+                 f" ('{t.id}', 'read', 'x')", "TRUNCATE audit_log"):
+        with pytest.raises(RuntimeError, match="permission denied"):
+            pg.sql(f"BEGIN; SET LOCAL ROLE crm_app; {setting} {stmt}; COMMIT;")
+    # not even the owner or a superuser edits it
+    for stmt in (f"UPDATE audit_log SET action = 'read' WHERE id = {some}",
+                 f"DELETE FROM audit_log WHERE id = {some}", "TRUNCATE audit_log"):
+        with pytest.raises(RuntimeError, match="append-only"):
+            pg.sql(stmt)
+    other = Tenant(server, "audit-b")
+    seen = pg.sql(f"BEGIN; SET LOCAL ROLE crm_app; SELECT set_config('app.tenant_id',"
+                  f" '{other.id}', true); SELECT count(*) FROM audit_log"
+                  f" WHERE tenant_id = '{t.id}'; COMMIT;")
+    assert seen[-1] == ["0"]
+    mine = pg.sql(f"BEGIN; SET LOCAL ROLE crm_app; {setting}"
+                  " SELECT count(*) > 0 FROM audit_log; COMMIT;")
+    assert mine[-1] == ["t"]
+
+
+def test_platform_and_cli_changes_name_themselves(t, pg):
+    rows = audit(pg, f"entity_type = 'tenants' AND entity_id = '{t.id}'")
+    assert rows[0]["action"] == "create" and rows[0]["actor_id"] is None and rows[0]["actor"]
