@@ -106,23 +106,24 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON tenants
-    FOR EACH ROW EXECUTE FUNCTION audit_capture();
-CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON tenant_modules
-    FOR EACH ROW EXECUTE FUNCTION audit_capture();
-CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON users
-    FOR EACH ROW EXECUTE FUNCTION audit_capture();
-CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON custom_fields
-    FOR EACH ROW EXECUTE FUNCTION audit_capture();
-CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON contacts
-    FOR EACH ROW EXECUTE FUNCTION audit_capture('id');
-CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON pipelines
-    FOR EACH ROW EXECUTE FUNCTION audit_capture();
-CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON pipeline_stages
-    FOR EACH ROW EXECUTE FUNCTION audit_capture();
-CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON deals
-    FOR EACH ROW EXECUTE FUNCTION audit_capture('contact_id');
-CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON activities
-    FOR EACH ROW EXECUTE FUNCTION audit_capture('contact_id');
-CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON contact_merges
-    FOR EACH ROW EXECUTE FUNCTION audit_capture('survivor_id');
+-- Puts the audit trigger on a table; contact_column as for audit_capture(). Modules call it
+-- from their migrations for each of their tenant tables.
+CREATE FUNCTION audit_attach(tbl regclass, contact_column text DEFAULT NULL) RETURNS void
+    LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE format('CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON %s'
+                   ' FOR EACH ROW EXECUTE FUNCTION audit_capture(%s)',
+                   tbl, coalesce(quote_literal(contact_column), ''));
+END
+$$;
+
+SELECT audit_attach('tenants');
+SELECT audit_attach('tenant_modules');
+SELECT audit_attach('users');
+SELECT audit_attach('custom_fields');
+SELECT audit_attach('contacts', 'id');
+SELECT audit_attach('pipelines');
+SELECT audit_attach('pipeline_stages');
+SELECT audit_attach('deals', 'contact_id');
+SELECT audit_attach('activities', 'contact_id');
+SELECT audit_attach('contact_merges', 'survivor_id');
