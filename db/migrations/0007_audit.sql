@@ -40,6 +40,53 @@ CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit_log
 CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit_log
     FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();
 
+-- Writes one row, with who and from where taken from the transaction's settings (the db
+-- layer sets them for every request). Runs as the owner: the only way rows get in.
+CREATE FUNCTION audit_write(p_tenant uuid, p_action text, p_entity_type text, p_entity_id text,
+                            p_patient uuid, p_changes jsonb) RETURNS void
+    LANGUAGE sql SECURITY DEFINER SET search_path = public AS $$
+    INSERT INTO audit_log (tenant_id, actor_id, actor, action, entity_type, entity_id,
+                           patient_id, changes, request_id, client_ip, user_agent)
+    SELECT p_tenant, u.id,
+           CASE WHEN u.id IS NULL THEN coalesce(nullif(current_setting('app.actor', true), ''),
+                                                session_user::text) END,
+           p_action, p_entity_type, p_entity_id, p_patient, p_changes,
+           nullif(current_setting('app.request_id', true), ''),
+           nullif(current_setting('app.client_ip', true), ''),
+           nullif(current_setting('app.user_agent', true), '')
+      FROM (SELECT nullif(current_setting('app.user_id', true), '')::uuid AS id) u
+$$;
+REVOKE ALL ON FUNCTION audit_write(uuid, text, text, text, uuid, jsonb) FROM PUBLIC;
+
+-- A read of a contact's data (action read, search or export; p_detail says what view or
+-- query). Logged when the contact is a patient, or for any contact when the tenant's
+-- settings.audit_all_reads is true; nothing when there is no such contact. p_contact NULL:
+-- a search or export not about one contact, always logged.
+CREATE FUNCTION audit_read(p_action text, p_entity_type text, p_entity_id text,
+                           p_contact uuid, p_detail jsonb) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+DECLARE
+    kind text;
+BEGIN
+    IF p_action NOT IN ('read', 'search', 'export') THEN
+        RAISE EXCEPTION 'audit_read takes read, search or export';
+    END IF;
+    IF p_contact IS NOT NULL THEN
+        SELECT c.type INTO kind FROM contacts c
+         WHERE c.tenant_id = current_tenant_id() AND c.id = p_contact;
+        IF kind IS NULL OR (kind <> 'patient' AND NOT coalesce(
+                (SELECT (t.settings ->> 'audit_all_reads')::boolean FROM tenants t
+                  WHERE t.id = current_tenant_id()), false)) THEN
+            RETURN;
+        END IF;
+    END IF;
+    PERFORM audit_write(current_tenant_id(), p_action, p_entity_type, p_entity_id,
+                        CASE WHEN kind = 'patient' THEN p_contact END, p_detail);
+END
+$$;
+REVOKE ALL ON FUNCTION audit_read(text, text, text, uuid, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION audit_read(text, text, text, uuid, jsonb) TO crm_app;
+
 -- The change trigger. TG_ARGV[0], if given, names the column holding the contact the row
 -- belongs to ('id' on contacts); the row is a patient's when that contact is a patient.
 -- Updates record only the fields that changed (bookkeeping columns left out); secret columns
@@ -57,7 +104,6 @@ DECLARE
     diff jsonb;
     contact uuid;
     patient uuid;
-    actor_id uuid := nullif(current_setting('app.user_id', true), '')::uuid;
 BEGIN
     IF TG_OP = 'INSERT' THEN
         act := 'create';
@@ -91,17 +137,9 @@ BEGIN
                AND c.type = 'patient';
         END IF;
     END IF;
-    INSERT INTO audit_log (tenant_id, actor_id, actor, action, entity_type, entity_id,
-                           patient_id, changes, request_id, client_ip, user_agent)
-    VALUES (CASE WHEN TG_TABLE_NAME = 'tenants' THEN (r ->> 'id')::uuid
-                 ELSE (r ->> 'tenant_id')::uuid END,
-            actor_id,
-            CASE WHEN actor_id IS NULL THEN coalesce(nullif(current_setting('app.actor', true),
-                                                            ''), session_user::text) END,
-            act, TG_TABLE_NAME, coalesce(r ->> 'id', r ->> 'module'), patient, diff,
-            nullif(current_setting('app.request_id', true), ''),
-            nullif(current_setting('app.client_ip', true), ''),
-            nullif(current_setting('app.user_agent', true), ''));
+    PERFORM audit_write(CASE WHEN TG_TABLE_NAME = 'tenants' THEN (r ->> 'id')::uuid
+                             ELSE (r ->> 'tenant_id')::uuid END,
+                        act, TG_TABLE_NAME, coalesce(r ->> 'id', r ->> 'module'), patient, diff);
     RETURN NULL;
 END
 $$;

@@ -117,7 +117,7 @@ static const crm_stmt_t crm_stmt_activity_get = {
 void
 crm_activities_get(crm_req_t *r)
 {
-    crm_record_get(r, &crm_stmt_activity_get, "activity");
+    crm_record_get(r, &crm_stmt_activity_get, "activity", NULL);
 }
 
 #define CRM_ACTIVITIES_LIST(NAME, KEY, CAST, CMP, DIR)                                             \

@@ -20,6 +20,15 @@ static const crm_stmt_t crm_stmt_contact_live = {
     "core.contact_live", "SELECT 1 FROM contacts WHERE tenant_id = current_tenant_id()"
                          " AND id = $1 AND deleted_at IS NULL"};
 
+/* Reading a patient's timeline or exporting their data is audited (any contact's with the
+ * tenant's audit_all_reads). */
+static const crm_stmt_t crm_stmt_timeline_audit = {
+    "core.timeline_audit",
+    "SELECT audit_read('read', 'contacts', $1::text, $1::text::uuid, '{\"view\": \"timeline\"}')"};
+static const crm_stmt_t crm_stmt_export_audit = {
+    "core.export_audit", "SELECT audit_read('export', 'contacts', $1::text, $1::text::uuid, "
+                         "'{\"view\": \"gdpr-export\"}')"};
+
 /* Deals, stage changes and activities of the contact, newest first, from the cursor on. */
 static const crm_stmt_t crm_stmt_contact_timeline = {
     "core.contact_timeline",
@@ -82,6 +91,7 @@ crm_contacts_timeline(crm_req_t *r)
     for (const crm_module_t *const *m = crm_modules; *m; m++)
         if ((*m)->contact.timeline)
             last = crm_tx_add(tx, (*m)->contact.timeline, 4, params);
+    crm_tx_add(tx, &crm_stmt_timeline_audit, 1, params);
     if (crm_tx_run(tx) != 0)
         return;
     if (PQntuples(crm_tx_result(tx, live)) != 1) {
@@ -157,6 +167,7 @@ crm_contacts_export(crm_req_t *r)
             hooks[nhooks++] = crm_tx_add(tx, (*m)->contact.export_records, 1, (const char *[]){id});
         }
     }
+    crm_tx_add(tx, &crm_stmt_export_audit, 1, (const char *[]){id});
     if (crm_tx_run(tx) != 0)
         return;
     PGresult *res = crm_tx_result(tx, core);

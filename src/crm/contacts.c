@@ -329,10 +329,15 @@ static const crm_stmt_t crm_stmt_contact_get = {
     "SELECT " CRM_CONTACT_JSON ", c.version FROM contacts c"
     " WHERE c.tenant_id = current_tenant_id() AND c.id = $1 AND c.deleted_at IS NULL"};
 
+/* Reading a patient (or any contact, with the tenant's audit_all_reads) is audited. */
+static const crm_stmt_t crm_stmt_contact_audit_read = {
+    "core.contact_audit_read",
+    "SELECT audit_read('read', 'contacts', $1::text, $1::text::uuid, NULL)"};
+
 void
 crm_contacts_get(crm_req_t *r)
 {
-    crm_record_get(r, &crm_stmt_contact_get, "contact");
+    crm_record_get(r, &crm_stmt_contact_get, "contact", &crm_stmt_contact_audit_read);
 }
 
 /* One list statement per sort: keyset on (sort key, id), filters as optional parameters. */

@@ -155,7 +155,7 @@ static const crm_stmt_t crm_stmt_deal_get = {
 void
 crm_deals_get(crm_req_t *r)
 {
-    crm_record_get(r, &crm_stmt_deal_get, "deal");
+    crm_record_get(r, &crm_stmt_deal_get, "deal", NULL);
 }
 
 #define CRM_DEALS_LIST(NAME, KEY, CAST, CMP, DIR)                                                  \

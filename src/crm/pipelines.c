@@ -39,7 +39,7 @@ static const crm_stmt_t crm_stmt_pipeline_get = {
 void
 crm_pipelines_get(crm_req_t *r)
 {
-    crm_record_get(r, &crm_stmt_pipeline_get, "pipeline");
+    crm_record_get(r, &crm_stmt_pipeline_get, "pipeline", NULL);
 }
 
 /* The pipeline and its stages in one statement; making it the default takes that from the

@@ -52,13 +52,15 @@ crm_record_if_match(crm_req_t *r, bool required, const char **version)
 }
 
 void
-crm_record_get(crm_req_t *r, const crm_stmt_t *stmt, const char *what)
+crm_record_get(crm_req_t *r, const crm_stmt_t *stmt, const char *what, const crm_stmt_t *audit)
 {
     const char *id = crm_record_id(r, what);
     if (!id)
         return;
     crm_tx_t *tx = crm_tx_new(r);
     int i = crm_tx_add(tx, stmt, 1, (const char *[]){id});
+    if (audit)
+        crm_tx_add(tx, audit, 1, (const char *[]){id});
     if (crm_tx_run(tx) != 0)
         return;
     if (PQntuples(crm_tx_result(tx, i)) != 1)

@@ -59,8 +59,10 @@ void crm_record_created(crm_req_t *r, const struct crm_idem *idem, PGresult *res
  * "CASE WHEN 'name' = ANY($n::text[])" of PATCH statements (null clears, absent keeps). */
 const char *crm_record_patch_mask(crm_req_t *r, const char *const *fields);
 
-/* GET {id}: stmt takes $1 = id and returns (json, version) of a live record. */
-void crm_record_get(crm_req_t *r, const crm_stmt_t *stmt, const char *what);
+/* GET {id}: stmt takes $1 = id and returns (json, version) of a live record; audit, if not
+ * NULL, takes the same $1 and records the read in the audit log in the same transaction. */
+void crm_record_get(crm_req_t *r, const crm_stmt_t *stmt, const char *what,
+                    const crm_stmt_t *audit);
 /* DELETE {id} with CRM_RECORD_DELETE_SQL: 204, 412 or 404. */
 void crm_record_delete(crm_req_t *r, const crm_stmt_t *stmt, const char *what);
 /* POST {id}/restore with CRM_RECORD_RESTORE_SQL: 200 with the record, or 404. */

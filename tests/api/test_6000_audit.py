@@ -139,3 +139,51 @@ def test_the_log_is_append_only_and_tenant_scoped(t, pg, server):
 def test_platform_and_cli_changes_name_themselves(t, pg):
     rows = audit(pg, f"entity_type = 'tenants' AND entity_id = '{t.id}'")
     assert rows[0]["action"] == "create" and rows[0]["actor_id"] is None and rows[0]["actor"]
+
+
+def test_reads_of_patients_are_logged_and_of_leads_only_by_setting(t, pg):
+    patient = t.request("receptionist", "POST", "/api/v1/contacts",
+                        json={"type": "patient", "last_name": "Seen"}).json()["id"]
+    lead = t.request("sales", "POST", "/api/v1/contacts",
+                     json={"type": "lead", "last_name": "Unseen"}).json()["id"]
+    for cid in (patient, lead):
+        assert t.request("admin", "GET", f"/api/v1/contacts/{cid}").status_code == 200
+        assert t.request("admin", "GET", f"/api/v1/contacts/{cid}/timeline").status_code == 200
+        assert t.request("admin", "GET", f"/api/v1/contacts/{cid}/export").status_code == 200
+    rows = audit(pg, f"entity_id = '{patient}' AND action IN ('read', 'export')")
+    assert [(x["action"], x["changes"]) for x in rows] == [
+        ("read", None), ("read", {"view": "timeline"}), ("export", {"view": "gdpr-export"})]
+    assert all(x["patient_id"] == patient and x["actor_id"] == t.users["admin"] for x in rows)
+    assert audit(pg, f"entity_id = '{lead}' AND action <> 'create'") == []
+    # a 404 reads nothing
+    t.request("admin", "GET", "/api/v1/contacts/00000000-0000-0000-0000-000000000000")
+    assert audit(pg, "entity_id = '00000000-0000-0000-0000-000000000000'") == []
+    pg.sql(f"UPDATE tenants SET settings = settings || '{{\"audit_all_reads\": true}}'"
+           f" WHERE id = '{t.id}'")
+    try:
+        t.request("sales", "GET", f"/api/v1/contacts/{lead}")
+        rows = audit(pg, f"entity_id = '{lead}' AND action = 'read'")
+        assert len(rows) == 1 and rows[0]["patient_id"] is None
+    finally:
+        pg.sql(f"UPDATE tenants SET settings = settings - 'audit_all_reads' WHERE id = '{t.id}'")
+
+
+def test_appointment_and_fhir_reads_are_logged(t, pg):
+    patient = t.request("receptionist", "POST", "/api/v1/contacts",
+                        json={"type": "patient", "last_name": "Fhir"}).json()["id"]
+    r = t.request("receptionist", "POST", "/api/v1/appointments", json={
+        "patient_id": patient, "practitioner_id": t.users["practitioner"],
+        "appointment_time": "2027-09-03T09:00:00+00:00", "duration_minutes": 20})
+    aid = r.json()["id"]
+    assert t.request("practitioner", "GET", f"/api/v1/appointments/{aid}").status_code == 200
+    assert t.request("practitioner", "GET", f"/fhir/R4/Appointment/{aid}").status_code == 200
+    assert t.request("practitioner", "GET", f"/fhir/R4/Patient/{patient}").status_code == 200
+    r = t.request("practitioner", "GET", "/fhir/R4/Appointment",
+                  params=[("patient", patient), ("date", "ge2027-09-01")])
+    assert r.status_code == 200
+    rows = audit(pg, f"patient_id = '{patient}' AND action IN ('read', 'search')")
+    assert [(x["action"], x["entity_type"]) for x in rows] == [
+        ("read", "clinic_appointments"), ("read", "clinic_appointments"), ("read", "contacts"),
+        ("search", "clinic_appointments")]
+    assert rows[-1]["changes"]["query"]["date"] == ["ge2027-09-01"]
+    assert all(x["actor_id"] == t.users["practitioner"] for x in rows)

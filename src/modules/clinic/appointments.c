@@ -269,6 +269,12 @@ static const crm_stmt_t clinic_stmt_get = {
     "clinic.get", "SELECT " CLINIC_JSON ", a.version FROM clinic_appointments a"
                   " WHERE a.tenant_id = current_tenant_id() AND a.id = $1"};
 
+/* Reading one appointment is a read of its patient's record, for the audit log. */
+const crm_stmt_t clinic_stmt_audit_read = {
+    "clinic.audit_read",
+    "SELECT audit_read('read', 'clinic_appointments', $1, a.patient_id, NULL)"
+    " FROM clinic_appointments a WHERE a.tenant_id = current_tenant_id() AND a.id = $1::uuid"};
+
 void
 clinic_appointments_get(crm_req_t *r)
 {
@@ -277,6 +283,7 @@ clinic_appointments_get(crm_req_t *r)
         return;
     crm_tx_t *tx = clinic_tx(r);
     int i = crm_tx_add(tx, &clinic_stmt_get, 1, (const char *[]){id});
+    crm_tx_add(tx, &clinic_stmt_audit_read, 1, (const char *[]){id});
     if (crm_tx_run(tx) != 0)
         return;
     if (PQntuples(crm_tx_result(tx, i)) != 1)

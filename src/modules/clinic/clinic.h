@@ -17,6 +17,9 @@ void clinic_exceptions_list(crm_req_t *r);
 void clinic_exceptions_delete(crm_req_t *r);
 void clinic_availability(crm_req_t *r);
 
+/* appointments.c: audits the read of appointment $1 */
+extern const crm_stmt_t clinic_stmt_audit_read;
+
 /* fhir.c */
 void clinic_fhir_metadata(crm_req_t *r);
 void clinic_fhir_patient(crm_req_t *r);

@@ -104,9 +104,9 @@ fhir_reply_resource(crm_req_t *r, crm_tx_t *tx, int i, const char *what)
     crm_reply(r, 200, FHIR_JSON, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
 }
 
-/* A read by id: the resource statement $1 gives, or 404. */
+/* A read by id: the resource statement $1 gives, or 404; audit ($1 too) logs the read. */
 static void
-fhir_read(crm_req_t *r, const crm_stmt_t *stmt, const char *what)
+fhir_read(crm_req_t *r, const crm_stmt_t *stmt, const char *what, const crm_stmt_t *audit)
 {
     const char *id = crm_req_param(r, "id");
     if (!crm_uuid_valid(id)) {
@@ -115,6 +115,7 @@ fhir_read(crm_req_t *r, const crm_stmt_t *stmt, const char *what)
     }
     crm_tx_t *tx = crm_tx_new(r);
     int i = crm_tx_add(tx, stmt, 1, (const char *[]){id});
+    crm_tx_add(tx, audit, 1, (const char *[]){id});
     if (crm_tx_run(tx) == 0)
         fhir_reply_resource(r, tx, i, what);
 }
@@ -144,11 +145,15 @@ static const crm_stmt_t fhir_stmt_patient = {
     " FROM contacts c WHERE c.tenant_id = current_tenant_id() AND c.id = $1"
     " AND c.type = 'patient' AND c.deleted_at IS NULL AND c.erased_at IS NULL"};
 
+static const crm_stmt_t fhir_stmt_patient_audit = {
+    "clinic.fhir_patient_audit",
+    "SELECT audit_read('read', 'contacts', $1::text, $1::text::uuid, '{\"view\": \"fhir\"}')"};
+
 /* GET /fhir/R4/Patient/{id} */
 void
 clinic_fhir_patient(crm_req_t *r)
 {
-    fhir_read(r, &fhir_stmt_patient, "Patient");
+    fhir_read(r, &fhir_stmt_patient, "Patient", &fhir_stmt_patient_audit);
 }
 
 static const crm_stmt_t fhir_stmt_appointment = {
@@ -160,7 +165,7 @@ static const crm_stmt_t fhir_stmt_appointment = {
 void
 clinic_fhir_appointment(crm_req_t *r)
 {
-    fhir_read(r, &fhir_stmt_appointment, "Appointment");
+    fhir_read(r, &fhir_stmt_appointment, "Appointment", &clinic_stmt_audit_read);
 }
 
 /* The search: $1 patient, $2 practitioner, $3 status, $4/$5 and $6/$7 date (prefix, value),
@@ -228,6 +233,28 @@ fhir_base_url(crm_req_t *r)
     return crm_arena_sprintf(r->arena, "%s://%s/fhir/R4/", proto, host ? host : "localhost");
 }
 
+/* Every search is audited, with its parameters; $1 the patient searched for, if any. */
+static const crm_stmt_t fhir_stmt_search_audit = {
+    "clinic.fhir_search_audit",
+    "SELECT audit_read('search', 'clinic_appointments', NULL, $1::uuid, $2::jsonb)"};
+
+/* The search's parameters as JSON, for the audit log. */
+static const char *
+fhir_query_json(crm_req_t *r, const char *patient, const char *actor, const char *status,
+                const fhir_dates_t *dates, long count)
+{
+    json_t *q = json_pack("{s:{s:s?, s:s?, s:s?, s:I, s:[]}}", "query", "patient", patient, "actor",
+                          actor, "status", status, "_count", (json_int_t)count, "date");
+    json_t *d = json_object_get(json_object_get(q, "query"), "date");
+    for (int i = 0; i < dates->n; i++)
+        json_array_append_new(d, json_sprintf("%s%s", dates->op[i], dates->value[i]));
+    char *text = json_dumps(q, JSON_COMPACT);
+    json_decref(q);
+    const char *copy = crm_arena_strdup(r->arena, text ? text : "{}");
+    free(text);
+    return copy;
+}
+
 /* GET /fhir/R4/Appointment?patient=&actor=&status=&date=&date=&_count= */
 void
 clinic_fhir_search(crm_req_t *r)
@@ -268,6 +295,8 @@ clinic_fhir_search(crm_req_t *r)
         return;
     }
     crm_tx_t *tx = crm_tx_new(r);
+    crm_tx_add(tx, &fhir_stmt_search_audit, 2,
+               (const char *[]){patient_id, fhir_query_json(r, patient, actor, status, &dates, n)});
     int i = crm_tx_add(tx, &fhir_stmt_search, 9,
                        (const char *[]){patient_id, practitioner_id, status, dates.op[0],
                                         dates.value[0], dates.op[1], dates.value[1],
