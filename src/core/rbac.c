@@ -19,6 +19,7 @@ const crm_role_t crm_roles[CRM_ROLE_COUNT] = {
     [CRM_ROLE_SALES] = {"sales",
                         "Contacts, deals and activities; no clinical data, no clinic module."},
     [CRM_ROLE_VIEWER] = {"viewer", "Read-only access; no clinical data."},
+    [CRM_ROLE_AUDITOR] = {"auditor", "Reads the audit log; nothing else, nothing clinical."},
 };
 
 typedef struct crm_rbac_perm {

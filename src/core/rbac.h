@@ -19,6 +19,7 @@ typedef enum {
     CRM_ROLE_RECEPTIONIST,
     CRM_ROLE_SALES,
     CRM_ROLE_VIEWER,
+    CRM_ROLE_AUDITOR,
     CRM_ROLE_COUNT,
 } crm_role_id_t;
 
@@ -27,6 +28,7 @@ typedef enum {
 #define CRM_R_RECEPTIONIST (1u << CRM_ROLE_RECEPTIONIST)
 #define CRM_R_SALES        (1u << CRM_ROLE_SALES)
 #define CRM_R_VIEWER       (1u << CRM_ROLE_VIEWER)
+#define CRM_R_AUDITOR      (1u << CRM_ROLE_AUDITOR)
 #define CRM_R_ALL          (CRM_R_PRACTITIONER | CRM_R_RECEPTIONIST | CRM_R_SALES | CRM_R_VIEWER)
 
 typedef struct crm_role {

@@ -23,6 +23,8 @@ void crm_users_delete(crm_req_t *r);
 void crm_contacts_list(crm_req_t *r);
 void crm_contacts_create(crm_req_t *r);
 void crm_contacts_get(crm_req_t *r);
+void crm_contacts_history(crm_req_t *r);
+void crm_audit_list(crm_req_t *r);
 void crm_contacts_patch(crm_req_t *r);
 void crm_contacts_delete(crm_req_t *r);
 void crm_contacts_restore(crm_req_t *r);

@@ -7,6 +7,9 @@ extern const crm_migration_t crm_core_migrations[];
 extern const char crm_module_asset_openapi[];
 
 static const char *const crm_list_query[] = {"limit", "cursor", NULL};
+static const char *const crm_audit_query[] = {"limit",    "cursor",     "entity_type", "entity_id",
+                                              "actor_id", "patient_id", "action",      "from",
+                                              "to",       NULL};
 static const char *const crm_contacts_query[] = {
     "limit", "cursor", "sort", "type", "tag", "owner_id", "created_after", "q", "deleted", NULL};
 static const char *const crm_contacts_create_query[] = {"allow_duplicate", NULL};
@@ -65,6 +68,9 @@ static const crm_route_t crm_core_routes[] = {
     {"DELETE", "/api/v1/activities/{id}", crm_activities_delete, "activities.write", NULL, 0},
     {"POST", "/api/v1/activities/{id}/restore", crm_activities_restore, "activities.write", NULL,
      0},
+    {"GET", "/api/v1/contacts/{id}/history", crm_contacts_history, "contacts.read", crm_list_query,
+     0},
+    {"GET", "/api/v1/audit", crm_audit_list, "audit.read", crm_audit_query, 0},
     {"GET", "/api/v1/contacts/{id}/timeline", crm_contacts_timeline, "contacts.read",
      crm_page_query, 0},
     {"GET", "/api/v1/contacts/{id}/export", crm_contacts_export, "contacts.export", NULL, 0},
@@ -103,7 +109,7 @@ static const crm_permission_t crm_core_permissions[] = {
      CRM_R_PRACTITIONER | CRM_R_RECEPTIONIST | CRM_R_SALES},
     {"users.manage", "list, create, change and disable users", 0},
     {"settings.manage", "tenant settings, modules and custom fields", 0},
-    {"audit.read", "read the audit log", 0},
+    {"audit.read", "read the audit log", CRM_R_AUDITOR},
     {NULL, NULL, 0},
 };
 

@@ -193,7 +193,7 @@ def assert_problem(resp, status, detail_part=None, field=None):
 
 
 PASSWORD = "correct-horse-battery-9"
-ROLES = ["admin", "practitioner", "receptionist", "sales", "viewer"]
+ROLES = ["admin", "practitioner", "receptionist", "sales", "viewer", "auditor"]
 
 
 def platform(server, method, path, **kw):

@@ -131,7 +131,7 @@ def test_roles_list_and_me(server, tenants):
     a, _ = tenants
     roles = a.request("viewer", "GET", "/api/v1/roles").json()["data"]
     by_name = {r["name"]: set(r["permissions"]) for r in roles}
-    assert set(by_name) == {"admin", "practitioner", "receptionist", "sales", "viewer"}
+    assert set(by_name) == {"admin", "practitioner", "receptionist", "sales", "viewer", "auditor"}
     assert "users.manage" in by_name["admin"] and "users.manage" not in by_name["receptionist"]
     assert "deals.write" in by_name["sales"] and "deals.read" not in by_name["practitioner"]
     assert all(p.endswith(".read") for p in by_name["viewer"])

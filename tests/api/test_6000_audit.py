@@ -187,3 +187,49 @@ def test_appointment_and_fhir_reads_are_logged(t, pg):
         ("search", "clinic_appointments")]
     assert rows[-1]["changes"]["query"]["date"] == ["ge2027-09-01"]
     assert all(x["actor_id"] == t.users["practitioner"] for x in rows)
+
+
+def test_the_audit_api(t, pg, server):
+    cid = t.request("receptionist", "POST", "/api/v1/contacts",
+                    json={"type": "patient", "last_name": "Listed"}).json()["id"]
+    t.request("receptionist", "PATCH", f"/api/v1/contacts/{cid}", headers={"If-Match": '"1"'},
+              json={"last_name": "Relisted"})
+    t.request("admin", "GET", f"/api/v1/contacts/{cid}")
+    r = t.request("auditor", "GET", "/api/v1/audit", params={"entity_id": cid, "limit": "2"})
+    assert r.status_code == 200, r.text
+    page = r.json()
+    assert [x["action"] for x in page["data"]] == ["read", "update"] and page["next_cursor"]
+    assert set(page["data"][0]) == {"id", "occurred_at", "actor_id", "actor", "action",
+                                    "entity_type", "entity_id", "patient_id", "changes",
+                                    "request_id", "client_ip", "user_agent"}
+    rest = t.request("admin", "GET", "/api/v1/audit",
+                     params={"entity_id": cid, "cursor": page["next_cursor"], "limit": "2"}).json()
+    assert [x["action"] for x in rest["data"]] == ["create"] and rest["next_cursor"] is None
+    by = t.request("admin", "GET", "/api/v1/audit", params={
+        "patient_id": cid, "action": "update", "actor_id": t.users["receptionist"],
+        "entity_type": "contacts", "from": "2020-01-01T00:00:00Z",
+        "to": "2100-01-01T00:00:00Z"}).json()
+    assert len(by["data"]) == 1
+    # a contact's history: its changes, not its reads, for anyone who may read contacts
+    h = t.request("sales", "GET", f"/api/v1/contacts/{cid}/history")
+    assert h.status_code == 200, h.text
+    assert [x["action"] for x in h.json()["data"]] == ["update", "create"]
+    assert h.json()["data"][0]["changes"] == {"last_name": {"before": "Listed",
+                                                            "after": "Relisted"}}
+    assert_problem(t.request("sales", "GET",
+                             "/api/v1/contacts/00000000-0000-0000-0000-000000000000/history"), 404)
+    # who may read it; bad filters; another tenant sees nothing of it
+    for role in ("practitioner", "receptionist", "sales", "viewer"):
+        assert_problem(t.request(role, "GET", "/api/v1/audit"), 403)
+    assert_problem(t.request("auditor", "GET", f"/api/v1/contacts/{cid}"), 403)
+    for params, field in [({"actor_id": "x"}, "query.actor_id"),
+                          ({"action": "peek"}, "query.action"),
+                          ({"from": "yesterday"}, "query.from"),
+                          ({"patient_id": "1"}, "query.patient_id")]:
+        assert_problem(t.request("admin", "GET", "/api/v1/audit", params=params), 400,
+                       field=field)
+    assert_problem(t.request("admin", "GET", "/api/v1/audit", params={"cursor": "forged"}), 400)
+    other = Tenant(server, "audit-c")
+    r = other.request("admin", "GET", "/api/v1/audit", params={"entity_id": cid})
+    assert r.status_code == 200 and r.json()["data"] == [], r.text
+    assert_problem(other.request("admin", "GET", f"/api/v1/contacts/{cid}/history"), 404)
