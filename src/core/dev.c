@@ -231,6 +231,7 @@ static const char *const crm_dev_users[][4] = {
     {"reception@demo.clinic", "Robin Reception", "receptionist", "f"},
     {"sales@demo.clinic", "Sam Sales", "sales", "f"},
     {"viewer@demo.clinic", "Val Viewer", "viewer", "f"},
+    {"auditor@demo.clinic", "Ari Auditor", "auditor", "f"},
 };
 
 static int
@@ -332,7 +333,7 @@ crm_dev_banner(int port)
         "  API docs:       http://%s:%d/docs\n"
         "  Health:         http://%s:%d/readyz\n"
         "  Demo tenant:    slug 'demo' (Demo Clinic); users admin@, dr.patel@, reception@,\n"
-        "                  sales@, viewer@demo.clinic, password " CRM_DEV_PASSWORD "\n"
+        "                  sales@, viewer@, auditor@demo.clinic, password " CRM_DEV_PASSWORD "\n"
         "  Sign in:        curl -s -H 'Content-Type: application/json' -d '{\"tenant\":\"demo\",\n"
         "                  \"email\":\"admin@demo.clinic\",\"password\":\"" CRM_DEV_PASSWORD
         "\"}'\n"

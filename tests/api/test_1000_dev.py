@@ -63,7 +63,7 @@ def test_dev_sets_up_everything_and_reuses_it():
                                  " (SELECT count(DISTINCT practitioner_id) FROM clinic_schedules),"
                                  " (SELECT count(*) FROM tenant_modules WHERE module = 'clinic')"],
                                 capture_output=True, text=True).stdout.strip().split("|")
-        assert counts[:4] == ["7", "200", "3", "6"], counts  # 5 roles + 2 more practitioners
+        assert counts[:4] == ["8", "200", "3", "6"], counts  # 6 roles + 2 more practitioners
         assert int(counts[4]) >= 300
         assert int(counts[5]) >= 50 and int(counts[6]) >= 4, counts  # appointments, statuses
         assert counts[7:] == ["3", "1"], counts  # three practitioners' hours; clinic enabled

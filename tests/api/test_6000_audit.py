@@ -81,7 +81,11 @@ def test_patient_records_are_marked_and_leads_are_not(t, pg):
 
 
 def test_secrets_are_masked(t, pg):
-    uid = t.users["viewer"]
+    r = t.request("admin", "POST", "/api/v1/users", json={
+        "email": "changes@audit-a.test", "full_name": "Changes Password", "role": "viewer",
+        "password": "an-initial-secret-2027"})
+    assert r.status_code == 201, r.text
+    uid = r.json()["id"]  # not a signed-in user: a new password revokes that user's tokens
     r = t.request("admin", "PATCH", f"/api/v1/users/{uid}", headers={"If-Match": '"1"'},
                   json={"password": "a-much-longer-secret-2027"})
     assert r.status_code == 200, r.text
