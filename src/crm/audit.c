@@ -11,7 +11,7 @@
 #include "crm/records.h"
 
 #define CRM_AUDIT_JSON                                                                             \
-    "json_build_object('id', l.id::text, 'occurred_at', l.occurred_at, 'actor_id', l.actor_id,"    \
+    "jsonb_build_object('id', l.id::text, 'occurred_at', l.occurred_at, 'actor_id', l.actor_id,"   \
     " 'actor', l.actor, 'action', l.action, 'entity_type', l.entity_type, 'entity_id',"            \
     " l.entity_id, 'patient_id', l.patient_id, 'changes', l.changes, 'request_id',"                \
     " l.request_id, 'client_ip', l.client_ip, 'user_agent', l.user_agent)::text"
