@@ -13,6 +13,7 @@
 #include "core/password.h"
 #include "core/rbac.h"
 #include "core/request.h"
+#include "core/tenant_token.h"
 #include "core/throttle.h"
 #include "core/uuid.h"
 #include "core/validate.h"
@@ -26,56 +27,10 @@ crm_auth_routes_init(long refresh_ttl_s)
     crm_refresh_ttl_s = refresh_ttl_s;
 }
 
-/* A refresh token is "<tenant id>.<32 random bytes, base64url>": opaque to clients, but its
- * tenant keeps the lookup tenant-scoped. Only its SHA-256 is stored. */
-typedef struct crm_refresh {
-    char token[36 + 1 + 43 + 1]; /* uuid, dot, 43 base64url characters, NUL */
-    char tenant_id[37];
-    char hash[2 + 64 + 1]; /* bytea text: \x... */
-} crm_refresh_t;
-
-static void
-crm_refresh_hash(crm_refresh_t *t)
-{
-    unsigned char h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(h, (const unsigned char *)t->token, strlen(t->token));
-    t->hash[0] = '\\';
-    t->hash[1] = 'x';
-    sodium_bin2hex(t->hash + 2, sizeof(t->hash) - 2, h, sizeof(h));
-}
-
-static void
-crm_refresh_new(const char *tenant_id, crm_refresh_t *t)
-{
-    unsigned char secret[32];
-    char b64[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
-    randombytes_buf(secret, sizeof(secret));
-    sodium_bin2base64(b64, sizeof(b64), secret, sizeof(secret),
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    snprintf(t->tenant_id, sizeof(t->tenant_id), "%s", tenant_id);
-    snprintf(t->token, sizeof(t->token), "%s.%s", tenant_id, b64);
-    crm_refresh_hash(t);
-}
-
-/* Parses a presented refresh token; false when it cannot be one of ours. */
-static bool
-crm_refresh_parse(const char *token, crm_refresh_t *t)
-{
-    if (strlen(token) != sizeof(t->token) - 1 || token[36] != '.')
-        return false;
-    memcpy(t->tenant_id, token, 36);
-    t->tenant_id[36] = '\0';
-    if (!crm_uuid_valid(t->tenant_id))
-        return false;
-    memcpy(t->token, token, sizeof(t->token));
-    crm_refresh_hash(t);
-    return true;
-}
-
 /* The 200 answer of login and refresh: a new access token and the new refresh token. */
 static void
 crm_reply_tokens(crm_req_t *r, const char *user_id, const char *tenant_id, const char *role,
-                 const crm_refresh_t *refresh)
+                 const crm_tenant_token_t *refresh)
 {
     char *access = crm_jws_issue(r->arena, user_id, tenant_id, role);
     if (!access) {
@@ -86,7 +41,7 @@ crm_reply_tokens(crm_req_t *r, const char *user_id, const char *tenant_id, const
     crm_reply_json(r, 200,
                    json_pack("{ss ss sI ss}", "access_token", access, "token_type", "Bearer",
                              "expires_in", (json_int_t)crm_jws_ttl(), "refresh_token",
-                             refresh->token));
+                             refresh->text));
 }
 
 static void
@@ -159,8 +114,8 @@ crm_auth_login(crm_req_t *r)
     char rehash[CRM_PASSWORD_HASH_MAX];
     bool upgrade = crm_password_needs_rehash(PQgetvalue(ur, 0, 1)) &&
                    crm_password_hash(password, rehash) == CRM_PW_OK;
-    crm_refresh_t refresh;
-    crm_refresh_new(tenant_id, &refresh);
+    crm_tenant_token_t refresh;
+    crm_tenant_token_new(tenant_id, &refresh);
     char ttl[24];
     snprintf(ttl, sizeof(ttl), "%ld", crm_refresh_ttl_s);
     r->tenant_id = crm_arena_strdup(r->arena, tenant_id);
@@ -187,12 +142,12 @@ crm_auth_refresh(crm_req_t *r)
     const char *token = crm_field_string(r, "refresh_token", true, 256);
     if (crm_fields_failed(r, "the refresh request is not valid"))
         return;
-    crm_refresh_t old, next;
-    if (!crm_refresh_parse(token, &old)) {
+    crm_tenant_token_t old, next;
+    if (!crm_tenant_token_parse(token, strlen(token), &old)) {
         crm_reply_bad_credentials(r, "the refresh token is not valid");
         return;
     }
-    crm_refresh_new(old.tenant_id, &next);
+    crm_tenant_token_new(old.tenant_id, &next);
     char ttl[24];
     snprintf(ttl, sizeof(ttl), "%ld", crm_refresh_ttl_s);
     r->tenant_id = crm_arena_strdup(r->arena, old.tenant_id);
@@ -234,8 +189,8 @@ crm_auth_logout(crm_req_t *r)
     const char *token = crm_field_string(r, "refresh_token", true, 256);
     if (crm_fields_failed(r, "the logout request is not valid"))
         return;
-    crm_refresh_t t;
-    if (crm_refresh_parse(token, &t)) {
+    crm_tenant_token_t t;
+    if (crm_tenant_token_parse(token, strlen(token), &t)) {
         r->tenant_id = crm_arena_strdup(r->arena, t.tenant_id);
         crm_tx_t *tx = crm_tx_new(r);
         crm_tx_add(tx, &crm_stmt_logout, 1, (const char *[]){t.hash});

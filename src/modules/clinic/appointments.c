@@ -269,6 +269,16 @@ static const crm_stmt_t clinic_stmt_get = {
     "clinic.get", "SELECT " CLINIC_JSON ", a.version FROM clinic_appointments a"
                   " WHERE a.tenant_id = current_tenant_id() AND a.id = $1"};
 
+bool
+clinic_may_see_patients(crm_req_t *r)
+{
+    if (crm_rbac_allows(r->role_id, "clinic.patients.read"))
+        return true;
+    crm_reply_problem(r, 403, "the role %s may not see which patient an appointment is for",
+                      r->role);
+    return false;
+}
+
 /* Reading one appointment is a read of its patient's record, for the audit log. */
 const crm_stmt_t clinic_stmt_audit_read = {
     "clinic.audit_read",
@@ -314,11 +324,8 @@ clinic_appointments_list(crm_req_t *r)
         crm_req_field_error(r, "query.practitioner_id", "must be a UUID");
     if (pat && !crm_uuid_valid(pat))
         crm_req_field_error(r, "query.patient_id", "must be a UUID");
-    if (pat && !crm_rbac_allows(r->role_id, "clinic.patients.read")) {
-        crm_reply_problem(r, 403, "the role %s may not see which patient an appointment is for",
-                          r->role);
+    if (pat && !clinic_may_see_patients(r))
         return;
-    }
     if (status && !clinic_status_known(status))
         crm_req_field_error(r, "query.status", "must be a FHIR appointment status");
     if (from && !crm_valid_time(from))

@@ -9,29 +9,9 @@
 #include "core/db.h"
 #include "core/rbac.h"
 #include "core/request.h"
-#include "core/uuid.h"
+#include "core/tenant_token.h"
 #include "crm/records.h"
 #include "modules/clinic/clinic.h"
-
-#define B64URL sodium_base64_VARIANT_URLSAFE_NO_PADDING
-
-/* A token is "<tenant id>.<32 random bytes, base64url>" (the tenant keeps the lookup
- * tenant-scoped); its SHA-256 is what is stored. */
-typedef struct clinic_token {
-    char text[36 + 1 + 43 + 1];
-    char tenant[37];
-    char hash[2 + 64 + 1];
-} clinic_token_t;
-
-static void
-clinic_token_hash(clinic_token_t *t)
-{
-    unsigned char h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(h, (const unsigned char *)t->text, strlen(t->text));
-    t->hash[0] = '\\';
-    t->hash[1] = 'x';
-    sodium_bin2hex(t->hash + 2, sizeof(t->hash) - 2, h, sizeof(h));
-}
 
 static const crm_stmt_t clinic_stmt_token_rotate = {
     "clinic.token_rotate",
@@ -58,13 +38,8 @@ clinic_calendar_token(crm_req_t *r)
         crm_reply_problem(r, 403, "practitioners manage only their own calendar");
         return;
     }
-    clinic_token_t t;
-    unsigned char secret[32];
-    char b64[sodium_base64_ENCODED_LEN(32, B64URL)];
-    randombytes_buf(secret, sizeof(secret));
-    sodium_bin2base64(b64, sizeof(b64), secret, sizeof(secret), B64URL);
-    snprintf(t.text, sizeof(t.text), "%s.%s", r->tenant_id, b64);
-    clinic_token_hash(&t);
+    crm_tenant_token_t t;
+    crm_tenant_token_new(r->tenant_id, &t);
     crm_tx_t *tx = crm_tx_new(r);
     int rot = crm_tx_add(tx, &clinic_stmt_token_rotate, 1, (const char *[]){id});
     crm_tx_add(tx, &clinic_stmt_token_add, 2, (const char *[]){id, t.hash});
@@ -145,21 +120,12 @@ clinic_calendar_feed(crm_req_t *r)
 {
     const char *seg = crm_req_param(r, "token");
     size_t n = strlen(seg);
-    clinic_token_t t;
-    if (n != sizeof(t.text) - 1 + 4 || strcmp(seg + n - 4, ".ics") != 0 || seg[36] != '.') {
+    crm_tenant_token_t t;
+    if (n < 4 || strcmp(seg + n - 4, ".ics") != 0 || !crm_tenant_token_parse(seg, n - 4, &t)) {
         crm_reply_problem(r, 404, "no such calendar");
         return;
     }
-    memcpy(t.text, seg, n - 4);
-    t.text[n - 4] = '\0';
-    memcpy(t.tenant, seg, 36);
-    t.tenant[36] = '\0';
-    if (!crm_uuid_valid(t.tenant)) {
-        crm_reply_problem(r, 404, "no such calendar");
-        return;
-    }
-    clinic_token_hash(&t);
-    r->tenant_id = crm_arena_strdup(r->arena, t.tenant);
+    r->tenant_id = crm_arena_strdup(r->arena, t.tenant_id);
     crm_tx_t *tx = crm_tx_new(r);
     int live = crm_tx_add(tx, &clinic_stmt_token_live, 1, (const char *[]){t.hash});
     int f = crm_tx_add(tx, &clinic_stmt_feed, 1, (const char *[]){t.hash});

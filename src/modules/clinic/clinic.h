@@ -17,7 +17,9 @@ void clinic_exceptions_list(crm_req_t *r);
 void clinic_exceptions_delete(crm_req_t *r);
 void clinic_availability(crm_req_t *r);
 
-/* appointments.c: audits the read of appointment $1 */
+/* appointments.c: whether the caller may know whose appointments they are (replies 403 when
+ * not), and the statement that audits the read of appointment $1 */
+bool clinic_may_see_patients(crm_req_t *r);
 extern const crm_stmt_t clinic_stmt_audit_read;
 
 /* fhir.c */

@@ -8,7 +8,6 @@
 
 #include "core/arena.h"
 #include "core/db.h"
-#include "core/rbac.h"
 #include "core/request.h"
 #include "core/uuid.h"
 #include "core/validate.h"
@@ -289,11 +288,8 @@ clinic_fhir_search(crm_req_t *r)
         crm_reply_problem(r, 400, "the search parameters are not valid");
         return;
     }
-    if (patient_id && !crm_rbac_allows(r->role_id, "clinic.patients.read")) {
-        crm_reply_problem(r, 403, "the role %s may not see which patient an appointment is for",
-                          r->role);
+    if (patient_id && !clinic_may_see_patients(r))
         return;
-    }
     crm_tx_t *tx = crm_tx_new(r);
     crm_tx_add(tx, &fhir_stmt_search_audit, 2,
                (const char *[]){patient_id, fhir_query_json(r, patient, actor, status, &dates, n)});
