@@ -450,7 +450,7 @@ crm_db_dedicated_open(crm_req_t *r)
     char err[512];
     PGconn *pg = crm_db_connect_plain(crm_db.url, err, sizeof(err));
     if (pg) {
-        PQclear(PQexec(pg, "BEGIN READ ONLY"));
+        PQclear(PQexec(pg, "BEGIN")); /* not read only: the export is audited */
         const char *prelude[CRM_DB_PRELUDE_PARAMS];
         crm_db_prelude(r, CRM_DB_APP_ROLE, "0", prelude);
         PGresult *res = PQexecParams(pg, crm_stmt_prelude.sql, CRM_DB_PRELUDE_PARAMS, NULL, prelude,

@@ -9,6 +9,7 @@
 #include "core/buf.h"
 #include "core/csv.h"
 #include "core/db.h"
+#include "core/db_export.h"
 #include "core/log.h"
 #include "core/uuid.h"
 #include "core/validate.h"
@@ -22,54 +23,6 @@
 
 /* A cell a spreadsheet would run as a formula gets a leading apostrophe. */
 #define CRM_CSV_SAFE(X) "CASE WHEN (" X ") ~ '^[=+@\\t\\r-]' THEN '''' || (" X ") ELSE (" X ") END"
-
-typedef struct crm_export {
-    PGconn *pg;
-    char *chunk; /* the COPY row being sent */
-    int len, off;
-    bool failed, finished;
-} crm_export_t;
-
-static long
-crm_export_read(void *cls, char *buf, size_t max)
-{
-    crm_export_t *e = cls;
-    if (e->off == e->len) {
-        if (e->chunk)
-            PQfreemem(e->chunk);
-        e->chunk = NULL;
-        e->len = e->off = 0;
-        if (e->finished)
-            return 0;
-        int n = PQgetCopyData(e->pg, &e->chunk, 0);
-        if (n == -1) { /* the end: the COPY's own result follows */
-            PGresult *res = PQgetResult(e->pg);
-            e->failed = PQresultStatus(res) != PGRES_COMMAND_OK;
-            PQclear(res);
-            e->finished = true;
-            return e->failed ? -1 : 0;
-        }
-        if (n < 0) {
-            e->failed = true;
-            return -1;
-        }
-        e->len = n;
-    }
-    size_t n = (size_t)(e->len - e->off) < max ? (size_t)(e->len - e->off) : max;
-    memcpy(buf, e->chunk + e->off, n);
-    e->off += (int)n;
-    return (long)n;
-}
-
-static void
-crm_export_done(void *cls)
-{
-    crm_export_t *e = cls;
-    if (e->chunk)
-        PQfreemem(e->chunk);
-    crm_db_dedicated_close(e->pg, e->finished && !e->failed);
-    free(e);
-}
 
 /* The export's columns: the names an import reads back. */
 /* clang-format off */
@@ -153,21 +106,18 @@ crm_contacts_export_csv(crm_req_t *r)
                    " OR lower(c.company) LIKE lower(%s))",
                    lit, lit, lit, lit, lit);
     crm_buf_puts(&sql, " ORDER BY c.created_at, c.id) TO STDOUT WITH (FORMAT csv, HEADER)");
-    PGresult *res = PQexec(pg, sql.data);
-    bool ok = PQresultStatus(res) == PGRES_COPY_OUT;
-    if (!ok)
-        crm_error("contacts export: %s", PQresultErrorMessage(res));
-    PQclear(res);
-    if (!ok) {
-        crm_db_dedicated_close(pg, false);
-        crm_reply_problem(r, 500, "the export could not start");
-        return;
-    }
-    crm_export_t *e = crm_xcalloc(1, sizeof(*e));
-    e->pg = pg;
-    crm_req_add_header(r, "Content-Disposition", "attachment; filename=\"contacts.csv\"");
-    crm_req_add_header(r, "Cache-Control", "no-store");
-    crm_reply_stream(r, 200, "text/csv; charset=utf-8", crm_export_read, crm_export_done, e);
+    json_t *filters = json_object();
+    const char *names[] = {"type", "tag", "owner_id", "created_after", "q"};
+    const char *values[] = {type, tag, owner, after, q};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (values[i])
+            json_object_set_new(filters, names[i], json_string(values[i]));
+    json_t *detail = json_pack("{ss so}", "format", "csv", "filters", filters);
+    char *detail_text = json_dumps(detail, JSON_COMPACT);
+    json_decref(detail);
+    crm_arena_cleanup(r->arena, free, detail_text);
+    crm_export_audit_t audit = {"contacts", detail_text, 1};
+    crm_export_stream(r, pg, sql.data, "text/csv; charset=utf-8", "contacts.csv", &audit);
 }
 
 /* ---- import ---------------------------------------------------------------------------- */

@@ -10,6 +10,8 @@ from test_2600_isolation import tenant_tables
 # Tables with tenant_id that have no audit trigger, and why.
 NOT_AUDITED = {
     "audit_log": "the log itself",
+    "audit_heads": "the log's hash-chain heads",
+    "audit_checkpoints": "where the log's chain resumes after a purge",
     "refresh_tokens": "session plumbing; sign-ins and reuse are security events",
     "idempotency_keys": "a replay cache of responses to audited changes",
     "search_entries": "a derived copy of contacts, kept by trigger",
