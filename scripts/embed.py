@@ -10,8 +10,9 @@ import sys
 
 
 def c_bytes(data: bytes) -> str:
-    # A byte list, not a string literal: no length limits, no escaping rules.
-    items = [str(b) for b in data + b"\0"]
+    # A byte list, not a string literal: no length limits, no escaping rules. Bytes above 127
+    # (UTF-8 text) get a cast, as char may be signed.
+    items = [str(b) if b < 128 else f"(char){b}" for b in data + b"\0"]
     rows = (",".join(items[i:i + 24]) for i in range(0, len(items), 24))
     return "{" + ",\n".join(rows) + "}"
 

@@ -121,6 +121,22 @@ static const crm_command_t crm_commands[] = {
      "    Without --password a password is generated and printed once. Roles: admin,\n"
      "    practitioner, receptionist, sales, viewer.",
      crm_cli_user},
+    {"audit", CRM_CMD_ADMIN, NULL, "verify, checkpoint and purge the audit log",
+     "crm audit verify [--tenant SLUG] [--checkpoint FILE]\n"
+     "    Checks each tenant's hash chain (or one tenant's) and prints\n"
+     "    {\"ok\", \"rows_checked\", \"first_broken\"} per tenant; exits 1 when a chain is "
+     "broken.\n"
+     "    With --checkpoint (a file holding a token from `crm audit checkpoint`, or - for\n"
+     "    stdin; needs --tenant) also checks that the chain still holds that head.\n"
+     "crm audit checkpoint --tenant SLUG\n"
+     "    Prints the chain's head (last id, hash, row count, time) signed with the first key\n"
+     "    of CRM_JWT_KEYS, for storage outside the database.\n"
+     "crm audit purge [--tenant SLUG]\n"
+     "    Removes rows older than each tenant's retention period (settings.audit_retention_days,\n"
+     "    default 2192 days: six years) as the crm_audit_retention role, keeping a checkpoint\n"
+     "    so that the rest of the chain still verifies.\n"
+     "Runs as the schema owner (CRM_MIGRATE_DATABASE_URL, else CRM_DATABASE_URL).",
+     crm_cli_audit},
     {"keys", 0, NULL, "print a new access-token signing key",
      "crm keys generate [--alg HS256|RS256|ES256] [--kid KID] [--dir DIR]\n"
      "    Prints one entry of the CRM_JWT_KEYS key set as JSON. RS256 and ES256 write\n"

@@ -273,6 +273,40 @@ $$;
 REVOKE ALL ON FUNCTION audit_head() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION audit_head() TO crm_app;
 
+-- Whether the current tenant's chain still holds a checkpoint taken earlier (its last id and
+-- head hash): the row must be there with that hash, or have been purged, which leaves a purge
+-- checkpoint at or past it. A chain rewritten up to its end passes audit_verify() but not this.
+CREATE FUNCTION audit_check_checkpoint(p_last_id bigint, p_head bytea, OUT ok boolean,
+                                       OUT reason text)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public AS $$
+DECLARE
+    t uuid := current_tenant_id();
+    found_hash bytea;
+BEGIN
+    ok := true;
+    IF p_last_id = 0 THEN
+        RETURN;
+    END IF;
+    SELECT l.hash INTO found_hash FROM audit_log l WHERE l.tenant_id = t AND l.id = p_last_id;
+    IF found_hash IS NOT NULL THEN
+        IF found_hash <> p_head THEN
+            ok := false;
+            reason := 'the chain no longer holds the checkpoint''s head: rows up to it were'
+                      ' rewritten';
+        END IF;
+        RETURN;
+    END IF;
+    IF EXISTS (SELECT 1 FROM audit_checkpoints c WHERE c.tenant_id = t AND c.last_id >= p_last_id
+                  AND (c.last_id <> p_last_id OR c.head = p_head)) THEN
+        RETURN; -- purged under the retention period
+    END IF;
+    ok := false;
+    reason := 'the row the checkpoint ends at is missing: rows were removed';
+END
+$$;
+REVOKE ALL ON FUNCTION audit_check_checkpoint(bigint, bytea) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION audit_check_checkpoint(bigint, bytea) TO crm_app;
+
 -- Removes a tenant's rows older than its retention period, as the retention role, and
 -- records a checkpoint so that the rest of the chain still verifies. Returns the rows removed.
 CREATE FUNCTION audit_purge(p_tenant uuid) RETURNS bigint
@@ -302,6 +336,9 @@ BEGIN
     INSERT INTO audit_checkpoints (tenant_id, kind, last_id, last_at, head, rows_total,
                                    rows_purged)
     VALUES (p_tenant, 'purge', last.id, last.occurred_at, last.hash, prev_rows + n, n);
+    PERFORM audit_write(p_tenant, 'delete', 'audit_log', NULL, NULL,
+                        jsonb_build_object('purged', n, 'up_to_id', last.id::text,
+                                           'older_than', cutoff));
     RETURN n;
 END
 $$;
@@ -310,3 +347,4 @@ ALTER FUNCTION audit_purge(uuid) OWNER TO crm_audit_retention;
 REVOKE CREATE ON SCHEMA public FROM crm_audit_retention;
 REVOKE ALL ON FUNCTION audit_purge(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION audit_retention_days(uuid) TO crm_audit_retention;
+GRANT EXECUTE ON FUNCTION audit_write(uuid, text, text, text, uuid, jsonb) TO crm_audit_retention;

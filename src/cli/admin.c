@@ -1,6 +1,5 @@
 /* admin.c - the administration commands: tenant, user, keys, permissions. Tenant and user
- * commands run the very handlers of the platform and users APIs on requests made here, so
- * the rules (validation, password policy, roles) are the same whichever door is used. */
+ * commands run the very handlers of the platform and users APIs (cli.h). */
 #include "cli/admin.h"
 
 #include <jansson.h>
@@ -11,6 +10,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "cli/cli.h"
 #include "core/db.h"
 #include "core/jws.h"
 #include "core/password.h"
@@ -19,129 +19,6 @@
 #include "core/uuid.h"
 #include "crm/handlers.h"
 
-/* Flags of a command: --name value pairs and bare switches, the rest go to the config. */
-typedef struct crm_flag {
-    const char *name;
-    bool is_switch;
-    const char *value; /* filled in */
-} crm_flag_t;
-
-static const char *
-crm_flag(const crm_flag_t *flags, const char *name)
-{
-    for (const crm_flag_t *f = flags; f->name; f++)
-        if (strcmp(f->name, name) == 0)
-            return f->value;
-    return NULL;
-}
-
-static const char *
-crm_getenv_cli(const char *name)
-{
-    return getenv(name);
-}
-
-/* Splits argv into the command's flags and configuration options; sets up the database
- * layer on the schema owner's connection. 0, or the exit status to return. */
-static int
-crm_cli_setup(const char *cmd, int argc, char **argv, crm_flag_t *flags, const char **positional,
-              crm_config_t *config)
-{
-    const char **rest = crm_xcalloc((size_t)argc + 1, sizeof(char *));
-    int nrest = 0;
-    for (int i = 0; i < argc; i++) {
-        crm_flag_t *f = flags;
-        const char *eq = strchr(argv[i], '=');
-        size_t len = eq ? (size_t)(eq - argv[i]) : strlen(argv[i]);
-        while (f->name && !(strlen(f->name) == len && strncmp(f->name, argv[i], len) == 0))
-            f++;
-        if (f->name && f->is_switch) {
-            f->value = "true";
-        } else if (f->name) {
-            f->value = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!f->value) {
-                fprintf(stderr, "crm %s: %s needs a value\n", cmd, f->name);
-                free(rest);
-                return 2;
-            }
-        } else if (argv[i][0] != '-' && positional && !*positional) {
-            *positional = argv[i];
-        } else {
-            rest[nrest++] = argv[i];
-            if (!eq && i + 1 < argc && argv[i + 1][0] != '-')
-                rest[nrest++] = argv[++i];
-        }
-    }
-    char err[512];
-    int rc = crm_config_load(config, CRM_CMD_ADMIN, nrest, rest, crm_getenv_cli, err, sizeof(err));
-    free(rest);
-    if (rc != 0) {
-        fprintf(stderr, "crm %s: %s\n", cmd, err);
-        return 2;
-    }
-    config->database_url = config->migrate_database_url;
-    crm_db_init(config);
-    crm_password_init(config->hash_concurrency);
-    return 0;
-}
-
-/* Runs handler on a request made here: body (stolen), tenant, path parameter id, query. */
-static crm_req_t *
-crm_cli_run(void (*handler)(crm_req_t *), json_t *body, const char *tenant_id, const char *id,
-            json_t *query)
-{
-    crm_arena_t *a = crm_arena_create(8192);
-    crm_req_t *r = crm_arena_calloc(a, sizeof(*r));
-    r->arena = a;
-    r->method = "CLI";
-    r->path = "crm";
-    r->resp_fd = -1;
-    r->role_id = CRM_ROLE_ADMIN;
-    r->role = crm_roles[CRM_ROLE_ADMIN].name;
-    r->tenant_id = tenant_id ? crm_arena_strdup(a, tenant_id) : NULL;
-    memcpy(r->request_id, "cli-", 4);
-    crm_uuid_v4(r->request_id + 4);
-    r->json = body;
-    if (body)
-        crm_arena_cleanup(a, (crm_cleanup_fn)json_decref, body);
-    r->cli_query = query;
-    if (query)
-        crm_arena_cleanup(a, (crm_cleanup_fn)json_decref, query);
-    if (id) {
-        r->match.nparams = 1;
-        r->match.params[0] = (crm_path_param_t){"id", 2, crm_arena_strdup(a, id), strlen(id)};
-    }
-    handler(r);
-    return r;
-}
-
-/* Prints a failed request's problem; returns 1. */
-static int
-crm_cli_failed(const char *cmd, crm_req_t *r)
-{
-    json_t *p = json_loadb(r->resp_body, r->resp_len, 0, NULL);
-    fprintf(stderr, "crm %s: %s\n", cmd, json_string_value(json_object_get(p, "detail")));
-    size_t i;
-    json_t *e;
-    json_array_foreach(json_object_get(p, "errors"), i, e)
-        fprintf(stderr, "  %s: %s\n", json_string_value(json_object_get(e, "field")),
-                json_string_value(json_object_get(e, "message")));
-    json_decref(p);
-    return 1;
-}
-
-static json_t *
-crm_cli_body(crm_req_t *r)
-{
-    return json_loadb(r->resp_body, r->resp_len, 0, NULL);
-}
-
-static void
-crm_cli_done(crm_req_t *r)
-{
-    crm_arena_destroy(r->arena);
-}
-
 /* A readable random password for --admin-password/--password left out. */
 static void
 crm_cli_password(char out[33])
@@ -149,23 +26,6 @@ crm_cli_password(char out[33])
     unsigned char raw[24];
     randombytes_buf(raw, sizeof(raw));
     sodium_bin2base64(out, 33, raw, sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-}
-
-/* The id of the tenant with this slug (or id); NULL after printing why. */
-static char *
-crm_cli_tenant_id(const char *cmd, const char *slug)
-{
-    crm_req_t *r = crm_cli_run(crm_tenants_get, NULL, NULL, slug, NULL);
-    char *id = NULL;
-    if (r->status == 200) {
-        json_t *t = crm_cli_body(r);
-        id = crm_xstrdup(json_string_value(json_object_get(t, "id")));
-        json_decref(t);
-    } else {
-        crm_cli_failed(cmd, r);
-    }
-    crm_cli_done(r);
-    return id;
 }
 
 static void
@@ -231,32 +91,18 @@ crm_cli_tenant_create(crm_flag_t *flags)
 }
 
 static int
+crm_cli_print_tenant_row(json_t *t, void *arg)
+{
+    (void)arg;
+    crm_cli_print_tenant(t);
+    return 0;
+}
+
+static int
 crm_cli_tenant_list(void)
 {
-    json_t *query = json_pack("{ss}", "limit", "200");
-    int rc = 0;
     printf("%-36s  %-24s  %-9s  %-20s  %s\n", "ID", "SLUG", "STATUS", "TIME ZONE", "MODULES");
-    for (;;) {
-        crm_req_t *r = crm_cli_run(crm_tenants_list, NULL, NULL, NULL, json_deep_copy(query));
-        if (r->status != 200) {
-            rc = crm_cli_failed("tenant list", r);
-            crm_cli_done(r);
-            break;
-        }
-        json_t *page = crm_cli_body(r);
-        crm_cli_done(r);
-        size_t i;
-        json_t *t;
-        json_array_foreach(json_object_get(page, "data"), i, t) crm_cli_print_tenant(t);
-        const char *next = json_string_value(json_object_get(page, "next_cursor"));
-        if (next)
-            json_object_set_new(query, "cursor", json_string(next));
-        json_decref(page);
-        if (!next)
-            break;
-    }
-    json_decref(query);
-    return rc;
+    return crm_cli_each_item("tenant list", crm_tenants_list, NULL, crm_cli_print_tenant_row, NULL);
 }
 
 static int
@@ -311,68 +157,47 @@ crm_cli_tenant(int argc, char **argv)
     return rc;
 }
 
+typedef struct crm_user_search {
+    const char *email;
+    char *id; /* found */
+} crm_user_search_t;
+
+static int
+crm_cli_user_match(json_t *u, void *arg)
+{
+    crm_user_search_t *s = arg;
+    if (strcasecmp(json_string_value(json_object_get(u, "email")), s->email) != 0)
+        return 0;
+    s->id = crm_xstrdup(json_string_value(json_object_get(u, "id")));
+    return 1; /* found: stop */
+}
+
 /* The id of the user with this email in the tenant; NULL after printing why. */
 static char *
 crm_cli_user_id(const char *tenant_id, const char *email)
 {
-    json_t *query = json_pack("{ss}", "limit", "200");
-    char *id = NULL;
-    for (bool more = true; more && !id;) {
-        crm_req_t *r = crm_cli_run(crm_users_list, NULL, tenant_id, NULL, json_deep_copy(query));
-        if (r->status != 200) {
-            crm_cli_failed("user", r);
-            crm_cli_done(r);
-            break;
-        }
-        json_t *page = crm_cli_body(r);
-        crm_cli_done(r);
-        size_t i;
-        json_t *u;
-        json_array_foreach(
-            json_object_get(page, "data"), i,
-            u) if (!id && strcasecmp(json_string_value(json_object_get(u, "email")), email) == 0)
-            id = crm_xstrdup(json_string_value(json_object_get(u, "id")));
-        const char *next = json_string_value(json_object_get(page, "next_cursor"));
-        more = next != NULL;
-        if (next)
-            json_object_set_new(query, "cursor", json_string(next));
-        json_decref(page);
-    }
-    json_decref(query);
-    return id;
+    crm_user_search_t s = {email, NULL};
+    crm_cli_each_item("user", crm_users_list, tenant_id, crm_cli_user_match, &s);
+    return s.id;
+}
+
+static int
+crm_cli_print_user(json_t *u, void *arg)
+{
+    (void)arg;
+    printf("%-36s  %-32s  %-13s  %-6s  %s\n", json_string_value(json_object_get(u, "id")),
+           json_string_value(json_object_get(u, "email")),
+           json_string_value(json_object_get(u, "role")),
+           json_is_true(json_object_get(u, "active")) ? "yes" : "no",
+           json_string_value(json_object_get(u, "full_name")));
+    return 0;
 }
 
 static int
 crm_cli_user_list(const char *tenant_id)
 {
-    json_t *query = json_pack("{ss}", "limit", "200");
-    int rc = 0;
     printf("%-36s  %-32s  %-13s  %-6s  %s\n", "ID", "EMAIL", "ROLE", "ACTIVE", "NAME");
-    for (bool more = true; more;) {
-        crm_req_t *r = crm_cli_run(crm_users_list, NULL, tenant_id, NULL, json_deep_copy(query));
-        if (r->status != 200) {
-            rc = crm_cli_failed("user list", r);
-            crm_cli_done(r);
-            break;
-        }
-        json_t *page = crm_cli_body(r);
-        crm_cli_done(r);
-        size_t i;
-        json_t *u;
-        json_array_foreach(json_object_get(page, "data"), i, u)
-            printf("%-36s  %-32s  %-13s  %-6s  %s\n", json_string_value(json_object_get(u, "id")),
-                   json_string_value(json_object_get(u, "email")),
-                   json_string_value(json_object_get(u, "role")),
-                   json_is_true(json_object_get(u, "active")) ? "yes" : "no",
-                   json_string_value(json_object_get(u, "full_name")));
-        const char *next = json_string_value(json_object_get(page, "next_cursor"));
-        more = next != NULL;
-        if (next)
-            json_object_set_new(query, "cursor", json_string(next));
-        json_decref(page);
-    }
-    json_decref(query);
-    return rc;
+    return crm_cli_each_item("user list", crm_users_list, tenant_id, crm_cli_print_user, NULL);
 }
 
 static int

@@ -1,4 +1,4 @@
-/* admin.h - the administration commands: tenant, user, keys, permissions */
+/* admin.h - the administration commands: tenant, user, keys, permissions, audit */
 #ifndef CRM_CLI_ADMIN_H
 #define CRM_CLI_ADMIN_H
 
@@ -9,5 +9,6 @@ int crm_cli_tenant(int argc, char **argv);
 int crm_cli_user(int argc, char **argv);
 int crm_cli_keys(int argc, char **argv);
 int crm_cli_permissions(int argc, char **argv);
+int crm_cli_audit(int argc, char **argv);
 
 #endif

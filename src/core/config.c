@@ -34,7 +34,7 @@ static const crm_option_t crm_options[] = {
      0, CRM_CMD_MIGRATE | CRM_CMD_ADMIN,
      "connection of the schema owner for migrations and administration (default: "
      "CRM_DATABASE_URL)"},
-    {"CRM_JWT_KEYS", "--jwt-keys", OPT_STRING, OFF(jwt_keys), 0, 0, SERVE_CMDS,
+    {"CRM_JWT_KEYS", "--jwt-keys", OPT_STRING, OFF(jwt_keys), 0, 0, SERVE_CMDS | CRM_CMD_ADMIN,
      "JSON key set file signing and verifying access tokens (crm dev makes one in its folder)"},
     {"CRM_JWT_ISSUER", "--jwt-issuer", OPT_STRING, OFF(jwt_issuer), 0, 0, SERVE_CMDS,
      "iss of access tokens"},

@@ -32,6 +32,7 @@ typedef struct crm_tx_stmt {
 struct crm_tx {
     crm_req_t *r;
     const char *role;
+    const char *timeout_ms; /* NULL: the configured statement timeout */
     size_t count;
     crm_tx_stmt_t stmts[CRM_TX_MAX_STMTS];
     const char *sqlstate;
@@ -229,6 +230,7 @@ crm_tx_new(crm_req_t *r)
     crm_tx_t *tx = crm_arena_alloc(r->arena, sizeof(*tx));
     tx->r = r;
     tx->role = CRM_DB_APP_ROLE;
+    tx->timeout_ms = NULL;
     tx->count = 0;
     tx->sqlstate = NULL;
     tx->constraint = NULL;
@@ -240,6 +242,18 @@ void
 crm_tx_use_platform_role(crm_tx_t *tx)
 {
     tx->role = CRM_DB_PLATFORM_ROLE;
+}
+
+void
+crm_tx_use_role(crm_tx_t *tx, const char *role)
+{
+    tx->role = role;
+}
+
+void
+crm_tx_set_timeout(crm_tx_t *tx, const char *ms)
+{
+    tx->timeout_ms = ms;
 }
 
 void
@@ -411,7 +425,8 @@ crm_tx_run(crm_tx_t *tx)
         return -1;
     }
     const char *prelude[CRM_DB_PRELUDE_PARAMS];
-    crm_db_prelude(r, tx->role, crm_db.statement_timeout, prelude);
+    crm_db_prelude(r, tx->role, tx->timeout_ms ? tx->timeout_ms : crm_db.statement_timeout,
+                   prelude);
     crm_sent_t sent[2 * CRM_TX_MAX_STMTS + 6];
     size_t nsent = 0;
     int rc = crm_send_plain(c, sent, &nsent, "BEGIN");

@@ -22,6 +22,8 @@ typedef struct crm_stmt {
 /* The role of provisioning (platform API, CLI, deny list): policies of its own let it see
  * every tenant's row of the tables it administers. Never used for a tenant's request. */
 #define CRM_DB_PLATFORM_ROLE "crm_platform"
+/* The only role that may delete audit rows, and only those past their tenant's retention. */
+#define CRM_DB_RETENTION_ROLE "crm_audit_retention"
 
 #define CRM_TX_MAX_STMTS  16
 #define CRM_TX_MAX_PARAMS 32
@@ -37,6 +39,12 @@ void crm_db_init(const crm_config_t *config);
 crm_tx_t *crm_tx_new(crm_req_t *r);
 /* Runs the transaction as crm_platform instead of crm_app (platform routes, CLI). */
 void crm_tx_use_platform_role(crm_tx_t *tx);
+/* Runs the transaction as another of the schema's NOLOGIN roles (a literal, such as
+ * CRM_DB_RETENTION_ROLE); only the CLI, on the schema owner's connection, may. */
+void crm_tx_use_role(crm_tx_t *tx, const char *role);
+/* A statement timeout (milliseconds, as text that outlives the run) for a transaction known
+ * to need longer than the configured one. */
+void crm_tx_set_timeout(crm_tx_t *tx, const char *ms);
 /* Closes the calling thread's connection now (the CLI's main thread, which never exits
  * as a worker does). */
 void crm_db_close_thread(void);

@@ -98,6 +98,16 @@ crm_export_done(void *cls)
     free(e);
 }
 
+const char *
+crm_export_literal(crm_req_t *r, PGconn *pg, const char *v)
+{
+    if (!v)
+        return "NULL";
+    char *lit = PQescapeLiteral(pg, v, strlen(v));
+    crm_arena_cleanup(r->arena, (crm_cleanup_fn)PQfreemem, lit);
+    return lit;
+}
+
 void
 crm_export_stream(crm_req_t *r, PGconn *pg, const char *copy_sql, const char *content_type,
                   const char *filename, const crm_export_audit_t *audit)

@@ -14,6 +14,10 @@ typedef struct crm_export_audit {
     int header_rows; /* COPY rows that are not records (a CSV header) */
 } crm_export_audit_t;
 
+/* An SQL literal of v ("NULL" for NULL) for a COPY, which takes no parameters; freed with the
+ * request. */
+const char *crm_export_literal(crm_req_t *r, PGconn *pg, const char *v);
+
 /* Starts copy_sql (a COPY ... TO STDOUT) on pg, a connection from crm_db_dedicated_open, and
  * streams its rows as the 200 response. When the stream ends, however it ends, the export is
  * written to the audit log and the transaction committed. Replies 500 when the COPY cannot

@@ -314,20 +314,40 @@ crm_verify_sig(const crm_jws_key_t *k, const char *input, size_t len, const unsi
     return ok;
 }
 
+/* A compact JWS of payload (JSON text) with the newest key and header typ; NULL without a key. */
 char *
-crm_jws_issue(crm_arena_t *a, const char *sub, const char *tid, const char *role)
+crm_jws_sign(crm_arena_t *a, const char *typ, const char *payload, size_t payload_len)
 {
     if (!crm_jws.nkeys)
         return NULL;
     const crm_jws_key_t *k = &crm_jws.keys[0];
-    long long now = (long long)time(NULL);
-    char jti[CRM_UUID_LEN + 1];
-    crm_uuid_v4(jti);
-    crm_buf_t h, p, t;
+    crm_buf_t h, t;
     crm_buf_init(&h, a, 128);
     crm_buf_printf(&h, "{\"alg\":\"%s\",\"kid\":", crm_alg_names[k->alg]);
     crm_buf_json_string(&h, k->kid);
-    crm_buf_puts(&h, ",\"typ\":\"at+jwt\"}");
+    crm_buf_puts(&h, ",\"typ\":");
+    crm_buf_json_string(&h, typ);
+    crm_buf_putc(&h, '}');
+    crm_buf_init(&t, a, 1024);
+    crm_b64url(&t, (const unsigned char *)h.data, h.len);
+    crm_buf_putc(&t, '.');
+    crm_b64url(&t, (const unsigned char *)payload, payload_len);
+    unsigned char sig[512];
+    size_t sig_len;
+    if (crm_sign(k, t.data, t.len, sig, &sig_len) != 0)
+        return NULL;
+    crm_buf_putc(&t, '.');
+    crm_b64url(&t, sig, sig_len);
+    return t.data;
+}
+
+char *
+crm_jws_issue(crm_arena_t *a, const char *sub, const char *tid, const char *role)
+{
+    long long now = (long long)time(NULL);
+    char jti[CRM_UUID_LEN + 1];
+    crm_uuid_v4(jti);
+    crm_buf_t p;
     crm_buf_init(&p, a, 512);
     crm_buf_puts(&p, "{\"iss\":");
     crm_buf_json_string(&p, crm_jws.issuer);
@@ -337,17 +357,7 @@ crm_jws_issue(crm_arena_t *a, const char *sub, const char *tid, const char *role
                    ",\"sub\":\"%s\",\"tid\":\"%s\",\"role\":\"%s\",\"iat\":%lld,\"nbf\":%lld,"
                    "\"exp\":%lld,\"jti\":\"%s\"}",
                    sub, tid, role, now, now, now + crm_jws.ttl_s, jti);
-    crm_buf_init(&t, a, 1024);
-    crm_b64url(&t, (const unsigned char *)h.data, h.len);
-    crm_buf_putc(&t, '.');
-    crm_b64url(&t, (const unsigned char *)p.data, p.len);
-    unsigned char sig[512];
-    size_t sig_len;
-    if (crm_sign(k, t.data, t.len, sig, &sig_len) != 0)
-        return NULL;
-    crm_buf_putc(&t, '.');
-    crm_b64url(&t, sig, sig_len);
-    return t.data;
+    return crm_jws_sign(a, "at+jwt", p.data, p.len);
 }
 
 /* Decodes one base64url segment into out; the length, or -1. */
@@ -396,7 +406,7 @@ crm_claim_time(json_t *claims, const char *name, long long *out)
 }
 
 static const crm_jws_key_t *
-crm_check_header(json_t *h, const char **why)
+crm_check_header(json_t *h, const char *want_typ, const char **why)
 {
     const char *alg = json_string_value(json_object_get(h, "alg"));
     const char *kid = json_string_value(json_object_get(h, "kid"));
@@ -405,8 +415,8 @@ crm_check_header(json_t *h, const char **why)
         return *why = "unsupported alg", NULL;
     if (json_object_size(h) != 3 || !kid || !typ)
         return *why = "the header must hold exactly alg, kid and typ", NULL;
-    if (strcmp(typ, "at+jwt") != 0)
-        return *why = "typ must be at+jwt", NULL;
+    if (strcmp(typ, want_typ) != 0)
+        return *why = strcmp(want_typ, "at+jwt") == 0 ? "typ must be at+jwt" : "wrong typ", NULL;
     if (!crm_kid_valid(kid))
         return *why = "malformed kid", NULL;
     for (size_t i = 0; i < crm_jws.nkeys; i++) {
@@ -449,30 +459,39 @@ crm_check_claims(json_t *c, crm_token_claims_t *out, const char **why)
     return 0;
 }
 
-int
-crm_jws_verify(const char *token, crm_token_claims_t *out, const char **why)
+json_t *
+crm_jws_open(const char *token, const char *typ, const char **why)
 {
     size_t len = strnlen(token, CRM_JWS_MAX_TOKEN + 1);
     if (len > CRM_JWS_MAX_TOKEN)
-        return *why = "token too long", -1;
+        return *why = "token too long", NULL;
     const char *dot1 = memchr(token, '.', len);
     const char *dot2 = dot1 ? memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - token)) : NULL;
     if (!dot1 || !dot2 || memchr(dot2 + 1, '.', len - (size_t)(dot2 + 1 - token)))
-        return *why = "not a compact JWS", -1;
+        return *why = "not a compact JWS", NULL;
     json_t *header = crm_decode_json_segment(token, (size_t)(dot1 - token));
     if (!header)
-        return *why = "malformed header", -1;
-    const crm_jws_key_t *k = crm_check_header(header, why);
+        return *why = "malformed header", NULL;
+    const crm_jws_key_t *k = crm_check_header(header, typ, why);
     json_decref(header);
     if (!k)
-        return -1;
+        return NULL;
     unsigned char sig[512];
     long sig_len = crm_b64url_decode(dot2 + 1, len - (size_t)(dot2 + 1 - token), sig, sizeof(sig));
     if (sig_len < 0 || !crm_verify_sig(k, token, (size_t)(dot2 - token), sig, (size_t)sig_len))
-        return *why = "bad signature", -1;
-    json_t *claims = crm_decode_json_segment(dot1 + 1, (size_t)(dot2 - dot1 - 1));
+        return *why = "bad signature", NULL;
+    json_t *payload = crm_decode_json_segment(dot1 + 1, (size_t)(dot2 - dot1 - 1));
+    if (!payload)
+        *why = "malformed claims";
+    return payload;
+}
+
+int
+crm_jws_verify(const char *token, crm_token_claims_t *out, const char **why)
+{
+    json_t *claims = crm_jws_open(token, "at+jwt", why);
     if (!claims)
-        return *why = "malformed claims", -1;
+        return -1;
     int rc = crm_check_claims(claims, out, why);
     json_decref(claims);
     return rc;

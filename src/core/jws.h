@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "core/arena.h"
 
 #define CRM_JWS_MAX_TOKEN 8192
@@ -25,6 +27,14 @@ void crm_jws_free_keys(void);
 /* Issuer, audience and access-token lifetime of issued and accepted tokens. */
 void crm_jws_configure(const char *issuer, const char *audience, long ttl_s);
 long crm_jws_ttl(void);
+
+/* A compact JWS of payload (JSON text) signed with the newest key, header {alg, kid, typ}
+ * (in the arena); NULL without a key set. Access tokens use typ at+jwt; other documents
+ * another typ, so that no signed document passes for an access token. */
+char *crm_jws_sign(crm_arena_t *a, const char *typ, const char *payload, size_t payload_len);
+/* Checks a compact JWS of this typ (size, header, key, signature) and returns its payload
+ * (caller's reference), or NULL and a short reason. */
+json_t *crm_jws_open(const char *token, const char *typ, const char **why);
 
 /* A signed access token for the user (in the arena), with the newest key. */
 char *crm_jws_issue(crm_arena_t *a, const char *sub, const char *tid, const char *role);

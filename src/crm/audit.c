@@ -1,8 +1,12 @@
-/* audit.c - reading the audit log: the filtered list for Admins and Auditors, and a contact's
- * own change history for whoever may read the contact */
+/* audit.c - reading the audit log: the filtered list and the JSON Lines export for Admins and
+ * Auditors, and a contact's own change history for whoever may read the contact */
+#include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/db.h"
+#include "core/db_export.h"
 #include "core/listing.h"
 #include "core/request.h"
 #include "core/uuid.h"
@@ -10,25 +14,33 @@
 #include "crm/handlers.h"
 #include "crm/records.h"
 
-#define CRM_AUDIT_JSON                                                                             \
+#define CRM_AUDIT_JSONB                                                                            \
     "jsonb_build_object('id', l.id::text, 'occurred_at', l.occurred_at, 'actor_id', l.actor_id,"   \
     " 'actor', l.actor, 'action', l.action, 'entity_type', l.entity_type, 'entity_id',"            \
     " l.entity_id, 'patient_id', l.patient_id, 'changes', l.changes, 'request_id',"                \
-    " l.request_id, 'client_ip', l.client_ip, 'user_agent', l.user_agent)::text"
+    " l.request_id, 'client_ip', l.client_ip, 'user_agent', l.user_agent)"
+#define CRM_AUDIT_JSON CRM_AUDIT_JSONB "::text"
+
+/* The filters of the list and the export. */
+typedef struct crm_audit_filters {
+    const char *type, *entity, *actor, *patient, *action, *from, *to;
+} crm_audit_filters_t;
+
+#define CRM_AUDIT_WHERE(P)                                                                         \
+    " WHERE l.tenant_id = current_tenant_id()"                                                     \
+    " AND (" P "1::text IS NULL OR l.entity_type = " P "1)"                                        \
+    " AND (" P "2::text IS NULL OR l.entity_id = " P "2)"                                          \
+    " AND (" P "3::uuid IS NULL OR l.actor_id = " P "3::uuid)"                                     \
+    " AND (" P "4::uuid IS NULL OR l.patient_id = " P "4::uuid)"                                   \
+    " AND (" P "5::text IS NULL OR l.action = " P "5)"                                             \
+    " AND (" P "6::timestamptz IS NULL OR l.occurred_at >= " P "6::timestamptz)"                   \
+    " AND (" P "7::timestamptz IS NULL OR l.occurred_at < " P "7::timestamptz)"
 
 /* Newest first; the cursor is the last id seen (both key and id). */
 static const crm_stmt_t crm_stmt_audit_list = {
-    "core.audit_list",
-    "SELECT " CRM_AUDIT_JSON ", l.id::text, l.id::text FROM audit_log l"
-    " WHERE l.tenant_id = current_tenant_id()"
-    " AND ($1::text IS NULL OR l.entity_type = $1) AND ($2::text IS NULL OR l.entity_id = $2)"
-    " AND ($3::uuid IS NULL OR l.actor_id = $3::uuid)"
-    " AND ($4::uuid IS NULL OR l.patient_id = $4::uuid)"
-    " AND ($5::text IS NULL OR l.action = $5)"
-    " AND ($6::timestamptz IS NULL OR l.occurred_at >= $6::timestamptz)"
-    " AND ($7::timestamptz IS NULL OR l.occurred_at < $7::timestamptz)"
-    " AND ($8::bigint IS NULL OR l.id < $8::bigint)"
-    " ORDER BY l.id DESC LIMIT $9::int"};
+    "core.audit_list", "SELECT " CRM_AUDIT_JSON ", l.id::text, l.id::text FROM audit_log l"
+                       " " CRM_AUDIT_WHERE("$") " AND ($8::bigint IS NULL OR l.id < $8::bigint)"
+                                                " ORDER BY l.id DESC LIMIT $9::int"};
 
 static bool
 crm_audit_action_known(const char *a)
@@ -41,43 +53,94 @@ crm_audit_action_known(const char *a)
     return false;
 }
 
+/* Reads and checks the filters; false after replying 400. */
+static bool
+crm_audit_filters_read(crm_req_t *r, crm_audit_filters_t *f)
+{
+    *f = (crm_audit_filters_t){crm_req_query(r, "entity_type"), crm_req_query(r, "entity_id"),
+                               crm_req_query(r, "actor_id"),    crm_req_query(r, "patient_id"),
+                               crm_req_query(r, "action"),      crm_req_query(r, "from"),
+                               crm_req_query(r, "to")};
+    if (f->type && (!*f->type || strlen(f->type) > 63))
+        crm_req_field_error(r, "query.entity_type", "must be a table name");
+    if (f->entity && (!*f->entity || strlen(f->entity) > 200))
+        crm_req_field_error(r, "query.entity_id", "must be 1-200 characters");
+    if (f->actor && !crm_uuid_valid(f->actor))
+        crm_req_field_error(r, "query.actor_id", "must be a UUID");
+    if (f->patient && !crm_uuid_valid(f->patient))
+        crm_req_field_error(r, "query.patient_id", "must be a UUID");
+    if (f->action && !crm_audit_action_known(f->action))
+        crm_req_field_error(r, "query.action",
+                            "must be one of create, update, delete, restore,"
+                            " merge, erase, read, search, export, security");
+    if (f->from && !crm_valid_time(f->from))
+        crm_req_field_error(r, "query.from", "must be an RFC 3339 time with offset");
+    if (f->to && !crm_valid_time(f->to))
+        crm_req_field_error(r, "query.to", "must be an RFC 3339 time with offset");
+    if (!r->errors)
+        return true;
+    crm_reply_problem(r, 400, "the audit filters are not valid");
+    return false;
+}
+
 /* GET /api/v1/audit?entity_type=&entity_id=&actor_id=&patient_id=&action=&from=&to= */
 void
 crm_audit_list(crm_req_t *r)
 {
-    const char *type = crm_req_query(r, "entity_type"), *entity = crm_req_query(r, "entity_id");
-    const char *actor = crm_req_query(r, "actor_id"), *patient = crm_req_query(r, "patient_id");
-    const char *action = crm_req_query(r, "action"), *from = crm_req_query(r, "from");
-    const char *to = crm_req_query(r, "to");
-    if (type && (!*type || strlen(type) > 63))
-        crm_req_field_error(r, "query.entity_type", "must be a table name");
-    if (entity && (!*entity || strlen(entity) > 200))
-        crm_req_field_error(r, "query.entity_id", "must be 1-200 characters");
-    if (actor && !crm_uuid_valid(actor))
-        crm_req_field_error(r, "query.actor_id", "must be a UUID");
-    if (patient && !crm_uuid_valid(patient))
-        crm_req_field_error(r, "query.patient_id", "must be a UUID");
-    if (action && !crm_audit_action_known(action))
-        crm_req_field_error(r, "query.action",
-                            "must be one of create, update, delete, restore,"
-                            " merge, erase, read, search, export, security");
-    if (from && !crm_valid_time(from))
-        crm_req_field_error(r, "query.from", "must be an RFC 3339 time with offset");
-    if (to && !crm_valid_time(to))
-        crm_req_field_error(r, "query.to", "must be an RFC 3339 time with offset");
-    if (r->errors) {
-        crm_reply_problem(r, 400, "the audit filters are not valid");
-        return;
-    }
+    crm_audit_filters_t f;
     crm_page_t page;
-    if (!crm_page_read(r, &page, "audit"))
+    if (!crm_audit_filters_read(r, &f) || !crm_page_read(r, &page, "audit"))
         return;
     crm_tx_t *tx = crm_tx_new(r);
     int i = crm_tx_add(tx, &crm_stmt_audit_list, 9,
-                       (const char *[]){type, entity, actor, patient, action, from, to,
-                                        page.after_id, page.fetch});
+                       (const char *[]){f.type, f.entity, f.actor, f.patient, f.action, f.from,
+                                        f.to, page.after_id, page.fetch});
     if (crm_tx_run(tx) == 0)
         crm_reply_page(r, &page, crm_tx_result(tx, i));
+}
+
+/* GET /api/v1/audit/export: the rows the list's filters select, oldest first, one JSON object
+ * per line with the chain's prev_hash and hash (hex), streamed; itself audited. */
+void
+crm_audit_export(crm_req_t *r)
+{
+    crm_audit_filters_t f;
+    if (!crm_audit_filters_read(r, &f))
+        return;
+    PGconn *pg = crm_db_dedicated_open(r);
+    if (!pg)
+        return;
+    const char *v[] = {f.type, f.entity, f.actor, f.patient, f.action, f.from, f.to};
+    const char *names[] = {"entity_type", "entity_id", "actor_id", "patient_id",
+                           "action",      "from",      "to"};
+    json_t *filters = json_object();
+    crm_buf_t sql;
+    crm_buf_init(&sql, r->arena, 2048);
+    /* COPY takes no parameters: the filters go in as literals, $n -> literal n */
+    const char *where = CRM_AUDIT_WHERE("$");
+    for (const char *p = where; *p; p++) {
+        if (*p == '$' && p[1] >= '1' && p[1] <= '7') {
+            crm_buf_puts(&sql, crm_export_literal(r, pg, v[p[1] - '1']));
+            p++;
+        } else {
+            crm_buf_putc(&sql, *p);
+        }
+    }
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+        if (v[i])
+            json_object_set_new(filters, names[i], json_string(v[i]));
+    char *copy = crm_arena_sprintf(
+        r->arena,
+        "COPY (SELECT (%s || jsonb_build_object('prev_hash', encode(l.prev_hash, 'hex'), 'hash',"
+        " encode(l.hash, 'hex')))::text FROM audit_log l %s ORDER BY l.id)"
+        " TO STDOUT WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')",
+        CRM_AUDIT_JSONB, sql.data);
+    json_t *detail = json_pack("{ss so}", "format", "jsonl", "filters", filters);
+    char *detail_text = json_dumps(detail, JSON_COMPACT);
+    json_decref(detail);
+    crm_arena_cleanup(r->arena, free, detail_text);
+    crm_export_audit_t audit = {"audit_log", detail_text, 0};
+    crm_export_stream(r, pg, copy, "application/jsonl", "audit.jsonl", &audit);
 }
 
 /* The contact's changes (not reads), newest first. */

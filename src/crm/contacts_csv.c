@@ -50,17 +50,6 @@ static const char crm_export_select[] =
     " AND c.merged_into IS NULL";
 /* clang-format on */
 
-/* An SQL literal of v (or NULL) for the COPY, which takes no parameters. */
-static const char *
-crm_literal(crm_req_t *r, PGconn *pg, const char *v)
-{
-    if (!v)
-        return "NULL";
-    char *lit = PQescapeLiteral(pg, v, strlen(v));
-    crm_arena_cleanup(r->arena, (crm_cleanup_fn)PQfreemem, lit);
-    return lit;
-}
-
 /* GET /api/v1/contacts/export: the live contacts (filters of the list: type, tag, owner_id,
  * created_after, q), oldest first, as CSV with a header row, streamed from COPY. */
 void
@@ -91,15 +80,15 @@ crm_contacts_export_csv(crm_req_t *r)
     crm_buf_t sql;
     crm_buf_init(&sql, r->arena, 2048);
     crm_buf_puts(&sql, crm_export_select);
-    crm_buf_printf(&sql, " AND (%s::text IS NULL OR c.type = %s)", crm_literal(r, pg, type),
-                   crm_literal(r, pg, type));
+    crm_buf_printf(&sql, " AND (%s::text IS NULL OR c.type = %s)", crm_export_literal(r, pg, type),
+                   crm_export_literal(r, pg, type));
     crm_buf_printf(&sql, " AND (%s::text IS NULL OR c.tags @> ARRAY[%s::text])",
-                   crm_literal(r, pg, tag), crm_literal(r, pg, tag));
+                   crm_export_literal(r, pg, tag), crm_export_literal(r, pg, tag));
     crm_buf_printf(&sql, " AND (%s::uuid IS NULL OR c.owner_id = %s::uuid)",
-                   crm_literal(r, pg, owner), crm_literal(r, pg, owner));
+                   crm_export_literal(r, pg, owner), crm_export_literal(r, pg, owner));
     crm_buf_printf(&sql, " AND (%s::timestamptz IS NULL OR c.created_at > %s::timestamptz)",
-                   crm_literal(r, pg, after), crm_literal(r, pg, after));
-    const char *lit = crm_literal(r, pg, pattern);
+                   crm_export_literal(r, pg, after), crm_export_literal(r, pg, after));
+    const char *lit = crm_export_literal(r, pg, pattern);
     crm_buf_printf(&sql,
                    " AND (%s::text IS NULL OR lower(c.first_name) LIKE lower(%s) OR"
                    " lower(c.last_name) LIKE lower(%s) OR lower(c.email::text) LIKE lower(%s)"

@@ -10,6 +10,9 @@ static const char *const crm_list_query[] = {"limit", "cursor", NULL};
 static const char *const crm_audit_query[] = {"limit",    "cursor",     "entity_type", "entity_id",
                                               "actor_id", "patient_id", "action",      "from",
                                               "to",       NULL};
+static const char *const crm_audit_export_query[] = {
+    "entity_type", "entity_id", "actor_id", "patient_id", "action", "from", "to", NULL};
+static const char *const crm_audit_verify_query[] = {"checkpoint", NULL};
 static const char *const crm_contacts_query[] = {
     "limit", "cursor", "sort", "type", "tag", "owner_id", "created_after", "q", "deleted", NULL};
 static const char *const crm_contacts_create_query[] = {"allow_duplicate", NULL};
@@ -71,6 +74,9 @@ static const crm_route_t crm_core_routes[] = {
     {"GET", "/api/v1/contacts/{id}/history", crm_contacts_history, "contacts.read", crm_list_query,
      0},
     {"GET", "/api/v1/audit", crm_audit_list, "audit.read", crm_audit_query, 0},
+    {"GET", "/api/v1/audit/export", crm_audit_export, "audit.read", crm_audit_export_query, 0},
+    {"GET", "/api/v1/audit/verify", crm_audit_verify, "audit.read", crm_audit_verify_query, 0},
+    {"GET", "/api/v1/audit/checkpoint", crm_audit_checkpoint, "audit.read", NULL, 0},
     {"GET", "/api/v1/contacts/{id}/timeline", crm_contacts_timeline, "contacts.read",
      crm_page_query, 0},
     {"GET", "/api/v1/contacts/{id}/export", crm_contacts_export, "contacts.export", NULL, 0},

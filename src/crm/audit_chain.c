@@ -1,0 +1,124 @@
+/* audit_chain.c - the audit log's tamper evidence over HTTP: checking the tenant's hash chain
+ * (optionally against a checkpoint kept outside the database) and issuing signed checkpoints */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/db.h"
+#include "core/jws.h"
+#include "core/request.h"
+#include "crm/handlers.h"
+
+#define CRM_AUDIT_CHECKPOINT_TYP "audit-checkpoint+jwt"
+/* Walking a long chain takes longer than an ordinary request may. */
+#define CRM_AUDIT_VERIFY_TIMEOUT_MS "600000"
+
+static const crm_stmt_t crm_stmt_audit_verify = {
+    "core.audit_verify",
+    "SELECT v.ok, v.rows_checked, v.broken_id::text, to_jsonb(v.broken_at) #>> '{}', v.reason"
+    " FROM audit_verify() v"};
+static const crm_stmt_t crm_stmt_audit_check_checkpoint = {
+    "core.audit_check_checkpoint",
+    "SELECT c.ok, c.reason FROM audit_check_checkpoint($1::bigint, decode($2, 'hex')) c"};
+static const crm_stmt_t crm_stmt_audit_head = {
+    "core.audit_head", "SELECT h.last_id::text, to_jsonb(h.last_at) #>> '{}', h.head,"
+                       " h.rows_total::text FROM audit_head() h"};
+
+/* The checkpoint's claims, once its signature and tenant check out; false after noting the
+ * field error. */
+static bool
+crm_audit_checkpoint_read(crm_req_t *r, const char *token, const char **last_id,
+                          const char **last_at, const char **head)
+{
+    const char *why = NULL;
+    json_t *c = crm_jws_open(token, CRM_AUDIT_CHECKPOINT_TYP, &why);
+    if (!c) {
+        crm_req_field_error(r, "query.checkpoint", "is not a valid signed checkpoint: %s", why);
+        return false;
+    }
+    crm_arena_cleanup(r->arena, (crm_cleanup_fn)json_decref, c);
+    const char *tid = json_string_value(json_object_get(c, "tid"));
+    *last_id = json_string_value(json_object_get(c, "last_id"));
+    *last_at = json_string_value(json_object_get(c, "last_at"));
+    *head = json_string_value(json_object_get(c, "head"));
+    if (!tid || strcmp(tid, r->tenant_id) != 0) {
+        crm_req_field_error(r, "query.checkpoint", "is another tenant's checkpoint");
+        return false;
+    }
+    if (!*last_id || strspn(*last_id, "0123456789") != strlen(*last_id) || strlen(*last_id) > 18 ||
+        !*head || strlen(*head) != 64 || strspn(*head, "0123456789abcdef") != 64) {
+        crm_req_field_error(r, "query.checkpoint", "lacks last_id or head");
+        return false;
+    }
+    return true;
+}
+
+static json_t *
+crm_audit_text_or_null(PGresult *res, int col)
+{
+    return PQgetisnull(res, 0, col) ? json_null() : json_string(PQgetvalue(res, 0, col));
+}
+
+/* GET /api/v1/audit/verify[?checkpoint=JWS] ->
+ * {"ok", "rows_checked", "first_broken": null | {"id", "occurred_at", "reason"}} */
+void
+crm_audit_verify(crm_req_t *r)
+{
+    const char *token = crm_req_query(r, "checkpoint");
+    const char *last_id = NULL, *last_at = NULL, *head = NULL;
+    if (token && !crm_audit_checkpoint_read(r, token, &last_id, &last_at, &head)) {
+        crm_reply_problem(r, 400, "the checkpoint cannot be used");
+        return;
+    }
+    crm_tx_t *tx = crm_tx_new(r);
+    crm_tx_set_timeout(tx, CRM_AUDIT_VERIFY_TIMEOUT_MS);
+    int v = crm_tx_add(tx, &crm_stmt_audit_verify, 0, NULL);
+    int c =
+        token ? crm_tx_add(tx, &crm_stmt_audit_check_checkpoint, 2, (const char *[]){last_id, head})
+              : -1;
+    if (crm_tx_run(tx) != 0)
+        return;
+    PGresult *res = crm_tx_result(tx, v);
+    bool ok = PQgetvalue(res, 0, 0)[0] == 't';
+    json_t *broken = json_null();
+    if (!ok) {
+        broken =
+            json_pack("{so so so}", "id", crm_audit_text_or_null(res, 2), "occurred_at",
+                      crm_audit_text_or_null(res, 3), "reason", crm_audit_text_or_null(res, 4));
+    } else if (c >= 0 && PQgetvalue(crm_tx_result(tx, c), 0, 0)[0] != 't') {
+        ok = false;
+        broken = json_pack("{ss ss* ss}", "id", last_id, "occurred_at", last_at, "reason",
+                           PQgetvalue(crm_tx_result(tx, c), 0, 1));
+    }
+    crm_reply_json(r, 200,
+                   json_pack("{sb sI so}", "ok", ok, "rows_checked",
+                             (json_int_t)strtoll(PQgetvalue(res, 0, 1), NULL, 10), "first_broken",
+                             broken));
+}
+
+/* GET /api/v1/audit/checkpoint -> the chain's head signed with the server's token key, to be
+ * stored outside the database and given back to verify. */
+void
+crm_audit_checkpoint(crm_req_t *r)
+{
+    crm_tx_t *tx = crm_tx_new(r);
+    int h = crm_tx_add(tx, &crm_stmt_audit_head, 0, NULL);
+    if (crm_tx_run(tx) != 0)
+        return;
+    PGresult *res = crm_tx_result(tx, h);
+    json_t *claims = json_pack(
+        "{ss ss so ss sI sI}", "tid", r->tenant_id, "last_id", PQgetvalue(res, 0, 0), "last_at",
+        crm_audit_text_or_null(res, 1), "head", PQgetvalue(res, 0, 2), "rows_total",
+        (json_int_t)strtoll(PQgetvalue(res, 0, 3), NULL, 10), "iat", (json_int_t)time(NULL));
+    char *payload = json_dumps(claims, JSON_COMPACT);
+    char *token = crm_jws_sign(r->arena, CRM_AUDIT_CHECKPOINT_TYP, payload, strlen(payload));
+    free(payload);
+    if (!token) {
+        json_decref(claims);
+        crm_reply_problem(r, 503, "no signing key is configured");
+        return;
+    }
+    json_object_set_new(claims, "checkpoint", json_string(token));
+    crm_reply_json(r, 200, claims);
+}
