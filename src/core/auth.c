@@ -10,6 +10,7 @@
 #include "core/jws.h"
 #include "core/log.h"
 #include "core/rbac.h"
+#include "core/security_event.h"
 
 static const char *crm_platform_key;
 
@@ -72,15 +73,20 @@ crm_auth_authorize(crm_req_t *r)
     const char *why = NULL;
     if (crm_jws_verify(bearer, &c, &why) != 0)
         return crm_auth_reject(r, true, why);
-    if (crm_denylist_blocks(&c))
-        return crm_auth_reject(r, true, "the token was revoked");
     r->tenant_id = crm_arena_strdup(r->arena, c.tid);
+    if (crm_denylist_blocks(&c)) { /* signed by us: the tenant is known */
+        r->user_id = crm_arena_strdup(r->arena, c.sub);
+        crm_security_event(r, "token_revoked", json_pack("{ss}", "user_id", c.sub));
+        r->tenant_id = r->user_id = NULL;
+        return crm_auth_reject(r, true, "the token was revoked");
+    }
     r->user_id = crm_arena_strdup(r->arena, c.sub);
     r->role_id = c.role;
     r->role = crm_roles[c.role].name;
     if (!crm_rbac_route_allows(r->match.index, c.role)) {
-        crm_info("security: permission denied: %s lacks %s for %s %s", r->role, perm, r->method,
-                 r->path);
+        crm_security_event(r, "permission_denied",
+                           json_pack("{ss ss ss}", "permission", perm, "role", r->role, "route",
+                                     r->match.route->path));
         crm_reply_problem(r, 403, "the role %s does not have the permission %s", r->role, perm);
         return -1;
     }

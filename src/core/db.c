@@ -33,6 +33,7 @@ struct crm_tx {
     crm_req_t *r;
     const char *role;
     const char *timeout_ms; /* NULL: the configured statement timeout */
+    bool quiet;             /* a failure is the caller's to report: no reply */
     size_t count;
     crm_tx_stmt_t stmts[CRM_TX_MAX_STMTS];
     const char *sqlstate;
@@ -51,9 +52,9 @@ static atomic_long crm_db_up;
 static atomic_ullong crm_db_errors;
 
 /* Sets the request's identity (tenant, user, role name as app.role; client IP, user agent and
- * "cli" as app.actor for the command line, for the audit log) inside the transaction;
- * the database role first, so that everything
- * after it runs as the non-owner app role under row-level security. */
+ * "cli" or "platform" as app.actor for the command line and the platform API, for the audit
+ * log) inside the transaction; the database role first, so that everything after it runs
+ * as the non-owner app role under row-level security. */
 static const crm_stmt_t crm_stmt_prelude = {
     "core.tx_prelude",
     "SELECT set_config('role', $1, true), set_config('app.tenant_id', $2, true),"
@@ -98,7 +99,7 @@ crm_db_prelude(crm_req_t *r, const char *db_role, const char *timeout,
     out[5] = r->role ? r->role : "";
     out[6] = r->client_ip;
     out[7] = crm_db_user_agent(r);
-    out[8] = r->conn ? "" : "cli";
+    out[8] = !r->conn ? "cli" : strcmp(db_role, CRM_DB_PLATFORM_ROLE) == 0 ? "platform" : "";
 }
 
 static int64_t
@@ -231,6 +232,7 @@ crm_tx_new(crm_req_t *r)
     tx->r = r;
     tx->role = CRM_DB_APP_ROLE;
     tx->timeout_ms = NULL;
+    tx->quiet = false;
     tx->count = 0;
     tx->sqlstate = NULL;
     tx->constraint = NULL;
@@ -248,6 +250,12 @@ void
 crm_tx_use_role(crm_tx_t *tx, const char *role)
 {
     tx->role = role;
+}
+
+void
+crm_tx_quiet(crm_tx_t *tx)
+{
+    tx->quiet = true;
 }
 
 void
@@ -410,6 +418,8 @@ crm_rollback(crm_conn_t *c, crm_tx_t *tx)
 static void
 crm_tx_unavailable(crm_tx_t *tx)
 {
+    if (tx->quiet)
+        return;
     crm_req_add_header(tx->r, "Retry-After", "1");
     crm_reply_problem(tx->r, 503, "the database is unavailable; retry shortly");
 }
@@ -452,6 +462,8 @@ crm_tx_run(crm_tx_t *tx)
         crm_tx_unavailable(tx);
         return -1;
     }
+    if (tx->quiet)
+        return -1;
     const crm_sqlstate_map_t *m = crm_sqlstate_lookup(tx->sqlstate);
     if (m->status == 503)
         crm_req_add_header(r, "Retry-After", "1");

@@ -42,6 +42,9 @@ void crm_tx_use_platform_role(crm_tx_t *tx);
 /* Runs the transaction as another of the schema's NOLOGIN roles (a literal, such as
  * CRM_DB_RETENTION_ROLE); only the CLI, on the schema owner's connection, may. */
 void crm_tx_use_role(crm_tx_t *tx, const char *role);
+/* On failure, crm_tx_run replies nothing (it still logs): for work beside the answer, such as
+ * recording a security event before a 401 or 403. */
+void crm_tx_quiet(crm_tx_t *tx);
 /* A statement timeout (milliseconds, as text that outlives the run) for a transaction known
  * to need longer than the configured one. */
 void crm_tx_set_timeout(crm_tx_t *tx, const char *ms);

@@ -13,6 +13,7 @@
 #include "core/password.h"
 #include "core/rbac.h"
 #include "core/request.h"
+#include "core/security_event.h"
 #include "core/tenant_token.h"
 #include "core/throttle.h"
 #include "core/uuid.h"
@@ -104,7 +105,17 @@ crm_auth_login(crm_req_t *r)
     }
     if (pw != CRM_PW_OK) {
         crm_throttle_failure(account);
-        crm_info("security: login failed for tenant %s from %s", slug, r->client_ip);
+        if (PQntuples(tr) == 1) { /* a tenant's own log learns of attempts on it */
+            r->tenant_id = crm_arena_strdup(r->arena, PQgetvalue(tr, 0, 1));
+            const char *why = strcmp(PQgetvalue(tr, 0, 2), "active") != 0 ? "tenant_suspended"
+                              : PQntuples(ur) != 1                        ? "unknown_user"
+                              : PQgetvalue(ur, 0, 3)[0] != 't'            ? "user_disabled"
+                                                                          : "wrong_password";
+            crm_security_event(r, "login_failed",
+                               json_pack("{ss ss}", "email", email, "reason", why));
+        } else {
+            crm_info("security: login failed for unknown tenant %s from %s", slug, r->client_ip);
+        }
         crm_reply_bad_credentials(r, "the tenant, email or password is not right");
         return;
     }
@@ -123,10 +134,9 @@ crm_auth_login(crm_req_t *r)
     crm_tx_t *start = crm_tx_new(r);
     crm_tx_add(start, &crm_stmt_session_start, 3, (const char *[]){user_id, refresh.hash, ttl});
     crm_tx_add(start, &crm_stmt_login_touch, 2, (const char *[]){user_id, upgrade ? rehash : NULL});
+    crm_security_event_add(start, r, "login_succeeded", json_pack("{ss}", "email", email));
     if (crm_tx_run(start) != 0)
         return;
-    crm_info("security: login succeeded for user %s of tenant %s from %s", user_id, tenant_id,
-             r->client_ip);
     crm_reply_tokens(r, user_id, tenant_id, role, &refresh);
 }
 
@@ -158,10 +168,12 @@ crm_auth_refresh(crm_req_t *r)
     PGresult *res = crm_tx_result(tx, i);
     const char *outcome = PQgetvalue(res, 0, 0);
     if (strcmp(outcome, "ok") != 0) {
-        if (strcmp(outcome, "reused") == 0)
-            crm_warn("security: refresh token reused for user %s of tenant %s from %s; its "
-                     "family is revoked",
-                     PQgetvalue(res, 0, 1), old.tenant_id, r->client_ip);
+        if (strcmp(outcome, "reused") == 0) { /* the tenant is known: the token was ours */
+            r->user_id = crm_arena_strdup(r->arena, PQgetvalue(res, 0, 1));
+            crm_security_event(r, "refresh_token_reused",
+                               json_pack("{ss ss}", "user_id", r->user_id, "outcome",
+                                         "every token of the session revoked"));
+        }
         crm_reply_bad_credentials(r, strcmp(outcome, "reused") == 0
                                          ? "the refresh token was already used; every token "
                                            "of its session is now revoked"

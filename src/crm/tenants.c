@@ -68,6 +68,18 @@ crm_tenant_modules(crm_req_t *r)
     return b.data;
 }
 
+/* A platform call about one tenant, in that tenant's audit log ({id} is its id or slug). */
+static const crm_stmt_t crm_stmt_platform_audit = {
+    "core.platform_audit",
+    "SELECT audit_platform(t.id, jsonb_build_object('method', $2::text, 'path', $3::text))"
+    " FROM tenants t WHERE t.id::text = $1 OR t.slug = $1"};
+
+static void
+crm_tenant_audit_call(crm_tx_t *tx, crm_req_t *r, const char *key)
+{
+    crm_tx_add(tx, &crm_stmt_platform_audit, 3, (const char *[]){key, r->method, r->path});
+}
+
 static const crm_stmt_t crm_stmt_tenant_insert = {
     "core.tenant_insert", "INSERT INTO tenants (id, name, slug, time_zone, default_country)"
                           " VALUES ($1, $2, $3, coalesce($4, 'UTC'), coalesce($5, 'US'))"};
@@ -151,6 +163,7 @@ crm_tenants_create(crm_req_t *r)
                        (const char *[]){id, email, hash, full_name ? full_name : "Administrator"});
     crm_tx_add(tx, &crm_stmt_tenant_pipeline, 1, (const char *[]){id});
     int g = crm_tx_add(tx, &crm_stmt_tenant_get, 1, (const char *[]){id});
+    crm_tenant_audit_call(tx, r, id);
     if (crm_tx_run(tx) != 0) {
         const char *field = crm_tenant_constraint_field(crm_tx_constraint(tx));
         const char *state = crm_tx_sqlstate(tx);
@@ -204,6 +217,7 @@ crm_tenants_get(crm_req_t *r)
     crm_tx_t *tx = crm_tx_new(r);
     crm_tx_use_platform_role(tx);
     int i = crm_tx_add(tx, &crm_stmt_tenant_by_key, 1, (const char *[]){crm_req_param(r, "id")});
+    crm_tenant_audit_call(tx, r, crm_req_param(r, "id"));
     if (crm_tx_run(tx) != 0)
         return;
     PGresult *res = crm_tx_result(tx, i);
@@ -236,6 +250,7 @@ crm_tenants_patch(crm_req_t *r)
     crm_tx_use_platform_role(tx);
     int i = crm_tx_add(tx, &crm_stmt_tenant_status, 2,
                        (const char *[]){crm_req_param(r, "id"), status});
+    crm_tenant_audit_call(tx, r, crm_req_param(r, "id"));
     if (crm_tx_run(tx) != 0)
         return;
     PGresult *res = crm_tx_result(tx, i);

@@ -1,0 +1,46 @@
+/* security_event.c - security events: one line in the server log, and a row in the tenant's
+ * audit log through audit_security(), which writes into the transaction's tenant only */
+#include "core/security_event.h"
+
+#include <stdlib.h>
+
+#include "core/db.h"
+#include "core/log.h"
+
+static const crm_stmt_t crm_stmt_security_event = {"core.security_event",
+                                                   "SELECT audit_security($1, $2::jsonb)"};
+
+/* The detail as text (in the arena) after logging the event; NULL when it cannot be made. */
+static const char *
+crm_security_log(crm_req_t *r, const char *event, json_t *detail)
+{
+    char *text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(detail);
+    if (!text)
+        return NULL;
+    crm_info("security: %s %s from %s on %s %s", event, text, r->client_ip, r->method, r->path);
+    char *copy = crm_arena_strdup(r->arena, text);
+    free(text);
+    return copy;
+}
+
+void
+crm_security_event_add(crm_tx_t *tx, crm_req_t *r, const char *event, json_t *detail)
+{
+    const char *text = crm_security_log(r, event, detail);
+    if (text)
+        crm_tx_add(tx, &crm_stmt_security_event, 2, (const char *[]){event, text});
+}
+
+void
+crm_security_event(crm_req_t *r, const char *event, json_t *detail)
+{
+    const char *text = crm_security_log(r, event, detail);
+    if (text && r->tenant_id) {
+        crm_tx_t *tx = crm_tx_new(r);
+        crm_tx_quiet(tx);
+        crm_tx_add(tx, &crm_stmt_security_event, 2, (const char *[]){event, text});
+        if (crm_tx_run(tx) != 0)
+            crm_warn("security event %s not written to the audit log", event);
+    }
+}
