@@ -4,7 +4,7 @@ BUILD      := build
 TEST_BUILD := build-test
 SOURCES     = $(shell find src tests -name '*.[ch]')
 
-.PHONY: all deps build build-test run test format clean
+.PHONY: all deps build build-test run test bench-audit format clean
 
 all: build
 
@@ -29,6 +29,10 @@ run: build
 
 test: build build-test
 	@scripts/test.sh
+
+# What the audit trigger costs contact creation (bench/README.md); not part of `make test`.
+bench-audit: build
+	@python3 bench/audit_cost.py
 
 format:
 	clang-format -i $(SOURCES)
