@@ -127,3 +127,26 @@ crm_reply_page(crm_req_t *r, const crm_page_t *page, PGresult *rows)
     crm_buf_putc(&b, '}');
     crm_reply(r, 200, "application/json", b.data, b.len);
 }
+
+const char *
+crm_page_query_json(crm_req_t *r)
+{
+    crm_buf_t b;
+    crm_buf_init(&b, r->arena, 128);
+    crm_buf_putc(&b, '{');
+    const char *const *names = r->match.route ? r->match.route->query : NULL;
+    bool first = true;
+    for (; names && *names; names++) {
+        const char *v = crm_req_query(r, *names);
+        if (!v || strcmp(*names, "cursor") == 0 || strcmp(*names, "limit") == 0)
+            continue;
+        if (!first)
+            crm_buf_putc(&b, ',');
+        first = false;
+        crm_buf_json_string(&b, *names);
+        crm_buf_putc(&b, ':');
+        crm_buf_json_string(&b, v);
+    }
+    crm_buf_putc(&b, '}');
+    return b.data;
+}

@@ -31,7 +31,8 @@ typedef struct crm_audit_filters {
     " AND (" P "1::text IS NULL OR l.entity_type = " P "1)"                                        \
     " AND (" P "2::text IS NULL OR l.entity_id = " P "2)"                                          \
     " AND (" P "3::uuid IS NULL OR l.actor_id = " P "3::uuid)"                                     \
-    " AND (" P "4::uuid IS NULL OR l.patient_id = " P "4::uuid)"                                   \
+    " AND (" P "4::uuid IS NULL OR l.patient_id = " P "4::uuid"                                    \
+    "   OR l.changes -> 'patients' ? " P "4::text)"                                                \
     " AND (" P "5::text IS NULL OR l.action = " P "5)"                                             \
     " AND (" P "6::timestamptz IS NULL OR l.occurred_at >= " P "6::timestamptz)"                   \
     " AND (" P "7::timestamptz IS NULL OR l.occurred_at < " P "7::timestamptz)"

@@ -346,21 +346,29 @@ crm_contacts_get(crm_req_t *r)
     crm_record_get(r, &crm_stmt_contact_get, "contact", &crm_stmt_contact_audit_read);
 }
 
-/* One list statement per sort: keyset on (sort key, id), filters as optional parameters. */
+/* One list statement per sort: keyset on (sort key, id), filters as optional parameters; a
+ * page showing patients is written to the audit log with its filters ($10). */
 #define CRM_CONTACTS_LIST(NAME, KEY, CAST, CMP, DIR)                                               \
     {                                                                                              \
         "core.contacts_list_" NAME,                                                                \
-            "SELECT " CRM_CONTACT_JSON ", (" KEY ")::text, c.id FROM contacts c"                   \
-            " WHERE c.tenant_id = current_tenant_id() AND c.merged_into IS NULL"                   \
-            " AND (CASE WHEN $6::boolean THEN c.deleted_at IS NOT NULL ELSE c.deleted_at IS NULL " \
-            "END)"                                                                                 \
-            " AND ($1::text IS NULL OR c.type = $1) AND ($2::text IS NULL OR c.tags @> ARRAY[$2])" \
-            " AND ($3::uuid IS NULL OR c.owner_id = $3::uuid)"                                     \
-            " AND ($4::timestamptz IS NULL OR c.created_at > $4::timestamptz)"                     \
-            " AND ($5::text IS NULL OR lower(c.first_name) LIKE $5 OR lower(c.last_name) LIKE $5"  \
-            "   OR lower(c.email::text) LIKE $5 OR c.phone LIKE $5 OR lower(c.company) LIKE $5)"   \
-            " AND ($7::text IS NULL OR (" KEY ", c.id) " CMP " ($7::" CAST ", $8::uuid))"          \
-            " ORDER BY " KEY " " DIR ", c.id " DIR " LIMIT $9::int"                                \
+            CRM_AUDITED_PAGE("contacts", "$10", "$9",                                              \
+                             "SELECT " CRM_CONTACT_JSON ", (" KEY ")::text, c.id,"                 \
+                             " CASE WHEN c.type = 'patient' THEN c.id END FROM contacts c"         \
+                             " WHERE c.tenant_id = current_tenant_id() AND c.merged_into IS NULL"  \
+                             " AND (CASE WHEN $6::boolean THEN c.deleted_at IS NOT NULL ELSE "     \
+                             "c.deleted_at IS NULL "                                               \
+                             "END)"                                                                \
+                             " AND ($1::text IS NULL OR c.type = $1) AND ($2::text IS NULL OR "    \
+                             "c.tags @> ARRAY[$2])"                                                \
+                             " AND ($3::uuid IS NULL OR c.owner_id = $3::uuid)"                    \
+                             " AND ($4::timestamptz IS NULL OR c.created_at > $4::timestamptz)"    \
+                             " AND ($5::text IS NULL OR lower(c.first_name) LIKE $5 OR "           \
+                             "lower(c.last_name) LIKE $5"                                          \
+                             "   OR lower(c.email::text) LIKE $5 OR c.phone LIKE $5 OR "           \
+                             "lower(c.company) LIKE $5)"                                           \
+                             " AND ($7::text IS NULL OR (" KEY ", c.id) " CMP " ($7::" CAST        \
+                             ", $8::uuid))"                                                        \
+                             " ORDER BY " KEY " " DIR ", c.id " DIR " LIMIT $9::int")              \
     }
 
 static const struct {
@@ -432,10 +440,10 @@ crm_contacts_list(crm_req_t *r)
         }
     }
     crm_tx_t *tx = crm_tx_new(r);
-    int i = crm_tx_add(tx, stmt, 9,
+    int i = crm_tx_add(tx, stmt, 10,
                        (const char *[]){type, crm_req_query(r, "tag"), owner, after, pattern,
                                         show_deleted ? "t" : "f", page.after_key, page.after_id,
-                                        page.fetch});
+                                        page.fetch, crm_page_query_json(r)});
     if (crm_tx_run(tx) != 0) {
         if (crm_tx_sqlstate(tx) && strncmp(crm_tx_sqlstate(tx), "22", 2) == 0) {
             r->errors = NULL;

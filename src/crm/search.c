@@ -8,27 +8,32 @@
 
 #include "core/buf.h"
 #include "core/db.h"
+#include "core/listing.h"
 #include "core/request.h"
 #include "crm/handlers.h"
 
-/* $1 the query in lower case, $2 its digits (or NULL), $3 how many. The candidates come from
- * search_candidates() (db/migrations/0005), the records themselves through the app role. */
+/* $1 the query in lower case, $2 its digits (or NULL), $3 how many, $4 the request's query
+ * for the audit log (patients found are logged as one search row, core migration 0011). The
+ * candidates come from search_candidates() (db/migrations/0005), the records themselves
+ * through the app role. */
 static const crm_stmt_t crm_stmt_search = {
     "core.search",
     "WITH cand AS (SELECT * FROM search_candidates($1, $2, $3::int)),"
     " ranked AS ("
     " SELECT 'contact' AS kind, c.id, coalesce(nullif(btrim(coalesce(c.first_name, '') || ' '"
     "   || coalesce(c.last_name, '')), ''), c.company) AS title,"
-    "   concat_ws(' · ', c.type, c.email, c.phone, c.company) AS subtitle, cand.score"
+    "   concat_ws(' · ', c.type, c.email, c.phone, c.company) AS subtitle, cand.score,"
+    "   CASE WHEN c.type = 'patient' THEN c.id END AS patient"
     "   FROM cand JOIN contacts c ON c.tenant_id = current_tenant_id() AND c.id = cand.id"
     "   WHERE cand.kind = 'contact' AND c.deleted_at IS NULL"
     " UNION ALL"
-    " SELECT 'deal', d.id, d.title, concat_ws(' · ', d.status, d.currency), cand.score"
+    " SELECT 'deal', d.id, d.title, concat_ws(' · ', d.status, d.currency), cand.score, NULL"
     "   FROM cand JOIN deals d ON d.tenant_id = current_tenant_id() AND d.id = cand.id"
     "   WHERE cand.kind = 'deal' AND d.deleted_at IS NULL)"
     " SELECT coalesce(json_agg(json_build_object('kind', x.kind, 'id', x.id, 'title', x.title,"
     " 'subtitle', x.subtitle, 'score', round(x.score::numeric, 3)) ORDER BY x.score DESC,"
-    " x.title), '[]') FROM (SELECT * FROM ranked ORDER BY score DESC, title LIMIT $3::int) x"};
+    " x.title), '[]'), audit_page('contacts', $4::jsonb, array_agg(x.patient), $3::int)"
+    " FROM (SELECT * FROM ranked ORDER BY score DESC, title LIMIT $3::int) x"};
 
 void
 crm_search(crm_req_t *r)
@@ -63,7 +68,8 @@ crm_search(crm_req_t *r)
     snprintf(lim_text, sizeof(lim_text), "%ld", lim);
     crm_tx_t *tx = crm_tx_new(r);
     int i =
-        crm_tx_add(tx, &crm_stmt_search, 3, (const char *[]){lower, nd ? digits : NULL, lim_text});
+        crm_tx_add(tx, &crm_stmt_search, 4,
+                   (const char *[]){lower, nd ? digits : NULL, lim_text, crm_page_query_json(r)});
     if (crm_tx_run(tx) != 0)
         return;
     const char *rows = PQgetvalue(crm_tx_result(tx, i), 0, 0);

@@ -302,17 +302,21 @@ clinic_appointments_get(crm_req_t *r)
         crm_reply_record(r, 200, crm_tx_result(tx, i));
 }
 
+/* A page showing whose appointments these are is written to the audit log ($10). */
 static const crm_stmt_t clinic_stmt_list = {
     "clinic.list",
-    "SELECT " CLINIC_JSON ", a.starts_at::text, a.id FROM clinic_appointments a"
-    " WHERE a.tenant_id = current_tenant_id()"
-    " AND ($1::uuid IS NULL OR a.practitioner_id = $1::uuid)"
-    " AND ($2::uuid IS NULL OR a.patient_id = $2::uuid) AND ($3::text IS NULL OR a.status = $3)"
-    " AND ($4::timestamptz IS NULL OR a.ends_at > $4::timestamptz)"
-    " AND ($5::timestamptz IS NULL OR a.starts_at < $5::timestamptz)"
-    " AND ($6::text IS NULL OR a.room = $6)"
-    " AND ($7::text IS NULL OR (a.starts_at, a.id) > ($7::timestamptz, $8::uuid))"
-    " ORDER BY a.starts_at, a.id LIMIT $9::int"};
+    CRM_AUDITED_PAGE(
+        "clinic_appointments", "$10", "$9",
+        "SELECT " CLINIC_JSON ", a.starts_at::text, a.id,"
+        " CASE WHEN clinic_sees_patients() THEN a.patient_id END FROM clinic_appointments a"
+        " WHERE a.tenant_id = current_tenant_id()"
+        " AND ($1::uuid IS NULL OR a.practitioner_id = $1::uuid)"
+        " AND ($2::uuid IS NULL OR a.patient_id = $2::uuid) AND ($3::text IS NULL OR a.status = $3)"
+        " AND ($4::timestamptz IS NULL OR a.ends_at > $4::timestamptz)"
+        " AND ($5::timestamptz IS NULL OR a.starts_at < $5::timestamptz)"
+        " AND ($6::text IS NULL OR a.room = $6)"
+        " AND ($7::text IS NULL OR (a.starts_at, a.id) > ($7::timestamptz, $8::uuid))"
+        " ORDER BY a.starts_at, a.id LIMIT $9::int")};
 
 void
 clinic_appointments_list(crm_req_t *r)
@@ -340,9 +344,9 @@ clinic_appointments_list(crm_req_t *r)
     if (!crm_page_read(r, &page, "appointments"))
         return;
     crm_tx_t *tx = clinic_tx(r);
-    int i = crm_tx_add(tx, &clinic_stmt_list, 9,
+    int i = crm_tx_add(tx, &clinic_stmt_list, 10,
                        (const char *[]){prac, pat, status, from, to, room, page.after_key,
-                                        page.after_id, page.fetch});
+                                        page.after_id, page.fetch, crm_page_query_json(r)});
     if (crm_tx_run(tx) == 0)
         crm_reply_page(r, &page, crm_tx_result(tx, i));
 }
