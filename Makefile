@@ -4,7 +4,7 @@ BUILD      := build
 TEST_BUILD := build-test
 SOURCES     = $(shell find src tests -name '*.[ch]')
 
-.PHONY: all deps build build-test run test bench-audit format clean
+.PHONY: all deps build build-test run test bench bench-quick bench-audit format clean
 
 all: build
 
@@ -30,7 +30,14 @@ run: build
 test: build build-test
 	@scripts/test.sh
 
-# What the audit trigger costs contact creation (bench/README.md); not part of `make test`.
+# The benchmark (bench/README.md, docs/performance.md); not part of `make test`.
+bench: build
+	@python3 bench/run.py
+
+bench-quick: build
+	@python3 bench/run.py --quick
+
+# What the audit trigger costs contact creation (bench/README.md).
 bench-audit: build
 	@python3 bench/audit_cost.py
 

@@ -1,0 +1,379 @@
+#!/usr/bin/env python3
+"""run.py - the benchmark: a private PostgreSQL cluster seeded at clinic scale (bench/seed.sql),
+the release build of `crm serve`, and wrk driving each scenario (bench/lua/scenario.lua) with
+one thread and 64 connections; the same transactions run by pgbench give the floor. Prints a
+table with the budgets and writes bench/results/<date>-<commit>[-quick].json.
+
+  make bench         full scale (1,000 tenants, 1,000,000 contacts in the largest)
+  make bench-quick   small data and short runs, for before/after a change
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "api"))
+os.environ.setdefault("CRM_BINARY", os.path.join(ROOT, "build", "crm"))
+
+import requests  # noqa: E402
+
+from crmtest import PASSWORD, PG_BIN, Postgres, Server, crm, default_key_set  # noqa: E402
+
+SCALES = {
+    "full": {"big_contacts": 1000000, "big_deals": 200000, "big_activities": 2000000,
+             "big_appointments": 300000, "big_audit": 1000000, "small_tenants": 999,
+             "small_contacts": 100, "practitioners": 50, "duration": "15s", "deep_pages": 1000},
+    "quick": {"big_contacts": 20000, "big_deals": 4000, "big_activities": 40000,
+              "big_appointments": 6000, "big_audit": 20000, "small_tenants": 20,
+              "small_contacts": 50, "practitioners": 10, "duration": "4s", "deep_pages": 100},
+}
+SCENARIOS = ["get_contact", "list_first", "list_filtered", "list_deep", "search_name",
+             "search_phone", "create_contact", "patch_contact", "create_appointment",
+             "timeline", "availability", "login", "mixed"]
+TOKEN_TENANTS = 8  # small tenants the load is spread over, besides the large one
+BIG = "b0000000-0000-4000-8000-000000000000"
+
+
+class BenchPostgres(Postgres):
+    """The suite's private cluster, with pg_stat_statements (the floor reads the server's own
+    statements from it) and a buffer cache that holds the large tenant's hot indexes."""
+
+    def start(self):
+        self._run("pg_ctl", "start", "-w", "-t", "60", "-D", self.data, "-l", self.log, "-o",
+                  f"-p {self.port} -k {self.sock} -c listen_addresses='' -c fsync=off "
+                  "-c full_page_writes=off -c synchronous_commit=off -c shared_buffers=512MB "
+                  "-c shared_preload_libraries=pg_stat_statements -c max_connections=300")
+
+
+def tenant_uuid(n):
+    return f"b0000000-0000-4000-8000-{n:012d}"
+
+
+def seed(pg, scale):
+    out = crm("tenant", "create", "--name", "Hash", "--slug", "hash-source", "--admin-email",
+              "hash@source.test", "--admin-password", PASSWORD,
+              env={"CRM_DATABASE_URL": pg.url()})
+    assert out.returncode == 0, out.stderr
+    pw_hash = pg.sql("SELECT password_hash FROM users WHERE email = 'hash@source.test'")[0][0]
+    args = ["psql", "-X", "-q", "-d", pg.url("postgres"), "-v", f"password_hash={pw_hash}"]
+    for k in ("big_contacts", "big_deals", "big_activities", "big_appointments", "big_audit",
+              "small_tenants", "small_contacts", "practitioners"):
+        args += ["-v", f"{k}={scale[k]}"]
+    started = time.monotonic()
+    subprocess.run(args + ["-f", os.path.join(ROOT, "bench", "seed.sql")], check=True,
+                   stdout=subprocess.DEVNULL)
+    pg.sql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+    return round(time.monotonic() - started, 1)
+
+
+def login(server, slug):
+    r = server.request("POST", "/api/v1/auth/login",
+                       json={"tenant": slug, "email": f"receptionist@{slug}.test",
+                             "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return r.json()["access_token"]
+
+
+def lua_value(v):
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"[{json.dumps(k)}] = {lua_value(x)}" for k, x in v.items()) + "}"
+    if isinstance(v, list):
+        return "{" + ", ".join(lua_value(x) for x in v) + "}"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return str(v)
+    return json.dumps(v)
+
+
+def bench_data(server, pg, scale):
+    """What the load script needs: tokens, contact counts, practitioners, search terms."""
+    big = {"n": 0, "slug": "bench-big", "contacts": scale["big_contacts"],
+           "email": "receptionist@bench-big.test"}
+    big["token"] = login(server, "bench-big")
+    tenants = [big]
+    for n in range(1, TOKEN_TENANTS + 1):
+        slug = f"bench-{n:04d}"
+        tenants.append({"n": n, "slug": slug, "contacts": scale["small_contacts"],
+                        "email": f"receptionist@{slug}.test", "token": login(server, slug)})
+    practitioners = [r[0] for r in pg.sql(f"SELECT id FROM users WHERE tenant_id = '{BIG}'"
+                                          " AND is_practitioner ORDER BY email")]
+    phones = [r[0] for r in pg.sql(f"SELECT substr(phone, 6, 5) FROM contacts"
+                                   f" WHERE tenant_id = '{BIG}' ORDER BY id LIMIT 40")]
+    days = [r[0] for r in pg.sql("SELECT to_char(current_date + 40 + d, 'YYYY-MM-DD')"
+                                 " FROM generate_series(0, 3000) d")]
+    week = pg.sql("SELECT to_char(date_trunc('week', current_date + 7), 'YYYY-MM-DD\"T\"00:00:00Z'),"
+                  " to_char(date_trunc('week', current_date + 7) + interval '7 days',"
+                  " 'YYYY-MM-DD\"T\"00:00:00Z')")[0]
+    # the cursor of the page deep_pages pages into the newest-first list, walked for real
+    cursor = None
+    headers = {"Authorization": f"Bearer {big['token']}"}
+    for _ in range(scale["deep_pages"]):
+        params = {"limit": "50"} | ({"cursor": cursor} if cursor else {})
+        cursor = server.request("GET", "/api/v1/contacts", params=params,
+                                headers=headers).json()["next_cursor"]
+    return {"big": big, "tenants": tenants, "practitioners": practitioners, "phones": phones,
+            "prefixes": ["oli", "smi", "pat", "kha", "wil", "tay", "gar", "ngu", "sof", "hug",
+                         "mia", "oka", "jon", "lew", "chl", "kow"],
+            "days": days, "free_from_day": 0, "week_from": week[0], "week_to": week[1],
+            "deep_cursor": requests.utils.quote(cursor, safe=""), "password": PASSWORD,
+            "patch_from": 0, "run": 0}
+
+
+class ProcessWatch:
+    """CPU seconds and the peak resident set of a process while a scenario runs."""
+
+    def __init__(self, pid):
+        self.pid = pid
+        self.peak_kib = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _rss(self):
+        with open(f"/proc/{self.pid}/status") as f:
+            return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
+
+    def cpu_s(self):
+        with open(f"/proc/{self.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def _sample(self):
+        while not self._stop.is_set():
+            self.peak_kib = max(self.peak_kib, self._rss())
+            time.sleep(0.05)
+
+    def __enter__(self):
+        self.cpu_start = self.cpu_s()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.cpu = self.cpu_s() - self.cpu_start
+
+
+def wrk(server, data, data_path, scenario, duration, connections=64):
+    data["run"] += 1
+    with open(data_path, "w") as f:
+        f.write("return " + lua_value(data) + "\n")
+    env = dict(os.environ, CRM_BENCH_DATA=data_path, CRM_BENCH_SCENARIO=scenario)
+    log_start = os.path.getsize(server.log_path)
+    with ProcessWatch(server.proc.pid) as watch:
+        out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{duration}", "--timeout",
+                              "10s", "-s", os.path.join(ROOT, "bench", "lua", "scenario.lua"),
+                              server.url("")], capture_output=True, text=True, env=env)
+    m = re.search(r"^JSON (.*)$", out.stdout, re.M)
+    if not m:
+        raise RuntimeError(f"wrk {scenario}: {out.stdout}\n{out.stderr}")
+    r = json.loads(m.group(1))
+    r["scenario"] = scenario
+    r["connections"] = connections
+    r["rps"] = round(r["requests"] / r["seconds"], 1)
+    r["errors"] = r.pop("socket_errors") + r.pop("non2xx")
+    if r["errors"]:  # which answers, from the access log
+        with open(server.log_path) as f:
+            f.seek(log_start)
+            statuses = re.findall(r'"route":"([^"]*)","status":([45]\d\d)', f.read())
+        r["error_statuses"] = {f"{route} {st}": statuses.count((route, st))
+                               for route, st in sorted(set(statuses))}
+    r["peak_rss_mib"] = round(watch.peak_kib / 1024, 1)
+    r["cpu_s_per_1000"] = round(watch.cpu / max(r["requests"], 1) * 1000, 3)
+    if scenario in ("patch_contact", "mixed"):
+        data["patch_from"] += r["requests"] + 64
+    if scenario == "create_appointment":
+        data["free_from_day"] += r["requests"] // (len(data["practitioners"]) * 24) + 1
+    return r
+
+
+def server_statements(pg, server, token):
+    """The exact text of the server's prepared statements, as PostgreSQL logs them while one
+    request of each kind runs (pg_stat_statements would give them with constants replaced)."""
+    pg.sql("ALTER SYSTEM SET log_min_duration_statement = 0", dbname="postgres")
+    pg.sql("SELECT pg_reload_conf()", dbname="postgres")
+    time.sleep(0.3)
+    with open(pg.log) as f:
+        f.seek(0, 2)
+        start = f.tell()
+    headers = {"Authorization": f"Bearer {token}"}
+    cid = "c0000000-0000-4000-8000-000000000001"
+    for _ in range(8):  # past PostgreSQL's five custom plans, like the load
+        assert server.request("GET", f"/api/v1/contacts/{cid}", headers=headers).ok
+        assert server.request("GET", "/api/v1/contacts", params={"limit": "50"},
+                              headers=headers).ok
+    pg.sql("ALTER SYSTEM RESET log_min_duration_statement", dbname="postgres")
+    pg.sql("SELECT pg_reload_conf()", dbname="postgres")
+    with open(pg.log) as f:
+        f.seek(start)
+        log = f.read()
+    found = {}
+    for name, text in re.findall(r"execute (core\.[a-z_]+): (.*)", log):
+        found.setdefault(name, text)
+    return found
+
+
+def bind(sql, values):
+    for n in sorted(values, reverse=True):
+        sql = sql.replace(f"${n}", values[n])
+    return sql
+
+
+def pgbench(pg, script, duration, clients=64, extra=()):
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
+        f.write(script)
+        path = f.name
+    os.chmod(path, 0o644)
+    args = [os.path.join(PG_BIN, "pgbench"), "-n", "-c", str(clients), "-j", "2", "-T", duration.rstrip("s"),
+            "-d", pg.url(), *extra]
+    args += ["-M", "prepared", "-f", path] if script else []
+    out = subprocess.run(args, capture_output=True, text=True)
+    os.unlink(path)
+    m = re.search(r"tps = ([\d.]+) \(without initial connection time\)", out.stdout)
+    if not m:
+        raise RuntimeError(f"pgbench: {out.stdout}\n{out.stderr}")
+    return round(float(m.group(1)), 1)
+
+
+def floors(pg, server, token, scale, duration):
+    """The server's own transactions for GET by id and the first list page, through pgbench."""
+    sql = server_statements(pg, server, token)
+    prelude, contact_get = sql["core.tx_prelude"], sql["core.contact_get"]
+    audit, listing = sql["core.contact_audit_read"], sql["core.contacts_list_created_desc"]
+    tenant = "('b0000000-0000-4000-8000-' || lpad(:t::text, 12, '0'))"
+    contact = ("('c' || lpad(to_hex(:t::int), 7, '0') || '-0000-4000-8000-' ||"
+               " lpad(:i::text, 12, '0'))::uuid")
+    pre = {1: "'crm_app'", 2: tenant, 3: "''", 4: "'pgbench'", 5: "'5000'",
+           6: "'receptionist'", 7: "'127.0.0.1'", 8: "'pgbench'", 9: "''"}
+    by_id = (f"\\set t random(0, {TOKEN_TENANTS})\n"
+             f"\\set i random(1, case when :t = 0 then {scale['big_contacts']}"
+             f" else {scale['small_contacts']} end)\n"
+             "BEGIN;\n" + bind(prelude, pre) + ";\n" + bind(contact_get, {1: contact}) + ";\n"
+             + bind(audit, {1: contact}) + ";\nCOMMIT;\n")
+    first_page = ("\\set t 0\nBEGIN;\n" + bind(prelude, pre) + ";\n"
+                  + bind(listing, {1: "NULL", 2: "NULL", 3: "NULL", 4: "NULL", 5: "NULL",
+                                   6: "'f'", 7: "NULL", 8: "NULL", 9: "'51'", 10: "'{}'"})
+                  + ";\nCOMMIT;\n")
+    return {"get_contact": pgbench(pg, by_id, duration),
+            "list_first": pgbench(pg, first_page, duration)}
+
+
+def startup_ms(pg):
+    """From exec to the first 200 of /readyz."""
+    env = dict(os.environ, CRM_DATABASE_URL=pg.url(), CRM_LISTEN="127.0.0.1:18099",
+               CRM_JWT_KEYS=default_key_set(), CRM_LOG_LEVEL="warn")
+    started = time.monotonic()
+    proc = subprocess.Popen([os.environ["CRM_BINARY"], "serve"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while time.monotonic() - started < 10:
+            try:
+                if requests.get("http://127.0.0.1:18099/readyz", timeout=1).status_code == 200:
+                    return round((time.monotonic() - started) * 1000, 1)
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.002)
+        return None
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+def budgets(results, floor, rss_256, start_ms):
+    by = {r["scenario"]: r for r in results}
+    checks = []
+
+    def check(name, ok, figure):
+        checks.append({"budget": name, "ok": bool(ok), "figure": figure})
+
+    g = by["get_contact"]
+    check("GET by id >= 70 % of its pgbench floor", g["rps"] >= 0.7 * floor["get_contact"],
+          f"{g['rps'] / floor['get_contact']:.0%}")
+    check("GET by id p99 <= 5 ms", g["p99_ms"] <= 5, f"{g['p99_ms']:.2f} ms")
+    lf = by["list_first"]
+    check("list 50 >= 60 % of its floor", lf["rps"] >= 0.6 * floor["list_first"],
+          f"{lf['rps'] / floor['list_first']:.0%}")
+    ld = by["list_deep"]
+    check("a deep page as fast as the first (within 20 %)", ld["rps"] >= 0.8 * lf["rps"],
+          f"{ld['rps'] / lf['rps']:.0%} of the first page's req/s")
+    for s in ("search_name", "search_phone"):
+        check(f"{s} p99 <= 20 ms", by[s]["p99_ms"] <= 20, f"{by[s]['p99_ms']:.2f} ms")
+    check("create contact >= 2,000/s", by["create_contact"]["rps"] >= 2000,
+          f"{by['create_contact']['rps']}/s")
+    check("create appointment >= 1,500/s", by["create_appointment"]["rps"] >= 1500,
+          f"{by['create_appointment']['rps']}/s")
+    errors = {r["scenario"]: r["errors"] for r in results if r["errors"]}
+    check("zero errors in every scenario", not errors, json.dumps(errors) if errors else "0")
+    check("server RSS <= 64 MiB at 256 connections", rss_256 <= 64, f"{rss_256} MiB")
+    check("start to ready <= 200 ms", start_ms is not None and start_ms <= 200, f"{start_ms} ms")
+    return checks
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small data and short runs")
+    opts = ap.parse_args()
+    scale = SCALES["quick" if opts.quick else "full"]
+    dur = os.environ.get("CRM_BENCH_DURATION", scale["duration"])
+    pg = BenchPostgres()
+    pg.start()
+    server = None
+    try:
+        pg.bootstrap()
+        seed_s = seed(pg, scale)
+        print(f"seeded in {seed_s} s", flush=True)
+        server = Server(pg)
+        data = bench_data(server, pg, scale)
+        data_path = os.path.join(tempfile.mkdtemp(prefix="crm-bench-"), "data.lua")
+        wrk(server, data, data_path, "get_contact", "2s")  # warm-up
+        results = []
+        for s in SCENARIOS:
+            r = wrk(server, data, data_path, s, dur)
+            results.append(r)
+            print(f"{s:<20} {r['rps']:>9} req/s  p99 {r['p99_ms']:>8.2f} ms"
+                  f"  errors {r['errors']}", flush=True)
+        rss_256 = wrk(server, data, data_path, "get_contact", "3s", connections=256)
+        floor = floors(pg, server, data["big"]["token"], scale, dur)
+        floor["pgbench_S"] = None
+        subprocess.run([os.path.join(PG_BIN, "pgbench"), "-i", "-q", "-s", "10", "-d", pg.url()],
+                       capture_output=True, check=True)
+        floor["pgbench_S"] = pgbench(pg, "", dur, extra=["-S"])
+        start_ms = startup_ms(pg)
+    finally:
+        if server:
+            server.stop()
+        pg.destroy()
+    checks = budgets(results, floor, rss_256["peak_rss_mib"], start_ms)
+    print()
+    print(f"{'scenario':<20} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9}"
+          f" {'errors':>7} {'RSS MiB':>8} {'CPU s/1k':>9}")
+    for r in results:
+        print(f"{r['scenario']:<20} {r['rps']:>9} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f}"
+              f" {r['p999_ms']:>9.2f} {r['errors']:>7} {r['peak_rss_mib']:>8}"
+              f" {r['cpu_s_per_1000']:>9}")
+    print(f"\nfloor (pgbench, 64 clients): GET by id {floor['get_contact']} tps, list"
+          f" {floor['list_first']} tps; pgbench -S {floor['pgbench_S']} tps")
+    print(f"256 connections: peak RSS {rss_256['peak_rss_mib']} MiB; start to ready"
+          f" {start_ms} ms; seed {seed_s} s\n")
+    for c in checks:
+        print(f"{'ok  ' if c['ok'] else 'MISS'} {c['budget']:<50} {c['figure']}")
+    commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
+                            capture_output=True, text=True).stdout.strip() or "unknown"
+    name = f"{time.strftime('%Y-%m-%d')}-{commit}{'-quick' if opts.quick else ''}.json"
+    path = os.path.join(ROOT, "bench", "results", name)
+    with open(path, "w") as f:
+        json.dump({"commit": commit, "scale": scale, "duration": dur, "seed_s": seed_s,
+                   "results": results, "floor": floor, "rss_256_mib": rss_256["peak_rss_mib"],
+                   "start_to_ready_ms": start_ms, "budgets": checks}, f, indent=1)
+    print(f"\nwritten {os.path.relpath(path, ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
