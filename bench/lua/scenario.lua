@@ -97,7 +97,7 @@ end
 handlers.availability = function()
     return get(D.big, "/api/v1/availability?practitioner_id=" ..
         D.practitioners[math.random(1, #D.practitioners)] .. "&from=" .. D.week_from ..
-        "&to=" .. D.week_to)
+        "&to=" .. D.week_to .. "&duration_minutes=30")
 end
 
 handlers.login = function()

@@ -138,12 +138,15 @@ CREATE FUNCTION audit_chain_lock(p_tenant uuid) RETURNS void
 
 -- The tenant's last row's hash: looked up (an index probe at the end of the primary key)
 -- rather than kept in audit_heads per row, because a row updated thousands of times in one
--- transaction makes every later lookup walk all its versions.
+-- transaction makes every later lookup walk all its versions. What the transaction has added
+-- to each tenant's chain (last id, rows) is kept in the transaction-local setting
+-- audit.pending ({"tenant": [last_id, rows]}) for audit_advance_head() at commit.
 CREATE OR REPLACE FUNCTION audit_write(p_tenant uuid, p_action text, p_entity_type text,
                                        p_entity_id text, p_patient uuid, p_changes jsonb)
     RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
 DECLARE
     l audit_log;
+    pending jsonb := coalesce(nullif(current_setting('audit.pending', true), ''), '{}')::jsonb;
 BEGIN
     PERFORM audit_chain_lock(p_tenant);
     SELECT coalesce((SELECT p.hash FROM audit_log p WHERE p.tenant_id = p_tenant
@@ -169,25 +172,25 @@ BEGIN
     l.user_agent := nullif(current_setting('app.user_agent', true), '');
     l.hash := audit_link(l.prev_hash, l);
     INSERT INTO audit_log OVERRIDING SYSTEM VALUE SELECT (l).*;
+    PERFORM set_config('audit.pending', jsonb_set(pending, ARRAY[p_tenant::text],
+        jsonb_build_array(l.id, coalesce((pending -> p_tenant::text ->> 1)::bigint, 0) + 1))::text,
+        true);
 END
 $$;
 
--- At commit, the transaction's last row of a tenant becomes the chain's recorded head (the
--- other rows' calls find a newer row and return).
+-- At commit, the transaction's last row of a tenant becomes the chain's recorded head; the
+-- calls for its other rows return at once.
 CREATE FUNCTION audit_advance_head() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
 DECLARE
-    added bigint;
+    mine jsonb := nullif(current_setting('audit.pending', true), '')::jsonb
+                  -> NEW.tenant_id::text;
 BEGIN
-    IF EXISTS (SELECT 1 FROM audit_log l WHERE l.tenant_id = NEW.tenant_id AND l.id > NEW.id) THEN
+    IF mine IS NULL OR (mine ->> 0)::bigint <> NEW.id THEN
         RETURN NULL;
     END IF;
-    SELECT count(*) INTO added FROM audit_log l
-     WHERE l.tenant_id = NEW.tenant_id
-       AND l.id > coalesce((SELECT h.last_id FROM audit_heads h
-                             WHERE h.tenant_id = NEW.tenant_id), 0);
     INSERT INTO audit_heads AS h (tenant_id, last_id, last_at, head, rows_total)
-    VALUES (NEW.tenant_id, NEW.id, NEW.occurred_at, NEW.hash, added)
+    VALUES (NEW.tenant_id, NEW.id, NEW.occurred_at, NEW.hash, (mine ->> 1)::bigint)
     ON CONFLICT (tenant_id) DO UPDATE
        SET last_id = EXCLUDED.last_id, last_at = EXCLUDED.last_at, head = EXCLUDED.head,
            rows_total = h.rows_total + EXCLUDED.rows_total;
