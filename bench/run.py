@@ -35,7 +35,7 @@ SCALES = {
 }
 SCENARIOS = ["get_contact", "list_first", "list_filtered", "list_deep", "search_name",
              "search_phone", "create_contact", "patch_contact", "create_appointment",
-             "timeline", "availability", "login", "mixed"]
+             "timeline", "availability", "mixed", "login"]  # login last: its hashes outlast it
 TOKEN_TENANTS = 8  # small tenants the load is spread over, besides the large one
 BIG = "b0000000-0000-4000-8000-000000000000"
 
