@@ -88,7 +88,8 @@ clinic_read(crm_req_t *r, clinic_in_t *in, bool creating)
     in->practitioner_id = crm_field_uuid(r, "practitioner_id", creating);
     in->time = crm_field_time(r, "appointment_time", creating);
     json_t *d = json_object_get(r->json, "duration_minutes");
-    if (d && (!json_is_integer(d) || json_integer_value(d) < 5 || json_integer_value(d) > 720))
+    if (d && (!json_is_integer(d) || json_integer_value(d) < 5 ||
+              json_integer_value(d) > CLINIC_MAX_MINUTES))
         crm_req_field_error(r, "duration_minutes", "must be a whole number from 5 to 720");
     else if (d)
         in->duration = crm_arena_sprintf(r->arena, "%lld", (long long)json_integer_value(d));
@@ -144,8 +145,9 @@ static const crm_stmt_t clinic_stmt_clash = {
     "SELECT a.id, a.starts_at FROM clinic_appointments a WHERE a.tenant_id = current_tenant_id()"
     " AND a.status IN " CLINIC_ACTIVE " AND NOT a.overbooked AND a.id IS DISTINCT FROM $5::uuid"
     " AND (a.practitioner_id = $1::uuid OR (a.room IS NOT NULL AND a.room = $2))"
-    " AND tstzrange(a.starts_at, a.ends_at) && tstzrange($3::timestamptz,"
-    "     $3::timestamptz + make_interval(mins => $4::int))"
+    " AND a.starts_at < $3::timestamptz + make_interval(mins => $4::int)"
+    " AND a.ends_at > $3::timestamptz"
+    " AND a.starts_at > $3::timestamptz - interval '" CLINIC_MAX_DURATION "'"
     " ORDER BY a.starts_at LIMIT 1"};
 
 /* After an exclusion violation: 409 naming the appointment in the way. */

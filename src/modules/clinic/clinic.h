@@ -4,6 +4,11 @@
 
 #include "core/request.h"
 
+/* The longest appointment, in minutes and as an SQL interval (the table's CHECK says the
+ * same): a bound that lets time-overlap queries use a btree range on starts_at. */
+#define CLINIC_MAX_MINUTES  720
+#define CLINIC_MAX_DURATION "720 minutes"
+
 void clinic_appointments_list(crm_req_t *r);
 void clinic_appointments_create(crm_req_t *r);
 void clinic_appointments_get(crm_req_t *r);

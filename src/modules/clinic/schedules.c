@@ -247,13 +247,15 @@ static const crm_stmt_t clinic_stmt_tenant_zone = {
 static const crm_stmt_t clinic_stmt_availability = {
     "clinic.availability",
     "WITH q AS (SELECT $2::timestamptz AS f, least(greatest($3::timestamptz, $2::timestamptz),"
-    "   $2::timestamptz + interval '31 days') AS t),"
+    "   $2::timestamptz + interval '31 days') AS t,"
+    "   $2::timestamptz - interval '" CLINIC_MAX_DURATION "' AS lo),"
     " w AS (SELECT clinic_working_time($1::uuid, q.f, q.t) AS m FROM q),"
     " busy AS (SELECT coalesce(range_agg(tstzrange(a.starts_at, a.ends_at)),"
     "   '{}'::tstzmultirange) AS m FROM clinic_appointments a, q"
     "   WHERE a.tenant_id = current_tenant_id() AND a.practitioner_id = $1::uuid"
     "   AND a.status IN ('proposed', 'pending', 'booked', 'arrived', 'checked-in')"
-    "   AND tstzrange(a.starts_at, a.ends_at) && tstzrange(q.f, q.t)),"
+    "   AND a.starts_at < q.t AND a.ends_at > q.f"
+    "   AND a.starts_at > q.lo),"
     " free AS (SELECT unnest(w.m - busy.m) AS r FROM w, busy WHERE w.m IS NOT NULL),"
     " slots AS (SELECT s, s + make_interval(mins => $4::int) AS e FROM free,"
     "   generate_series(lower(free.r), upper(free.r) - make_interval(mins => $4::int),"
@@ -276,7 +278,7 @@ clinic_availability(crm_req_t *r)
         crm_req_field_error(r, "query.to", "is required: an RFC 3339 time with offset");
     char *end;
     long minutes = dur ? strtol(dur, &end, 10) : 0;
-    if (!dur || *end || minutes < 5 || minutes > 720)
+    if (!dur || *end || minutes < 5 || minutes > CLINIC_MAX_MINUTES)
         crm_req_field_error(r, "query.duration_minutes", "is required: 5 to 720");
     if (r->errors) {
         crm_reply_problem(r, 400, "the availability query is not valid");
