@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "core/b64url.h"
 #include "core/buf.h"
 #include "core/rbac.h"
 #include "core/uuid.h"
@@ -358,16 +359,6 @@ crm_jws_issue(crm_arena_t *a, const char *sub, const char *tid, const char *role
                    "\"exp\":%lld,\"jti\":\"%s\"}",
                    sub, tid, role, now, now, now + crm_jws.ttl_s, jti);
     return crm_jws_sign(a, "at+jwt", p.data, p.len);
-}
-
-/* Decodes one base64url segment into out; the length, or -1. */
-static long
-crm_b64url_decode(const char *s, size_t len, unsigned char *out, size_t cap)
-{
-    size_t n;
-    if (sodium_base642bin(out, cap, s, len, NULL, &n, NULL, B64URL) != 0)
-        return -1;
-    return (long)n;
 }
 
 static json_t *

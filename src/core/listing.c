@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/b64url.h"
 #include "core/buf.h"
 #include "core/jws.h"
 
@@ -57,11 +58,11 @@ crm_page_read(crm_req_t *r, crm_page_t *page, const char *list)
     const char *cursor = crm_req_query(r, "cursor");
     if (cursor) {
         unsigned char raw[CRM_CURSOR_MAX], tag[crypto_auth_hmacsha256_BYTES];
-        size_t n = 0;
-        bool ok = strlen(cursor) < sizeof(raw) &&
-                  sodium_base642bin(raw, sizeof(raw) - 1, cursor, strlen(cursor), NULL, &n, NULL,
-                                    B64URL) == 0 &&
-                  n > CRM_CURSOR_TAG;
+        long decoded = strlen(cursor) < sizeof(raw)
+                           ? crm_b64url_decode(cursor, strlen(cursor), raw, sizeof(raw) - 1)
+                           : -1;
+        size_t n = decoded > 0 ? (size_t)decoded : 0;
+        bool ok = n > CRM_CURSOR_TAG;
         if (ok) {
             size_t pos_len = n - CRM_CURSOR_TAG;
             crm_cursor_tag(list, r->tenant_id ? r->tenant_id : "", (const char *)raw, pos_len, tag);
