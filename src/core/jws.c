@@ -14,6 +14,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -42,13 +43,15 @@ static struct {
     const char *issuer;
     const char *audience;
     long ttl_s;
-} crm_jws = {.issuer = "crm", .audience = "crm-api", .ttl_s = 900};
+    unsigned generation; /* changes with the keys or the issuer: cached verdicts lapse */
+} crm_jws = {.issuer = "crm", .audience = "crm-api", .ttl_s = 900, .generation = 1};
 
 #define B64URL sodium_base64_VARIANT_URLSAFE_NO_PADDING
 
 void
 crm_jws_configure(const char *issuer, const char *audience, long ttl_s)
 {
+    crm_jws.generation++;
     crm_jws.issuer = issuer;
     crm_jws.audience = audience;
     crm_jws.ttl_s = ttl_s;
@@ -217,6 +220,7 @@ crm_jws_free_keys(void)
     free(crm_jws.keys);
     crm_jws.keys = NULL;
     crm_jws.nkeys = 0;
+    crm_jws.generation++;
 }
 
 static void
@@ -477,14 +481,54 @@ crm_jws_open(const char *token, const char *typ, const char **why)
     return payload;
 }
 
+/* Tokens that verified, per thread: a client sends the same access token with every request
+ * for its lifetime, and checking its signature again each time was most of what
+ * authentication cost. Direct-mapped on the signature's last characters; a hit needs the
+ * whole token equal, the same key set, and the token not expired since. Only verified tokens
+ * enter, so a forgery always takes the full path. */
+#define CRM_JWS_CACHE_SLOTS     64
+#define CRM_JWS_CACHE_TOKEN_MAX 768
+
+typedef struct crm_jws_cached {
+    unsigned generation; /* 0: empty */
+    size_t len;
+    crm_token_claims_t claims;
+    char token[CRM_JWS_CACHE_TOKEN_MAX];
+} crm_jws_cached_t;
+
+static _Thread_local crm_jws_cached_t crm_jws_cache[CRM_JWS_CACHE_SLOTS];
+
+static crm_jws_cached_t *
+crm_jws_cache_slot(const char *token, size_t len)
+{
+    uint32_t h = 2166136261u; /* FNV-1a over the last 16 characters (the signature's) */
+    for (size_t i = len > 16 ? len - 16 : 0; i < len; i++)
+        h = (h ^ (unsigned char)token[i]) * 16777619u;
+    return &crm_jws_cache[h % CRM_JWS_CACHE_SLOTS];
+}
+
 int
 crm_jws_verify(const char *token, crm_token_claims_t *out, const char **why)
 {
+    size_t len = strnlen(token, CRM_JWS_CACHE_TOKEN_MAX);
+    crm_jws_cached_t *slot = len < CRM_JWS_CACHE_TOKEN_MAX ? crm_jws_cache_slot(token, len) : NULL;
+    if (slot && slot->generation == crm_jws.generation && slot->len == len &&
+        memcmp(slot->token, token, len) == 0 &&
+        (long long)time(NULL) <= slot->claims.exp + CRM_JWS_LEEWAY_S) {
+        *out = slot->claims;
+        return 0;
+    }
     json_t *claims = crm_jws_open(token, "at+jwt", why);
     if (!claims)
         return -1;
     int rc = crm_check_claims(claims, out, why);
     json_decref(claims);
+    if (rc == 0 && slot) {
+        slot->generation = crm_jws.generation;
+        slot->len = len;
+        slot->claims = *out;
+        memcpy(slot->token, token, len);
+    }
     return rc;
 }
 
