@@ -264,6 +264,29 @@ def floors(pg, server, token, scale, duration):
             "list_first": pgbench(pg, first_page, duration)}
 
 
+JWT_SYMBOLS = re.compile(r"crm_jws_|crm_b64url_|crm_check_claims|crm_check_header|"
+                         r"crm_decode_json_segment|crm_verify_sig|hmacsha256|sha256")
+
+
+def jwt_share(server, data, data_path, duration):
+    """The share of the server's CPU samples in token verification during GET by id, from
+    perf (None without perf): symbols of jws.c, base64url, HMAC-SHA-256."""
+    if subprocess.run(["which", "perf"], capture_output=True).returncode != 0:
+        return None
+    out = tempfile.mktemp(suffix=".perf")
+    rec = subprocess.Popen(["perf", "record", "-F", "2000", "-o", out, "-p",
+                            str(server.proc.pid), "--", "sleep", duration.rstrip("s")],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wrk(server, data, data_path, "get_contact", duration)
+    rec.wait()
+    report = subprocess.run(["perf", "report", "-i", out, "--no-children", "--sort", "symbol",
+                             "--stdio", "-g", "none"], capture_output=True, text=True).stdout
+    os.unlink(out)
+    share = sum(float(m.group(1)) for m in re.finditer(r"^\s+([\d.]+)%\s+\S+\s+(\S+)", report, re.M)
+                if JWT_SYMBOLS.search(m.group(2)))
+    return round(share, 2)
+
+
 def startup_ms(pg):
     """From exec to the first 200 of /readyz."""
     env = dict(os.environ, CRM_DATABASE_URL=pg.url(), CRM_LISTEN="127.0.0.1:18099",
@@ -285,7 +308,7 @@ def startup_ms(pg):
         proc.wait()
 
 
-def budgets(results, floor, rss_256, start_ms):
+def budgets(results, floor, rss_256, start_ms, jwt):
     by = {r["scenario"]: r for r in results}
     checks = []
 
@@ -312,6 +335,8 @@ def budgets(results, floor, rss_256, start_ms):
     check("zero errors in every scenario", not errors, json.dumps(errors) if errors else "0")
     check("server RSS <= 64 MiB at 256 connections", rss_256 <= 64, f"{rss_256} MiB")
     check("start to ready <= 200 ms", start_ms is not None and start_ms <= 200, f"{start_ms} ms")
+    check("JWT verification <= 2 % of GET-by-id server CPU (perf)", jwt is not None and jwt <= 2,
+          "perf not found" if jwt is None else f"{jwt} %")
     return checks
 
 
@@ -339,6 +364,7 @@ def main():
             print(f"{s:<20} {r['rps']:>9} req/s  p99 {r['p99_ms']:>8.2f} ms"
                   f"  errors {r['errors']}", flush=True)
         rss_256 = wrk(server, data, data_path, "get_contact", "3s", connections=256)
+        jwt = jwt_share(server, data, data_path, "5s")
         floor = floors(pg, server, data["big"]["token"], scale, dur)
         floor["pgbench_S"] = None
         subprocess.run([os.path.join(PG_BIN, "pgbench"), "-i", "-q", "-s", "10", "-d", pg.url()],
@@ -349,7 +375,7 @@ def main():
         if server:
             server.stop()
         pg.destroy()
-    checks = budgets(results, floor, rss_256["peak_rss_mib"], start_ms)
+    checks = budgets(results, floor, rss_256["peak_rss_mib"], start_ms, jwt)
     print()
     print(f"{'scenario':<20} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9}"
           f" {'errors':>7} {'RSS MiB':>8} {'CPU s/1k':>9}")
@@ -370,7 +396,8 @@ def main():
     with open(path, "w") as f:
         json.dump({"commit": commit, "scale": scale, "duration": dur, "seed_s": seed_s,
                    "results": results, "floor": floor, "rss_256_mib": rss_256["peak_rss_mib"],
-                   "start_to_ready_ms": start_ms, "budgets": checks}, f, indent=1)
+                   "start_to_ready_ms": start_ms, "jwt_cpu_share_pct": jwt, "budgets": checks},
+                  f, indent=1)
     print(f"\nwritten {os.path.relpath(path, ROOT)}")
     return 0
 
