@@ -71,6 +71,27 @@ def test_search_ranks_names_forgives_typos_and_finds_fragments(t):
     assert_problem(t.request("viewer", "GET", "/api/v1/search"), 400)
 
 
+def test_search_answers_common_prefixes_from_the_prefix_indexes(t):
+    """With at least `limit` entries starting with the query (name, last name or email), those
+    are the answer, in name order; wildcards in the query are plain characters."""
+    ids = {contact(t, first_name=f"Prefixa{i}", last_name="Zedwick") for i in range(5)}
+
+    def search(q, limit="3"):
+        r = t.request("viewer", "GET", "/api/v1/search", params={"q": q, "limit": limit})
+        assert r.status_code == 200, r.text
+        return r.json()["data"]
+
+    found = search("prefixa")
+    assert len(found) == 3 and {x["id"] for x in found} <= ids
+    assert [x["title"] for x in found] == sorted(x["title"] for x in found)
+    assert all(x["score"] == 1 for x in found)
+    by_last = search("zedwi")
+    assert len(by_last) == 3 and {x["id"] for x in by_last} <= ids
+    # a wildcard is a plain character: no prefix match (score 1), at most a fuzzy one
+    assert all(x["score"] < 1 for x in search("prefix%") + search("pref_xa"))
+    assert len(search("prefixa", limit="10")) == 5  # fewer than asked: the trigram path
+
+
 def test_search_never_crosses_tenants(t, server):
     other = Tenant(server, "c360-other")
     contact(other, first_name="Zebediah", last_name="Quixotic")
