@@ -208,13 +208,14 @@ def server_statements(pg, server, token):
         assert server.request("GET", f"/api/v1/contacts/{cid}", headers=headers).ok
         assert server.request("GET", "/api/v1/contacts", params={"limit": "50"},
                               headers=headers).ok
+        assert server.request("GET", "/api/v1/search", params={"q": "oli"}, headers=headers).ok
     pg.sql("ALTER SYSTEM RESET log_min_duration_statement", dbname="postgres")
     pg.sql("SELECT pg_reload_conf()", dbname="postgres")
     with open(pg.log) as f:
         f.seek(start)
         log = f.read()
     found = {}
-    for name, text in re.findall(r"execute (core\.[a-z_]+): (.*)", log):
+    for name, text in re.findall(r"execute ((?:core|clinic)\.[a-z_]+): (.*)", log):
         found.setdefault(name, text)
     return found
 
@@ -241,8 +242,36 @@ def pgbench(pg, script, duration, clients=64, extra=()):
     return round(float(m.group(1)), 1)
 
 
+def explains(pg, sql, scale):
+    """EXPLAIN (ANALYZE, BUFFERS) of the hot statements at this scale, as the app role in the
+    large tenant, rolled back (a patient read or page writes its audit row)."""
+    deep = pg.sql(f"SELECT created_at::text, id FROM contacts WHERE tenant_id = '{BIG}'"
+                  f" ORDER BY created_at DESC, id DESC OFFSET {scale['deep_pages'] * 50 - 1}"
+                  " LIMIT 1")[0]
+    page = {1: "NULL", 2: "NULL", 3: "NULL", 4: "NULL", 5: "NULL", 6: "'f'", 9: "'51'",
+            10: "'{}'"}
+    cases = {
+        "get_contact": bind(sql["core.contact_get"],
+                            {1: "'c0000000-0000-4000-8000-000000012345'::uuid"}),
+        "list_first": bind(sql["core.contacts_list_created_desc"], page | {7: "NULL", 8: "NULL"}),
+        "list_deep": bind(sql["core.contacts_list_created_desc"],
+                          page | {7: f"'{deep[0]}'", 8: f"'{deep[1]}'"}),
+        "search_prefix": "SELECT * FROM search_candidates('oli', NULL, 21)",
+        "search_phone": "SELECT * FROM search_candidates('12345', '12345', 21)",
+        "search_typo": "SELECT * FROM search_candidates('olivai', NULL, 21)",
+    }
+    out = {}
+    for name, stmt in cases.items():
+        rows = pg.sql("BEGIN; SET LOCAL ROLE crm_app;"
+                      f" SELECT set_config('app.tenant_id', '{BIG}', true);"
+                      f" EXPLAIN (ANALYZE, BUFFERS) {stmt}; ROLLBACK;")
+        out[name] = "\n".join("|".join(r) for r in rows[1:])  # rows[0]: set_config's
+    return out
+
+
 def floors(pg, server, token, scale, duration):
-    """The server's own transactions for GET by id and the first list page, through pgbench."""
+    """The server's own transactions for GET by id and the first list page, through pgbench;
+    and the plans of the hot statements."""
     sql = server_statements(pg, server, token)
     prelude, contact_get = sql["core.tx_prelude"], sql["core.contact_get"]
     audit, listing = sql["core.contact_audit_read"], sql["core.contacts_list_created_desc"]
@@ -261,7 +290,7 @@ def floors(pg, server, token, scale, duration):
                                    6: "'f'", 7: "NULL", 8: "NULL", 9: "'51'", 10: "'{}'"})
                   + ";\nCOMMIT;\n")
     return {"get_contact": pgbench(pg, by_id, duration),
-            "list_first": pgbench(pg, first_page, duration)}
+            "list_first": pgbench(pg, first_page, duration)}, explains(pg, sql, scale)
 
 
 JWT_SYMBOLS = re.compile(r"crm_jws_|crm_b64url_|crm_check_claims|crm_check_header|"
@@ -365,7 +394,7 @@ def main():
                   f"  errors {r['errors']}", flush=True)
         rss_256 = wrk(server, data, data_path, "get_contact", "3s", connections=256)
         jwt = jwt_share(server, data, data_path, "5s")
-        floor = floors(pg, server, data["big"]["token"], scale, dur)
+        floor, plans = floors(pg, server, data["big"]["token"], scale, dur)
         floor["pgbench_S"] = None
         subprocess.run([os.path.join(PG_BIN, "pgbench"), "-i", "-q", "-s", "10", "-d", pg.url()],
                        capture_output=True, check=True)
@@ -396,7 +425,8 @@ def main():
     with open(path, "w") as f:
         json.dump({"commit": commit, "scale": scale, "duration": dur, "seed_s": seed_s,
                    "results": results, "floor": floor, "rss_256_mib": rss_256["peak_rss_mib"],
-                   "start_to_ready_ms": start_ms, "jwt_cpu_share_pct": jwt, "budgets": checks},
+                   "start_to_ready_ms": start_ms, "jwt_cpu_share_pct": jwt, "budgets": checks,
+                   "explain": plans},
                   f, indent=1)
     print(f"\nwritten {os.path.relpath(path, ROOT)}")
     return 0
