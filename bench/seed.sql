@@ -1,10 +1,11 @@
 -- seed.sql - benchmark data at clinic scale, set-based, as the superuser on a migrated
 -- database. psql variables: big_contacts, big_deals, big_activities, big_appointments,
--- big_audit (rows of the large tenant), small_tenants, small_contacts (each), practitioners
--- (of the large tenant), password_hash (an argon2id hash every user shares).
+-- small_tenants, small_contacts (each), practitioners
+-- (of the large tenant), password_hash (an argon2id hash every user shares). The large
+-- tenant's audit log is seeded at the same time by seed_audit.sql, in a session of its own.
 -- Triggers and foreign-key checks are off (session_replication_role = replica): the rows are
--- consistent by construction, the search copy is filled in one statement, the audit rows are
--- chained by one loop, and secondary indexes are dropped during the load and built after it.
+-- consistent by construction, the search copy is filled in one statement, and secondary
+-- indexes are dropped during the load and built after it.
 \set ON_ERROR_STOP on
 SET session_replication_role = replica;
 SET maintenance_work_mem = '256MB';
@@ -15,7 +16,7 @@ BEGIN;
 CREATE TEMP TABLE bench_indexes AS
 SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def
   FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
- WHERE t.relname IN ('contacts', 'deals', 'activities', 'search_entries', 'audit_log')
+ WHERE t.relname IN ('contacts', 'deals', 'activities', 'search_entries')
    AND NOT i.indisprimary AND NOT i.indisunique AND NOT i.indisexclusion
    AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid);
 SELECT format('DROP INDEX %s', name) FROM bench_indexes \gexec
@@ -150,38 +151,6 @@ INSERT INTO search_entries (tenant_id, kind, id, name)
 SELECT tenant_id, 'deal', id, lower(title) FROM deals
  WHERE tenant_id = 'b0000000-0000-4000-8000-000000000000';
 COMMIT;
-
--- Three years of the large tenant's audit log, chained as audit_write() would.
-SET bench.audit = :big_audit;
-DO $$
-DECLARE
-    l audit_log;
-    prev bytea := audit_genesis();
-    total int := current_setting('bench.audit')::int;
-    actor uuid := (SELECT id FROM users WHERE email = 'receptionist@bench-big.test');
-BEGIN
-    IF total = 0 THEN
-        RETURN;
-    END IF;
-    FOR i IN 1 .. total LOOP
-        l.tenant_id := 'b0000000-0000-4000-8000-000000000000';
-        l.id := nextval('audit_log_id_seq');
-        l.occurred_at := now() - make_interval(secs => (3 * 365 * 86400)::float8 * (1 - i::float8 / total));
-        l.actor_id := actor;
-        l.action := (ARRAY['update', 'read', 'create', 'read', 'search'])[1 + i % 5];
-        l.entity_type := 'contacts';
-        l.entity_id := 'bench-' || i;
-        l.changes := CASE WHEN i % 5 = 0 THEN '{"phone": {"before": "+441", "after": "+442"}}' END;
-        l.request_id := 'bench';
-        l.prev_hash := prev;
-        l.hash := audit_link(prev, l);
-        INSERT INTO audit_log OVERRIDING SYSTEM VALUE SELECT (l).*;
-        prev := l.hash;
-    END LOOP;
-    INSERT INTO audit_heads (tenant_id, last_id, last_at, head, rows_total)
-    VALUES (l.tenant_id, l.id, l.occurred_at, prev, total);
-END
-$$;
 
 SELECT format('%s', def) FROM bench_indexes \gexec
 ANALYZE;
