@@ -398,6 +398,9 @@ def main():
             results.append(r)
             print(f"{s:<20} {r['rps']:>9} req/s  p99 {r['p99_ms']:>8.2f} ms"
                   f"  errors {r['errors']}", flush=True)
+        # latency without queueing: the same reads with four connections
+        low = [wrk(server, data, data_path, sc, dur, connections=4)
+               for sc in ("get_contact", "search_name")]
         rss_256 = wrk(server, data, data_path, "get_contact", "3s", connections=256)
         jwt = jwt_share(server, data, data_path, "5s")
         floor, plans = floors(pg, server, data["big"]["token"], scale, dur)
@@ -418,6 +421,9 @@ def main():
         print(f"{r['scenario']:<20} {r['rps']:>9} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f}"
               f" {r['p999_ms']:>9.2f} {r['errors']:>7} {r['peak_rss_mib']:>8}"
               f" {r['cpu_s_per_1000']:>9}")
+    for r in low:
+        print(f"{r['scenario']} at 4 connections: {r['rps']} req/s, p50 {r['p50_ms']:.2f} ms,"
+              f" p99 {r['p99_ms']:.2f} ms")
     print(f"\nfloor (pgbench, 64 clients): GET by id {floor['get_contact']} tps, list"
           f" {floor['list_first']} tps; pgbench -S {floor['pgbench_S']} tps")
     print(f"256 connections: peak RSS {rss_256['peak_rss_mib']} MiB; start to ready"
@@ -430,7 +436,8 @@ def main():
     path = os.path.join(ROOT, "bench", "results", name)
     with open(path, "w") as f:
         json.dump({"commit": commit, "scale": scale, "duration": dur, "seed_s": seed_s,
-                   "results": results, "floor": floor, "rss_256_mib": rss_256["peak_rss_mib"],
+                   "results": results, "low_concurrency": low, "floor": floor,
+                   "rss_256_mib": rss_256["peak_rss_mib"],
                    "start_to_ready_ms": start_ms, "jwt_cpu_share_pct": jwt, "budgets": checks,
                    "explain": plans},
                   f, indent=1)
