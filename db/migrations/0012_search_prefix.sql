@@ -20,7 +20,7 @@ DECLARE
     t uuid := current_tenant_id();
     pattern text := replace(replace(replace(q, '\', '\\'), '%', '\%'), '_', '\_') || '%';
     prefix text := $p$
-        SELECT p.kind, p.id, max(p.score)::real FROM (
+        SELECT p.kind, p.id, max(p.score)::real AS score FROM (
           (SELECT s.kind, s.id, 1 AS score FROM search_entries s
             WHERE s.tenant_id = $1 AND (s.name COLLATE "C") LIKE $2
             ORDER BY s.name COLLATE "C" LIMIT $3)
@@ -33,7 +33,9 @@ DECLARE
             WHERE s.tenant_id = $1 AND s.email <> '' AND (s.email COLLATE "C") LIKE $2
             ORDER BY s.email COLLATE "C" LIMIT $3)) p
         GROUP BY p.kind, p.id ORDER BY 3 DESC, 2 LIMIT $3 $p$;
-    found integer;
+    kinds text[];
+    ids uuid[];
+    scores real[];
 BEGIN
     IF t IS NULL THEN
         RETURN;
@@ -48,9 +50,11 @@ BEGIN
         RETURN;
     END IF;
     IF length(coalesce(digits, '')) < 3 THEN
-        EXECUTE 'SELECT count(*) FROM (' || prefix || ') x' INTO found USING t, pattern, n;
-        IF found >= n THEN
-            RETURN QUERY EXECUTE prefix USING t, pattern, n;
+        -- kept aside, to be answered only if they fill the page (the caller ranks them)
+        EXECUTE 'SELECT array_agg(p.kind), array_agg(p.id), array_agg(p.score) FROM ('
+                || prefix || ') p' INTO kinds, ids, scores USING t, pattern, n;
+        IF coalesce(cardinality(ids), 0) >= n THEN
+            RETURN QUERY SELECT * FROM unnest(kinds, ids, scores);
             RETURN;
         END IF;
     END IF;

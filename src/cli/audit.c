@@ -27,20 +27,21 @@ crm_cli_print_json(json_t *v)
     free(text);
 }
 
+static const char *
+crm_cli_tenant_field(json_t *tenant, const char *key)
+{
+    return json_string_value(json_object_get(tenant, key));
+}
+
 static int
 crm_cli_audit_verify_one(json_t *tenant, void *arg)
 {
     crm_audit_run_t *run = arg;
     json_t *query = run->checkpoint ? json_pack("{ss}", "checkpoint", run->checkpoint) : NULL;
-    crm_req_t *r = crm_cli_run(crm_audit_verify, NULL,
-                               json_string_value(json_object_get(tenant, "id")), NULL, query);
-    if (r->status != 200) {
-        int rc = crm_cli_failed("audit verify", r);
-        crm_cli_done(r);
-        return rc;
-    }
-    json_t *out = crm_cli_body(r);
-    crm_cli_done(r);
+    json_t *out = crm_cli_call("audit verify", crm_audit_verify, crm_cli_tenant_field(tenant, "id"),
+                               NULL, query);
+    if (!out)
+        return 1;
     if (run->many)
         json_object_set(out, "tenant", json_object_get(tenant, "slug"));
     run->broken |= !json_is_true(json_object_get(out, "ok"));
@@ -71,17 +72,12 @@ static int
 crm_cli_audit_purge_one(json_t *tenant, void *arg)
 {
     (void)arg;
-    crm_req_t *r = crm_cli_run(crm_cli_audit_purge_handler, NULL,
-                               json_string_value(json_object_get(tenant, "id")), NULL, NULL);
-    if (r->status != 200) {
-        int rc = crm_cli_failed("audit purge", r);
-        crm_cli_done(r);
-        return rc;
-    }
-    json_t *out = crm_cli_body(r);
-    crm_cli_done(r);
+    json_t *out = crm_cli_call("audit purge", crm_cli_audit_purge_handler,
+                               crm_cli_tenant_field(tenant, "id"), NULL, NULL);
+    if (!out)
+        return 1;
     printf("%s: purged %lld audit rows past the retention period\n",
-           json_string_value(json_object_get(tenant, "slug")),
+           crm_cli_tenant_field(tenant, "slug"),
            (long long)json_integer_value(json_object_get(out, "purged")));
     json_decref(out);
     return 0;
@@ -91,16 +87,13 @@ static int
 crm_cli_audit_checkpoint_one(json_t *tenant, void *arg)
 {
     (void)arg;
-    crm_req_t *r = crm_cli_run(crm_audit_checkpoint, NULL,
-                               json_string_value(json_object_get(tenant, "id")), NULL, NULL);
-    int rc = r->status == 200 ? 0 : crm_cli_failed("audit checkpoint", r);
-    if (rc == 0) {
-        json_t *out = crm_cli_body(r);
-        puts(json_string_value(json_object_get(out, "checkpoint")));
-        json_decref(out);
-    }
-    crm_cli_done(r);
-    return rc;
+    json_t *out = crm_cli_call("audit checkpoint", crm_audit_checkpoint,
+                               crm_cli_tenant_field(tenant, "id"), NULL, NULL);
+    if (!out)
+        return 1;
+    puts(json_string_value(json_object_get(out, "checkpoint")));
+    json_decref(out);
+    return 0;
 }
 
 /* The checkpoint file's token (its first line), malloc'd; NULL after printing why. */

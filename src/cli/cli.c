@@ -130,19 +130,24 @@ crm_cli_done(crm_req_t *r)
 }
 
 /* The id of the tenant with this slug (or id); NULL after printing why. */
+json_t *
+crm_cli_call(const char *cmd, void (*handler)(crm_req_t *), const char *tenant_id, const char *id,
+             json_t *query)
+{
+    crm_req_t *r = crm_cli_run(handler, NULL, tenant_id, id, query);
+    json_t *out = r->status == 200 ? crm_cli_body(r) : NULL;
+    if (!out)
+        crm_cli_failed(cmd, r);
+    crm_cli_done(r);
+    return out;
+}
+
 char *
 crm_cli_tenant_id(const char *cmd, const char *slug)
 {
-    crm_req_t *r = crm_cli_run(crm_tenants_get, NULL, NULL, slug, NULL);
-    char *id = NULL;
-    if (r->status == 200) {
-        json_t *t = crm_cli_body(r);
-        id = crm_xstrdup(json_string_value(json_object_get(t, "id")));
-        json_decref(t);
-    } else {
-        crm_cli_failed(cmd, r);
-    }
-    crm_cli_done(r);
+    json_t *t = crm_cli_call(cmd, crm_tenants_get, NULL, slug, NULL);
+    char *id = t ? crm_xstrdup(json_string_value(json_object_get(t, "id"))) : NULL;
+    json_decref(t);
     return id;
 }
 
@@ -153,15 +158,11 @@ crm_cli_each_item(const char *cmd, void (*list)(crm_req_t *), const char *tenant
     json_t *query = json_pack("{ss}", "limit", "200");
     int rc = 0;
     for (bool more = true; more && rc == 0;) {
-        crm_req_t *r = crm_cli_run(list, NULL, tenant_id, NULL, json_deep_copy(query));
-        if (r->status != 200) {
-            crm_cli_failed(cmd, r);
-            crm_cli_done(r);
+        json_t *page = crm_cli_call(cmd, list, tenant_id, NULL, json_deep_copy(query));
+        if (!page) {
             rc = -1;
             break;
         }
-        json_t *page = crm_cli_body(r);
-        crm_cli_done(r);
         size_t i;
         json_t *item;
         json_array_foreach(json_object_get(page, "data"), i, item) if (rc == 0) rc = fn(item, arg);

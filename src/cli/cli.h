@@ -32,6 +32,10 @@ int crm_cli_failed(const char *cmd, crm_req_t *r);
 /* The response body, parsed (caller's reference). */
 json_t *crm_cli_body(crm_req_t *r);
 void crm_cli_done(crm_req_t *r);
+/* Runs handler (query stolen, may be NULL) and returns its 200 answer parsed (caller's
+ * reference), or NULL after printing the problem. */
+json_t *crm_cli_call(const char *cmd, void (*handler)(crm_req_t *), const char *tenant_id,
+                     const char *id, json_t *query);
 /* The id of the tenant with this slug (or id), malloc'd; NULL after printing why. */
 char *crm_cli_tenant_id(const char *cmd, const char *slug);
 /* Calls fn for each item of a list handler's pages (as an Admin of tenant_id, or NULL for

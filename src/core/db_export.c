@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/db.h"
+#include "core/listing.h"
 #include "core/log.h"
 
 typedef struct crm_export {
@@ -126,7 +127,8 @@ crm_export_stream(crm_req_t *r, PGconn *pg, const char *copy_sql, const char *co
     e->pg = pg;
     if (audit) {
         e->entity = crm_xstrdup(audit->entity_type);
-        e->detail = crm_xstrdup(audit->detail);
+        e->detail = crm_xstrdup(crm_arena_sprintf(r->arena, "{\"format\":\"%s\",\"filters\":%s}",
+                                                  audit->format, crm_page_query_json(r)));
         e->header_rows = audit->header_rows;
     }
     crm_req_add_header(r, "Content-Disposition",

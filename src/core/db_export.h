@@ -6,11 +6,12 @@
 
 #include "core/request.h"
 
-/* What the audit row of an export says: the entity type exported and a JSON object (the
- * filters); the server adds how many records went out and whether the client took them all. */
+/* What the audit row of an export says: the entity type exported and the format; the server
+ * adds the request's filters (its declared query parameters), how many records went out and
+ * whether the client took them all. */
 typedef struct crm_export_audit {
     const char *entity_type;
-    const char *detail;
+    const char *format;
     int header_rows; /* COPY rows that are not records (a CSV header) */
 } crm_export_audit_t;
 

@@ -1,7 +1,5 @@
 /* audit.c - reading the audit log: the filtered list and the JSON Lines export for Admins and
  * Auditors, and a contact's own change history for whoever may read the contact */
-#include <jansson.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "core/buf.h"
@@ -112,9 +110,6 @@ crm_audit_export(crm_req_t *r)
     if (!pg)
         return;
     const char *v[] = {f.type, f.entity, f.actor, f.patient, f.action, f.from, f.to};
-    const char *names[] = {"entity_type", "entity_id", "actor_id", "patient_id",
-                           "action",      "from",      "to"};
-    json_t *filters = json_object();
     crm_buf_t sql;
     crm_buf_init(&sql, r->arena, 2048);
     /* COPY takes no parameters: the filters go in as literals, $n -> literal n */
@@ -127,20 +122,13 @@ crm_audit_export(crm_req_t *r)
             crm_buf_putc(&sql, *p);
         }
     }
-    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
-        if (v[i])
-            json_object_set_new(filters, names[i], json_string(v[i]));
     char *copy = crm_arena_sprintf(
         r->arena,
         "COPY (SELECT (%s || jsonb_build_object('prev_hash', encode(l.prev_hash, 'hex'), 'hash',"
         " encode(l.hash, 'hex')))::text FROM audit_log l %s ORDER BY l.id)"
         " TO STDOUT WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')",
         CRM_AUDIT_JSONB, sql.data);
-    json_t *detail = json_pack("{ss so}", "format", "jsonl", "filters", filters);
-    char *detail_text = json_dumps(detail, JSON_COMPACT);
-    json_decref(detail);
-    crm_arena_cleanup(r->arena, free, detail_text);
-    crm_export_audit_t audit = {"audit_log", detail_text, 0};
+    crm_export_audit_t audit = {"audit_log", "jsonl", 0};
     crm_export_stream(r, pg, copy, "application/jsonl", "audit.jsonl", &audit);
 }
 

@@ -95,17 +95,7 @@ crm_contacts_export_csv(crm_req_t *r)
                    " OR lower(c.company) LIKE lower(%s))",
                    lit, lit, lit, lit, lit);
     crm_buf_puts(&sql, " ORDER BY c.created_at, c.id) TO STDOUT WITH (FORMAT csv, HEADER)");
-    json_t *filters = json_object();
-    const char *names[] = {"type", "tag", "owner_id", "created_after", "q"};
-    const char *values[] = {type, tag, owner, after, q};
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-        if (values[i])
-            json_object_set_new(filters, names[i], json_string(values[i]));
-    json_t *detail = json_pack("{ss so}", "format", "csv", "filters", filters);
-    char *detail_text = json_dumps(detail, JSON_COMPACT);
-    json_decref(detail);
-    crm_arena_cleanup(r->arena, free, detail_text);
-    crm_export_audit_t audit = {"contacts", detail_text, 1};
+    crm_export_audit_t audit = {"contacts", "csv", 1};
     crm_export_stream(r, pg, sql.data, "text/csv; charset=utf-8", "contacts.csv", &audit);
 }
 
