@@ -313,3 +313,21 @@ def test_purge_removes_old_rows_keeps_the_chain_verifiable_and_only_past_retenti
     out = cli(pg, "purge")
     assert out.returncode == 0 and "chain-purge: purged 0" in out.stdout
     assert cli(pg, "frobnicate").returncode == 2
+
+
+def test_audit_reads_never_reach_another_tenant(server, pg):
+    a = busy_tenant(server, "chain-iso-a")
+    b = Tenant(server, "chain-iso-b")
+    cid = pg.sql(f"SELECT entity_id FROM audit_log WHERE tenant_id = '{a.id}'"
+                 " AND entity_type = 'contacts' LIMIT 1")[0][0]
+    patient = pg.sql(f"SELECT patient_id FROM audit_log WHERE tenant_id = '{a.id}'"
+                     " AND patient_id IS NOT NULL LIMIT 1")[0][0]
+    for params in ({"entity_id": cid}, {"patient_id": patient}):
+        r = b.request("auditor", "GET", "/api/v1/audit/export", params=params)
+        assert r.status_code == 200 and r.text == ""
+        r = b.request("auditor", "GET", "/api/v1/audit", params=params)
+        assert r.status_code == 200 and r.json()["data"] == []
+    # b's chain is b's own: its verify walks only its rows
+    assert verify(b)["rows_checked"] == len(ids(pg, b))
+    r = b.request("auditor", "GET", "/api/v1/audit/checkpoint")
+    assert jws_payload(r.json()["checkpoint"])["tid"] == b.id
