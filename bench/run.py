@@ -166,12 +166,29 @@ class ProcessWatch:
         self.cpu = self.cpu_s() - self.cpu_start
 
 
+def cluster_cpu_s(pg):
+    """CPU seconds used so far by the cluster's processes (the postmaster's children)."""
+    with open(os.path.join(pg.data, "postmaster.pid")) as f:
+        postmaster = f.readline().strip()
+    total = 0
+    for pid in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[1] == postmaster or pid == postmaster:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def wrk(server, data, data_path, scenario, duration, connections=64):
     data["run"] += 1
     with open(data_path, "w") as f:
         f.write("return " + lua_value(data) + "\n")
     env = dict(os.environ, CRM_BENCH_DATA=data_path, CRM_BENCH_SCENARIO=scenario)
     log_start = os.path.getsize(server.log_path)
+    db_cpu = cluster_cpu_s(server.pg)
     with ProcessWatch(server.proc.pid) as watch:
         out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{duration}", "--timeout",
                               "10s", "-s", os.path.join(ROOT, "bench", "lua", "scenario.lua"),
@@ -192,6 +209,9 @@ def wrk(server, data, data_path, scenario, duration, connections=64):
                                for route, st in sorted(set(statuses))}
     r["peak_rss_mib"] = round(watch.peak_kib / 1024, 1)
     r["cpu_s_per_1000"] = round(watch.cpu / max(r["requests"], 1) * 1000, 3)
+    # the database's share: steadier than req/s on a shared machine, for before/after checks
+    r["db_cpu_s_per_1000"] = round((cluster_cpu_s(server.pg) - db_cpu)
+                                   / max(r["requests"], 1) * 1000, 3)
     if scenario in ("patch_contact", "mixed"):
         data["patch_from"] += r["requests"] + 64
     if scenario == "create_appointment":
@@ -375,10 +395,30 @@ def budgets(results, floor, rss_256, start_ms, jwt):
     return checks
 
 
+def only(server, data, data_path, scenarios, repeat, dur):
+    """Targeted runs: the named scenarios, repeated, one line each."""
+    for _ in range(repeat):
+        for s in scenarios:
+            r = wrk(server, data, data_path, s, dur)
+            print(f"{s:<20} {r['rps']:>9} req/s  p50 {r['p50_ms']:>7.2f} ms"
+                  f"  p99 {r['p99_ms']:>8.2f} ms  errors {r['errors']}"
+                  f"  CPU s/1k {r['cpu_s_per_1000']} (database {r['db_cpu_s_per_1000']})",
+                  flush=True)
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small data and short runs")
+    ap.add_argument("--only", metavar="SCENARIO[,...]",
+                    help="run these scenarios only, each --repeat times; no floor, no budgets,"
+                         " no results file (for before/after checks of one path)")
+    ap.add_argument("--repeat", type=int, default=1, metavar="N")
     opts = ap.parse_args()
+    if opts.only:
+        unknown = set(opts.only.split(",")) - set(SCENARIOS)
+        if unknown:
+            ap.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
     scale = SCALES["quick" if opts.quick else "full"]
     dur = os.environ.get("CRM_BENCH_DURATION", scale["duration"])
     pg = BenchPostgres()
@@ -389,9 +429,12 @@ def main():
         seed_s = seed(pg, scale)
         print(f"seeded in {seed_s} s", flush=True)
         server = Server(pg)
+        server.pg = pg  # for the cluster's CPU time
         data = bench_data(server, pg, scale)
         data_path = os.path.join(tempfile.mkdtemp(prefix="crm-bench-"), "data.lua")
         wrk(server, data, data_path, "get_contact", "2s")  # warm-up
+        if opts.only:
+            return only(server, data, data_path, opts.only.split(","), opts.repeat, dur)
         results = []
         for s in SCENARIOS:
             r = wrk(server, data, data_path, s, dur)
@@ -416,11 +459,11 @@ def main():
     checks = budgets(results, floor, rss_256["peak_rss_mib"], start_ms, jwt)
     print()
     print(f"{'scenario':<20} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9}"
-          f" {'errors':>7} {'RSS MiB':>8} {'CPU s/1k':>9}")
+          f" {'errors':>7} {'RSS MiB':>8} {'CPU s/1k':>9} {'DB s/1k':>8}")
     for r in results:
         print(f"{r['scenario']:<20} {r['rps']:>9} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f}"
               f" {r['p999_ms']:>9.2f} {r['errors']:>7} {r['peak_rss_mib']:>8}"
-              f" {r['cpu_s_per_1000']:>9}")
+              f" {r['cpu_s_per_1000']:>9} {r['db_cpu_s_per_1000']:>8}")
     for r in low:
         print(f"{r['scenario']} at 4 connections: {r['rps']} req/s, p50 {r['p50_ms']:.2f} ms,"
               f" p99 {r['p99_ms']:.2f} ms")
