@@ -116,6 +116,16 @@ crm_req_field_error(crm_req_t *r, const char *field, const char *fmt, ...)
 }
 
 void
+crm_req_forget_errors(crm_req_t *r, crm_field_error_t *mark)
+{
+    if (mark)
+        mark->next = NULL;
+    else
+        r->errors = NULL;
+    r->errors_tail = mark;
+}
+
+void
 crm_reply_problem(crm_req_t *r, int status, const char *fmt, ...)
 {
     char detail[1024];

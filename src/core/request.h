@@ -88,6 +88,9 @@ void crm_reply_stream(crm_req_t *r, int status, const char *content_type,
 /* Records an input error ("field", "message"); a later crm_reply_problem lists them. */
 void crm_req_field_error(crm_req_t *r, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Forgets the field errors gathered after mark (r->errors_tail before; NULL: all), before
+ * validating the same fields again. */
+void crm_req_forget_errors(crm_req_t *r, crm_field_error_t *mark);
 /* Replies with a problem+json body: status, detail, the field errors gathered so far. */
 void crm_reply_problem(crm_req_t *r, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -184,18 +184,6 @@ crm_contact_apply(crm_req_t *r, crm_contact_in_t *in, const char *country, const
     }
 }
 
-static bool
-crm_contact_context(crm_req_t *r, crm_contact_in_t *in, bool creating)
-{
-    crm_tx_t *tx = crm_tx_new(r);
-    int i = crm_tx_add(tx, &crm_stmt_entity_context, 1, (const char *[]){"contact"});
-    if (crm_tx_run(tx) != 0)
-        return false;
-    PGresult *ctx = crm_tx_result(tx, i);
-    crm_contact_apply(r, in, PQgetvalue(ctx, 0, 0), PQgetvalue(ctx, 0, 1), creating);
-    return true;
-}
-
 json_t *
 crm_contact_import_row(crm_req_t *r, json_t *row, const char *country, const char *defs)
 {
@@ -247,43 +235,61 @@ crm_contact_db_fault(crm_req_t *r, crm_tx_t *tx)
 /* A live contact with the same email, phone, or name and date of birth blocks the insert
  * unless $15 (allow_duplicate); the answer names them. One arm per rule, each an index probe
  * on a leakproof equality (core migration 0010; a NULL parameter matches nothing): as one OR
- * on citext and lower(), it was a scan of the tenant's contacts (26 ms at 30,000). */
+ * on citext and lower(), it was a scan of the tenant's contacts (26 ms at 30,000). The body
+ * was validated against a remembered context ($18, $19): nothing is written unless it is
+ * still the tenant's (columns 7-9). */
 #define CRM_DUP_LIVE "d.deleted_at IS NULL AND d.merged_into IS NULL"
+/* clang-format off */
 static const crm_stmt_t crm_stmt_contact_create = {
     "core.contact_create",
-    "WITH " CRM_IDEM_PRIOR(
-        "contacts",
-        "$16") ","
-               " dup AS (SELECT u.id FROM ("
-               "   SELECT d.id, d.created_at FROM contacts d WHERE d.tenant_id = "
-               "current_tenant_id()"
-               "     AND d.email_key = lower($4) AND " CRM_DUP_LIVE
-               "   UNION SELECT d.id, d.created_at FROM contacts d"
-               "     WHERE d.tenant_id = current_tenant_id() AND d.phone = $5 AND " CRM_DUP_LIVE
-               "   UNION SELECT d.id, d.created_at FROM contacts d"
-               "     WHERE d.tenant_id = current_tenant_id() AND d.date_of_birth = $6::date"
-               "     AND d.name_key = lower(coalesce($3, '')) || '|' || lower(coalesce($2, ''))"
-               "     AND " CRM_DUP_LIVE ") u WHERE NOT EXISTS (SELECT 1 FROM prior)"
-               "   ORDER BY u.created_at LIMIT 10),"
-               " c AS (INSERT INTO contacts AS c (tenant_id, type, first_name, last_name, email, "
-               "phone,"
-               "   date_of_birth, gender, address, company, tags, owner_id, source, custom_fields,"
-               "   consent, consent_updated_at, created_by)"
-               "   SELECT current_tenant_id(), $1, $2, $3, $4, $5, $6::date, $7,"
-               "   coalesce($8::jsonb, '{}'), $9,"
-               "   ARRAY(SELECT DISTINCT jsonb_array_elements_text(coalesce($10::jsonb, '[]')) "
-               "ORDER BY 1),"
-               "   $11::uuid, $12, coalesce($13::jsonb, '{}'), coalesce($14::jsonb, '{}'),"
-               "   coalesce((SELECT jsonb_object_agg(k, now()) FROM jsonb_object_keys($14::jsonb) "
-               "k), '{}'),"
-               "   nullif(current_setting('app.user_id', true), '')::uuid"
-               "   WHERE NOT EXISTS (SELECT 1 FROM prior)"
-               "     AND ($15::boolean OR NOT EXISTS (SELECT 1 FROM dup))"
-               "   RETURNING " CRM_CONTACT_JSON " AS j, c.version, c.id),"
-               " " CRM_IDEM_STORE("contacts", "$16", "$17",
-                                  "c") " SELECT (SELECT j FROM c), (SELECT version FROM c), "
-                                       "(SELECT json_agg(id) FROM dup), " CRM_IDEM_COLUMNS
-                                       ", (SELECT id FROM c)"};
+    "WITH " CRM_IDEM_PRIOR("contacts", "$16") ","
+    CRM_ENTITY_CONTEXT_CHECK("'contact'", "$18", "$19") ","
+    " dup AS (SELECT u.id FROM ("
+    "   SELECT d.id, d.created_at FROM contacts d WHERE d.tenant_id = current_tenant_id()"
+    "     AND d.email_key = lower($4) AND " CRM_DUP_LIVE
+    "   UNION SELECT d.id, d.created_at FROM contacts d"
+    "     WHERE d.tenant_id = current_tenant_id() AND d.phone = $5 AND " CRM_DUP_LIVE
+    "   UNION SELECT d.id, d.created_at FROM contacts d"
+    "     WHERE d.tenant_id = current_tenant_id() AND d.date_of_birth = $6::date"
+    "     AND d.name_key = lower(coalesce($3, '')) || '|' || lower(coalesce($2, ''))"
+    "     AND " CRM_DUP_LIVE ") u WHERE NOT EXISTS (SELECT 1 FROM prior)"
+    "   ORDER BY u.created_at LIMIT 10),"
+    " c AS (INSERT INTO contacts AS c (tenant_id, type, first_name, last_name, email, phone,"
+    "   date_of_birth, gender, address, company, tags, owner_id, source, custom_fields,"
+    "   consent, consent_updated_at, created_by)"
+    "   SELECT current_tenant_id(), $1, $2, $3, $4, $5, $6::date, $7,"
+    "   coalesce($8::jsonb, '{}'), $9,"
+    "   ARRAY(SELECT DISTINCT jsonb_array_elements_text(coalesce($10::jsonb, '[]')) ORDER BY 1),"
+    "   $11::uuid, $12, coalesce($13::jsonb, '{}'), coalesce($14::jsonb, '{}'),"
+    "   coalesce((SELECT jsonb_object_agg(k, now()) FROM jsonb_object_keys($14::jsonb) k), '{}'),"
+    "   nullif(current_setting('app.user_id', true), '')::uuid"
+    "   WHERE NOT EXISTS (SELECT 1 FROM prior) AND (SELECT ok FROM ctx)"
+    "     AND ($15::boolean OR NOT EXISTS (SELECT 1 FROM dup))"
+    "   RETURNING " CRM_CONTACT_JSON " AS j, c.version, c.id),"
+    " " CRM_IDEM_STORE("contacts", "$16", "$17", "c")
+    " SELECT (SELECT j FROM c), (SELECT version FROM c), (SELECT json_agg(id) FROM dup), "
+    CRM_IDEM_COLUMNS ", (SELECT id FROM c), ok, CASE WHEN NOT ok THEN country END,"
+    " CASE WHEN NOT ok THEN defs END FROM ctx"};
+/* clang-format on */
+
+/* Reads and validates the body against the tenant's context; with a remembered context that
+ * finds faults, once more against the database's (the definitions may have just changed). */
+static bool
+crm_contact_validate(crm_req_t *r, crm_contact_in_t *in, bool fresh, const char **country,
+                     const char **defs)
+{
+    bool cached;
+    if (!crm_entity_context(r, "contact", fresh, country, defs, &cached))
+        return false;
+    crm_field_error_t *mark = r->errors_tail;
+    crm_contact_read(r, in, true);
+    crm_contact_apply(r, in, *country, *defs, true);
+    if (r->errors_tail != mark && cached) {
+        crm_req_forget_errors(r, mark);
+        return crm_contact_validate(r, in, true, country, defs);
+    }
+    return !crm_fields_failed(r, "the contact is not valid");
+}
 
 void
 crm_contacts_create(crm_req_t *r)
@@ -300,23 +306,38 @@ crm_contacts_create(crm_req_t *r)
     if (!crm_idem_read(r, &idem))
         return;
     crm_contact_in_t in;
-    crm_contact_read(r, &in, true);
-    if (!crm_contact_context(r, &in, true) || crm_fields_failed(r, "the contact is not valid"))
+    const char *country, *defs;
+    if (!crm_contact_validate(r, &in, false, &country, &defs))
         return;
-    crm_tx_t *tx = crm_tx_new(r);
-    int i =
-        crm_tx_add(tx, &crm_stmt_contact_create, 17,
-                   (const char *[]){in.type, in.first_name, in.last_name, in.email, in.phone,
-                                    in.date_of_birth, in.gender, in.address, in.company, in.tags,
-                                    in.owner_id, in.source, in.custom_fields, in.consent,
-                                    allow && allow[0] == 't' ? "t" : "f", idem.key, idem.hash});
-    if (crm_tx_run(tx) != 0) {
-        crm_contact_db_fault(r, tx);
-        return;
+    PGresult *res;
+    for (int attempt = 0;; attempt++) {
+        crm_tx_t *tx = crm_tx_new(r);
+        int i =
+            crm_tx_add(tx, &crm_stmt_contact_create, 19,
+                       (const char *[]){in.type, in.first_name, in.last_name, in.email, in.phone,
+                                        in.date_of_birth, in.gender, in.address, in.company,
+                                        in.tags, in.owner_id, in.source, in.custom_fields,
+                                        in.consent, allow && allow[0] == 't' ? "t" : "f", idem.key,
+                                        idem.hash, country, defs});
+        if (crm_tx_run(tx) != 0) {
+            crm_contact_db_fault(r, tx);
+            return;
+        }
+        res = crm_tx_result(tx, i);
+        if (crm_idem_replayed(r, &idem, res, 3))
+            return;
+        if (strcmp(PQgetvalue(res, 0, 7), "t") == 0)
+            break;
+        /* the remembered context was stale: validate against the current one */
+        if (attempt == 2) {
+            crm_req_add_header(r, "Retry-After", "1");
+            crm_reply_problem(r, 503, "the tenant's settings are changing; retry shortly");
+            return;
+        }
+        crm_entity_context_remember(r, "contact", PQgetvalue(res, 0, 8), PQgetvalue(res, 0, 9));
+        if (!crm_contact_validate(r, &in, false, &country, &defs))
+            return;
     }
-    PGresult *res = crm_tx_result(tx, i);
-    if (crm_idem_replayed(r, &idem, res, 3))
-        return;
     if (PQgetisnull(res, 0, 0)) {
         r->problem_extra =
             crm_arena_sprintf(r->arena, "\"existing_ids\":%s", PQgetvalue(res, 0, 2));

@@ -2,6 +2,8 @@
 #include "crm/custom_fields.h"
 
 #include <regex.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,11 +13,67 @@
 #include "crm/handlers.h"
 
 const crm_stmt_t crm_stmt_entity_context = {
-    "core.entity_context",
-    "SELECT t.default_country, coalesce((SELECT json_agg(json_build_object('name', f.name,"
-    " 'type', f.type, 'options', f.options, 'required', f.required))"
-    " FROM custom_fields f WHERE f.tenant_id = current_tenant_id() AND f.entity = $1), '[]')"
-    " FROM tenants t WHERE t.id = current_tenant_id()"};
+    "core.entity_context", "SELECT t.default_country, " CRM_ENTITY_DEFS(
+                               "$1") " FROM tenants t WHERE t.id = current_tenant_id()"};
+
+/* The per-thread memory of tenants' contexts: a few slots chosen by a hash of tenant and
+ * entity, fixed-size so that nothing is allocated (definitions longer than a slot are not
+ * remembered: such a tenant's creates take two round trips). */
+#define CRM_CONTEXT_SLOTS    16
+#define CRM_CONTEXT_DEFS_MAX 4096
+typedef struct crm_context_slot {
+    char key[64]; /* tenant id '/' entity; empty when unused */
+    char country[8];
+    char defs[CRM_CONTEXT_DEFS_MAX];
+} crm_context_slot_t;
+static _Thread_local crm_context_slot_t crm_context_slots[CRM_CONTEXT_SLOTS];
+
+static crm_context_slot_t *
+crm_context_slot(crm_req_t *r, const char *entity, char key[64])
+{
+    snprintf(key, 64, "%s/%s", r->tenant_id ? r->tenant_id : "", entity);
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (const char *p = key; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    return &crm_context_slots[h % CRM_CONTEXT_SLOTS];
+}
+
+void
+crm_entity_context_remember(crm_req_t *r, const char *entity, const char *country, const char *defs)
+{
+    char key[64];
+    crm_context_slot_t *s = crm_context_slot(r, entity, key);
+    if (strlen(country) >= sizeof(s->country) || strlen(defs) >= sizeof(s->defs)) {
+        s->key[0] = '\0';
+        return;
+    }
+    memcpy(s->key, key, sizeof(key));
+    strcpy(s->country, country);
+    strcpy(s->defs, defs);
+}
+
+bool
+crm_entity_context(crm_req_t *r, const char *entity, bool fresh, const char **country,
+                   const char **defs, bool *cached)
+{
+    char key[64];
+    crm_context_slot_t *s = crm_context_slot(r, entity, key);
+    *cached = !fresh && strcmp(s->key, key) == 0;
+    if (*cached) {
+        *country = crm_arena_strdup(r->arena, s->country);
+        *defs = crm_arena_strdup(r->arena, s->defs);
+        return true;
+    }
+    crm_tx_t *tx = crm_tx_new(r);
+    int i = crm_tx_add(tx, &crm_stmt_entity_context, 1, (const char *[]){entity});
+    if (crm_tx_run(tx) != 0)
+        return false;
+    PGresult *res = crm_tx_result(tx, i);
+    *country = PQgetvalue(res, 0, 0);
+    *defs = PQgetvalue(res, 0, 1);
+    crm_entity_context_remember(r, entity, *country, *defs);
+    return true;
+}
 
 static bool
 crm_custom_value_ok(json_t *def, json_t *v)

@@ -12,6 +12,34 @@
  * country, column 1 the JSON array of custom field definitions of the entity ($1). */
 extern const crm_stmt_t crm_stmt_entity_context;
 
+/* The definitions' JSON text as crm_stmt_entity_context gives it (ordered by name, so the
+ * same definitions give the same text); ENTITY is a parameter or literal. */
+#define CRM_ENTITY_DEFS(ENTITY)                                                                    \
+    "coalesce((SELECT json_agg(json_build_object('name', f.name, 'type', f.type, 'options',"       \
+    " f.options, 'required', f.required) ORDER BY f.name) FROM custom_fields f"                    \
+    " WHERE f.tenant_id = current_tenant_id() AND f.entity = " ENTITY "), '[]')::text"
+
+/* CTE "ctx" for a write validated against a remembered context (COUNTRY, DEFS: parameters):
+ * one row, ok when that is still the tenant's context; country and defs are the current
+ * ones, for the caller to validate again when it is not. */
+#define CRM_ENTITY_CONTEXT_CHECK(ENTITY, COUNTRY, DEFS)                                            \
+    " ctx AS (SELECT c.country = " COUNTRY " AND c.defs = " DEFS " AS ok, c.country, c.defs"       \
+    " FROM (SELECT t.default_country AS country, " CRM_ENTITY_DEFS(                                \
+        ENTITY) " AS defs"                                                                         \
+                " FROM tenants t WHERE t.id = current_tenant_id()) c)"
+
+/* The context records of an entity are validated against: the tenant's default country and
+ * the custom field definitions (JSON text). Remembered per worker thread and tenant, so a
+ * create whose statement checks it with CRM_ENTITY_CONTEXT_CHECK costs one round trip; read
+ * from the database (one transaction, remembered again) when not remembered or when fresh.
+ * Sets *cached when it was remembered. The strings are in the arena. False when the database
+ * could not be asked (the answer is given). */
+bool crm_entity_context(crm_req_t *r, const char *entity, bool fresh, const char **country,
+                        const char **defs, bool *cached);
+/* Remembers the context a write statement found current (after a stale check). */
+void crm_entity_context_remember(crm_req_t *r, const char *entity, const char *country,
+                                 const char *defs);
+
 /* Checks the record's "custom_fields" object against the definitions (a JSON array text):
  * known names, value types, select options, required fields (on create, or when a PATCH sets
  * one to null). Faults are recorded as custom_fields.<name>. Returns the object to store

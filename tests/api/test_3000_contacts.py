@@ -239,6 +239,50 @@ def test_custom_fields_are_validated(clinic):
     assert {f["name"] for f in listed} >= {"insurance_tier", "visits"}
 
 
+def test_a_changed_context_is_noticed_by_every_worker(clinic, pg):
+    """Creates are validated against a context each worker thread remembers; a definition
+    added or removed, or a new default country, must hold from the next request on, on
+    whichever thread serves it."""
+    def many(body, n=24):  # more requests than worker threads, in parallel
+        def one(i):
+            b = body | {"last_name": f"Ctx{uuid.uuid4().hex[:8]}"}
+            if "phone" in b:
+                b["phone"] += f"{i:03d}"
+            return create(clinic, b)
+        with concurrent.futures.ThreadPoolExecutor(8) as ex:
+            return list(ex.map(one, range(n)))
+
+    r = clinic.request("admin", "POST", "/api/v1/custom-fields",
+                       json={"entity": "contact", "name": "ward", "label": "Ward",
+                             "type": "text"})
+    assert r.status_code == 201, r.text
+    ward = r.json()["id"]
+    for c in many({"type": "lead", "custom_fields": {"ward": "A"}}):
+        assert c.status_code == 201, c.text
+    assert clinic.request("admin", "DELETE", f"/api/v1/custom-fields/{ward}").status_code == 204
+    before = pg.sql(f"SELECT count(*) FROM contacts WHERE tenant_id = '{clinic.id}'")[0][0]
+    for c in many({"type": "lead", "custom_fields": {"ward": "B"}}):
+        assert_problem(c, 422, field="custom_fields.ward")
+    assert pg.sql(f"SELECT count(*) FROM contacts WHERE tenant_id = '{clinic.id}'")[0][0] == before
+    r = clinic.request("admin", "POST", "/api/v1/custom-fields",
+                       json={"entity": "contact", "name": "referrer", "label": "Referrer",
+                             "type": "text", "required": True})
+    assert r.status_code == 201, r.text
+    for c in many({"type": "lead"}):
+        assert_problem(c, 422, field="custom_fields.referrer")
+    # a national number follows the tenant's country as it is now
+    country = pg.sql(f"SELECT default_country FROM tenants WHERE id = '{clinic.id}'")[0][0]
+    pg.sql(f"UPDATE tenants SET default_country = 'US' WHERE id = '{clinic.id}'")
+    try:
+        made = many({"type": "lead", "custom_fields": {"referrer": "GP"}, "phone": "(202) 555-0"})
+        for c in made:
+            assert c.status_code == 201, c.text
+            assert c.json()["phone"].startswith("+1202555"), c.json()["phone"]
+    finally:
+        pg.sql(f"UPDATE tenants SET default_country = '{country}' WHERE id = '{clinic.id}'")
+    clinic.request("admin", "DELETE", f"/api/v1/custom-fields/{r.json()['id']}")
+
+
 def test_other_tenants_contacts_are_404_and_untouched(clinic, other, pg):
     theirs = create(other, {"type": "patient", "last_name": "Private"}).json()
     url = f"/api/v1/contacts/{theirs['id']}"
