@@ -31,11 +31,13 @@ test: build build-test
 	@scripts/test.sh
 
 # The benchmark (bench/README.md, docs/performance.md); not part of `make test`.
+# ONLY=scenario,... runs just those, REPEAT=n times each (before/after checks of one path).
+BENCH_ARGS = $(if $(ONLY),--only $(ONLY)) $(if $(REPEAT),--repeat $(REPEAT))
 bench: build
-	@python3 bench/run.py
+	@python3 bench/run.py $(BENCH_ARGS)
 
 bench-quick: build
-	@python3 bench/run.py --quick
+	@python3 bench/run.py --quick $(BENCH_ARGS)
 
 # What the audit trigger costs contact creation (bench/README.md).
 bench-audit: build
