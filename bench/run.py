@@ -428,7 +428,7 @@ def main():
         pg.bootstrap()
         seed_s = seed(pg, scale)
         print(f"seeded in {seed_s} s", flush=True)
-        server = Server(pg)
+        server = Server(pg, env={"CRM_THREADS": os.environ.get("CRM_BENCH_THREADS", "4")})
         server.pg = pg  # for the cluster's CPU time
         data = bench_data(server, pg, scale)
         data_path = os.path.join(tempfile.mkdtemp(prefix="crm-bench-"), "data.lua")
