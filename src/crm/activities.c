@@ -34,7 +34,8 @@ typedef struct crm_activity_in {
     const char *assigned_to, *completed_at, *priority, *custom_fields;
 } crm_activity_in_t;
 
-static bool
+/* Reads the body's fields but custom_fields (which need the tenant's definitions). */
+static void
 crm_activity_read(crm_req_t *r, crm_activity_in_t *in, bool creating)
 {
     memset(in, 0, sizeof(*in));
@@ -49,7 +50,6 @@ crm_activity_read(crm_req_t *r, crm_activity_in_t *in, bool creating)
     in->assigned_to = crm_field_uuid(r, "assigned_to", false);
     in->completed_at = crm_field_time(r, "completed_at", false);
     in->priority = crm_field_enum(r, "priority", crm_priorities, false);
-    return crm_custom_fields_text(r, "activity", creating, &in->custom_fields);
 }
 
 static const crm_constraint_field_t crm_activity_constraints[] = {
@@ -65,9 +65,9 @@ static const crm_constraint_field_t crm_activity_constraints[] = {
 
 static const crm_stmt_t crm_stmt_activity_create = {
     "core.activity_create",
-    "WITH " CRM_IDEM_PRIOR(
-        "activities",
-        "$13") ","
+    "WITH " CRM_IDEM_PRIOR("activities", "$13") "," CRM_ENTITY_CONTEXT_CHECK(
+        "'activity'", "$15",
+        "$16") ","
                " a AS (INSERT INTO activities AS a (tenant_id, type, subject, body, contact_id, "
                "deal_id,"
                "   due_at, starts_at, ends_at, assigned_to, completed_at, priority, custom_fields,"
@@ -77,13 +77,15 @@ static const crm_stmt_t crm_stmt_activity_create = {
                "'normal'),"
                "   coalesce($12::jsonb, '{}'), nullif(current_setting('app.user_id', true), "
                "'')::uuid"
-               "   WHERE NOT EXISTS (SELECT 1 FROM prior) AND EXISTS (SELECT 1 FROM contacts c"
+               "   WHERE NOT EXISTS (SELECT 1 FROM prior) AND (SELECT ok FROM ctx)"
+               "   AND EXISTS (SELECT 1 FROM contacts c"
                "     WHERE c.tenant_id = current_tenant_id() AND c.id = $4::uuid AND c.deleted_at "
                "IS NULL)"
                "   RETURNING " CRM_ACTIVITY_JSON " AS j, a.version, a.id),"
                " " CRM_IDEM_STORE("activities", "$13", "$14",
                                   "a") " SELECT (SELECT j FROM a), (SELECT version FROM a), "
-                                       "(SELECT id FROM a), " CRM_IDEM_COLUMNS};
+                                       "(SELECT id FROM a), " CRM_IDEM_COLUMNS
+                                       ", " CRM_ENTITY_CONTEXT_COLUMNS " FROM ctx"};
 
 void
 crm_activities_create(crm_req_t *r)
@@ -94,19 +96,31 @@ crm_activities_create(crm_req_t *r)
     if (!crm_idem_read(r, &idem))
         return;
     crm_activity_in_t in;
-    if (!crm_activity_read(r, &in, true) || crm_fields_failed(r, "the activity is not valid"))
-        return;
-    crm_tx_t *tx = crm_tx_new(r);
-    int i = crm_tx_add(tx, &crm_stmt_activity_create, 14,
-                       (const char *[]){in.type, in.subject, in.body, in.contact_id, in.deal_id,
-                                        in.due_at, in.starts_at, in.ends_at, in.assigned_to,
-                                        in.completed_at, in.priority, in.custom_fields, idem.key,
-                                        idem.hash});
-    if (crm_tx_run(tx) != 0) {
-        CRM_ACTIVITY_FAULT(r, tx, "activity");
-        return;
+    crm_activity_read(r, &in, true);
+    PGresult *res = NULL;
+    for (int attempt = 0; !res; attempt++) {
+        const char *country, *defs;
+        if (!crm_custom_fields_remembered(r, "activity", &country, &defs, &in.custom_fields) ||
+            crm_fields_failed(r, "the activity is not valid"))
+            return;
+        crm_tx_t *tx = crm_tx_new(r);
+        int i = crm_tx_add(tx, &crm_stmt_activity_create, 16,
+                           (const char *[]){in.type, in.subject, in.body, in.contact_id, in.deal_id,
+                                            in.due_at, in.starts_at, in.ends_at, in.assigned_to,
+                                            in.completed_at, in.priority, in.custom_fields,
+                                            idem.key, idem.hash, country, defs});
+        if (crm_tx_run(tx) != 0) {
+            CRM_ACTIVITY_FAULT(r, tx, "activity");
+            return;
+        }
+        res = crm_tx_result(tx, i);
+        crm_context_state_t state = crm_entity_context_after(r, "activity", res, 6, attempt);
+        if (state == CRM_CONTEXT_GAVE_UP)
+            return;
+        if (state == CRM_CONTEXT_STALE)
+            res = NULL;
     }
-    crm_record_created(r, &idem, crm_tx_result(tx, i), "activity", "/api/v1/activities");
+    crm_record_created(r, &idem, res, "activity", "/api/v1/activities");
 }
 
 static const crm_stmt_t crm_stmt_activity_get = {
@@ -247,7 +261,9 @@ crm_activities_patch(crm_req_t *r)
         if (crm_field_is_null(r, *f))
             crm_req_field_error(r, *f, "cannot be removed");
     crm_activity_in_t in;
-    if (!crm_activity_read(r, &in, false) || crm_fields_failed(r, "the change is not valid"))
+    crm_activity_read(r, &in, false);
+    if (!crm_custom_fields_text(r, "activity", false, &in.custom_fields) ||
+        crm_fields_failed(r, "the change is not valid"))
         return;
     crm_tx_t *tx = crm_tx_new(r);
     int u = crm_tx_add(tx, &crm_stmt_activity_update, 14,

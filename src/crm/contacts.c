@@ -268,8 +268,7 @@ static const crm_stmt_t crm_stmt_contact_create = {
     "   RETURNING " CRM_CONTACT_JSON " AS j, c.version, c.id),"
     " " CRM_IDEM_STORE("contacts", "$16", "$17", "c")
     " SELECT (SELECT j FROM c), (SELECT version FROM c), (SELECT json_agg(id) FROM dup), "
-    CRM_IDEM_COLUMNS ", (SELECT id FROM c), ok, CASE WHEN NOT ok THEN country END,"
-    " CASE WHEN NOT ok THEN defs END FROM ctx"};
+    CRM_IDEM_COLUMNS ", (SELECT id FROM c), " CRM_ENTITY_CONTEXT_COLUMNS " FROM ctx"};
 /* clang-format on */
 
 /* Reads and validates the body against the tenant's context; with a remembered context that
@@ -324,20 +323,16 @@ crm_contacts_create(crm_req_t *r)
             return;
         }
         res = crm_tx_result(tx, i);
-        if (crm_idem_replayed(r, &idem, res, 3))
+        crm_context_state_t state = crm_entity_context_after(r, "contact", res, 7, attempt);
+        if (state == CRM_CONTEXT_GAVE_UP)
             return;
-        if (strcmp(PQgetvalue(res, 0, 7), "t") == 0)
+        if (state == CRM_CONTEXT_CURRENT)
             break;
-        /* the remembered context was stale: validate against the current one */
-        if (attempt == 2) {
-            crm_req_add_header(r, "Retry-After", "1");
-            crm_reply_problem(r, 503, "the tenant's settings are changing; retry shortly");
-            return;
-        }
-        crm_entity_context_remember(r, "contact", PQgetvalue(res, 0, 8), PQgetvalue(res, 0, 9));
         if (!crm_contact_validate(r, &in, false, &country, &defs))
             return;
     }
+    if (crm_idem_replayed(r, &idem, res, 3))
+        return;
     if (PQgetisnull(res, 0, 0)) {
         r->problem_extra =
             crm_arena_sprintf(r->arena, "\"existing_ids\":%s", PQgetvalue(res, 0, 2));

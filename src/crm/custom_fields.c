@@ -142,6 +142,19 @@ crm_custom_fields_check(crm_req_t *r, const char *definitions, bool creating)
     return out;
 }
 
+/* The custom fields to store, as JSON text in the arena (NULL when absent). */
+static const char *
+crm_custom_fields_dump(crm_req_t *r, const char *defs, bool creating)
+{
+    json_t *cf = crm_custom_fields_check(r, defs, creating);
+    if (!cf)
+        return NULL;
+    char *s = json_dumps(cf, JSON_COMPACT);
+    crm_arena_cleanup(r->arena, free, s);
+    json_decref(cf);
+    return s;
+}
+
 bool
 crm_custom_fields_text(crm_req_t *r, const char *entity, bool creating, const char **text)
 {
@@ -150,14 +163,41 @@ crm_custom_fields_text(crm_req_t *r, const char *entity, bool creating, const ch
     int i = crm_tx_add(tx, &crm_stmt_entity_context, 1, (const char *[]){entity});
     if (crm_tx_run(tx) != 0)
         return false;
-    json_t *cf = crm_custom_fields_check(r, PQgetvalue(crm_tx_result(tx, i), 0, 1), creating);
-    if (cf) {
-        char *s = json_dumps(cf, JSON_COMPACT);
-        crm_arena_cleanup(r->arena, free, s);
-        *text = s;
-        json_decref(cf);
+    *text = crm_custom_fields_dump(r, PQgetvalue(crm_tx_result(tx, i), 0, 1), creating);
+    return true;
+}
+
+bool
+crm_custom_fields_remembered(crm_req_t *r, const char *entity, const char **country,
+                             const char **defs, const char **text)
+{
+    bool cached;
+    if (!crm_entity_context(r, entity, false, country, defs, &cached))
+        return false;
+    crm_field_error_t *mark = r->errors_tail;
+    *text = crm_custom_fields_dump(r, *defs, true);
+    if (r->errors_tail != mark && cached) {
+        crm_req_forget_errors(r, mark);
+        if (!crm_entity_context(r, entity, true, country, defs, &cached))
+            return false;
+        *text = crm_custom_fields_dump(r, *defs, true);
     }
     return true;
+}
+
+crm_context_state_t
+crm_entity_context_after(crm_req_t *r, const char *entity, PGresult *res, int col, int attempt)
+{
+    if (!PQgetisnull(res, 0, 3) || strcmp(PQgetvalue(res, 0, col), "t") == 0)
+        return CRM_CONTEXT_CURRENT;
+    if (attempt >= 2) {
+        crm_req_add_header(r, "Retry-After", "1");
+        crm_reply_problem(r, 503, "the tenant's settings are changing; retry shortly");
+        return CRM_CONTEXT_GAVE_UP;
+    }
+    crm_entity_context_remember(r, entity, PQgetvalue(res, 0, col + 1),
+                                PQgetvalue(res, 0, col + 2));
+    return CRM_CONTEXT_STALE;
 }
 
 #define CRM_CUSTOM_FIELD_JSON                                                                      \

@@ -28,6 +28,10 @@ extern const crm_stmt_t crm_stmt_entity_context;
         ENTITY) " AS defs"                                                                         \
                 " FROM tenants t WHERE t.id = current_tenant_id()) c)"
 
+/* The columns to select FROM ctx: ok, then the current country and defs when not ok. */
+#define CRM_ENTITY_CONTEXT_COLUMNS                                                                 \
+    "ok, CASE WHEN NOT ok THEN country END, CASE WHEN NOT ok THEN defs END"
+
 /* The context records of an entity are validated against: the tenant's default country and
  * the custom field definitions (JSON text). Remembered per worker thread and tenant, so a
  * create whose statement checks it with CRM_ENTITY_CONTEXT_CHECK costs one round trip; read
@@ -39,6 +43,22 @@ bool crm_entity_context(crm_req_t *r, const char *entity, bool fresh, const char
 /* Remembers the context a write statement found current (after a stale check). */
 void crm_entity_context_remember(crm_req_t *r, const char *entity, const char *country,
                                  const char *defs);
+
+/* What a create statement with CRM_ENTITY_CONTEXT_CHECK found; its row has the idempotency
+ * columns (CRM_IDEM_COLUMNS) at 3-5 and ctx's ok, country and defs at col .. col + 2. */
+typedef enum crm_context_state {
+    CRM_CONTEXT_CURRENT, /* written, or an earlier answer to replay */
+    CRM_CONTEXT_STALE,   /* nothing written: the current context is now remembered;
+                            validate the body again and retry */
+    CRM_CONTEXT_GAVE_UP  /* stale at the third attempt: 503 answered */
+} crm_context_state_t;
+crm_context_state_t crm_entity_context_after(crm_req_t *r, const char *entity, PGresult *res,
+                                             int col, int attempt);
+
+/* As crm_custom_fields_text for a create, against the remembered context (once more against
+ * the database's when that finds faults); also gives the context for the statement's check. */
+bool crm_custom_fields_remembered(crm_req_t *r, const char *entity, const char **country,
+                                  const char **defs, const char **text);
 
 /* Checks the record's "custom_fields" object against the definitions (a JSON array text):
  * known names, value types, select options, required fields (on create, or when a PATCH sets

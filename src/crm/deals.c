@@ -94,12 +94,13 @@ static const crm_constraint_field_t crm_deal_constraints[] = {
                                 what)
 
 /* Pipeline and stage default to the tenant's default pipeline and its first stage; the
- * contact must be live. */
+ * contact must be live; custom fields were validated against a remembered context ($13,
+ * $14: nothing is written unless it is still the tenant's, columns 6-8). */
 static const crm_stmt_t crm_stmt_deal_create = {
     "core.deal_create",
-    "WITH " CRM_IDEM_PRIOR(
-        "deals",
-        "$11") ","
+    "WITH " CRM_IDEM_PRIOR("deals", "$11") "," CRM_ENTITY_CONTEXT_CHECK(
+        "'deal'", "$13",
+        "$14") ","
                " target AS (SELECT coalesce($5::uuid, (SELECT id FROM pipelines WHERE tenant_id ="
                "   current_tenant_id() AND is_default)) AS pipeline_id),"
                " d AS (INSERT INTO deals AS d (tenant_id, contact_id, title, amount_minor, "
@@ -113,14 +114,15 @@ static const crm_stmt_t crm_stmt_deal_create = {
                "LIMIT 1)),"
                "   $7::uuid, $8::date, $9, coalesce($10::jsonb, '{}'),"
                "   nullif(current_setting('app.user_id', true), '')::uuid"
-               "   FROM target t WHERE NOT EXISTS (SELECT 1 FROM prior) AND EXISTS (SELECT 1 FROM "
-               "contacts c"
+               "   FROM target t WHERE NOT EXISTS (SELECT 1 FROM prior) AND (SELECT ok FROM ctx)"
+               "   AND EXISTS (SELECT 1 FROM contacts c"
                "     WHERE c.tenant_id = current_tenant_id() AND c.id = $1::uuid AND c.deleted_at "
                "IS NULL)"
                "   RETURNING " CRM_DEAL_JSON " AS j, d.version, d.id),"
                " " CRM_IDEM_STORE("deals", "$11", "$12",
                                   "d") " SELECT (SELECT j FROM d), (SELECT version FROM d), "
-                                       "(SELECT id FROM d), " CRM_IDEM_COLUMNS};
+                                       "(SELECT id FROM d), " CRM_IDEM_COLUMNS
+                                       ", " CRM_ENTITY_CONTEXT_COLUMNS " FROM ctx"};
 
 void
 crm_deals_create(crm_req_t *r)
@@ -132,19 +134,30 @@ crm_deals_create(crm_req_t *r)
         return;
     crm_deal_in_t in;
     crm_deal_read(r, &in, true);
-    if (!crm_custom_fields_text(r, "deal", true, &in.custom_fields) ||
-        crm_fields_failed(r, "the deal is not valid"))
-        return;
-    crm_tx_t *tx = crm_tx_new(r);
-    int i = crm_tx_add(tx, &crm_stmt_deal_create, 12,
-                       (const char *[]){in.contact_id, in.title, in.amount, in.currency,
-                                        in.pipeline_id, in.stage_id, in.owner_id, in.expected,
-                                        in.lost_reason, in.custom_fields, idem.key, idem.hash});
-    if (crm_tx_run(tx) != 0) {
-        CRM_DEAL_FAULT(r, tx, "deal");
-        return;
+    PGresult *res = NULL;
+    for (int attempt = 0; !res; attempt++) {
+        const char *country, *defs;
+        if (!crm_custom_fields_remembered(r, "deal", &country, &defs, &in.custom_fields) ||
+            crm_fields_failed(r, "the deal is not valid"))
+            return;
+        crm_tx_t *tx = crm_tx_new(r);
+        int i = crm_tx_add(tx, &crm_stmt_deal_create, 14,
+                           (const char *[]){in.contact_id, in.title, in.amount, in.currency,
+                                            in.pipeline_id, in.stage_id, in.owner_id, in.expected,
+                                            in.lost_reason, in.custom_fields, idem.key, idem.hash,
+                                            country, defs});
+        if (crm_tx_run(tx) != 0) {
+            CRM_DEAL_FAULT(r, tx, "deal");
+            return;
+        }
+        res = crm_tx_result(tx, i);
+        crm_context_state_t state = crm_entity_context_after(r, "deal", res, 6, attempt);
+        if (state == CRM_CONTEXT_GAVE_UP)
+            return;
+        if (state == CRM_CONTEXT_STALE)
+            res = NULL;
     }
-    crm_record_created(r, &idem, crm_tx_result(tx, i), "deal", "/api/v1/deals");
+    crm_record_created(r, &idem, res, "deal", "/api/v1/deals");
 }
 
 static const crm_stmt_t crm_stmt_deal_get = {

@@ -1,0 +1,64 @@
+"""Custom fields of deals and activities: validated on create against the tenant's
+definitions, which each worker thread remembers; a definition added or removed holds from the
+next request on, on whichever thread serves it, and nothing is written against an old one."""
+import concurrent.futures
+
+import pytest
+
+from crmtest import Tenant, assert_problem
+
+
+@pytest.fixture(scope="module")
+def firm(server):
+    t = Tenant(server, "record-fields")
+    t.contact = t.request("sales", "POST", "/api/v1/contacts",
+                          json={"type": "customer", "company": "Fields Ltd"}).json()["id"]
+    return t
+
+
+def define(t, entity, name, **kw):
+    r = t.request("admin", "POST", "/api/v1/custom-fields",
+                  json={"entity": entity, "name": name, "label": name.title(), "type": "text"}
+                  | kw)
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+BODIES = {
+    "deal": ("/api/v1/deals", "deals", lambda t, i: {"contact_id": t.contact, "title": f"D{i}"}),
+    "activity": ("/api/v1/activities", "activities",
+                 lambda t, i: {"type": "note", "subject": f"A{i}", "contact_id": t.contact}),
+}
+
+
+def many(t, entity, extra, n=24):
+    """More creates than worker threads, in parallel."""
+    path, _, body = BODIES[entity]
+    with concurrent.futures.ThreadPoolExecutor(8) as ex:
+        return list(ex.map(lambda i: t.request("sales", "POST", path, json=body(t, i) | extra),
+                           range(n)))
+
+
+@pytest.mark.parametrize("entity", ["deal", "activity"])
+def test_definitions_changed_under_load_hold_at_once(firm, pg, entity):
+    _, table, _ = BODIES[entity]
+    stage = define(firm, entity, f"{entity}_stage_note")
+    for r in many(firm, entity, {"custom_fields": {f"{entity}_stage_note": "x"}}):
+        assert r.status_code == 201, r.text
+        assert r.json()["custom_fields"] == {f"{entity}_stage_note": "x"}
+    for bad, field in [({"nope": 1}, "custom_fields.nope"),
+                       ({f"{entity}_stage_note": 3}, f"custom_fields.{entity}_stage_note")]:
+        assert_problem(many(firm, entity, {"custom_fields": bad}, n=1)[0], 422, field=field)
+    assert firm.request("admin", "DELETE", f"/api/v1/custom-fields/{stage}").status_code == 204
+    count = f"SELECT count(*) FROM {table} WHERE tenant_id = '{firm.id}'"
+    before = pg.sql(count)[0][0]
+    for r in many(firm, entity, {"custom_fields": {f"{entity}_stage_note": "y"}}):
+        assert_problem(r, 422, field=f"custom_fields.{entity}_stage_note")
+    assert pg.sql(count)[0][0] == before
+    required = define(firm, entity, f"{entity}_owner_ref", required=True)
+    for r in many(firm, entity, {}):
+        assert_problem(r, 422, field=f"custom_fields.{entity}_owner_ref")
+    assert pg.sql(count)[0][0] == before
+    for r in many(firm, entity, {"custom_fields": {f"{entity}_owner_ref": "R1"}}):
+        assert r.status_code == 201, r.text
+    firm.request("admin", "DELETE", f"/api/v1/custom-fields/{required}")
