@@ -183,7 +183,8 @@ static const crm_constraint_field_t clinic_constraints[] = {
 
 /* Booking a lead or customer makes them a patient; the practitioner must be an active user
  * marked is_practitioner, whose name at booking time is kept; outside the working hours only
- * an overbook ($12) books. */
+ * an overbook ($12) books. The hours are MATERIALIZED: inlined, the function was called once
+ * per reference to its result. */
 /* clang-format off */
 static const crm_stmt_t clinic_stmt_create = {
     "clinic.create",
@@ -192,7 +193,7 @@ static const crm_stmt_t clinic_stmt_create = {
     "   AND id = $2::uuid AND is_practitioner AND active),"
     " live AS (SELECT id FROM contacts WHERE tenant_id = current_tenant_id()"
     "   AND id = $1::uuid AND deleted_at IS NULL),"
-    " hours AS (SELECT clinic_working_time($2::uuid, $3::timestamptz,"
+    " hours AS MATERIALIZED (SELECT clinic_working_time($2::uuid, $3::timestamptz,"
     "   $3::timestamptz + make_interval(mins => $4::int)) AS m),"
     " inside AS (SELECT $12::boolean OR m IS NULL OR m @> tstzrange($3::timestamptz,"
     "   $3::timestamptz + make_interval(mins => $4::int)) AS ok FROM hours),"

@@ -244,12 +244,14 @@ clinic_exceptions_delete(crm_req_t *r)
 static const crm_stmt_t clinic_stmt_tenant_zone = {
     "clinic.tenant_zone", "SELECT set_config('TimeZone', (SELECT time_zone FROM tenants WHERE id ="
                           " current_tenant_id()), true)"};
+/* Working time minus busy time, as slots; the working time is MATERIALIZED (inlined, the
+ * function ran once per reference to it). */
 static const crm_stmt_t clinic_stmt_availability = {
     "clinic.availability",
     "WITH q AS (SELECT $2::timestamptz AS f, least(greatest($3::timestamptz, $2::timestamptz),"
     "   $2::timestamptz + interval '31 days') AS t,"
     "   $2::timestamptz - interval '" CLINIC_MAX_DURATION "' AS lo),"
-    " w AS (SELECT clinic_working_time($1::uuid, q.f, q.t) AS m FROM q),"
+    " w AS MATERIALIZED (SELECT clinic_working_time($1::uuid, q.f, q.t) AS m FROM q),"
     " busy AS (SELECT coalesce(range_agg(tstzrange(a.starts_at, a.ends_at)),"
     "   '{}'::tstzmultirange) AS m FROM clinic_appointments a, q"
     "   WHERE a.tenant_id = current_tenant_id() AND a.practitioner_id = $1::uuid"
