@@ -215,7 +215,10 @@ def wrk(server, data, data_path, scenario, duration, connections=64):
     if scenario in ("patch_contact", "mixed"):
         data["patch_from"] += r["requests"] + 64
     if scenario == "create_appointment":
-        data["free_from_day"] += r["requests"] // (len(data["practitioners"]) * 24) + 1
+        # the script also made the requests still in flight when wrk stopped (one per
+        # connection): the next run starts past those slots too
+        data["free_from_day"] += ((r["requests"] + connections)
+                                  // (len(data["practitioners"]) * 24) + 1)
     return r
 
 
