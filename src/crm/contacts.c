@@ -274,20 +274,20 @@ static const crm_stmt_t crm_stmt_contact_create = {
 /* Reads and validates the body against the tenant's context; with a remembered context that
  * finds faults, once more against the database's (the definitions may have just changed). */
 static bool
-crm_contact_validate(crm_req_t *r, crm_contact_in_t *in, bool fresh, const char **country,
-                     const char **defs)
+crm_contact_validate(crm_req_t *r, crm_contact_in_t *in, bool creating, bool fresh,
+                     const char **country, const char **defs)
 {
     bool cached;
     if (!crm_entity_context(r, "contact", fresh, country, defs, &cached))
         return false;
     crm_field_error_t *mark = r->errors_tail;
-    crm_contact_read(r, in, true);
-    crm_contact_apply(r, in, *country, *defs, true);
+    crm_contact_read(r, in, creating);
+    crm_contact_apply(r, in, *country, *defs, creating);
     if (r->errors_tail != mark && cached) {
         crm_req_forget_errors(r, mark);
-        return crm_contact_validate(r, in, true, country, defs);
+        return crm_contact_validate(r, in, creating, true, country, defs);
     }
-    return !crm_fields_failed(r, "the contact is not valid");
+    return !crm_fields_failed(r, creating ? "the contact is not valid" : "the change is not valid");
 }
 
 void
@@ -306,7 +306,7 @@ crm_contacts_create(crm_req_t *r)
         return;
     crm_contact_in_t in;
     const char *country, *defs;
-    if (!crm_contact_validate(r, &in, false, &country, &defs))
+    if (!crm_contact_validate(r, &in, true, false, &country, &defs))
         return;
     PGresult *res;
     for (int attempt = 0;; attempt++) {
@@ -323,16 +323,16 @@ crm_contacts_create(crm_req_t *r)
             return;
         }
         res = crm_tx_result(tx, i);
+        if (crm_idem_replayed(r, &idem, res, 3))
+            return;
         crm_context_state_t state = crm_entity_context_after(r, "contact", res, 7, attempt);
         if (state == CRM_CONTEXT_GAVE_UP)
             return;
         if (state == CRM_CONTEXT_CURRENT)
             break;
-        if (!crm_contact_validate(r, &in, false, &country, &defs))
+        if (!crm_contact_validate(r, &in, true, false, &country, &defs))
             return;
     }
-    if (crm_idem_replayed(r, &idem, res, 3))
-        return;
     if (PQgetisnull(res, 0, 0)) {
         r->problem_extra =
             crm_arena_sprintf(r->arena, "\"existing_ids\":%s", PQgetvalue(res, 0, 2));
@@ -471,39 +471,51 @@ crm_contacts_list(crm_req_t *r)
     crm_reply_page(r, &page, crm_tx_result(tx, i));
 }
 
-static const crm_stmt_t crm_stmt_contact_current = {
-    "core.contact_current",
-    "SELECT version, type FROM contacts"
-    " WHERE tenant_id = current_tenant_id() AND id = $1 AND deleted_at IS NULL"};
-
 /* Columns given in the PATCH are set (null clears them); the rest keep their value. Consent
- * keys that change get a new time in consent_updated_at; custom fields merge, null removes. */
+ * keys that change get a new time in consent_updated_at; custom fields merge, null removes.
+ * One statement: the update happens only when the If-Match version ($17) and the remembered
+ * context ($18, $19) still hold and a patient stays a patient; columns 2-3 are the contact as
+ * it was (version, type; null when there is none), 4-6 the context check. */
 static const crm_stmt_t crm_stmt_contact_update = {
     "core.contact_update",
-    "UPDATE contacts c SET"
-    " type = CASE WHEN 'type' = ANY($15::text[]) THEN $2 ELSE c.type END,"
-    " first_name = CASE WHEN 'first_name' = ANY($15::text[]) THEN $3 ELSE c.first_name END,"
-    " last_name = CASE WHEN 'last_name' = ANY($15::text[]) THEN $4 ELSE c.last_name END,"
-    " email = CASE WHEN 'email' = ANY($15::text[]) THEN $5::citext ELSE c.email END,"
-    " phone = CASE WHEN 'phone' = ANY($15::text[]) THEN $6 ELSE c.phone END,"
-    " date_of_birth = CASE WHEN 'date_of_birth' = ANY($15::text[]) THEN $7::date"
-    "   ELSE c.date_of_birth END,"
-    " gender = CASE WHEN 'gender' = ANY($15::text[]) THEN $8 ELSE c.gender END,"
-    " address = CASE WHEN 'address' = ANY($15::text[]) THEN coalesce($9::jsonb, '{}')"
-    "   ELSE c.address END,"
-    " company = CASE WHEN 'company' = ANY($15::text[]) THEN $10 ELSE c.company END,"
-    " tags = CASE WHEN 'tags' = ANY($15::text[]) THEN ARRAY(SELECT DISTINCT"
-    "   jsonb_array_elements_text(coalesce($11::jsonb, '[]')) ORDER BY 1) ELSE c.tags END,"
-    " owner_id = CASE WHEN 'owner_id' = ANY($15::text[]) THEN $12::uuid ELSE c.owner_id END,"
-    " source = CASE WHEN 'source' = ANY($15::text[]) THEN $13 ELSE c.source END,"
-    " custom_fields = jsonb_strip_nulls(c.custom_fields || coalesce($14::jsonb, '{}')),"
-    " consent = c.consent || coalesce($16::jsonb, '{}'),"
-    " consent_updated_at = c.consent_updated_at || coalesce((SELECT jsonb_object_agg(e.key, now())"
-    "   FROM jsonb_each($16::jsonb) e WHERE c.consent -> e.key IS DISTINCT FROM e.value), '{}'),"
-    " version = c.version + 1, updated_at = now()"
-    " WHERE c.tenant_id = current_tenant_id() AND c.id = $1 AND c.deleted_at IS NULL"
-    "   AND c.version = $17::int"
-    " RETURNING " CRM_CONTACT_JSON ", c.version"};
+    "WITH " CRM_ENTITY_CONTEXT_CHECK(
+        "'contact'", "$18",
+        "$19") ","
+               " cur AS (SELECT c.version, c.type FROM contacts c WHERE c.tenant_id = "
+               "current_tenant_id()"
+               "   AND c.id = $1 AND c.deleted_at IS NULL),"
+               " u AS (UPDATE contacts c SET"
+               " type = CASE WHEN 'type' = ANY($15::text[]) THEN $2 ELSE c.type END,"
+               " first_name = CASE WHEN 'first_name' = ANY($15::text[]) THEN $3 ELSE c.first_name "
+               "END,"
+               " last_name = CASE WHEN 'last_name' = ANY($15::text[]) THEN $4 ELSE c.last_name END,"
+               " email = CASE WHEN 'email' = ANY($15::text[]) THEN $5::citext ELSE c.email END,"
+               " phone = CASE WHEN 'phone' = ANY($15::text[]) THEN $6 ELSE c.phone END,"
+               " date_of_birth = CASE WHEN 'date_of_birth' = ANY($15::text[]) THEN $7::date"
+               "   ELSE c.date_of_birth END,"
+               " gender = CASE WHEN 'gender' = ANY($15::text[]) THEN $8 ELSE c.gender END,"
+               " address = CASE WHEN 'address' = ANY($15::text[]) THEN coalesce($9::jsonb, '{}')"
+               "   ELSE c.address END,"
+               " company = CASE WHEN 'company' = ANY($15::text[]) THEN $10 ELSE c.company END,"
+               " tags = CASE WHEN 'tags' = ANY($15::text[]) THEN ARRAY(SELECT DISTINCT"
+               "   jsonb_array_elements_text(coalesce($11::jsonb, '[]')) ORDER BY 1) ELSE c.tags "
+               "END,"
+               " owner_id = CASE WHEN 'owner_id' = ANY($15::text[]) THEN $12::uuid ELSE c.owner_id "
+               "END,"
+               " source = CASE WHEN 'source' = ANY($15::text[]) THEN $13 ELSE c.source END,"
+               " custom_fields = jsonb_strip_nulls(c.custom_fields || coalesce($14::jsonb, '{}')),"
+               " consent = c.consent || coalesce($16::jsonb, '{}'),"
+               " consent_updated_at = c.consent_updated_at || coalesce((SELECT "
+               "jsonb_object_agg(e.key, now())"
+               "   FROM jsonb_each($16::jsonb) e WHERE c.consent -> e.key IS DISTINCT FROM "
+               "e.value), '{}'),"
+               " version = c.version + 1, updated_at = now()"
+               " WHERE c.tenant_id = current_tenant_id() AND c.id = $1 AND c.deleted_at IS NULL"
+               "   AND c.version = $17::int AND (SELECT ok FROM ctx)"
+               "   AND NOT (c.type = 'patient' AND 'type' = ANY($15::text[]) AND $2 <> 'patient')"
+               " RETURNING " CRM_CONTACT_JSON " AS j, c.version)"
+               " SELECT (SELECT j FROM u), (SELECT version FROM u), (SELECT version FROM cur),"
+               " (SELECT type FROM cur), " CRM_ENTITY_CONTEXT_COLUMNS " FROM ctx"};
 
 void
 crm_contacts_patch(crm_req_t *r)
@@ -512,51 +524,59 @@ crm_contacts_patch(crm_req_t *r)
     if (!id || !crm_body_fields(r, crm_contact_fields) || !crm_record_if_match(r, true, &version))
         return;
     crm_contact_in_t in;
-    crm_contact_read(r, &in, false);
-    crm_tx_t *tx = crm_tx_new(r);
-    int cur = crm_tx_add(tx, &crm_stmt_contact_current, 1, (const char *[]){id});
-    int ctx = crm_tx_add(tx, &crm_stmt_entity_context, 1, (const char *[]){"contact"});
-    if (crm_tx_run(tx) != 0)
+    const char *country, *defs;
+    if (!crm_contact_validate(r, &in, false, false, &country, &defs))
         return;
-    PGresult *now = crm_tx_result(tx, cur);
-    if (PQntuples(now) != 1) {
-        crm_reply_problem(r, 404, "no such contact");
-        return;
+    PGresult *res;
+    for (int attempt = 0;; attempt++) {
+        crm_tx_t *tx = crm_tx_new(r);
+        int u = crm_tx_add(tx, &crm_stmt_contact_update, 19,
+                           (const char *[]){id, in.type, in.first_name, in.last_name, in.email,
+                                            in.phone, in.date_of_birth, in.gender, in.address,
+                                            in.company, in.tags, in.owner_id, in.source,
+                                            in.custom_fields,
+                                            crm_record_patch_mask(r, crm_contact_fields),
+                                            in.consent, version, country, defs});
+        if (crm_tx_run(tx) != 0) {
+            if (!crm_contact_db_fault(r, tx) && crm_tx_sqlstate(tx) &&
+                strcmp(crm_tx_sqlstate(tx), "23514") == 0) {
+                r->errors = NULL;
+                crm_req_field_error(r, "last_name",
+                                    "a contact needs a first name, a last name or a company");
+                crm_reply_problem(r, 422, "the change is not valid");
+            }
+            return;
+        }
+        res = crm_tx_result(tx, u);
+        if (PQgetisnull(res, 0, 2)) {
+            crm_reply_problem(r, 404, "no such contact");
+            return;
+        }
+        if (strcmp(PQgetvalue(res, 0, 2), version) != 0) {
+            crm_req_add_header(r, "ETag",
+                               crm_arena_sprintf(r->arena, "\"%s\"", PQgetvalue(res, 0, 2)));
+            crm_reply_problem(r, 412, "the contact changed since that version; fetch it again");
+            return;
+        }
+        crm_context_state_t state = crm_entity_context_after(r, "contact", res, 4, attempt);
+        if (state == CRM_CONTEXT_GAVE_UP)
+            return;
+        if (state == CRM_CONTEXT_CURRENT)
+            break;
+        if (!crm_contact_validate(r, &in, false, false, &country, &defs))
+            return;
     }
-    if (strcmp(PQgetvalue(now, 0, 0), version) != 0) {
-        crm_req_add_header(r, "ETag", crm_arena_sprintf(r->arena, "\"%s\"", PQgetvalue(now, 0, 0)));
-        crm_reply_problem(r, 412, "the contact changed since that version; fetch it again");
-        return;
-    }
-    if (in.type && strcmp(PQgetvalue(now, 0, 1), "patient") == 0 && strcmp(in.type, "patient"))
-        crm_req_field_error(r, "type", "a patient stays a patient");
-    PGresult *context = crm_tx_result(tx, ctx);
-    crm_contact_apply(r, &in, PQgetvalue(context, 0, 0), PQgetvalue(context, 0, 1), false);
-    if (crm_fields_failed(r, "the change is not valid"))
-        return;
-    crm_tx_t *up = crm_tx_new(r);
-    int u = crm_tx_add(
-        up, &crm_stmt_contact_update, 17,
-        (const char *[]){id, in.type, in.first_name, in.last_name, in.email, in.phone,
-                         in.date_of_birth, in.gender, in.address, in.company, in.tags, in.owner_id,
-                         in.source, in.custom_fields, crm_record_patch_mask(r, crm_contact_fields),
-                         in.consent, version});
-    if (crm_tx_run(up) != 0) {
-        if (!crm_contact_db_fault(r, up) && crm_tx_sqlstate(up) &&
-            strcmp(crm_tx_sqlstate(up), "23514") == 0) {
-            r->errors = NULL;
-            crm_req_field_error(r, "last_name",
-                                "a contact needs a first name, a last name or a "
-                                "company");
+    if (PQgetisnull(res, 0, 0)) {
+        if (in.type && strcmp(PQgetvalue(res, 0, 3), "patient") == 0 &&
+            strcmp(in.type, "patient") != 0) {
+            crm_req_field_error(r, "type", "a patient stays a patient");
             crm_reply_problem(r, 422, "the change is not valid");
+        } else { /* changed by another request since this one's snapshot */
+            crm_reply_problem(r, 412, "the contact changed since that version; fetch it again");
         }
         return;
     }
-    if (PQntuples(crm_tx_result(up, u)) != 1) {
-        crm_reply_problem(r, 412, "the contact changed since that version; fetch it again");
-        return;
-    }
-    crm_reply_record(r, 200, crm_tx_result(up, u));
+    crm_reply_record(r, 200, res);
 }
 
 static const crm_stmt_t crm_stmt_contact_delete = {"core.contact_delete",

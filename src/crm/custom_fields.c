@@ -188,7 +188,7 @@ crm_custom_fields_remembered(crm_req_t *r, const char *entity, const char **coun
 crm_context_state_t
 crm_entity_context_after(crm_req_t *r, const char *entity, PGresult *res, int col, int attempt)
 {
-    if (!PQgetisnull(res, 0, 3) || strcmp(PQgetvalue(res, 0, col), "t") == 0)
+    if (strcmp(PQgetvalue(res, 0, col), "t") == 0)
         return CRM_CONTEXT_CURRENT;
     if (attempt >= 2) {
         crm_req_add_header(r, "Retry-After", "1");

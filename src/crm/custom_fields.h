@@ -44,10 +44,10 @@ bool crm_entity_context(crm_req_t *r, const char *entity, bool fresh, const char
 void crm_entity_context_remember(crm_req_t *r, const char *entity, const char *country,
                                  const char *defs);
 
-/* What a create statement with CRM_ENTITY_CONTEXT_CHECK found; its row has the idempotency
- * columns (CRM_IDEM_COLUMNS) at 3-5 and ctx's ok, country and defs at col .. col + 2. */
+/* What a write statement with CRM_ENTITY_CONTEXT_CHECK found, from ctx's ok, country and defs
+ * at columns col .. col + 2 of its row (an idempotent replay is the caller's to notice first). */
 typedef enum crm_context_state {
-    CRM_CONTEXT_CURRENT, /* written, or an earlier answer to replay */
+    CRM_CONTEXT_CURRENT, /* the context held: the statement did its work */
     CRM_CONTEXT_STALE,   /* nothing written: the current context is now remembered;
                             validate the body again and retry */
     CRM_CONTEXT_GAVE_UP  /* stale at the third attempt: 503 answered */

@@ -151,6 +151,8 @@ crm_deals_create(crm_req_t *r)
             return;
         }
         res = crm_tx_result(tx, i);
+        if (crm_idem_replayed(r, &idem, res, 3))
+            return;
         crm_context_state_t state = crm_entity_context_after(r, "deal", res, 6, attempt);
         if (state == CRM_CONTEXT_GAVE_UP)
             return;

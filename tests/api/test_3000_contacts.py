@@ -257,9 +257,18 @@ def test_a_changed_context_is_noticed_by_every_worker(clinic, pg):
                              "type": "text"})
     assert r.status_code == 201, r.text
     ward = r.json()["id"]
-    for c in many({"type": "lead", "custom_fields": {"ward": "A"}}):
+    made = many({"type": "lead", "custom_fields": {"ward": "A"}})
+    for c in made:
         assert c.status_code == 201, c.text
+    url = f"/api/v1/contacts/{made[0].json()['id']}"
     assert clinic.request("admin", "DELETE", f"/api/v1/custom-fields/{ward}").status_code == 204
+    with concurrent.futures.ThreadPoolExecutor(8) as ex:  # changes, on every thread
+        patched = list(ex.map(lambda _: clinic.request(
+            "receptionist", "PATCH", url, headers={"If-Match": '"1"'},
+            json={"custom_fields": {"ward": "C"}}), range(24)))
+    for p in patched:
+        assert_problem(p, 422, field="custom_fields.ward")
+    assert clinic.request("receptionist", "GET", url).json()["version"] == 1
     before = pg.sql(f"SELECT count(*) FROM contacts WHERE tenant_id = '{clinic.id}'")[0][0]
     for c in many({"type": "lead", "custom_fields": {"ward": "B"}}):
         assert_problem(c, 422, field="custom_fields.ward")
