@@ -100,7 +100,8 @@ crm_activities_create(crm_req_t *r)
     PGresult *res = NULL;
     for (int attempt = 0; !res; attempt++) {
         const char *country, *defs;
-        if (!crm_custom_fields_remembered(r, "activity", &country, &defs, &in.custom_fields) ||
+        if (!crm_custom_fields_remembered(r, "activity", true, &country, &defs,
+                                          &in.custom_fields) ||
             crm_fields_failed(r, "the activity is not valid"))
             return;
         crm_tx_t *tx = crm_tx_new(r);
@@ -228,25 +229,32 @@ crm_activities_list(crm_req_t *r)
 
 static const crm_stmt_t crm_stmt_activity_update = {
     "core.activity_update",
-    "UPDATE activities a SET"
-    " type = coalesce($2, a.type),"
-    " subject = coalesce($3, a.subject),"
-    " body = CASE WHEN 'body' = ANY($14::text[]) THEN $4 ELSE a.body END,"
-    " deal_id = CASE WHEN 'deal_id' = ANY($14::text[]) THEN $5::uuid ELSE a.deal_id END,"
-    " due_at = CASE WHEN 'due_at' = ANY($14::text[]) THEN $6::timestamptz ELSE a.due_at END,"
-    " starts_at = CASE WHEN 'starts_at' = ANY($14::text[]) THEN $7::timestamptz"
-    "   ELSE a.starts_at END,"
-    " ends_at = CASE WHEN 'ends_at' = ANY($14::text[]) THEN $8::timestamptz ELSE a.ends_at END,"
-    " assigned_to = CASE WHEN 'assigned_to' = ANY($14::text[]) THEN $9::uuid"
-    "   ELSE a.assigned_to END,"
-    " completed_at = CASE WHEN 'completed_at' = ANY($14::text[]) THEN $10::timestamptz"
-    "   ELSE a.completed_at END,"
-    " priority = coalesce($11, a.priority),"
-    " custom_fields = jsonb_strip_nulls(a.custom_fields || coalesce($12::jsonb, '{}')),"
-    " version = a.version + 1, updated_at = now()"
-    " WHERE a.tenant_id = current_tenant_id() AND a.id = $1 AND a.deleted_at IS NULL"
-    "   AND a.version = $13::int"
-    " RETURNING " CRM_ACTIVITY_JSON ", a.version"};
+    "WITH " CRM_ENTITY_CONTEXT_CHECK(
+        "'activity'", "$15",
+        "$16") ","
+               " u AS (UPDATE activities a SET"
+               " type = coalesce($2, a.type),"
+               " subject = coalesce($3, a.subject),"
+               " body = CASE WHEN 'body' = ANY($14::text[]) THEN $4 ELSE a.body END,"
+               " deal_id = CASE WHEN 'deal_id' = ANY($14::text[]) THEN $5::uuid ELSE a.deal_id END,"
+               " due_at = CASE WHEN 'due_at' = ANY($14::text[]) THEN $6::timestamptz ELSE a.due_at "
+               "END,"
+               " starts_at = CASE WHEN 'starts_at' = ANY($14::text[]) THEN $7::timestamptz"
+               "   ELSE a.starts_at END,"
+               " ends_at = CASE WHEN 'ends_at' = ANY($14::text[]) THEN $8::timestamptz ELSE "
+               "a.ends_at END,"
+               " assigned_to = CASE WHEN 'assigned_to' = ANY($14::text[]) THEN $9::uuid"
+               "   ELSE a.assigned_to END,"
+               " completed_at = CASE WHEN 'completed_at' = ANY($14::text[]) THEN $10::timestamptz"
+               "   ELSE a.completed_at END,"
+               " priority = coalesce($11, a.priority),"
+               " custom_fields = jsonb_strip_nulls(a.custom_fields || coalesce($12::jsonb, '{}')),"
+               " version = a.version + 1, updated_at = now()"
+               " WHERE a.tenant_id = current_tenant_id() AND a.id = $1 AND a.deleted_at IS NULL"
+               "   AND a.version = $13::int AND (SELECT ok FROM ctx)"
+               " RETURNING " CRM_ACTIVITY_JSON " AS j, a.version)"
+               " SELECT (SELECT j FROM u), (SELECT version FROM u), " CRM_ENTITY_CONTEXT_COLUMNS
+               " FROM ctx"};
 static const crm_stmt_t crm_stmt_activity_version = {
     "core.activity_version", "SELECT version FROM activities WHERE tenant_id ="
                              " current_tenant_id() AND id = $1 AND deleted_at IS NULL"};
@@ -264,26 +272,25 @@ crm_activities_patch(crm_req_t *r)
             crm_req_field_error(r, *f, "cannot be removed");
     crm_activity_in_t in;
     crm_activity_read(r, &in, false);
-    if (!crm_custom_fields_text(r, "activity", false, &in.custom_fields) ||
-        crm_fields_failed(r, "the change is not valid"))
-        return;
-    crm_tx_t *tx = crm_tx_new(r);
-    int u = crm_tx_add(tx, &crm_stmt_activity_update, 14,
-                       (const char *[]){id, in.type, in.subject, in.body, in.deal_id, in.due_at,
-                                        in.starts_at, in.ends_at, in.assigned_to, in.completed_at,
-                                        in.priority, in.custom_fields, version,
-                                        crm_record_patch_mask(r, crm_activity_fields)});
-    int v = crm_tx_add(tx, &crm_stmt_activity_version, 1, (const char *[]){id});
-    if (crm_tx_run(tx) != 0) {
-        CRM_ACTIVITY_FAULT(r, tx, "change");
-        return;
-    }
-    if (PQntuples(crm_tx_result(tx, u)) == 1)
-        crm_reply_record(r, 200, crm_tx_result(tx, u));
-    else if (PQntuples(crm_tx_result(tx, v)) == 1)
-        crm_reply_problem(r, 412, "the activity changed since that version; fetch it again");
-    else
-        crm_reply_problem(r, 404, "no such activity");
+    const char *values[] = {id,
+                            in.type,
+                            in.subject,
+                            in.body,
+                            in.deal_id,
+                            in.due_at,
+                            in.starts_at,
+                            in.ends_at,
+                            in.assigned_to,
+                            in.completed_at,
+                            in.priority,
+                            NULL,
+                            version,
+                            crm_record_patch_mask(r, crm_activity_fields),
+                            NULL,
+                            NULL};
+    crm_record_patch(r, "activity", &crm_stmt_activity_update, &crm_stmt_activity_version, values,
+                     16, 11, crm_activity_constraints,
+                     sizeof(crm_activity_constraints) / sizeof(crm_activity_constraints[0]));
 }
 
 static const crm_stmt_t crm_stmt_activity_delete = {"core.activity_delete",

@@ -156,31 +156,19 @@ crm_custom_fields_dump(crm_req_t *r, const char *defs, bool creating)
 }
 
 bool
-crm_custom_fields_text(crm_req_t *r, const char *entity, bool creating, const char **text)
-{
-    *text = NULL;
-    crm_tx_t *tx = crm_tx_new(r);
-    int i = crm_tx_add(tx, &crm_stmt_entity_context, 1, (const char *[]){entity});
-    if (crm_tx_run(tx) != 0)
-        return false;
-    *text = crm_custom_fields_dump(r, PQgetvalue(crm_tx_result(tx, i), 0, 1), creating);
-    return true;
-}
-
-bool
-crm_custom_fields_remembered(crm_req_t *r, const char *entity, const char **country,
+crm_custom_fields_remembered(crm_req_t *r, const char *entity, bool creating, const char **country,
                              const char **defs, const char **text)
 {
     bool cached;
     if (!crm_entity_context(r, entity, false, country, defs, &cached))
         return false;
     crm_field_error_t *mark = r->errors_tail;
-    *text = crm_custom_fields_dump(r, *defs, true);
+    *text = crm_custom_fields_dump(r, *defs, creating);
     if (r->errors_tail != mark && cached) {
         crm_req_forget_errors(r, mark);
         if (!crm_entity_context(r, entity, true, country, defs, &cached))
             return false;
-        *text = crm_custom_fields_dump(r, *defs, true);
+        *text = crm_custom_fields_dump(r, *defs, creating);
     }
     return true;
 }

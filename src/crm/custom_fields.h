@@ -34,7 +34,7 @@ extern const crm_stmt_t crm_stmt_entity_context;
 
 /* The context records of an entity are validated against: the tenant's default country and
  * the custom field definitions (JSON text). Remembered per worker thread and tenant, so a
- * create whose statement checks it with CRM_ENTITY_CONTEXT_CHECK costs one round trip; read
+ * write whose statement checks it with CRM_ENTITY_CONTEXT_CHECK costs one round trip; read
  * from the database (one transaction, remembered again) when not remembered or when fresh.
  * Sets *cached when it was remembered. The strings are in the arena. False when the database
  * could not be asked (the answer is given). */
@@ -55,20 +55,18 @@ typedef enum crm_context_state {
 crm_context_state_t crm_entity_context_after(crm_req_t *r, const char *entity, PGresult *res,
                                              int col, int attempt);
 
-/* As crm_custom_fields_text for a create, against the remembered context (once more against
- * the database's when that finds faults); also gives the context for the statement's check. */
-bool crm_custom_fields_remembered(crm_req_t *r, const char *entity, const char **country,
-                                  const char **defs, const char **text);
+/* Checks the body's custom_fields against the entity's definitions as remembered (once more
+ * against the database's when that finds faults) and sets *text to what to store (JSON in the
+ * arena; NULL when absent), *country and *defs to the context for the statement's
+ * CRM_ENTITY_CONTEXT_CHECK. Faults are recorded for the caller to report. False when the
+ * database could not be asked (the answer is given). */
+bool crm_custom_fields_remembered(crm_req_t *r, const char *entity, bool creating,
+                                  const char **country, const char **defs, const char **text);
 
 /* Checks the record's "custom_fields" object against the definitions (a JSON array text):
  * known names, value types, select options, required fields (on create, or when a PATCH sets
  * one to null). Faults are recorded as custom_fields.<name>. Returns the object to store
  * (a new reference; nulls kept on PATCH so they remove the key), or NULL when absent. */
 json_t *crm_custom_fields_check(crm_req_t *r, const char *definitions, bool creating);
-
-/* Checks the body's custom_fields against the entity's definitions (one round trip) and sets
- * *text to what to store (JSON, in the arena; NULL when absent). False when the database
- * could not be asked (the answer is given); faults are recorded for the caller to report. */
-bool crm_custom_fields_text(crm_req_t *r, const char *entity, bool creating, const char **text);
 
 #endif

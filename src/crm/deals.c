@@ -137,7 +137,7 @@ crm_deals_create(crm_req_t *r)
     PGresult *res = NULL;
     for (int attempt = 0; !res; attempt++) {
         const char *country, *defs;
-        if (!crm_custom_fields_remembered(r, "deal", &country, &defs, &in.custom_fields) ||
+        if (!crm_custom_fields_remembered(r, "deal", true, &country, &defs, &in.custom_fields) ||
             crm_fields_failed(r, "the deal is not valid"))
             return;
         crm_tx_t *tx = crm_tx_new(r);
@@ -241,24 +241,33 @@ crm_deals_list(crm_req_t *r)
  * pipeline needs pipeline_id too (the foreign key holds stage and pipeline together). */
 static const crm_stmt_t crm_stmt_deal_update = {
     "core.deal_update",
-    "UPDATE deals d SET"
-    " title = CASE WHEN 'title' = ANY($12::text[]) THEN $2 ELSE d.title END,"
-    " amount_minor = CASE WHEN 'amount_minor' = ANY($12::text[]) THEN $3::bigint"
-    "   ELSE d.amount_minor END,"
-    " currency = CASE WHEN 'currency' = ANY($12::text[]) THEN $4 ELSE d.currency END,"
-    " pipeline_id = coalesce($5::uuid, d.pipeline_id),"
-    " stage_id = coalesce($6::uuid, CASE WHEN $5::uuid IS NOT NULL AND $5::uuid <> d.pipeline_id"
-    "   THEN (SELECT s.id FROM pipeline_stages s WHERE s.tenant_id = current_tenant_id()"
-    "   AND s.pipeline_id = $5::uuid ORDER BY s.position LIMIT 1) ELSE d.stage_id END),"
-    " owner_id = CASE WHEN 'owner_id' = ANY($12::text[]) THEN $7::uuid ELSE d.owner_id END,"
-    " expected_close_date = CASE WHEN 'expected_close_date' = ANY($12::text[]) THEN $8::date"
-    "   ELSE d.expected_close_date END,"
-    " lost_reason = CASE WHEN 'lost_reason' = ANY($12::text[]) THEN $9 ELSE d.lost_reason END,"
-    " custom_fields = jsonb_strip_nulls(d.custom_fields || coalesce($10::jsonb, '{}')),"
-    " version = d.version + 1, updated_at = now()"
-    " WHERE d.tenant_id = current_tenant_id() AND d.id = $1 AND d.deleted_at IS NULL"
-    "   AND d.version = $11::int"
-    " RETURNING " CRM_DEAL_JSON ", d.version"};
+    "WITH " CRM_ENTITY_CONTEXT_CHECK(
+        "'deal'", "$13",
+        "$14") ","
+               " u AS (UPDATE deals d SET"
+               " title = CASE WHEN 'title' = ANY($12::text[]) THEN $2 ELSE d.title END,"
+               " amount_minor = CASE WHEN 'amount_minor' = ANY($12::text[]) THEN $3::bigint"
+               "   ELSE d.amount_minor END,"
+               " currency = CASE WHEN 'currency' = ANY($12::text[]) THEN $4 ELSE d.currency END,"
+               " pipeline_id = coalesce($5::uuid, d.pipeline_id),"
+               " stage_id = coalesce($6::uuid, CASE WHEN $5::uuid IS NOT NULL AND $5::uuid <> "
+               "d.pipeline_id"
+               "   THEN (SELECT s.id FROM pipeline_stages s WHERE s.tenant_id = current_tenant_id()"
+               "   AND s.pipeline_id = $5::uuid ORDER BY s.position LIMIT 1) ELSE d.stage_id END),"
+               " owner_id = CASE WHEN 'owner_id' = ANY($12::text[]) THEN $7::uuid ELSE d.owner_id "
+               "END,"
+               " expected_close_date = CASE WHEN 'expected_close_date' = ANY($12::text[]) THEN "
+               "$8::date"
+               "   ELSE d.expected_close_date END,"
+               " lost_reason = CASE WHEN 'lost_reason' = ANY($12::text[]) THEN $9 ELSE "
+               "d.lost_reason END,"
+               " custom_fields = jsonb_strip_nulls(d.custom_fields || coalesce($10::jsonb, '{}')),"
+               " version = d.version + 1, updated_at = now()"
+               " WHERE d.tenant_id = current_tenant_id() AND d.id = $1 AND d.deleted_at IS NULL"
+               "   AND d.version = $11::int AND (SELECT ok FROM ctx)"
+               " RETURNING " CRM_DEAL_JSON " AS j, d.version)"
+               " SELECT (SELECT j FROM u), (SELECT version FROM u), " CRM_ENTITY_CONTEXT_COLUMNS
+               " FROM ctx"};
 static const crm_stmt_t crm_stmt_deal_version = {
     "core.deal_version", "SELECT version FROM deals WHERE tenant_id = current_tenant_id()"
                          " AND id = $1 AND deleted_at IS NULL"};
@@ -275,26 +284,23 @@ crm_deals_patch(crm_req_t *r)
                             "instead)");
     crm_deal_in_t in;
     crm_deal_read(r, &in, false);
-    if (!crm_custom_fields_text(r, "deal", false, &in.custom_fields) ||
-        crm_fields_failed(r, "the change is not valid"))
-        return;
-    crm_tx_t *tx = crm_tx_new(r);
-    int u = crm_tx_add(tx, &crm_stmt_deal_update, 12,
-                       (const char *[]){id, in.title, in.amount, in.currency, in.pipeline_id,
-                                        in.stage_id, in.owner_id, in.expected, in.lost_reason,
-                                        in.custom_fields, version,
-                                        crm_record_patch_mask(r, crm_deal_fields)});
-    int v = crm_tx_add(tx, &crm_stmt_deal_version, 1, (const char *[]){id});
-    if (crm_tx_run(tx) != 0) {
-        CRM_DEAL_FAULT(r, tx, "change");
-        return;
-    }
-    if (PQntuples(crm_tx_result(tx, u)) == 1)
-        crm_reply_record(r, 200, crm_tx_result(tx, u));
-    else if (PQntuples(crm_tx_result(tx, v)) == 1)
-        crm_reply_problem(r, 412, "the deal changed since that version; fetch it again");
-    else
-        crm_reply_problem(r, 404, "no such deal");
+    const char *values[] = {id,
+                            in.title,
+                            in.amount,
+                            in.currency,
+                            in.pipeline_id,
+                            in.stage_id,
+                            in.owner_id,
+                            in.expected,
+                            in.lost_reason,
+                            NULL,
+                            version,
+                            crm_record_patch_mask(r, crm_deal_fields),
+                            NULL,
+                            NULL};
+    crm_record_patch(r, "deal", &crm_stmt_deal_update, &crm_stmt_deal_version, values, 14, 9,
+                     crm_deal_constraints,
+                     sizeof(crm_deal_constraints) / sizeof(crm_deal_constraints[0]));
 }
 
 static const crm_stmt_t crm_stmt_deal_delete = {"core.deal_delete", CRM_RECORD_DELETE_SQL("deals")};

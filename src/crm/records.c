@@ -8,6 +8,7 @@
 #include "core/idempotency.h"
 #include "core/uuid.h"
 #include "core/validate.h"
+#include "crm/custom_fields.h"
 
 void
 crm_reply_record(crm_req_t *r, int status, PGresult *res)
@@ -148,4 +149,37 @@ crm_record_created(crm_req_t *r, const crm_idem_t *idem, PGresult *res, const ch
     crm_req_add_header(r, "Location",
                        crm_arena_sprintf(r->arena, "%s/%s", collection, PQgetvalue(res, 0, 2)));
     crm_reply_record(r, 201, res);
+}
+
+void
+crm_record_patch(crm_req_t *r, const char *entity, const crm_stmt_t *update,
+                 const crm_stmt_t *version, const char **values, int nvalues, int custom,
+                 const crm_constraint_field_t *map, size_t nmap)
+{
+    for (int attempt = 0;; attempt++) {
+        if (!crm_custom_fields_remembered(r, entity, false, &values[nvalues - 2],
+                                          &values[nvalues - 1], &values[custom]) ||
+            crm_fields_failed(r, "the change is not valid"))
+            return;
+        crm_tx_t *tx = crm_tx_new(r);
+        int u = crm_tx_add(tx, update, nvalues, values);
+        int v = crm_tx_add(tx, version, 1, values);
+        if (crm_tx_run(tx) != 0) {
+            crm_record_constraint_fault(r, tx, map, nmap, "change");
+            return;
+        }
+        PGresult *res = crm_tx_result(tx, u);
+        crm_context_state_t state = crm_entity_context_after(r, entity, res, 2, attempt);
+        if (state == CRM_CONTEXT_GAVE_UP)
+            return;
+        if (state == CRM_CONTEXT_STALE)
+            continue;
+        if (!PQgetisnull(res, 0, 0))
+            crm_reply_record(r, 200, res);
+        else if (PQntuples(crm_tx_result(tx, v)) == 1)
+            crm_reply_problem(r, 412, "the %s changed since that version; fetch it again", entity);
+        else
+            crm_reply_problem(r, 404, "no such %s", entity);
+        return;
+    }
 }

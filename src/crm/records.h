@@ -55,6 +55,17 @@ struct crm_idem;
 void crm_record_created(crm_req_t *r, const struct crm_idem *idem, PGresult *res, const char *what,
                         const char *collection);
 
+/* PATCH {id} of a record with custom fields of entity, in one round trip: they are validated
+ * (into values[custom]) against the tenant's remembered context, and the last two of the
+ * nvalues parameters of update are that context's country and defs (set here). update's row
+ * holds the changed record (json, version; null when nothing changed) and at columns 2-4 its
+ * CRM_ENTITY_CONTEXT_CHECK columns; version ($1 = values[0]) gives the record's current
+ * version. Answers 200 with the record, 412, 404, 422 (faults of map), or validates again
+ * and retries when the context changed. */
+void crm_record_patch(crm_req_t *r, const char *entity, const crm_stmt_t *update,
+                      const crm_stmt_t *version, const char **values, int nvalues, int custom,
+                      const crm_constraint_field_t *map, size_t nmap);
+
 /* The fields of fields (NULL-terminated) present in the body, as a text[] literal, for the
  * "CASE WHEN 'name' = ANY($n::text[])" of PATCH statements (null clears, absent keeps). */
 const char *crm_record_patch_mask(crm_req_t *r, const char *const *fields);
