@@ -69,6 +69,10 @@ crm_entity_context(crm_req_t *r, const char *entity, bool fresh, const char **co
     if (crm_tx_run(tx) != 0)
         return false;
     PGresult *res = crm_tx_result(tx, i);
+    if (PQntuples(res) != 1) { /* the tenant's own row is always visible to it */
+        crm_reply_problem(r, 500, "the tenant's settings could not be read");
+        return false;
+    }
     *country = PQgetvalue(res, 0, 0);
     *defs = PQgetvalue(res, 0, 1);
     crm_entity_context_remember(r, entity, *country, *defs);
@@ -176,6 +180,10 @@ crm_custom_fields_remembered(crm_req_t *r, const char *entity, bool creating, co
 crm_context_state_t
 crm_entity_context_after(crm_req_t *r, const char *entity, PGresult *res, int col, int attempt)
 {
+    if (PQntuples(res) != 1) {
+        crm_reply_problem(r, 500, "the tenant's settings could not be read");
+        return CRM_CONTEXT_GAVE_UP;
+    }
     if (strcmp(PQgetvalue(res, 0, col), "t") == 0)
         return CRM_CONTEXT_CURRENT;
     if (attempt >= 2) {

@@ -50,7 +50,7 @@ typedef enum crm_context_state {
     CRM_CONTEXT_CURRENT, /* the context held: the statement did its work */
     CRM_CONTEXT_STALE,   /* nothing written: the current context is now remembered;
                             validate the body again and retry */
-    CRM_CONTEXT_GAVE_UP  /* stale at the third attempt: 503 answered */
+    CRM_CONTEXT_GAVE_UP  /* stale at the third attempt: 503 answered (500 without a row) */
 } crm_context_state_t;
 crm_context_state_t crm_entity_context_after(crm_req_t *r, const char *entity, PGresult *res,
                                              int col, int attempt);
