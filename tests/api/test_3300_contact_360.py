@@ -92,10 +92,26 @@ def test_search_answers_common_prefixes_from_the_prefix_indexes(t):
     assert len(search("prefixa", limit="10")) == 5  # fewer than asked: the trigram path
 
 
-def test_search_never_crosses_tenants(t, server):
+def test_search_never_crosses_tenants(t, server, pg):
     other = Tenant(server, "c360-other")
     contact(other, first_name="Zebediah", last_name="Quixotic")
     assert t.request("viewer", "GET", "/api/v1/search", params={"q": "Quixotic"}).json()["data"] == []
+    # five digits or more are looked up across the platform's phones, then kept to the tenant's
+    theirs = contact(other, first_name="Phone", last_name="Theirs", phone="+1 617 555 8642")
+    mine = contact(t, first_name="Phone", last_name="Mine", phone="+1 212 555 8642")
+    for q in ("5558642", "555 8642", "(555) 8642"):
+        found = [x["id"] for x in t.request("viewer", "GET", "/api/v1/search",
+                                            params={"q": q}).json()["data"]]
+        assert mine in found and theirs not in found, (q, found)
+    found = [x["id"] for x in other.request("viewer", "GET", "/api/v1/search",
+                                            params={"q": "58642"}).json()["data"]]
+    assert theirs in found and mine not in found
+    # and the candidates themselves, before the contacts' row-level security filters them
+    rows = pg.sql(f"BEGIN; SET LOCAL ROLE crm_app;"
+                  f" SELECT set_config('app.tenant_id', '{t.id}', true);"
+                  f" SELECT id FROM search_candidates('5558642', '5558642', 25); COMMIT;")
+    ids = {r[0] for r in rows}
+    assert mine in ids and theirs not in ids
 
 
 def test_export_holds_everything_about_the_person(t):
