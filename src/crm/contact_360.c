@@ -29,38 +29,47 @@ static const crm_stmt_t crm_stmt_export_audit = {
     "core.export_audit", "SELECT audit_read('export', 'contacts', $1::text, $1::text::uuid, "
                          "'{\"view\": \"gdpr-export\"}')"};
 
-/* Deals, stage changes and activities of the contact, newest first, from the cursor on. */
+/* Deals, stage changes and activities of the contact, newest first, from the cursor on. Each
+ * kind takes its own newest page first (an index scan that stops, and JSON for those rows
+ * only); the page is the newest of those: a busy contact's 1,000 activities cost 51. */
+#define CRM_TIMELINE_AFTER(AT, ID)                                                                 \
+    " AND ($2::timestamptz IS NULL OR (" AT ", " ID ") < ($2::timestamptz, $3::uuid))"             \
+    " ORDER BY " AT " DESC, " ID " DESC LIMIT $4::int)"
 static const crm_stmt_t crm_stmt_contact_timeline = {
     "core.contact_timeline",
     "SELECT " CRM_UTC(
         "e.at") ", e.id, e.kind, e.summary FROM ("
-                " SELECT d.created_at AS at, d.id, 'deal' AS kind, json_build_object('title', "
+                " (SELECT d.created_at AS at, d.id, 'deal' AS kind, json_build_object('title', "
                 "d.title,"
                 "   'status', d.status, 'amount_minor', d.amount_minor, 'currency', d.currency) AS "
                 "summary"
                 "   FROM deals d WHERE d.tenant_id = current_tenant_id() AND d.contact_id = $1"
-                "   AND d.deleted_at IS NULL"
-                " UNION ALL"
-                " SELECT h.changed_at, h.id, 'stage_change', json_build_object('deal_id', "
-                "h.deal_id,"
-                "   'deal_title', d.title, 'from_stage', f.name, 'to_stage', t.name)"
-                "   FROM deal_stage_history h JOIN deals d ON d.tenant_id = h.tenant_id AND d.id = "
-                "h.deal_id"
-                "   JOIN pipeline_stages t ON t.tenant_id = h.tenant_id AND t.id = h.to_stage_id"
-                "   LEFT JOIN pipeline_stages f ON f.tenant_id = h.tenant_id AND f.id = "
-                "h.from_stage_id"
-                "   WHERE h.tenant_id = current_tenant_id() AND d.contact_id = $1 AND d.deleted_at "
-                "IS NULL"
-                "   AND h.from_stage_id IS NOT NULL"
-                " UNION ALL"
-                " SELECT a.created_at, a.id, 'activity', json_build_object('type', a.type, "
-                "'subject',"
-                "   a.subject, 'due_at', a.due_at, 'completed_at', a.completed_at, 'deal_id', "
-                "a.deal_id)"
-                "   FROM activities a WHERE a.tenant_id = current_tenant_id() AND a.contact_id = $1"
-                "   AND a.deleted_at IS NULL"
-                ") e WHERE $2::timestamptz IS NULL OR (e.at, e.id) < ($2::timestamptz, $3::uuid)"
-                " ORDER BY e.at DESC, e.id DESC LIMIT $4::int"};
+                "   AND d.deleted_at IS NULL" CRM_TIMELINE_AFTER(
+                    "d.created_at",
+                    "d.id") " UNION ALL"
+                            " (SELECT h.changed_at, h.id, 'stage_change', "
+                            "json_build_object('deal_id', h.deal_id,"
+                            "   'deal_title', d.title, 'from_stage', f.name, 'to_stage', t.name)"
+                            "   FROM deal_stage_history h JOIN deals d ON d.tenant_id = "
+                            "h.tenant_id AND d.id = h.deal_id"
+                            "   JOIN pipeline_stages t ON t.tenant_id = h.tenant_id AND t.id = "
+                            "h.to_stage_id"
+                            "   LEFT JOIN pipeline_stages f ON f.tenant_id = h.tenant_id AND f.id "
+                            "= h.from_stage_id"
+                            "   WHERE h.tenant_id = current_tenant_id() AND d.contact_id = $1 AND "
+                            "d.deleted_at IS NULL"
+                            "   AND h.from_stage_id IS NOT NULL" CRM_TIMELINE_AFTER(
+                                "h.changed_at",
+                                "h.id") " UNION ALL"
+                                        " (SELECT a.created_at, a.id, 'activity', "
+                                        "json_build_object('type', a.type, 'subject',"
+                                        "   a.subject, 'due_at', a.due_at, 'completed_at', "
+                                        "a.completed_at, 'deal_id', a.deal_id)"
+                                        "   FROM activities a WHERE a.tenant_id = "
+                                        "current_tenant_id() AND a.contact_id = $1"
+                                        "   AND a.deleted_at IS NULL" CRM_TIMELINE_AFTER(
+                                            "a.created_at", "a.id") ") e ORDER BY e.at DESC, e.id "
+                                                                    "DESC LIMIT $4::int"};
 
 typedef struct crm_entry {
     const char *at, *id, *kind, *summary;
