@@ -58,10 +58,6 @@ static const crm_constraint_field_t crm_activity_constraints[] = {
     {"activities_tenant_id_assigned_to_fkey", "assigned_to", "is not a user of this tenant"},
     {"activities_check", "ends_at", "must not be before starts_at"},
 };
-#define CRM_ACTIVITY_FAULT(r, tx, what)                                                            \
-    crm_record_constraint_fault(                                                                   \
-        r, tx, crm_activity_constraints,                                                           \
-        sizeof(crm_activity_constraints) / sizeof(crm_activity_constraints[0]), what)
 
 static const crm_stmt_t crm_stmt_activity_create = {
     "core.activity_create",
@@ -97,33 +93,13 @@ crm_activities_create(crm_req_t *r)
         return;
     crm_activity_in_t in;
     crm_activity_read(r, &in, true);
-    PGresult *res = NULL;
-    for (int attempt = 0; !res; attempt++) {
-        const char *country, *defs;
-        if (!crm_custom_fields_remembered(r, "activity", true, &country, &defs,
-                                          &in.custom_fields) ||
-            crm_fields_failed(r, "the activity is not valid"))
-            return;
-        crm_tx_t *tx = crm_tx_new(r);
-        int i = crm_tx_add(tx, &crm_stmt_activity_create, 16,
-                           (const char *[]){in.type, in.subject, in.body, in.contact_id, in.deal_id,
-                                            in.due_at, in.starts_at, in.ends_at, in.assigned_to,
-                                            in.completed_at, in.priority, in.custom_fields,
-                                            idem.key, idem.hash, country, defs});
-        if (crm_tx_run(tx) != 0) {
-            CRM_ACTIVITY_FAULT(r, tx, "activity");
-            return;
-        }
-        res = crm_tx_result(tx, i);
-        if (crm_idem_replayed(r, &idem, res, 3))
-            return;
-        crm_context_state_t state = crm_entity_context_after(r, "activity", res, 6, attempt);
-        if (state == CRM_CONTEXT_GAVE_UP)
-            return;
-        if (state == CRM_CONTEXT_STALE)
-            res = NULL;
-    }
-    crm_record_created(r, &idem, res, "activity", "/api/v1/activities");
+    const char *values[] = {in.type,        in.subject,      in.body,      in.contact_id,
+                            in.deal_id,     in.due_at,       in.starts_at, in.ends_at,
+                            in.assigned_to, in.completed_at, in.priority,  NULL,
+                            idem.key,       idem.hash,       NULL,         NULL};
+    crm_record_create(r, "activity", "/api/v1/activities", &crm_stmt_activity_create, values, 16,
+                      11, &idem, crm_activity_constraints,
+                      sizeof(crm_activity_constraints) / sizeof(crm_activity_constraints[0]));
 }
 
 static const crm_stmt_t crm_stmt_activity_get = {

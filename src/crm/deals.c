@@ -88,10 +88,6 @@ static const crm_constraint_field_t crm_deal_constraints[] = {
     {"deals_tenant_id_owner_id_fkey", "owner_id", "is not a user of this tenant"},
     {"deals_check", "currency", "amount_minor and currency go together"},
 };
-#define CRM_DEAL_FAULT(r, tx, what)                                                                \
-    crm_record_constraint_fault(r, tx, crm_deal_constraints,                                       \
-                                sizeof(crm_deal_constraints) / sizeof(crm_deal_constraints[0]),    \
-                                what)
 
 /* Pipeline and stage default to the tenant's default pipeline and its first stage; the
  * contact must be live; custom fields were validated against a remembered context ($13,
@@ -134,32 +130,13 @@ crm_deals_create(crm_req_t *r)
         return;
     crm_deal_in_t in;
     crm_deal_read(r, &in, true);
-    PGresult *res = NULL;
-    for (int attempt = 0; !res; attempt++) {
-        const char *country, *defs;
-        if (!crm_custom_fields_remembered(r, "deal", true, &country, &defs, &in.custom_fields) ||
-            crm_fields_failed(r, "the deal is not valid"))
-            return;
-        crm_tx_t *tx = crm_tx_new(r);
-        int i = crm_tx_add(tx, &crm_stmt_deal_create, 14,
-                           (const char *[]){in.contact_id, in.title, in.amount, in.currency,
-                                            in.pipeline_id, in.stage_id, in.owner_id, in.expected,
-                                            in.lost_reason, in.custom_fields, idem.key, idem.hash,
-                                            country, defs});
-        if (crm_tx_run(tx) != 0) {
-            CRM_DEAL_FAULT(r, tx, "deal");
-            return;
-        }
-        res = crm_tx_result(tx, i);
-        if (crm_idem_replayed(r, &idem, res, 3))
-            return;
-        crm_context_state_t state = crm_entity_context_after(r, "deal", res, 6, attempt);
-        if (state == CRM_CONTEXT_GAVE_UP)
-            return;
-        if (state == CRM_CONTEXT_STALE)
-            res = NULL;
-    }
-    crm_record_created(r, &idem, res, "deal", "/api/v1/deals");
+    const char *values[] = {in.contact_id,  in.title,    in.amount,   in.currency,
+                            in.pipeline_id, in.stage_id, in.owner_id, in.expected,
+                            in.lost_reason, NULL,        idem.key,    idem.hash,
+                            NULL,           NULL};
+    crm_record_create(r, "deal", "/api/v1/deals", &crm_stmt_deal_create, values, 14, 9, &idem,
+                      crm_deal_constraints,
+                      sizeof(crm_deal_constraints) / sizeof(crm_deal_constraints[0]));
 }
 
 static const crm_stmt_t crm_stmt_deal_get = {

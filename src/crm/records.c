@@ -136,14 +136,35 @@ crm_record_constraint_fault(crm_req_t *r, crm_tx_t *tx, const crm_constraint_fie
 }
 
 void
-crm_record_created(crm_req_t *r, const crm_idem_t *idem, PGresult *res, const char *what,
-                   const char *collection)
+crm_record_create(crm_req_t *r, const char *entity, const char *collection,
+                  const crm_stmt_t *insert, const char **values, int nvalues, int custom,
+                  const crm_idem_t *idem, const crm_constraint_field_t *map, size_t nmap)
 {
-    if (crm_idem_replayed(r, idem, res, 3))
-        return;
+    const char *invalid = crm_arena_sprintf(r->arena, "the %s is not valid", entity);
+    PGresult *res = NULL;
+    for (int attempt = 0; !res; attempt++) {
+        if (!crm_custom_fields_remembered(r, entity, true, &values[nvalues - 2],
+                                          &values[nvalues - 1], &values[custom]) ||
+            crm_fields_failed(r, invalid))
+            return;
+        crm_tx_t *tx = crm_tx_new(r);
+        int i = crm_tx_add(tx, insert, nvalues, values);
+        if (crm_tx_run(tx) != 0) {
+            crm_record_constraint_fault(r, tx, map, nmap, entity);
+            return;
+        }
+        res = crm_tx_result(tx, i);
+        if (crm_idem_replayed(r, idem, res, 3))
+            return;
+        crm_context_state_t state = crm_entity_context_after(r, entity, res, 6, attempt);
+        if (state == CRM_CONTEXT_GAVE_UP)
+            return;
+        if (state == CRM_CONTEXT_STALE)
+            res = NULL;
+    }
     if (PQgetisnull(res, 0, 0)) {
         crm_req_field_error(r, "contact_id", "is not a contact of this tenant");
-        crm_reply_problem(r, 422, "the %s is not valid", what);
+        crm_reply_problem(r, 422, "%s", invalid);
         return;
     }
     crm_req_add_header(r, "Location",

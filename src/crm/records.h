@@ -48,12 +48,17 @@ bool crm_record_constraint_fault(crm_req_t *r, crm_tx_t *tx, const crm_constrain
                                  size_t n, const char *what);
 
 struct crm_idem;
-/* The answer to a create of a record belonging to a contact, whose statement returns (json,
- * version, id, CRM_IDEM_COLUMNS): the earlier answer again (Idempotency-Key), 422 naming
- * contact_id when nothing was inserted (the contact is not a live one of the tenant), else 201
- * with Location under collection ("/api/v1/deals"). */
-void crm_record_created(crm_req_t *r, const struct crm_idem *idem, PGresult *res, const char *what,
-                        const char *collection);
+/* POST of a record belonging to a contact, with custom fields of entity, in one round trip:
+ * they are validated (into values[custom]) against the tenant's remembered context, and the
+ * last two of the nvalues parameters of insert are that context's country and defs (set
+ * here). insert returns (json, version, id, CRM_IDEM_COLUMNS, CRM_ENTITY_CONTEXT_COLUMNS).
+ * Answers the earlier answer again (Idempotency-Key), 422 naming contact_id when nothing was
+ * inserted (the contact is not a live one of the tenant) or a violated constraint of map,
+ * else 201 with Location under collection ("/api/v1/deals"); validates again and retries
+ * when the context changed. */
+void crm_record_create(crm_req_t *r, const char *entity, const char *collection,
+                       const crm_stmt_t *insert, const char **values, int nvalues, int custom,
+                       const struct crm_idem *idem, const crm_constraint_field_t *map, size_t nmap);
 
 /* PATCH {id} of a record with custom fields of entity, in one round trip: they are validated
  * (into values[custom]) against the tenant's remembered context, and the last two of the
