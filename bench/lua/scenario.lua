@@ -73,20 +73,33 @@ handlers.patch_contact = function()
         '{"company":"Patched Ltd"}')
 end
 
--- a free 30-minute slot for each request: days past the seeded ones, practitioner by turn
-handlers.create_appointment = function()
-    local k = counter
-    counter = counter + 1
-    local p = #D.practitioners
+-- the k-th booking of tenant t: a free 30-minute slot (days past the seeded ones,
+-- practitioner by turn) for one of its patients
+local function book(t, k)
+    local p = #t.practitioners
     local day = D.free_from_day + math.floor(k / (p * 24))
     local slot = math.floor(k / p) % 24
     local at = string.format("%sT%02d:%02d:00Z", D.days[day + 1] or D.days[#D.days],
         8 + math.floor(slot / 2), (slot % 2) * 30)
-    local patient = contact_id(D.big, 5 * math.random(0, math.floor(D.big.contacts / 5) - 1) + 5)
+    local patient = contact_id(t, 5 * math.random(0, math.floor(t.contacts / 5) - 1) + 5)
     local body = string.format(
         '{"patient_id":"%s","practitioner_id":"%s","appointment_time":"%s","duration_minutes":30}',
-        patient, D.practitioners[k % p + 1], at)
-    return wrk.format("POST", "/api/v1/appointments", headers(D.big, true), body)
+        patient, t.practitioners[k % p + 1], at)
+    return wrk.format("POST", "/api/v1/appointments", headers(t, true), body)
+end
+
+-- bookings spread over the tenants by turn, as the other scenarios spread their requests
+handlers.create_appointment = function()
+    local k = counter
+    counter = counter + 1
+    return book(D.tenants[k % #D.tenants + 1], math.floor(k / #D.tenants))
+end
+
+-- every booking in the large tenant: one audit chain admits one commit at a time
+handlers.create_appointment_one_tenant = function()
+    local k = counter
+    counter = counter + 1
+    return book(D.big, k)
 end
 
 handlers.timeline = function()

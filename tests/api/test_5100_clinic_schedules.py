@@ -85,6 +85,38 @@ def test_booking_outside_working_hours_needs_an_overbook(t):
     assert r.status_code == 201, r.text
 
 
+def test_booking_inside_hours_around_time_off_extra_hours_and_dst(t):
+    """Most bookings are answered by one shift holding them; time off near the day, hours
+    joined by extra time and the DST days take the full working-time computation."""
+    def book(at, minutes=30):
+        return t.request("receptionist", "POST", "/api/v1/appointments",
+                         json={"patient_id": t.patient, "practitioner_id": t.doc,
+                               "appointment_time": at, "duration_minutes": minutes})
+
+    def exception(body):
+        r = t.request("receptionist", "POST",
+                      f"/api/v1/practitioners/{t.doc}/schedule/exceptions", json=body)
+        assert r.status_code == 201, r.text
+
+    exception({"date": "2027-11-16", "kind": "off", "start": "10:00", "end": "11:00"})
+    assert book("2027-11-16T09:00:00+00:00").status_code == 201  # the shift, before time off
+    assert_problem(book("2027-11-16T10:00:00+00:00"), 422, field="appointment_time")
+    assert_problem(book("2027-11-16T10:45:00+00:00"), 422, field="appointment_time")
+    exception({"date": "2027-11-22", "kind": "off"})  # the day before: the next is untouched
+    assert book("2027-11-23T09:00:00+00:00").status_code == 201
+    assert_problem(book("2027-11-22T09:00:00+00:00"), 422, field="appointment_time")
+    # two shifts joined by extra hours hold an appointment no single shift holds
+    assert_problem(book("2027-11-18T11:30:00+00:00", 60), 422, field="appointment_time")
+    exception({"date": "2027-11-17", "kind": "extra", "start": "12:00", "end": "13:00"})
+    assert book("2027-11-17T11:30:00+00:00", 120).status_code == 201
+    # the shift is local time on both DST days (London: 31 Oct 2027, 26 Mar 2028)
+    assert book("2027-10-31T09:00:00+00:00").status_code == 201
+    assert_problem(book("2027-10-31T08:30:00+00:00"), 422, field="appointment_time")
+    assert book("2028-03-26T09:00:00+01:00").status_code == 201
+    assert_problem(book("2028-03-26T08:30:00+01:00"), 422, field="appointment_time")
+    assert_problem(book("2028-03-26T11:45:00+01:00"), 422, field="appointment_time")
+
+
 def test_rescheduling_outside_working_hours_needs_an_overbook(t, pg):
     r = t.request("receptionist", "POST", "/api/v1/appointments",
                   json={"patient_id": t.patient, "practitioner_id": t.doc,

@@ -183,8 +183,8 @@ static const crm_constraint_field_t clinic_constraints[] = {
 
 /* Booking a lead or customer makes them a patient; the practitioner must be an active user
  * marked is_practitioner, whose name at booking time is kept; outside the working hours only
- * an overbook ($12) books. The hours are MATERIALIZED: inlined, the function was called once
- * per reference to its result. */
+ * an overbook ($12) books. The hours check is MATERIALIZED: inlined, the function was called
+ * once per reference to its result. */
 /* clang-format off */
 static const crm_stmt_t clinic_stmt_create = {
     "clinic.create",
@@ -193,10 +193,8 @@ static const crm_stmt_t clinic_stmt_create = {
     "   AND id = $2::uuid AND is_practitioner AND active),"
     " live AS (SELECT id FROM contacts WHERE tenant_id = current_tenant_id()"
     "   AND id = $1::uuid AND deleted_at IS NULL),"
-    " hours AS MATERIALIZED (SELECT clinic_working_time($2::uuid, $3::timestamptz,"
-    "   $3::timestamptz + make_interval(mins => $4::int)) AS m),"
-    " inside AS (SELECT $12::boolean OR m IS NULL OR m @> tstzrange($3::timestamptz,"
-    "   $3::timestamptz + make_interval(mins => $4::int)) AS ok FROM hours),"
+    " inside AS MATERIALIZED (SELECT $12::boolean OR clinic_within_hours($2::uuid,"
+    "   $3::timestamptz, $3::timestamptz + make_interval(mins => $4::int)) AS ok),"
     " convert AS (UPDATE contacts SET type = 'patient', version = version + 1,"
     "   updated_at = now() WHERE tenant_id = current_tenant_id() AND id = $1::uuid"
     "   AND deleted_at IS NULL AND type <> 'patient' AND NOT EXISTS (SELECT 1 FROM prior)"
@@ -359,8 +357,8 @@ clinic_appointments_list(crm_req_t *r)
 static const crm_stmt_t clinic_stmt_current = {
     "clinic.current",
     "SELECT version, status, practitioner_id, starts_at, duration_minutes, room,"
-    " ($2::timestamptz IS NULL AND $3::int IS NULL) OR coalesce(clinic_working_time("
-    "   practitioner_id, s.t, s.t + s.d) @> tstzrange(s.t, s.t + s.d), true)"
+    " ($2::timestamptz IS NULL AND $3::int IS NULL)"
+    " OR clinic_within_hours(practitioner_id, s.t, s.t + s.d)"
     " FROM clinic_appointments, LATERAL (SELECT coalesce($2::timestamptz, starts_at) AS t,"
     "   make_interval(mins => coalesce($3::int, duration_minutes)) AS d) s"
     " WHERE tenant_id = current_tenant_id() AND id = $1"};
