@@ -133,11 +133,13 @@ def test_status_life_cycle(clinic, pg):
 
 def test_reschedule_keeps_history_and_checks_clashes(clinic, pg):
     a = book(clinic, appointment_time="2027-03-09T09:00:00+00:00").json()
-    book(clinic, appointment_time="2027-03-09T12:00:00+00:00")
+    noon = book(clinic, appointment_time="2027-03-09T12:00:00+00:00").json()
     url = f"/api/v1/appointments/{a['id']}"
     r = clinic.request("receptionist", "PATCH", url, headers={"If-Match": '"1"'},
                        json={"appointment_time": "2027-03-09T12:10:00+00:00"})
-    assert_problem(r, 409)
+    body = assert_problem(r, 409)
+    assert body["conflicting_appointment_id"] == noon["id"]
+    assert body["appointment_time"].startswith("2027-03-09 12:00")
     r = clinic.request("receptionist", "PATCH", url, headers={"If-Match": '"1"'},
                        json={"appointment_time": "2027-03-09T14:00:00+00:00",
                              "duration_minutes": 45})
@@ -203,6 +205,11 @@ def test_bad_input_and_other_tenants(clinic, server):
                    field="practitioner_id")
     mine = book(clinic, appointment_time="2027-03-11T09:00:00+00:00").json()
     assert_problem(other.request("admin", "GET", f"/api/v1/appointments/{mine['id']}"), 404)
+    r = other.request("admin", "PATCH", f"/api/v1/appointments/{mine['id']}",
+                      headers={"If-Match": '"1"'}, json={"status": "cancelled"})
+    assert_problem(r, 404)
+    assert clinic.request("admin", "GET", f"/api/v1/appointments/{mine['id']}").json()[
+        "status"] == "booked"
 
 
 def test_module_off_means_404(server):

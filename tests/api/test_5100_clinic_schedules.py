@@ -1,5 +1,7 @@
 """Working hours, exceptions and availability: DST-correct (Europe/London, end of October),
 appointments and time off subtracted, booking outside hours refused unless overbooked."""
+import uuid
+
 import pytest
 
 from crmtest import Tenant, assert_problem
@@ -20,6 +22,12 @@ def t(server):
                   json={"weekly": week})
     assert r.status_code == 200, r.text
     return t
+
+
+def book(t, at, minutes=30):
+    return t.request("receptionist", "POST", "/api/v1/appointments",
+                     json={"patient_id": t.patient, "practitioner_id": t.doc,
+                           "appointment_time": at, "duration_minutes": minutes})
 
 
 def slots(t, frm, to, minutes=60):
@@ -88,40 +96,32 @@ def test_booking_outside_working_hours_needs_an_overbook(t):
 def test_booking_inside_hours_around_time_off_extra_hours_and_dst(t):
     """Most bookings are answered by one shift holding them; time off near the day, hours
     joined by extra time and the DST days take the full working-time computation."""
-    def book(at, minutes=30):
-        return t.request("receptionist", "POST", "/api/v1/appointments",
-                         json={"patient_id": t.patient, "practitioner_id": t.doc,
-                               "appointment_time": at, "duration_minutes": minutes})
-
     def exception(body):
         r = t.request("receptionist", "POST",
                       f"/api/v1/practitioners/{t.doc}/schedule/exceptions", json=body)
         assert r.status_code == 201, r.text
 
     exception({"date": "2027-11-16", "kind": "off", "start": "10:00", "end": "11:00"})
-    assert book("2027-11-16T09:00:00+00:00").status_code == 201  # the shift, before time off
-    assert_problem(book("2027-11-16T10:00:00+00:00"), 422, field="appointment_time")
-    assert_problem(book("2027-11-16T10:45:00+00:00"), 422, field="appointment_time")
+    assert book(t, "2027-11-16T09:00:00+00:00").status_code == 201  # the shift, before time off
+    assert_problem(book(t, "2027-11-16T10:00:00+00:00"), 422, field="appointment_time")
+    assert_problem(book(t, "2027-11-16T10:45:00+00:00"), 422, field="appointment_time")
     exception({"date": "2027-11-22", "kind": "off"})  # the day before: the next is untouched
-    assert book("2027-11-23T09:00:00+00:00").status_code == 201
-    assert_problem(book("2027-11-22T09:00:00+00:00"), 422, field="appointment_time")
+    assert book(t, "2027-11-23T09:00:00+00:00").status_code == 201
+    assert_problem(book(t, "2027-11-22T09:00:00+00:00"), 422, field="appointment_time")
     # two shifts joined by extra hours hold an appointment no single shift holds
-    assert_problem(book("2027-11-18T11:30:00+00:00", 60), 422, field="appointment_time")
+    assert_problem(book(t, "2027-11-18T11:30:00+00:00", 60), 422, field="appointment_time")
     exception({"date": "2027-11-17", "kind": "extra", "start": "12:00", "end": "13:00"})
-    assert book("2027-11-17T11:30:00+00:00", 120).status_code == 201
+    assert book(t, "2027-11-17T11:30:00+00:00", 120).status_code == 201
     # the shift is local time on both DST days (London: 31 Oct 2027, 26 Mar 2028)
-    assert book("2027-10-31T09:00:00+00:00").status_code == 201
-    assert_problem(book("2027-10-31T08:30:00+00:00"), 422, field="appointment_time")
-    assert book("2028-03-26T09:00:00+01:00").status_code == 201
-    assert_problem(book("2028-03-26T08:30:00+01:00"), 422, field="appointment_time")
-    assert_problem(book("2028-03-26T11:45:00+01:00"), 422, field="appointment_time")
+    assert book(t, "2027-10-31T09:00:00+00:00").status_code == 201
+    assert_problem(book(t, "2027-10-31T08:30:00+00:00"), 422, field="appointment_time")
+    assert book(t, "2028-03-26T09:00:00+01:00").status_code == 201
+    assert_problem(book(t, "2028-03-26T08:30:00+01:00"), 422, field="appointment_time")
+    assert_problem(book(t, "2028-03-26T11:45:00+01:00"), 422, field="appointment_time")
 
 
 def test_rescheduling_outside_working_hours_needs_an_overbook(t, pg):
-    r = t.request("receptionist", "POST", "/api/v1/appointments",
-                  json={"patient_id": t.patient, "practitioner_id": t.doc,
-                        "appointment_time": "2027-11-10T09:00:00+00:00",
-                        "duration_minutes": 30})
+    r = book(t, "2027-11-10T09:00:00+00:00")
     assert r.status_code == 201, r.text
     url = f"/api/v1/appointments/{r.json()['id']}"
     for change in ({"appointment_time": "2027-11-10T12:30:00+00:00"},  # the lunch break
@@ -140,6 +140,26 @@ def test_rescheduling_outside_working_hours_needs_an_overbook(t, pg):
     r = t.request("receptionist", "PATCH", url, headers={"If-Match": '"3"'},
                   json={"status": "cancelled"})  # no new time: no hours check
     assert r.status_code == 200, r.text
+
+
+def test_a_refused_change_says_why_in_order_and_changes_nothing(t, pg):
+    r = book(t, "2027-11-24T09:00:00+00:00")
+    assert r.status_code == 201, r.text
+    url = f"/api/v1/appointments/{r.json()['id']}"
+    evening = {"status": "fulfilled", "appointment_time": "2027-11-24T20:00:00+00:00"}
+    r = t.request("receptionist", "PATCH", url, headers={"If-Match": '"2"'}, json=evening)
+    assert_problem(r, 412)  # a stale version first
+    r = t.request("receptionist", "PATCH", url, headers={"If-Match": '"1"'}, json=evening)
+    assert assert_problem(r, 409)["allowed"].startswith("arrived")  # then the status
+    r = t.request("receptionist", "PATCH", url, headers={"If-Match": '"1"'},
+                  json={"appointment_time": "2027-11-24T20:00:00+00:00"})
+    assert_problem(r, 422, field="appointment_time")  # then the hours
+    r = t.request("receptionist", "PATCH", url.rsplit("/", 1)[0] + "/" + str(uuid.uuid4()),
+                  headers={"If-Match": '"1"'}, json={"status": "arrived"})
+    assert_problem(r, 404)
+    assert pg.sql(f"SELECT version, status, starts_at AT TIME ZONE 'UTC' FROM clinic_appointments"
+                  f" WHERE id = '{url.rsplit('/', 1)[1]}'") == [["1", "booked",
+                                                                "2027-11-24 09:00:00"]]
 
 
 def test_bad_schedules_and_queries(t):

@@ -352,40 +352,94 @@ clinic_appointments_list(crm_req_t *r)
         crm_reply_page(r, &page, crm_tx_result(tx, i));
 }
 
-/* The appointment as it is, and whether its new time ($2) or duration ($3), if any, stays
- * inside the practitioner's working hours (always, for one without a schedule). */
+/* The appointment as it is (for the 409 of a clash). */
 static const crm_stmt_t clinic_stmt_current = {
     "clinic.current",
-    "SELECT version, status, practitioner_id, starts_at, duration_minutes, room,"
-    " ($2::timestamptz IS NULL AND $3::int IS NULL)"
-    " OR clinic_within_hours(practitioner_id, s.t, s.t + s.d)"
-    " FROM clinic_appointments, LATERAL (SELECT coalesce($2::timestamptz, starts_at) AS t,"
-    "   make_interval(mins => coalesce($3::int, duration_minutes)) AS d) s"
+    "SELECT practitioner_id, room, starts_at, duration_minutes FROM clinic_appointments"
     " WHERE tenant_id = current_tenant_id() AND id = $1"};
 
-/* Given fields are set (null clears the optional ones); a new time or duration moves the
- * appointment (the history keeps the old one). */
+/* A change in one statement: given fields are set (null clears the optional ones; a new time
+ * or duration moves the appointment, the history keeps the old one) only when the If-Match
+ * version ($14) holds, a practitioner ($15) changes their own, the status may move from the
+ * current one ($16: the statuses that may move to $4) and, unless overbooked ($11), a new time
+ * or duration stays inside the working hours, checked in the same snapshot. The row as it was
+ * comes back beside the change, so that a refusal is explained without another round trip. */
+#define CLINIC_SET(field, n)                                                                       \
+    " " field " = CASE WHEN '" field "' = ANY($13::text[]) THEN $" #n " ELSE a." field " END,"
+/* clang-format off */
 static const crm_stmt_t clinic_stmt_update = {
     "clinic.update",
-    "UPDATE clinic_appointments a SET"
+    "WITH cur AS (SELECT a.version, a.status, a.practitioner_id,"
+    "   ($2::timestamptz IS NULL AND $3::int IS NULL)"
+    "   OR clinic_within_hours(a.practitioner_id, s.t, s.t + s.d) AS inside"
+    " FROM clinic_appointments a, LATERAL (SELECT coalesce($2::timestamptz, a.starts_at) AS t,"
+    "   make_interval(mins => coalesce($3::int, a.duration_minutes)) AS d) s"
+    " WHERE a.tenant_id = current_tenant_id() AND a.id = $1),"
+    " up AS (UPDATE clinic_appointments a SET"
     " starts_at = coalesce($2::timestamptz, a.starts_at),"
     " duration_minutes = coalesce($3::int, a.duration_minutes),"
     " ends_at = coalesce($2::timestamptz, a.starts_at)"
     "   + make_interval(mins => coalesce($3::int, a.duration_minutes)),"
     " status = coalesce($4, a.status),"
-    " appointment_type = CASE WHEN 'appointment_type' = ANY($13::text[]) THEN $5"
-    "   ELSE a.appointment_type END,"
-    " reason = CASE WHEN 'reason' = ANY($13::text[]) THEN $6 ELSE a.reason END,"
-    " location = CASE WHEN 'location' = ANY($13::text[]) THEN $7 ELSE a.location END,"
-    " room = CASE WHEN 'room' = ANY($13::text[]) THEN $8 ELSE a.room END,"
-    " notes = CASE WHEN 'notes' = ANY($13::text[]) THEN $9 ELSE a.notes END,"
-    " cancel_reason = CASE WHEN 'cancel_reason' = ANY($13::text[]) THEN $10"
-    "   ELSE a.cancel_reason END,"
+    CLINIC_SET("appointment_type", 5) CLINIC_SET("reason", 6) CLINIC_SET("location", 7)
+    CLINIC_SET("room", 8) CLINIC_SET("notes", 9) CLINIC_SET("cancel_reason", 10)
     " overbooked = CASE WHEN $11::boolean THEN true ELSE a.overbooked END,"
     " overbook_reason = CASE WHEN $11::boolean THEN $12 ELSE a.overbook_reason END,"
     " version = a.version + 1, updated_at = now()"
-    " WHERE a.tenant_id = current_tenant_id() AND a.id = $1 AND a.version = $14::int"
-    " RETURNING " CLINIC_JSON "::text, a.version"};
+    " FROM cur WHERE a.tenant_id = current_tenant_id() AND a.id = $1 AND a.version = $14::int"
+    " AND ($15::uuid IS NULL OR a.practitioner_id = $15::uuid)"
+    " AND ($4::text IS NULL OR a.status = $4 OR a.status = ANY($16::text[]))"
+    " AND ($11::boolean OR cur.inside)"
+    " RETURNING " CLINIC_JSON "::text AS j, a.version)"
+    " SELECT (SELECT j FROM up), (SELECT version FROM up), cur.version, cur.status,"
+    " cur.practitioner_id, cur.inside FROM (SELECT) one LEFT JOIN cur ON true"};
+/* clang-format on */
+
+/* After a clash: 409 naming the appointment in the way of the one moved (id). */
+static void
+clinic_reply_moved_clash(crm_req_t *r, const char *id, const clinic_in_t *in)
+{
+    crm_tx_t *tx = crm_tx_new(r);
+    int c = crm_tx_add(tx, &clinic_stmt_current, 1, (const char *[]){id});
+    if (crm_tx_run(tx) != 0)
+        return;
+    PGresult *cur = crm_tx_result(tx, c);
+    if (PQntuples(cur) != 1) {
+        crm_reply_problem(r, 404, "no such appointment");
+        return;
+    }
+    clinic_reply_clash(r, PQgetvalue(cur, 0, 0),
+                       crm_field_present(r, "room") ? in->room : PQgetvalue(cur, 0, 1),
+                       in->time ? in->time : PQgetvalue(cur, 0, 2),
+                       in->duration ? in->duration : PQgetvalue(cur, 0, 3), id);
+}
+
+/* Why a change was refused, from the row as it was (cur: version, status, practitioner_id,
+ * inside the hours), in the order the checks are documented: 404, 403, 412, 409, 422. */
+static void
+clinic_reply_refused(crm_req_t *r, const clinic_in_t *in, PGresult *res, const char *version)
+{
+    if (PQgetisnull(res, 0, 2)) {
+        crm_reply_problem(r, 404, "no such appointment");
+        return;
+    }
+    if (!clinic_allowed(r, in, PQgetvalue(res, 0, 4)))
+        return;
+    const char *from = PQgetvalue(res, 0, 3);
+    if (strcmp(PQgetvalue(res, 0, 2), version) == 0 && in->status &&
+        strcmp(in->status, from) != 0 && !clinic_transition_allowed(from, in->status)) {
+        r->problem_extra =
+            crm_arena_sprintf(r->arena, "\"allowed\":\"%s\"", clinic_transitions_from(from));
+        crm_reply_problem(r, 409, "an appointment cannot go from %s to %s; allowed: %s", from,
+                          in->status, clinic_transitions_from(from));
+    } else if (strcmp(PQgetvalue(res, 0, 2), version) == 0 && !in->overbook &&
+               strcmp(PQgetvalue(res, 0, 5), "t") != 0) {
+        crm_req_field_error(r, "appointment_time", CLINIC_OUTSIDE_HOURS);
+        crm_reply_problem(r, 422, "the change is not valid");
+    } else {
+        crm_reply_problem(r, 412, "the appointment changed since that version; fetch it again");
+    }
+}
 
 void
 clinic_appointments_patch(crm_req_t *r)
@@ -399,54 +453,25 @@ clinic_appointments_patch(crm_req_t *r)
             crm_req_field_error(r, *f, "cannot change: book a new appointment instead");
     clinic_in_t in;
     clinic_read(r, &in, false);
-    if (crm_fields_failed(r, "the change is not valid"))
+    if (crm_fields_failed(r, "the change is not valid") || !clinic_allowed(r, &in, NULL))
         return;
+    const char *own = r->role_id == CRM_ROLE_PRACTITIONER ? r->user_id : NULL;
     crm_tx_t *tx = clinic_tx(r);
-    int c = crm_tx_add(tx, &clinic_stmt_current, 3, (const char *[]){id, in.time, in.duration});
-    if (crm_tx_run(tx) != 0)
-        return;
-    PGresult *cur = crm_tx_result(tx, c);
-    if (PQntuples(cur) != 1) {
-        crm_reply_problem(r, 404, "no such appointment");
-        return;
-    }
-    if (!clinic_allowed(r, &in, PQgetvalue(cur, 0, 2)))
-        return;
-    if (strcmp(PQgetvalue(cur, 0, 0), version) != 0) {
-        crm_reply_problem(r, 412, "the appointment changed since that version; fetch it again");
-        return;
-    }
-    const char *from = PQgetvalue(cur, 0, 1);
-    if (in.status && strcmp(in.status, from) != 0 && !clinic_transition_allowed(from, in.status)) {
-        r->problem_extra =
-            crm_arena_sprintf(r->arena, "\"allowed\":\"%s\"", clinic_transitions_from(from));
-        crm_reply_problem(r, 409, "an appointment cannot go from %s to %s; allowed: %s", from,
-                          in.status, clinic_transitions_from(from));
-        return;
-    }
-    if (!in.overbook && strcmp(PQgetvalue(cur, 0, 6), "t") != 0) {
-        crm_req_field_error(r, "appointment_time", CLINIC_OUTSIDE_HOURS);
-        crm_reply_problem(r, 422, "the change is not valid");
-        return;
-    }
-    crm_tx_t *up = clinic_tx(r);
-    int u = crm_tx_add(up, &clinic_stmt_update, 14,
+    int u = crm_tx_add(tx, &clinic_stmt_update, 16,
                        (const char *[]){id, in.time, in.duration, in.status, in.type, in.reason,
                                         in.location, in.room, in.notes, in.cancel_reason,
                                         in.overbook ? "t" : "f", in.overbook_reason,
-                                        crm_record_patch_mask(r, clinic_fields), version});
-    if (crm_tx_run(up) != 0) {
-        const char *state = crm_tx_sqlstate(up);
+                                        crm_record_patch_mask(r, clinic_fields), version, own,
+                                        in.status ? clinic_transitions_to(in.status) : NULL});
+    if (crm_tx_run(tx) != 0) {
+        const char *state = crm_tx_sqlstate(tx);
         if (state && strcmp(state, "23P01") == 0)
-            clinic_reply_clash(r, PQgetvalue(cur, 0, 2),
-                               crm_field_present(r, "room") ? in.room : PQgetvalue(cur, 0, 5),
-                               in.time ? in.time : PQgetvalue(cur, 0, 3),
-                               in.duration ? in.duration : PQgetvalue(cur, 0, 4), id);
+            clinic_reply_moved_clash(r, id, &in);
         return;
     }
-    if (PQntuples(crm_tx_result(up, u)) != 1) {
-        crm_reply_problem(r, 412, "the appointment changed since that version; fetch it again");
-        return;
-    }
-    crm_reply_record(r, 200, crm_tx_result(up, u));
+    PGresult *res = crm_tx_result(tx, u);
+    if (PQgetisnull(res, 0, 0))
+        clinic_reply_refused(r, &in, res, version);
+    else
+        crm_reply_record(r, 200, res);
 }

@@ -64,3 +64,17 @@ clinic_transitions_from(const char *from)
         off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s", off ? ", " : "", *s);
     return off ? list : "none";
 }
+
+const char *
+clinic_transitions_to(const char *to)
+{
+    static _Thread_local char list[200];
+    size_t off = (size_t)snprintf(list, sizeof(list), "{");
+    for (const clinic_transition_t *t = clinic_transitions; t->from && off < sizeof(list); t++)
+        if (clinic_transition_allowed(t->from, to))
+            off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s", off > 1 ? "," : "",
+                                    t->from);
+    if (off < sizeof(list))
+        snprintf(list + off, sizeof(list) - off, "}");
+    return list;
+}

@@ -17,5 +17,8 @@ bool clinic_status_initial(const char *status);
 bool clinic_transition_allowed(const char *from, const char *to);
 /* "arrived, checked-in, ..." of from, for a 409's detail (static storage per status). */
 const char *clinic_transitions_from(const char *from);
+/* "{proposed,waitlist}": the statuses that may move to to, as a PostgreSQL array (the thread's
+ * buffer, valid until its next call). */
+const char *clinic_transitions_to(const char *to);
 
 #endif
