@@ -51,9 +51,20 @@ def test_book_and_read(clinic, pg):
 def test_booking_a_lead_makes_a_patient(clinic, pg):
     lead = clinic.request("receptionist", "POST", "/api/v1/contacts",
                           json={"type": "lead", "last_name": "Soon Patient"}).json()["id"]
+    taken = book(clinic, appointment_time="2027-03-02T12:00:00+00:00")
+    assert taken.status_code == 201, taken.text
+    r = book(clinic, patient_id=lead, appointment_time="2027-03-02T12:00:00+00:00")
+    assert_problem(r, 409)  # a refused booking leaves a lead a lead
+    assert pg.sql(f"SELECT type, version FROM contacts WHERE id = '{lead}'") == [["lead", "1"]]
     r = book(clinic, patient_id=lead, appointment_time="2027-03-02T10:00:00+00:00")
     assert r.status_code == 201, r.text
-    assert pg.sql(f"SELECT type FROM contacts WHERE id = '{lead}'") == [["patient"]]
+    assert pg.sql(f"SELECT type, version FROM contacts WHERE id = '{lead}'") == [["patient", "2"]]
+    changes = pg.sql(f"SELECT changes -> 'type' ->> 'before', changes -> 'type' ->> 'after'"
+                     f" FROM audit_log WHERE entity_id = '{lead}' AND action = 'update'")
+    assert changes == [["lead", "patient"]]
+    r = book(clinic, patient_id=lead, appointment_time="2027-03-02T11:00:00+00:00")
+    assert r.status_code == 201, r.text  # a patient already: unchanged
+    assert pg.sql(f"SELECT version FROM contacts WHERE id = '{lead}'") == [["2"]]
 
 
 def test_double_booking_is_refused_with_the_conflict(clinic):

@@ -181,7 +181,8 @@ static const crm_constraint_field_t clinic_constraints[] = {
 #define CLINIC_OUTSIDE_HOURS                                                                       \
     "is outside the practitioner's working hours (overbook to book it anyway)"
 
-/* Booking a lead or customer makes them a patient; the practitioner must be an active user
+/* Booking a lead or customer makes them a patient (the trigger clinic_make_patient, clinic
+ * migration 0010); the practitioner must be an active user
  * marked is_practitioner, whose name at booking time is kept; outside the working hours only
  * an overbook ($12) books. The hours check is MATERIALIZED: inlined, the function was called
  * once per reference to its result. */
@@ -195,10 +196,6 @@ static const crm_stmt_t clinic_stmt_create = {
     "   AND id = $1::uuid AND deleted_at IS NULL),"
     " inside AS MATERIALIZED (SELECT $12::boolean OR clinic_within_hours($2::uuid,"
     "   $3::timestamptz, $3::timestamptz + make_interval(mins => $4::int)) AS ok),"
-    " convert AS (UPDATE contacts SET type = 'patient', version = version + 1,"
-    "   updated_at = now() WHERE tenant_id = current_tenant_id() AND id = $1::uuid"
-    "   AND deleted_at IS NULL AND type <> 'patient' AND NOT EXISTS (SELECT 1 FROM prior)"
-    "   AND EXISTS (SELECT 1 FROM prac) AND (SELECT ok FROM inside) RETURNING id),"
     " a AS (INSERT INTO clinic_appointments AS a (tenant_id, patient_id, practitioner_id,"
     "   practitioner_name, starts_at, duration_minutes, ends_at, status, appointment_type,"
     "   reason, location, room, notes, source, overbooked, overbook_reason, created_by)"
