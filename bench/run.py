@@ -196,6 +196,23 @@ def cluster_cpu_s(pg):
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def machine_ticks():
+    """The machine's CPU time so far by kind, from /proc/stat: busy, idle, iowait, steal."""
+    with open("/proc/stat") as f:
+        user, nice, system, idle, iowait, irq, softirq, steal = map(int, f.readline().split()[1:9])
+    return {"busy": user + nice + system + irq + softirq, "idle": idle, "iowait": iowait,
+            "steal": steal}
+
+
+def machine_shares(before):
+    """Each kind's share of the CPU time since before, in %: a run whose cores sat idle or
+    waited for the disk or the hypervisor measured the machine, not the server."""
+    now = machine_ticks()
+    spent = {k: now[k] - before[k] for k in now}
+    total = max(sum(spent.values()), 1)
+    return {f"{k}_pct": round(100 * v / total, 1) for k, v in spent.items()}
+
+
 def wrk(server, data, data_path, scenario, duration, connections=64):
     data["run"] += 1
     with open(data_path, "w") as f:
@@ -203,6 +220,7 @@ def wrk(server, data, data_path, scenario, duration, connections=64):
     env = dict(os.environ, CRM_BENCH_DATA=data_path, CRM_BENCH_SCENARIO=scenario)
     log_start = os.path.getsize(server.log_path)
     db_cpu = cluster_cpu_s(server.pg)
+    ticks = machine_ticks()
     with ProcessWatch(server.proc.pid) as watch:
         out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{duration}", "--timeout",
                               "10s", "-s", os.path.join(ROOT, "bench", "lua", "scenario.lua"),
@@ -213,6 +231,7 @@ def wrk(server, data, data_path, scenario, duration, connections=64):
     r = json.loads(m.group(1))
     r["scenario"] = scenario
     r["connections"] = connections
+    r["machine"] = machine_shares(ticks)
     r["rps"] = round(r["requests"] / r["seconds"], 1)
     r["errors"] = r.pop("socket_errors") + r.pop("non2xx")
     if r["errors"]:  # which answers, from the access log
@@ -438,7 +457,9 @@ def only(server, data, data_path, scenarios, repeat, dur):
             r = wrk(server, data, data_path, s, dur)
             print(f"{s:<20} {r['rps']:>9} req/s  p50 {r['p50_ms']:>7.2f} ms"
                   f"  p99 {r['p99_ms']:>8.2f} ms  errors {r['errors']}"
-                  f"  CPU s/1k {r['cpu_s_per_1000']} (database {r['db_cpu_s_per_1000']})",
+                  f"  CPU s/1k {r['cpu_s_per_1000']} (database {r['db_cpu_s_per_1000']})"
+                  f"  machine idle {r['machine']['idle_pct']} %, io wait"
+                  f" {r['machine']['iowait_pct']} %, steal {r['machine']['steal_pct']} %",
                   flush=True)
     return 0
 
@@ -464,6 +485,9 @@ def main():
         pg.bootstrap()
         seed_s = seed(pg, scale)
         print(f"seeded in {seed_s} s", flush=True)
+        # the load wrote gigabytes: write them out now, not while the scenarios run
+        pg.sql("CHECKPOINT")
+        os.sync()
         server = Server(pg, env={"CRM_THREADS": os.environ.get("CRM_BENCH_THREADS", "4")})
         server.pg = pg  # for the cluster's CPU time
         data = bench_data(server, pg, scale)
@@ -495,11 +519,13 @@ def main():
     checks = budgets(results, floor, rss_256["peak_rss_mib"], start_ms, jwt)
     print()
     print(f"{'scenario':<20} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9}"
-          f" {'errors':>7} {'RSS MiB':>8} {'CPU s/1k':>9} {'DB s/1k':>8}")
+          f" {'errors':>7} {'RSS MiB':>8} {'CPU s/1k':>9} {'DB s/1k':>8} {'idle/io/steal %':>16}")
     for r in results:
+        m = r["machine"]
         print(f"{r['scenario']:<20} {r['rps']:>9} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f}"
               f" {r['p999_ms']:>9.2f} {r['errors']:>7} {r['peak_rss_mib']:>8}"
-              f" {r['cpu_s_per_1000']:>9} {r['db_cpu_s_per_1000']:>8}")
+              f" {r['cpu_s_per_1000']:>9} {r['db_cpu_s_per_1000']:>8}"
+              f" {m['idle_pct']:>6}/{m['iowait_pct']}/{m['steal_pct']}")
     for r in low:
         print(f"{r['scenario']} at 4 connections: {r['rps']} req/s, p50 {r['p50_ms']:.2f} ms,"
               f" p99 {r['p99_ms']:.2f} ms")
