@@ -108,6 +108,17 @@ def test_search_returns_a_searchset_bundle(t):
     exact = fhir(t, "practitioner", "Appointment",
                  params={"date": "gt2027-06-01T08:00:00+00:00", "status": "booked"}).json()
     assert exact["total"] == 2
+
+    def ids(*dates):
+        b = fhir(t, "practitioner", "Appointment", params=[("date", d) for d in dates]).json()
+        return [t.appts.index(e["resource"]["id"]) for e in b.get("entry", [])]
+    # every prefix, on a local day and on an instant (appointment 0 starts 08:00 UTC exactly)
+    assert ids("gt2027-06-02") == [2] and ids("lt2027-06-02") == [0]
+    assert ids("ge2027-06-02") == [1, 2] and ids("le2027-06-02") == [0, 1]
+    assert ids("eq2027-06-01T09:00:00+01:00") == [0] and ids("2027-06-01T08:00:01Z") == []
+    assert ids("ge2027-06-01T08:00:00Z") == [0, 1, 2] and ids("gt2027-06-01T08:00:00Z") == [1, 2]
+    assert ids("le2027-06-01T08:00:00Z") == [0] and ids("lt2027-06-01T08:00:00Z") == []
+    assert ids("gt2027-06-01", "lt2027-06-03") == [1] and ids("gt2027-06-03", "lt2027-06-01") == []
     counted = fhir(t, "practitioner", "Appointment", params={"_count": "1"}).json()
     assert counted["total"] == 3 and len(counted["entry"]) == 1
     none = fhir(t, "practitioner", "Appointment", params={"status": "noshow"}).json()
