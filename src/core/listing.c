@@ -39,6 +39,38 @@ crm_cursor_tag(const char *list, const char *tenant, const char *pos, size_t pos
 }
 
 bool
+crm_page_read_cursor(crm_req_t *r, crm_page_t *page, const char *param, const char *field)
+{
+    const char *cursor = crm_req_query(r, param);
+    if (!cursor)
+        return true;
+    unsigned char raw[CRM_CURSOR_MAX], tag[crypto_auth_hmacsha256_BYTES];
+    long decoded = strlen(cursor) < sizeof(raw)
+                       ? crm_b64url_decode(cursor, strlen(cursor), raw, sizeof(raw) - 1)
+                       : -1;
+    size_t n = decoded > 0 ? (size_t)decoded : 0;
+    bool ok = n > CRM_CURSOR_TAG;
+    if (ok) {
+        size_t pos_len = n - CRM_CURSOR_TAG;
+        crm_cursor_tag(page->list, r->tenant_id ? r->tenant_id : "", (const char *)raw, pos_len,
+                       tag);
+        ok = sodium_memcmp(tag, raw + pos_len, CRM_CURSOR_TAG) == 0;
+        raw[pos_len] = '\0';
+    }
+    char *bar = ok ? strrchr((char *)raw, '|') : NULL;
+    /* the tag vouches for the content: the id is whatever this server put there (a uuid, or a
+     * number for the audit log) */
+    if (!bar || bar[1] == '\0') {
+        crm_req_field_error(r, field, "is not a cursor this list gave out");
+        return false;
+    }
+    *bar = '\0';
+    page->after_key = crm_arena_strdup(r->arena, (char *)raw);
+    page->after_id = crm_arena_strdup(r->arena, bar + 1);
+    return true;
+}
+
+bool
 crm_page_read(crm_req_t *r, crm_page_t *page, const char *list)
 {
     memset(page, 0, sizeof(*page));
@@ -55,31 +87,7 @@ crm_page_read(crm_req_t *r, crm_page_t *page, const char *list)
             page->limit = (int)v;
     }
     snprintf(page->fetch, sizeof(page->fetch), "%d", page->limit + 1);
-    const char *cursor = crm_req_query(r, "cursor");
-    if (cursor) {
-        unsigned char raw[CRM_CURSOR_MAX], tag[crypto_auth_hmacsha256_BYTES];
-        long decoded = strlen(cursor) < sizeof(raw)
-                           ? crm_b64url_decode(cursor, strlen(cursor), raw, sizeof(raw) - 1)
-                           : -1;
-        size_t n = decoded > 0 ? (size_t)decoded : 0;
-        bool ok = n > CRM_CURSOR_TAG;
-        if (ok) {
-            size_t pos_len = n - CRM_CURSOR_TAG;
-            crm_cursor_tag(list, r->tenant_id ? r->tenant_id : "", (const char *)raw, pos_len, tag);
-            ok = sodium_memcmp(tag, raw + pos_len, CRM_CURSOR_TAG) == 0;
-            raw[pos_len] = '\0';
-        }
-        char *bar = ok ? strrchr((char *)raw, '|') : NULL;
-        /* the tag vouches for the content: the id is whatever this server put there (a uuid,
-         * or a number for the audit log) */
-        if (!bar || bar[1] == '\0') {
-            crm_req_field_error(r, "query.cursor", "is not a cursor this list gave out");
-        } else {
-            *bar = '\0';
-            page->after_key = crm_arena_strdup(r->arena, (char *)raw);
-            page->after_id = crm_arena_strdup(r->arena, bar + 1);
-        }
-    }
+    crm_page_read_cursor(r, page, "cursor", "query.cursor");
     if (r->errors) {
         crm_reply_problem(r, 400, "the list parameters are not valid");
         return false;

@@ -24,6 +24,10 @@ void crm_listing_init(void);
 /* Reads ?limit= and ?cursor= for the named list (sort included); answers 400 and returns false
  * when either is bad, a cursor was tampered with, or belongs to another list or tenant. */
 bool crm_page_read(crm_req_t *r, crm_page_t *page, const char *list);
+/* Reads the cursor in query parameter param into page (whose list must be set): true without
+ * one; false after a field error on field when it was tampered with or belongs to another list
+ * or tenant. crm_page_read uses it for ?cursor=. */
+bool crm_page_read_cursor(crm_req_t *r, crm_page_t *page, const char *param, const char *field);
 /* The signed cursor naming the position (sort key, id) in page's list; NULL when too long. */
 char *crm_page_cursor(crm_req_t *r, const crm_page_t *page, const char *key, const char *id);
 /* A page statement that writes its page to the audit log (audit_page(), core migration 0011)

@@ -125,6 +125,38 @@ def test_search_returns_a_searchset_bundle(t):
     assert none["total"] == 0 and "entry" not in none
 
 
+def test_search_pages_follow_next_links(t, server):
+    """_count bounds a page; a Bundle link of relation next repeats the search from the last
+    entry on, until the matches run out; the cursor is signed for this tenant and search."""
+    url, seen, totals = "/fhir/R4/Appointment", [], set()
+    params = [("_count", "1"), ("actor", f"Practitioner/{t.users['practitioner']}"),
+              ("date", "ge2027-06-01")]
+    while url:
+        r = t.request("practitioner", "GET", url, params=params)
+        assert r.status_code == 200, r.text
+        b = r.json()
+        totals.add(b["total"])
+        seen += [e["resource"]["id"] for e in b.get("entry", [])]
+        nxt = [link["url"] for link in b.get("link", []) if link["relation"] == "next"]
+        assert len(nxt) <= 1
+        url, params = (nxt[0][nxt[0].index("/fhir/R4/"):], None) if nxt else (None, None)
+        if url:
+            assert "_count=1" in url and "date=ge2027-06-01" in url and "actor=Practitioner%2F" in url
+    assert seen == t.appts and totals == {3}
+    # two per page: the second page is the last, without a next link
+    first = fhir(t, "practitioner", "Appointment", params={"_count": "2"}).json()
+    cursor = first["link"][0]["url"].rsplit("_cursor=", 1)[1]
+    last = fhir(t, "practitioner", "Appointment", params={"_count": "2", "_cursor": cursor}).json()
+    assert [e["resource"]["id"] for e in last["entry"]] == t.appts[2:] and "link" not in last
+    # a tampered cursor, or one from another tenant, is refused naming _cursor
+    bad = cursor[:-2] + ("AA" if cursor[-2:] != "AA" else "BB")
+    assert_outcome(fhir(t, "practitioner", "Appointment", params={"_cursor": bad}), 400, "_cursor")
+    other = Tenant(server, "fhir-other")
+    other.request("admin", "PUT", "/api/v1/modules/clinic", json={"enabled": True})
+    assert_outcome(fhir(other, "practitioner", "Appointment", params={"_cursor": cursor}), 400,
+                   "_cursor")
+
+
 def test_errors_are_operation_outcomes(t, server):
     assert_outcome(fhir(t, "practitioner", "Appointment/00000000-0000-0000-0000-000000000000"),
                    404)

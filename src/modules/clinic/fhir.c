@@ -1,13 +1,16 @@
 /* fhir.c - a read-only FHIR R4 view of patients and appointments (application/fhir+json):
  * Patient and Appointment reads, Appointment search as a searchset Bundle, the
  * CapabilityStatement, and errors as OperationOutcome */
+#include <ctype.h>
 #include <jansson.h>
 #include <microhttpd.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/arena.h"
+#include "core/buf.h"
 #include "core/db.h"
+#include "core/listing.h"
 #include "core/request.h"
 #include "core/uuid.h"
 #include "core/validate.h"
@@ -168,9 +171,10 @@ clinic_fhir_appointment(crm_req_t *r)
 }
 
 /* The search: $1 patient, $2 practitioner, $3 status, $4/$5 and $6/$7 date (prefix, value),
- * $8 _count, $9 the base URL. The dates become one time range, computed once, so that the
+ * $8 _count, $9 the base URL, $10/$11 the start and id of the last appointment of the page
+ * before (from _cursor). The dates become one time range, computed once, so that the
  * start-time index serves them (clinic migration 0011). Sorted by start; total counts every
- * match. */
+ * match. Beside the Bundle: whether more follow, and the start and id of its last entry. */
 static const crm_stmt_t fhir_stmt_search = {
     "clinic.fhir_search",
     "WITH d AS MATERIALIZED (SELECT greatest(x.lo, y.lo) AS lo, least(x.hi, y.hi) AS hi"
@@ -180,12 +184,18 @@ static const crm_stmt_t fhir_stmt_search = {
     "   AND ($2::uuid IS NULL OR a.practitioner_id = $2::uuid)"
     "   AND ($3::text IS NULL OR a.status = $3)"
     "   AND a.starts_at >= (SELECT lo FROM d) AND a.starts_at < (SELECT hi FROM d)),"
-    " page AS (SELECT * FROM m ORDER BY starts_at, id LIMIT $8::int)"
+    " ahead AS (SELECT * FROM m WHERE $10::timestamptz IS NULL"
+    "   OR (m.starts_at, m.id) > ($10::timestamptz, $11::uuid)"
+    "   ORDER BY starts_at, id LIMIT $8::int + 1),"
+    " page AS (SELECT * FROM ahead ORDER BY starts_at, id LIMIT $8::int)"
     " SELECT jsonb_strip_nulls(jsonb_build_object('resourceType', 'Bundle', 'type', 'searchset',"
     " 'meta', jsonb_build_object('lastUpdated', now()), 'total', (SELECT count(*) FROM m),"
     " 'entry', (SELECT jsonb_agg(jsonb_build_object('fullUrl', $9 || 'Appointment/' || a.id,"
     "   'resource', " FHIR_APPOINTMENT ", 'search', jsonb_build_object('mode', 'match'))"
-    "   ORDER BY a.starts_at, a.id) FROM page a" FHIR_PARTICIPANT_STATUS ")))::text"};
+    "   ORDER BY a.starts_at, a.id) FROM page a" FHIR_PARTICIPANT_STATUS ")))::text,"
+    " (SELECT count(*) FROM ahead) > $8::int,"
+    " (SELECT starts_at::text FROM page ORDER BY starts_at DESC, id DESC LIMIT 1),"
+    " (SELECT id FROM page ORDER BY starts_at DESC, id DESC LIMIT 1)"};
 
 typedef struct fhir_dates {
     crm_req_t *r;
@@ -257,6 +267,58 @@ fhir_query_json(crm_req_t *r, const char *patient, const char *actor, const char
     return copy;
 }
 
+/* The request's query string again, percent-encoded, without _cursor: the next page's link
+ * repeats the search. */
+static enum MHD_Result
+fhir_collect_query(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    crm_buf_t *b = cls;
+    if (strcmp(key, "_cursor") == 0)
+        return MHD_YES;
+    for (const char *part = key; part; part = part == key ? value : NULL) {
+        if (part == value)
+            crm_buf_putc(b, '=');
+        else if (b->len)
+            crm_buf_putc(b, '&');
+        for (const unsigned char *c = (const unsigned char *)part; *c; c++) {
+            if (isalnum(*c) || strchr("-._~", *c))
+                crm_buf_putc(b, (char)*c);
+            else
+                crm_buf_printf(b, "%%%02X", *c);
+        }
+    }
+    return MHD_YES;
+}
+
+/* The Bundle of a search page (res: bundle, more, last start, last id), with a link to the
+ * next page when more follow: ...Appointment?<the same search>&_cursor=<signed position>. */
+static void
+fhir_reply_search(crm_req_t *r, PGresult *res, crm_page_t *page, const char *base)
+{
+    const char *bundle = PQgetvalue(res, 0, 0);
+    size_t len = (size_t)PQgetlength(res, 0, 0);
+    char *cursor = strcmp(PQgetvalue(res, 0, 1), "t") == 0 && !PQgetisnull(res, 0, 2)
+                       ? crm_page_cursor(r, page, PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3))
+                       : NULL;
+    if (!cursor || len < 2 || bundle[0] != '{') {
+        crm_reply(r, 200, FHIR_JSON, bundle, len);
+        return;
+    }
+    crm_buf_t query, b;
+    crm_buf_init(&query, r->arena, 256);
+    if (r->conn)
+        MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, fhir_collect_query, &query);
+    crm_buf_putc(&query, '\0');
+    crm_buf_init(&b, r->arena, len + query.len + strlen(cursor) + 128);
+    crm_buf_puts(&b, "{\"link\": [{\"relation\": \"next\", \"url\": ");
+    crm_buf_json_string(&b, crm_arena_sprintf(r->arena, "%sAppointment?%s%s_cursor=%s", base,
+                                              query.data, query.len > 1 ? "&" : "", cursor));
+    crm_buf_puts(&b, "}], ");
+    crm_buf_append(&b, bundle + 1, len - 1);
+    crm_reply(r, 200, FHIR_JSON, b.data, b.len);
+}
+
 /* GET /fhir/R4/Appointment?patient=&actor=&status=&date=&date=&_count= */
 void
 clinic_fhir_search(crm_req_t *r)
@@ -287,6 +349,8 @@ clinic_fhir_search(crm_req_t *r)
     fhir_dates_t dates = {.r = r};
     if (r->conn)
         MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, fhir_collect_date, &dates);
+    crm_page_t page = {.list = "fhir_appointments"};
+    crm_page_read_cursor(r, &page, "_cursor", "_cursor");
     if (r->errors) {
         crm_reply_problem(r, 400, "the search parameters are not valid");
         return;
@@ -296,12 +360,14 @@ clinic_fhir_search(crm_req_t *r)
     crm_tx_t *tx = crm_tx_new(r);
     crm_tx_add(tx, &fhir_stmt_search_audit, 2,
                (const char *[]){patient_id, fhir_query_json(r, patient, actor, status, &dates, n)});
-    int i = crm_tx_add(tx, &fhir_stmt_search, 9,
+    const char *base = fhir_base_url(r);
+    int i = crm_tx_add(tx, &fhir_stmt_search, 11,
                        (const char *[]){patient_id, practitioner_id, status, dates.op[0],
                                         dates.value[0], dates.op[1], dates.value[1],
-                                        crm_arena_sprintf(r->arena, "%ld", n), fhir_base_url(r)});
+                                        crm_arena_sprintf(r->arena, "%ld", n), base, page.after_key,
+                                        page.after_id});
     if (crm_tx_run(tx) == 0)
-        fhir_reply_resource(r, tx, i, "result");
+        fhir_reply_search(r, crm_tx_result(tx, i), &page, base);
 }
 
 /* GET /fhir/R4/metadata: what this server can do, as a CapabilityStatement. */

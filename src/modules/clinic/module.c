@@ -15,8 +15,8 @@ static const char *const clinic_list_query[] = {
 static const char *const clinic_availability_query[] = {"practitioner_id", "from", "to",
                                                         "duration_minutes", NULL};
 
-static const char *const clinic_fhir_query[] = {"patient", "actor",  "status",
-                                                "date",    "_count", NULL};
+static const char *const clinic_fhir_query[] = {"patient", "actor",   "status", "date",
+                                                "_count",  "_cursor", NULL};
 
 static const crm_route_t clinic_routes[] = {
     {"GET", "/api/v1/appointments", clinic_appointments_list, "clinic.appointments.read",
