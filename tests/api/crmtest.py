@@ -3,6 +3,7 @@
 Nothing is mocked: each cluster is a real PostgreSQL 15 made with initdb (as the postgres
 system user when the suite runs as root), and each server is the real build/crm binary.
 """
+import atexit
 import json
 import os
 import re
@@ -20,6 +21,7 @@ PG_BIN = os.environ.get("CRM_PG_BINDIR", "/usr/lib/postgresql/15/bin")
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
 PLATFORM_KEY = "platform-key-for-the-api-suite-0123456789"
 _KEYS_DIR = tempfile.mkdtemp(prefix="crm-keys-")
+atexit.register(shutil.rmtree, _KEYS_DIR, True)
 
 
 def key_set(*entries):
@@ -129,6 +131,7 @@ class Server:
         full_env.update(env or {})
         full_env = {k: v for k, v in full_env.items() if v is not None}  # None unsets
         self.log_file = open(self.log_path, "w")
+        self.final_log = None  # the log once stopped cleanly (its file is then removed)
         self.proc = subprocess.Popen([CRM, "serve", *args], stdout=self.log_file,
                                      stderr=subprocess.STDOUT, env=full_env)
         self.port = self._wait_for_port()
@@ -147,6 +150,8 @@ class Server:
         raise RuntimeError("crm serve did not start:\n" + self.log())
 
     def log(self):
+        if self.final_log is not None:
+            return self.final_log
         with open(self.log_path) as f:
             return f.read()
 
@@ -173,6 +178,8 @@ class Server:
         for marker in SANITIZER_MARKERS:
             assert marker not in log, f"sanitizer report in the server log:\n{log}"
         assert rc == 0, f"crm serve exited {rc}:\n{log[-4000:]}"
+        self.final_log = log  # a failed stop keeps the file, for whoever investigates
+        os.unlink(self.log_path)
         return log
 
 
