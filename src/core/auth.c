@@ -44,18 +44,36 @@ crm_auth_reject(crm_req_t *r, bool had_token, const char *why)
     return -1;
 }
 
+/* Whether the request's bearer credential is secret (compared in constant time). */
+static bool
+crm_auth_bearer_is(crm_req_t *r, const char *secret)
+{
+    const char *bearer = crm_bearer(r);
+    size_t n = strlen(secret);
+    return bearer && strlen(bearer) == n && sodium_memcmp(bearer, secret, n) == 0;
+}
+
+int
+crm_auth_demand(crm_req_t *r, const char *secret, const char *what)
+{
+    if (crm_auth_bearer_is(r, secret))
+        return 0;
+    bool had = crm_bearer(r) != NULL;
+    return crm_auth_reject(
+        r, had,
+        crm_arena_sprintf(r->arena, had ? "the %s is not valid" : "this resource needs the %s",
+                          what));
+}
+
 static int
-crm_auth_platform(crm_req_t *r, const char *bearer)
+crm_auth_platform(crm_req_t *r)
 {
     if (!crm_platform_key) {
         crm_reply_problem(r, 404, "no resource at this path");
         return -1;
     }
-    size_t n = strlen(crm_platform_key);
-    if (!bearer || strlen(bearer) != n || sodium_memcmp(bearer, crm_platform_key, n) != 0)
-        return crm_auth_reject(r, bearer != NULL,
-                               bearer ? "the platform key is not valid"
-                                      : "this resource needs the platform key");
+    if (crm_auth_demand(r, crm_platform_key, "platform key") != 0)
+        return -1;
     crm_info("security: platform call %s %s from %s", r->method, r->path, r->client_ip);
     return 0;
 }
@@ -66,7 +84,7 @@ crm_auth_authorize(crm_req_t *r)
     const char *perm = r->match.route->permission;
     const char *bearer = crm_bearer(r);
     if (strcmp(perm, CRM_PERM_PLATFORM) == 0)
-        return crm_auth_platform(r, bearer);
+        return crm_auth_platform(r);
     if (!bearer)
         return crm_auth_reject(r, false, "this resource needs a bearer token");
     crm_token_claims_t c;

@@ -46,6 +46,8 @@ static const crm_option_t crm_options[] = {
      31536000, SERVE_CMDS, "lifetime of refresh tokens, seconds"},
     {"CRM_PLATFORM_KEY", "--platform-key", OPT_STRING, OFF(platform_key), 0, 0, SERVE_CMDS,
      "bearer key of the /platform API (at least 32 characters); unset disables the API"},
+    {"CRM_METRICS_TOKEN", "--metrics-token", OPT_STRING, OFF(metrics_token), 0, 0, SERVE_CMDS,
+     "bearer token /metrics asks for (at least 32 characters); unset leaves it open"},
     {"CRM_DENYLIST_REFRESH_S", "--denylist-refresh", OPT_LONG, OFF(denylist_refresh_s), 1, 60,
      SERVE_CMDS,
      "seconds between reloads of suspended tenants and disabled users (the bound on how long "
@@ -263,6 +265,10 @@ crm_config_load(crm_config_t *c, unsigned command, int argc, const char *const *
         c->migrate_database_url = c->database_url;
     if (c->platform_key && strlen(c->platform_key) < 32) {
         snprintf(err, errlen, "CRM_PLATFORM_KEY: must be at least 32 characters");
+        return -1;
+    }
+    if (c->metrics_token && strlen(c->metrics_token) < 32) {
+        snprintf(err, errlen, "CRM_METRICS_TOKEN: must be at least 32 characters");
         return -1;
     }
     if ((command & CRM_CMD_SERVE) && !c->jwt_keys) {

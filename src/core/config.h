@@ -40,6 +40,7 @@ typedef struct crm_config {
     long access_token_ttl_s;          /* CRM_ACCESS_TOKEN_TTL_S */
     long refresh_token_ttl_s;         /* CRM_REFRESH_TOKEN_TTL_S */
     const char *platform_key;         /* CRM_PLATFORM_KEY: bearer key of /platform routes */
+    const char *metrics_token;        /* CRM_METRICS_TOKEN: bearer token of /metrics, if any */
     long denylist_refresh_s;          /* CRM_DENYLIST_REFRESH_S */
     long login_max_failures;          /* CRM_LOGIN_MAX_FAILURES per (tenant, email) and window */
     long login_window_s;              /* CRM_LOGIN_WINDOW_S */

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "core/auth.h"
 #include "core/buf.h"
 #include "core/db.h"
 #include "core/http.h"
@@ -13,11 +14,13 @@
 #include "core/static_files.h"
 
 static const char *crm_docs_dir;
+static const char *crm_metrics_token;
 
 void
 crm_system_routes_init(const crm_config_t *config)
 {
     crm_docs_dir = config->docs_dir;
+    crm_metrics_token = config->metrics_token;
 }
 
 static void
@@ -58,9 +61,12 @@ crm_readyz(crm_req_t *r)
     crm_reply(r, 200, "application/json", body, sizeof(body) - 1);
 }
 
+/* Open, or behind CRM_METRICS_TOKEN as a bearer token when set. */
 static void
 crm_metrics(crm_req_t *r)
 {
+    if (crm_metrics_token && crm_auth_demand(r, crm_metrics_token, "metrics token") != 0)
+        return;
     crm_buf_t b;
     crm_buf_init(&b, r->arena, 8192);
     crm_metrics_render(&b);

@@ -1,6 +1,8 @@
 """Prometheus metrics: counts by route template and status, histogram, gauges."""
 import re
 
+from crmtest import Server, assert_problem, crm, default_key_set
+
 
 def value(text, series):
     for line in text.splitlines():
@@ -42,3 +44,21 @@ def test_metrics_have_histogram_and_gauges(server):
     assert value(text, "crm_http_requests_in_flight") >= 1  # this request itself
     server.get("/readyz")
     assert value(server.get("/metrics").text, "crm_db_connections_up") >= 1
+
+
+def test_a_metrics_token_closes_metrics(pg):
+    token = "metrics-token-for-the-api-suite-0123456789"
+    s = Server(pg, env={"CRM_METRICS_TOKEN": token})
+    try:
+        assert_problem(s.get("/metrics"), 401, "needs the metrics token")
+        r = s.get("/metrics", headers={"Authorization": "Bearer " + token[:-1] + "x"})
+        assert_problem(r, 401, "metrics token is not valid")
+        assert r.headers["WWW-Authenticate"].startswith("Bearer")
+        r = s.get("/metrics", headers={"Authorization": "Bearer " + token})
+        assert r.status_code == 200 and "crm_http_requests_total" in r.text
+        assert s.get("/healthz").status_code == 200  # the rest of the system routes stay open
+    finally:
+        s.stop()
+    short = crm("serve", env={"CRM_DATABASE_URL": pg.url(), "CRM_METRICS_TOKEN": "short",
+                              "CRM_JWT_KEYS": default_key_set()})
+    assert short.returncode != 0 and "CRM_METRICS_TOKEN" in short.stderr
