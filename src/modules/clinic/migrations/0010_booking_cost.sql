@@ -37,7 +37,7 @@ BEGIN
           FROM public.tenants t,
                LATERAL (SELECT (p_from AT TIME ZONE t.time_zone)::date AS d) l,
                public.clinic_schedules s
-         WHERE t.id = current_tenant_id()
+         WHERE t.id = public.current_tenant_id()
            AND s.tenant_id = t.id AND s.practitioner_id = p_practitioner
            AND s.weekday = extract(isodow FROM l.d)::int
            AND tstzrange((l.d + s.start_time) AT TIME ZONE t.time_zone,
