@@ -422,15 +422,17 @@ clinic_reply_refused(crm_req_t *r, const clinic_in_t *in, PGresult *res, const c
     }
     if (!clinic_allowed(r, in, PQgetvalue(res, 0, 4)))
         return;
+    /* with another version, that is the answer; with this one, the first check that failed
+     * (none when a concurrent change got in first: then 412 as well) */
+    bool current = strcmp(PQgetvalue(res, 0, 2), version) == 0;
     const char *from = PQgetvalue(res, 0, 3);
-    if (strcmp(PQgetvalue(res, 0, 2), version) == 0 && in->status &&
-        strcmp(in->status, from) != 0 && !clinic_transition_allowed(from, in->status)) {
+    if (current && in->status && strcmp(in->status, from) != 0 &&
+        !clinic_transition_allowed(from, in->status)) {
         r->problem_extra =
             crm_arena_sprintf(r->arena, "\"allowed\":\"%s\"", clinic_transitions_from(from));
         crm_reply_problem(r, 409, "an appointment cannot go from %s to %s; allowed: %s", from,
                           in->status, clinic_transitions_from(from));
-    } else if (strcmp(PQgetvalue(res, 0, 2), version) == 0 && !in->overbook &&
-               strcmp(PQgetvalue(res, 0, 5), "t") != 0) {
+    } else if (current && !in->overbook && strcmp(PQgetvalue(res, 0, 5), "t") != 0) {
         crm_req_field_error(r, "appointment_time", CLINIC_OUTSIDE_HOURS);
         crm_reply_problem(r, 422, "the change is not valid");
     } else {
