@@ -26,6 +26,7 @@ BEGIN
         l.entity_id := 'bench-' || i;
         l.changes := CASE WHEN i % 5 = 0 THEN '{"phone": {"before": "+441", "after": "+442"}}' END;
         l.request_id := 'bench';
+        l.lane := 0;
         l.prev_hash := prev;
         l.hash := audit_link(prev, l);
         INSERT INTO audit_log OVERRIDING SYSTEM VALUE SELECT (l).*;

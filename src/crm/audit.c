@@ -99,7 +99,8 @@ crm_audit_list(crm_req_t *r)
 }
 
 /* GET /api/v1/audit/export: the rows the list's filters select, oldest first, one JSON object
- * per line with the chain's prev_hash and hash (hex), streamed; itself audited. */
+ * per line with the row's chain (lane) and its prev_hash and hash (hex), streamed; itself
+ * audited. */
 void
 crm_audit_export(crm_req_t *r)
 {
@@ -124,8 +125,9 @@ crm_audit_export(crm_req_t *r)
     }
     char *copy = crm_arena_sprintf(
         r->arena,
-        "COPY (SELECT (%s || jsonb_build_object('prev_hash', encode(l.prev_hash, 'hex'), 'hash',"
-        " encode(l.hash, 'hex')))::text FROM audit_log l %s ORDER BY l.id)"
+        "COPY (SELECT (%s || jsonb_build_object('lane', l.lane, 'prev_hash',"
+        " encode(l.prev_hash, 'hex'), 'hash', encode(l.hash, 'hex')))::text FROM audit_log l %s"
+        " ORDER BY l.id)"
         " TO STDOUT WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')",
         CRM_AUDIT_JSONB, sql.data);
     crm_export_audit_t audit = {"audit_log", "jsonl", 0};

@@ -19,39 +19,60 @@ static const crm_stmt_t crm_stmt_audit_verify = {
     "SELECT v.ok, v.rows_checked, v.broken_id::text, to_jsonb(v.broken_at) #>> '{}', v.reason"
     " FROM audit_verify() v"};
 static const crm_stmt_t crm_stmt_audit_check_checkpoint = {
-    "core.audit_check_checkpoint",
-    "SELECT c.ok, c.reason FROM audit_check_checkpoint($1::bigint, decode($2, 'hex')) c"};
+    "core.audit_check_checkpoints",
+    "SELECT c.ok, c.reason, c.last_id, c.last_at FROM audit_check_checkpoints($1::jsonb) c"};
 static const crm_stmt_t crm_stmt_audit_head = {
     "core.audit_head", "SELECT h.last_id::text, to_jsonb(h.last_at) #>> '{}', h.head,"
-                       " h.rows_total::text FROM audit_head() h"};
+                       " h.rows_total::text, h.lanes::text FROM audit_head() h"};
 
-/* The checkpoint's claims, once its signature and tenant check out; false after noting the
- * field error. */
+/* Whether a checkpoint's (last_id, head) pair is well formed. */
 static bool
-crm_audit_checkpoint_read(crm_req_t *r, const char *token, const char **last_id,
-                          const char **last_at, const char **head)
+crm_audit_head_valid(const char *last_id, const char *head)
+{
+    return last_id && strspn(last_id, "0123456789") == strlen(last_id) && *last_id &&
+           strlen(last_id) <= 18 && head && strlen(head) == 64 &&
+           strspn(head, "0123456789abcdef") == 64;
+}
+
+/* The heads a checkpoint holds, once its signature and tenant check out, as the JSON array
+ * audit_check_checkpoints() takes: its "lanes", or for a checkpoint from before lanes its one
+ * last_id and head. NULL after noting the field error. */
+static const char *
+crm_audit_checkpoint_read(crm_req_t *r, const char *token)
 {
     const char *why = NULL;
     json_t *c = crm_jws_open(token, CRM_AUDIT_CHECKPOINT_TYP, &why);
     if (!c) {
         crm_req_field_error(r, "query.checkpoint", "is not a valid signed checkpoint: %s", why);
-        return false;
+        return NULL;
     }
     crm_arena_cleanup(r->arena, (crm_cleanup_fn)json_decref, c);
     const char *tid = json_string_value(json_object_get(c, "tid"));
-    *last_id = json_string_value(json_object_get(c, "last_id"));
-    *last_at = json_string_value(json_object_get(c, "last_at"));
-    *head = json_string_value(json_object_get(c, "head"));
     if (!tid || strcmp(tid, r->tenant_id) != 0) {
         crm_req_field_error(r, "query.checkpoint", "is another tenant's checkpoint");
-        return false;
+        return NULL;
     }
-    if (!*last_id || strspn(*last_id, "0123456789") != strlen(*last_id) || strlen(*last_id) > 18 ||
-        !*head || strlen(*head) != 64 || strspn(*head, "0123456789abcdef") != 64) {
+    json_t *lanes = json_object_get(c, "lanes");
+    if (!lanes) {
+        lanes = json_pack("[{sO? sO? sO?}]", "last_id", json_object_get(c, "last_id"), "last_at",
+                          json_object_get(c, "last_at"), "head", json_object_get(c, "head"));
+        crm_arena_cleanup(r->arena, (crm_cleanup_fn)json_decref, lanes);
+    }
+    bool valid = json_is_array(lanes) && json_array_size(lanes) > 0;
+    size_t i;
+    json_t *lane;
+    json_array_foreach(lanes, i, lane)
+    {
+        valid = valid && crm_audit_head_valid(json_string_value(json_object_get(lane, "last_id")),
+                                              json_string_value(json_object_get(lane, "head")));
+    }
+    if (!valid) {
         crm_req_field_error(r, "query.checkpoint", "lacks last_id or head");
-        return false;
+        return NULL;
     }
-    return true;
+    char *text = json_dumps(lanes, JSON_COMPACT);
+    crm_arena_cleanup(r->arena, free, text);
+    return text;
 }
 
 static json_t *
@@ -66,8 +87,8 @@ void
 crm_audit_verify(crm_req_t *r)
 {
     const char *token = crm_req_query(r, "checkpoint");
-    const char *last_id = NULL, *last_at = NULL, *head = NULL;
-    if (token && !crm_audit_checkpoint_read(r, token, &last_id, &last_at, &head)) {
+    const char *heads = NULL;
+    if (token && !(heads = crm_audit_checkpoint_read(r, token))) {
         crm_reply_problem(r, 400, "the checkpoint cannot be used");
         return;
     }
@@ -75,8 +96,7 @@ crm_audit_verify(crm_req_t *r)
     crm_tx_set_timeout(tx, CRM_AUDIT_VERIFY_TIMEOUT_MS);
     int v = crm_tx_add(tx, &crm_stmt_audit_verify, 0, NULL);
     int c =
-        token ? crm_tx_add(tx, &crm_stmt_audit_check_checkpoint, 2, (const char *[]){last_id, head})
-              : -1;
+        heads ? crm_tx_add(tx, &crm_stmt_audit_check_checkpoint, 1, (const char *[]){heads}) : -1;
     if (crm_tx_run(tx) != 0)
         return;
     PGresult *res = crm_tx_result(tx, v);
@@ -87,9 +107,11 @@ crm_audit_verify(crm_req_t *r)
             json_pack("{so so so}", "id", crm_audit_text_or_null(res, 2), "occurred_at",
                       crm_audit_text_or_null(res, 3), "reason", crm_audit_text_or_null(res, 4));
     } else if (c >= 0 && PQgetvalue(crm_tx_result(tx, c), 0, 0)[0] != 't') {
+        PGresult *check = crm_tx_result(tx, c);
         ok = false;
-        broken = json_pack("{ss ss* ss}", "id", last_id, "occurred_at", last_at, "reason",
-                           PQgetvalue(crm_tx_result(tx, c), 0, 1));
+        broken =
+            json_pack("{so so so}", "id", crm_audit_text_or_null(check, 2), "occurred_at",
+                      crm_audit_text_or_null(check, 3), "reason", crm_audit_text_or_null(check, 1));
     }
     crm_reply_json(r, 200,
                    json_pack("{sb sI so}", "ok", ok, "rows_checked",
@@ -107,10 +129,11 @@ crm_audit_checkpoint(crm_req_t *r)
     if (crm_tx_run(tx) != 0)
         return;
     PGresult *res = crm_tx_result(tx, h);
-    json_t *claims = json_pack(
-        "{ss ss so ss sI sI}", "tid", r->tenant_id, "last_id", PQgetvalue(res, 0, 0), "last_at",
-        crm_audit_text_or_null(res, 1), "head", PQgetvalue(res, 0, 2), "rows_total",
-        (json_int_t)strtoll(PQgetvalue(res, 0, 3), NULL, 10), "iat", (json_int_t)time(NULL));
+    json_t *claims =
+        json_pack("{ss ss so ss sI so sI}", "tid", r->tenant_id, "last_id", PQgetvalue(res, 0, 0),
+                  "last_at", crm_audit_text_or_null(res, 1), "head", PQgetvalue(res, 0, 2),
+                  "rows_total", (json_int_t)strtoll(PQgetvalue(res, 0, 3), NULL, 10), "lanes",
+                  json_loads(PQgetvalue(res, 0, 4), 0, NULL), "iat", (json_int_t)time(NULL));
     char *payload = json_dumps(claims, JSON_COMPACT);
     char *token = crm_jws_sign(r->arena, CRM_AUDIT_CHECKPOINT_TYP, payload, strlen(payload));
     free(payload);

@@ -243,7 +243,8 @@ def test_export_streams_json_lines_with_the_chain_and_is_itself_audited(server, 
         assert row["prev_hash"] == before["hash"]
     assert set(lines[0]) >= {"id", "occurred_at", "actor_id", "action", "entity_type",
                              "entity_id", "patient_id", "changes", "request_id", "client_ip",
-                             "user_agent", "hash", "prev_hash"}
+                             "user_agent", "lane", "hash", "prev_hash"}
+    assert {l["lane"] for l in lines} == {0}  # one chain unless the tenant asks for lanes
     # filters, as the list's; a user agent with a quote and a backslash survives intact
     ua = 'odd "agent" \\ 1.0'
     cid = t.request("receptionist", "POST", "/api/v1/contacts", headers={"User-Agent": ua},
