@@ -31,8 +31,10 @@ test: build build-test
 	@scripts/test.sh
 
 # The benchmark (bench/README.md, docs/performance.md); not part of `make test`.
-# ONLY=scenario,... runs just those, REPEAT=n times each (before/after checks of one path).
-BENCH_ARGS = $(if $(ONLY),--only $(ONLY)) $(if $(REPEAT),--repeat $(REPEAT))
+# ONLY=scenario,... runs just those, REPEAT=n times each (before/after checks of one path);
+# AUDIT_LANES=n sets the bench tenants' audit lanes (4).
+BENCH_ARGS = $(if $(ONLY),--only $(ONLY)) $(if $(REPEAT),--repeat $(REPEAT)) \
+             $(if $(AUDIT_LANES),--audit-lanes $(AUDIT_LANES))
 bench: build
 	@python3 bench/run.py $(BENCH_ARGS)
 

@@ -471,6 +471,9 @@ def main():
                     help="run these scenarios only, each --repeat times; no floor, no budgets,"
                          " no results file (for before/after checks of one path)")
     ap.add_argument("--repeat", type=int, default=1, metavar="N")
+    ap.add_argument("--audit-lanes", type=int, default=4, choices=range(1, 17), metavar="N",
+                    help="settings.audit_lanes of every bench tenant (default 4: a large"
+                         " clinic's writers would otherwise queue for one audit chain)")
     opts = ap.parse_args()
     if opts.only:
         unknown = set(opts.only.split(",")) - set(SCENARIOS)
@@ -485,6 +488,8 @@ def main():
         pg.bootstrap()
         seed_s = seed(pg, scale)
         print(f"seeded in {seed_s} s", flush=True)
+        pg.sql("UPDATE tenants SET settings = settings || jsonb_build_object('audit_lanes',"
+               f" {opts.audit_lanes}) WHERE slug LIKE 'bench-%'")
         # the load wrote gigabytes: write them out now, not while the scenarios run
         pg.sql("CHECKPOINT")
         os.sync()
@@ -534,7 +539,7 @@ def main():
           f" list {floor['list_first']} tps (p50 {floor.get('list_first_p50_ms')} ms, p99"
           f" {floor.get('list_first_p99_ms')} ms); pgbench -S {floor['pgbench_S']} tps")
     print(f"256 connections: peak RSS {rss_256['peak_rss_mib']} MiB; start to ready"
-          f" {start_ms} ms; seed {seed_s} s\n")
+          f" {start_ms} ms; seed {seed_s} s; audit lanes per tenant {opts.audit_lanes}\n")
     for c in checks:
         print(f"{'ok  ' if c['ok'] else 'MISS'} {c['budget']:<50} {c['figure']}")
     commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
@@ -543,6 +548,7 @@ def main():
     path = os.path.join(ROOT, "bench", "results", name)
     with open(path, "w") as f:
         json.dump({"commit": commit, "scale": scale, "duration": dur, "seed_s": seed_s,
+                   "audit_lanes": opts.audit_lanes,
                    "results": results, "low_concurrency": low, "floor": floor,
                    "rss_256_mib": rss_256["peak_rss_mib"],
                    "start_to_ready_ms": start_ms, "jwt_cpu_share_pct": jwt, "budgets": checks,
