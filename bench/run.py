@@ -484,6 +484,7 @@ def main():
     pg = BenchPostgres()
     pg.start()
     server = None
+    scratch = tempfile.mkdtemp(prefix="crm-bench-")  # the load scripts' data
     try:
         pg.bootstrap()
         seed_s = seed(pg, scale)
@@ -496,7 +497,7 @@ def main():
         server = Server(pg, env={"CRM_THREADS": os.environ.get("CRM_BENCH_THREADS", "4")})
         server.pg = pg  # for the cluster's CPU time
         data = bench_data(server, pg, scale)
-        data_path = os.path.join(tempfile.mkdtemp(prefix="crm-bench-"), "data.lua")
+        data_path = os.path.join(scratch, "data.lua")
         wrk(server, data, data_path, "get_contact", "2s")  # warm-up
         if opts.only:
             return only(server, data, data_path, opts.only.split(","), opts.repeat, dur)
@@ -521,6 +522,7 @@ def main():
         if server:
             server.stop()
         pg.destroy()
+        shutil.rmtree(scratch, ignore_errors=True)
     checks = budgets(results, floor, rss_256["peak_rss_mib"], start_ms, jwt)
     print()
     print(f"{'scenario':<20} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9}"
