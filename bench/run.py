@@ -26,13 +26,20 @@ import requests  # noqa: E402
 
 from crmtest import PASSWORD, PG_BIN, Postgres, Server, crm, default_key_set  # noqa: E402
 
+# Per scale: the data, each scenario's run length, and the extra runs' (warm-up, 256
+# connections, perf for token verification, pgbench -S's scale); quick skips the warm-up and
+# the four-connection runs, so that `make bench-quick` stays under a minute.
 SCALES = {
     "full": {"big_contacts": 1000000, "big_deals": 200000, "big_activities": 2000000,
              "big_appointments": 300000, "big_audit": 1000000, "small_tenants": 999,
-             "small_contacts": 100, "practitioners": 50, "duration": "15s", "deep_pages": 1000},
+             "small_contacts": 100, "practitioners": 50, "duration": "15s", "deep_pages": 1000,
+             "warmup": "2s", "rss_run": "3s", "jwt_run": "5s", "pgbench_scale": 10,
+             "low_concurrency": True},
     "quick": {"big_contacts": 20000, "big_deals": 4000, "big_activities": 40000,
               "big_appointments": 6000, "big_audit": 20000, "small_tenants": 20,
-              "small_contacts": 50, "practitioners": 10, "duration": "4s", "deep_pages": 100},
+              "small_contacts": 50, "practitioners": 10, "duration": "2s", "deep_pages": 100,
+              "warmup": None, "rss_run": "2s", "jwt_run": "2s", "pgbench_scale": 1,
+              "low_concurrency": False},
 }
 SCENARIOS = ["get_contact", "list_first", "list_filtered", "list_deep", "search_name",
              "search_phone", "create_contact", "patch_contact", "create_appointment",
@@ -213,7 +220,24 @@ def machine_shares(before):
     return {f"{k}_pct": round(100 * v / total, 1) for k, v in spent.items()}
 
 
-def wrk(server, data, data_path, scenario, duration, connections=64):
+def wait_idle(pid, quiet=0.1, limit=10):
+    """Until the process has used no CPU for `quiet` seconds (at most `limit`): a scenario
+    must not start while the server still answers the last one's requests (sign-ins hold
+    argon2id's memory for a second or two after wrk stops)."""
+    watch = ProcessWatch(pid)
+    deadline = time.monotonic() + limit
+    last = watch.cpu_s()
+    while time.monotonic() < deadline:
+        time.sleep(quiet)
+        now = watch.cpu_s()
+        if now == last:
+            return
+        last = now
+
+
+def wrk(server, data, data_path, scenario, duration, connections=64, settle=True):
+    if settle:
+        wait_idle(server.proc.pid)
     data["run"] += 1
     with open(data_path, "w") as f:
         f.write("return " + lua_value(data) + "\n")
@@ -383,13 +407,15 @@ def jwt_share(server, data, data_path, duration):
     if subprocess.run(["which", "perf"], capture_output=True).returncode != 0:
         return None
     out = tempfile.mktemp(suffix=".perf")
+    wait_idle(server.proc.pid)
     rec = subprocess.Popen(["perf", "record", "-F", "2000", "-o", out, "-p",
                             str(server.proc.pid), "--", "sleep", duration.rstrip("s")],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wrk(server, data, data_path, "get_contact", duration)
+    wrk(server, data, data_path, "get_contact", duration, settle=False)
     rec.wait()
     report = subprocess.run(["perf", "report", "-i", out, "--no-children", "--sort", "symbol",
-                             "--stdio", "-g", "none"], capture_output=True, text=True).stdout
+                             "--stdio", "-g", "none", "--no-inline"], capture_output=True,
+                            text=True).stdout
     os.unlink(out)
     share = sum(float(m.group(1)) for m in re.finditer(r"^\s+([\d.]+)%\s+\S+\s+(\S+)", report, re.M)
                 if JWT_SYMBOLS.search(m.group(2)))
@@ -498,7 +524,8 @@ def main():
         server.pg = pg  # for the cluster's CPU time
         data = bench_data(server, pg, scale)
         data_path = os.path.join(scratch, "data.lua")
-        wrk(server, data, data_path, "get_contact", "2s")  # warm-up
+        if scale["warmup"]:
+            wrk(server, data, data_path, "get_contact", scale["warmup"])
         if opts.only:
             return only(server, data, data_path, opts.only.split(","), opts.repeat, dur)
         results = []
@@ -509,12 +536,13 @@ def main():
                   f"  errors {r['errors']}", flush=True)
         # latency without queueing: the same reads with four connections
         low = [wrk(server, data, data_path, sc, dur, connections=4)
-               for sc in ("get_contact", "search_name")]
-        rss_256 = wrk(server, data, data_path, "get_contact", "3s", connections=256)
-        jwt = jwt_share(server, data, data_path, "5s")
+               for sc in ("get_contact", "search_name") if scale["low_concurrency"]]
+        rss_256 = wrk(server, data, data_path, "get_contact", scale["rss_run"], connections=256)
+        jwt = jwt_share(server, data, data_path, scale["jwt_run"])
         floor, plans = floors(pg, server, data["big"]["token"], scale, dur)
         floor["pgbench_S"] = None
-        subprocess.run([os.path.join(PG_BIN, "pgbench"), "-i", "-q", "-s", "10", "-d", pg.url()],
+        subprocess.run([os.path.join(PG_BIN, "pgbench"), "-i", "-q", "-s",
+                        str(scale["pgbench_scale"]), "-d", pg.url()],
                        capture_output=True, check=True)
         floor["pgbench_S"] = pgbench(pg, "", dur, extra=["-S"])
         start_ms = startup_ms(pg)
