@@ -35,8 +35,8 @@ crm_audit_head_valid(const char *last_id, const char *head)
 }
 
 /* The heads a checkpoint holds, once its signature and tenant check out, as the JSON array
- * audit_check_checkpoints() takes: its "lanes", or for a checkpoint from before lanes its one
- * last_id and head. NULL after noting the field error. */
+ * audit_check_checkpoints() takes: its "lanes", else its one last_id and head. NULL after
+ * noting the field error. */
 static const char *
 crm_audit_checkpoint_read(crm_req_t *r, const char *token)
 {
@@ -53,7 +53,7 @@ crm_audit_checkpoint_read(crm_req_t *r, const char *token)
         return NULL;
     }
     json_t *lanes = json_object_get(c, "lanes");
-    if (!lanes) {
+    if (json_array_size(lanes) == 0) { /* from before lanes, or of a log with no rows yet */
         lanes = json_pack("[{sO? sO? sO?}]", "last_id", json_object_get(c, "last_id"), "last_at",
                           json_object_get(c, "last_at"), "head", json_object_get(c, "head"));
         crm_arena_cleanup(r->arena, (crm_cleanup_fn)json_decref, lanes);

@@ -7,6 +7,7 @@ import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
 from crmtest import Tenant, crm, default_key_set
+from forge import secret_of, sign
 
 LANES = 4
 
@@ -190,6 +191,31 @@ def test_a_checkpoint_holds_every_lanes_head_and_catches_a_rewritten_lane(server
     body = verify(t, checkpoint=token)
     assert body["ok"] is False and body["first_broken"]["id"] == str(last)
     assert "missing" in body["first_broken"]["reason"]
+
+
+def test_a_checkpoint_from_before_lanes_is_checked_by_its_one_head(server, pg):
+    t = busy_laned_tenant(server, pg, "lanes-old-cp")
+    claims = jws_payload(t.request("auditor", "GET", "/api/v1/audit/checkpoint")
+                         .json()["checkpoint"])
+    del claims["lanes"]  # as issued before lanes existed: the newest row's id and hash
+    with open(default_key_set()) as f:
+        key = json.load(f)["keys"][0]
+    token = sign({"alg": "HS256", "kid": key["kid"], "typ": "audit-checkpoint+jwt"}, claims,
+                 "HS256", secret_of(key))
+    assert verify(t, checkpoint=token)["ok"] is True
+    # the newest row rewritten with an honest hash, its lane's head moved along: the chain
+    # alone still verifies, the old checkpoint does not
+    superuser(pg, "UPDATE audit_log l SET actor = 'nobody', actor_id = NULL"
+                  f" WHERE tenant_id = '{t.id}' AND id = {claims['last_id']};"
+                  " UPDATE audit_log l SET hash = audit_link(l.prev_hash, l)"
+                  f" WHERE tenant_id = '{t.id}' AND id = {claims['last_id']};"
+                  " UPDATE audit_heads h SET head = l.hash FROM audit_log l"
+                  f" WHERE l.tenant_id = '{t.id}' AND l.id = {claims['last_id']}"
+                  " AND h.tenant_id = l.tenant_id AND h.last_id = l.id")
+    assert verify(t)["ok"] is True
+    body = verify(t, checkpoint=token)
+    assert body["ok"] is False and body["first_broken"]["id"] == claims["last_id"]
+    assert "rewritten" in body["first_broken"]["reason"]
 
 
 def test_purge_leaves_a_checkpoint_per_lane_and_every_lane_goes_on(server, pg):
