@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from audittest import jws_payload, superuser, verify
 from crmtest import Tenant, assert_problem, crm, default_key_set
 
 
@@ -27,22 +28,9 @@ def busy_tenant(server, slug):
     return t
 
 
-def verify(t, **params):
-    r = t.request("auditor", "GET", "/api/v1/audit/verify", params=params)
-    assert r.status_code == 200, r.text
-    return r.json()
-
-
 def ids(pg, t):
     return [int(r[0]) for r in pg.sql(f"SELECT id FROM audit_log WHERE tenant_id = '{t.id}'"
                                       " ORDER BY id")]
-
-
-def superuser(pg, sql):
-    """A direct change by a superuser who switches the append-only trigger off."""
-    pg.sql("BEGIN; ALTER TABLE audit_log DISABLE TRIGGER audit_append_only;"
-           f" {sql}; SET CONSTRAINTS ALL IMMEDIATE;"
-           " ALTER TABLE audit_log ENABLE TRIGGER audit_append_only; COMMIT;")
 
 
 def test_an_untouched_chain_verifies(server, pg):
@@ -150,11 +138,6 @@ def test_one_tenants_tampering_does_not_touch_anothers_chain(server, pg):
     lines = {json.loads(l)["tenant"]: json.loads(l) for l in out.stdout.splitlines()}
     assert lines["chain-quiet"]["ok"] is True
     assert lines["chain-edit"]["ok"] is False
-
-
-def jws_payload(token):
-    seg = token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(seg + "=" * (-len(seg) % 4)))
 
 
 def test_signed_checkpoint_catches_a_rewritten_chain(server, pg):
