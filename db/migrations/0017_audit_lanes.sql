@@ -43,6 +43,12 @@ DECLARE
     first int;
 BEGIN
     IF mine IS NULL THEN -- the transaction's first row for this tenant: take a lane
+        -- the lane's head is read after its lock is taken, which needs a snapshot newer than
+        -- the lock: under REPEATABLE READ two writers would chain on the same head
+        IF current_setting('transaction_isolation') <> 'read committed' THEN
+            RAISE EXCEPTION 'the audit log is written by read committed transactions only'
+                USING ERRCODE = 'feature_not_supported';
+        END IF;
         SELECT CASE WHEN s ~ '^[0-9]{1,2}$' THEN least(greatest(s::int, 1), 16) ELSE 1 END
           INTO lanes
           FROM (SELECT (SELECT t.settings ->> 'audit_lanes' FROM tenants t

@@ -5,6 +5,8 @@ import json
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from audittest import jws_payload, superuser, verify
 from crmtest import Tenant, crm, default_key_set
 from forge import secret_of, sign
@@ -239,4 +241,19 @@ def test_settings_that_are_not_a_lane_count_mean_one_chain(server, pg):
                          json={"type": "lead", "first_name": "Many", "last_name": "Lanes"}
                          ).status_code == 201
     assert max(r[1] for r in rows(pg, t)) == 15
+    assert verify(t)["ok"] is True
+
+
+def test_a_change_outside_read_committed_is_refused_not_chained_on_a_stale_head(server, pg):
+    t = Tenant(server, "lanes-rr")
+    before = rows(pg, t)
+    for level in ("REPEATABLE READ", "SERIALIZABLE"):
+        with pytest.raises(RuntimeError, match="read committed transactions only"):
+            pg.sql(f"BEGIN ISOLATION LEVEL {level}; SET LOCAL ROLE crm_app;"
+                   f" SELECT set_config('app.tenant_id', '{t.id}', true);"
+                   " INSERT INTO contacts (tenant_id, type, first_name)"
+                   f" VALUES ('{t.id}', 'lead', 'Stale'); COMMIT;")
+    assert rows(pg, t) == before
+    assert pg.sql(f"SELECT count(*) FROM contacts WHERE tenant_id = '{t.id}'"
+                  " AND first_name = 'Stale'") == [["0"]]
     assert verify(t)["ok"] is True
