@@ -153,6 +153,18 @@ def bench_data(server, pg, scale):
             "patch_from": 0, "run": 0}
 
 
+def proc_stat(pid):
+    """The fields of /proc/<pid>/stat after the command name: [0] state, [1] parent, [11] and
+    [12] user and system CPU in clock ticks."""
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()
+
+
+def cpu_s(fields):
+    """CPU seconds (user + system) of proc_stat's fields."""
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class ProcessWatch:
     """CPU seconds and the peak resident set of a process while a scenario runs."""
 
@@ -167,9 +179,7 @@ class ProcessWatch:
             return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
 
     def cpu_s(self):
-        with open(f"/proc/{self.pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return cpu_s(proc_stat(self.pid))
 
     def _sample(self):
         while not self._stop.is_set():
@@ -194,13 +204,12 @@ def cluster_cpu_s(pg):
     total = 0
     for pid in os.listdir("/proc"):
         try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
+            fields = proc_stat(pid)
         except (OSError, IndexError):
             continue
         if fields[1] == postmaster or pid == postmaster:
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+            total += cpu_s(fields)
+    return total
 
 
 def machine_ticks():
@@ -224,12 +233,11 @@ def wait_idle(pid, quiet=0.1, limit=10):
     """Until the process has used no CPU for `quiet` seconds (at most `limit`): a scenario
     must not start while the server still answers the last one's requests (sign-ins hold
     argon2id's memory for a second or two after wrk stops)."""
-    watch = ProcessWatch(pid)
     deadline = time.monotonic() + limit
-    last = watch.cpu_s()
+    last = cpu_s(proc_stat(pid))
     while time.monotonic() < deadline:
         time.sleep(quiet)
-        now = watch.cpu_s()
+        now = cpu_s(proc_stat(pid))
         if now == last:
             return
         last = now
@@ -342,6 +350,12 @@ def pgbench(pg, script, duration, clients=64, extra=(), latency=None):
     return round(float(m.group(1)), 1)
 
 
+def as_app(pg, tenant_id, sql):
+    """The rows of sql run as the app role in the tenant's context, rolled back."""
+    return pg.sql(f"BEGIN; SET LOCAL ROLE crm_app; SELECT set_config('app.tenant_id',"
+                  f" '{tenant_id}', true); {sql}; ROLLBACK;")[1:]  # [0]: set_config's
+
+
 def explains(pg, sql, scale):
     """EXPLAIN (ANALYZE, BUFFERS) of the hot statements at this scale, as the app role in the
     large tenant, rolled back (a patient read or page writes its audit row)."""
@@ -362,10 +376,8 @@ def explains(pg, sql, scale):
     }
     out = {}
     for name, stmt in cases.items():
-        rows = pg.sql("BEGIN; SET LOCAL ROLE crm_app;"
-                      f" SELECT set_config('app.tenant_id', '{BIG}', true);"
-                      f" EXPLAIN (ANALYZE, BUFFERS) {stmt}; ROLLBACK;")
-        out[name] = "\n".join("|".join(r) for r in rows[1:])  # rows[0]: set_config's
+        rows = as_app(pg, BIG, f"EXPLAIN (ANALYZE, BUFFERS) {stmt}")
+        out[name] = "\n".join("|".join(r) for r in rows)
     return out
 
 
@@ -447,11 +459,10 @@ def startup_ms(pg):
 def audit_chains(pg, tenants):
     """Whether the audit logs the load wrote to still verify, every lane of them (concurrent
     commits into one tenant must not fork a chain): {"ok", "rows_checked", "tenants"}."""
+    slugs = ", ".join(f"'{t['slug']}'" for t in tenants)
     ok, rows = True, 0
-    for t in tenants:
-        got = pg.sql("BEGIN; SELECT set_config('app.tenant_id', (SELECT id::text FROM tenants"
-                     f" WHERE slug = '{t['slug']}'), true); SET LOCAL ROLE crm_app;"
-                     " SELECT ok, rows_checked FROM audit_verify(); COMMIT;")[-1]
+    for (tenant_id,) in pg.sql(f"SELECT id FROM tenants WHERE slug IN ({slugs})"):
+        got = as_app(pg, tenant_id, "SELECT ok, rows_checked FROM audit_verify()")[0]
         ok = ok and got[0] == "t"
         rows += int(got[1])
     return {"ok": ok, "rows_checked": rows, "tenants": len(tenants)}
