@@ -1,6 +1,8 @@
 /* buf.c - growable byte buffer in an arena */
 #include "core/buf.h"
 
+#include "core/json.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -74,6 +76,17 @@ crm_buf_json_string(crm_buf_t *b, const char *s)
     const char *run = s;
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
+        if (c >= 0x80) { /* a well-formed sequence goes as it is, anything else as U+FFFD */
+            size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+            if (crm_utf8_check(s, n) == CRM_UTF8_VALID) {
+                s += n - 1;
+                continue;
+            }
+            crm_buf_append(b, run, (size_t)(s - run));
+            crm_buf_puts(b, "\\ufffd");
+            run = s + 1;
+            continue;
+        }
         if (c >= 0x20 && c != '"' && c != '\\')
             continue;
         crm_buf_append(b, run, (size_t)(s - run));

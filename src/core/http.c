@@ -88,16 +88,42 @@ crm_req_begin(struct MHD_Connection *conn, const char *url, const char *method)
     return r;
 }
 
+/* Text that reaches handlers, SQL parameters, logs and problem bodies: well-formed UTF-8 with no
+ * NUL (libmicrohttpd has already decoded %XX, so "%C3" or "%00" arrive as raw bytes). */
+static bool
+crm_text_ok(const char *s, size_t len)
+{
+    return memchr(s, '\0', len) == NULL && crm_utf8_check(s, len) == CRM_UTF8_VALID;
+}
+
 static enum MHD_Result
-crm_check_query_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+crm_check_query_arg(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+                    const char *value, size_t value_size)
 {
     (void)kind;
-    (void)value;
     crm_req_t *r = cls;
-    if (!crm_route_declares_query(r->match.route, key))
+    if (!crm_text_ok(key, key_size))
+        crm_req_field_error(r, "query", "a parameter name is not valid UTF-8");
+    else if (!crm_route_declares_query(r->match.route, key))
         crm_req_field_error(r, crm_arena_sprintf(r->arena, "query.%s", key),
                             "unknown query parameter");
+    else if (value && !crm_text_ok(value, value_size))
+        crm_req_field_error(r, crm_arena_sprintf(r->arena, "query.%s", key),
+                            "must be valid UTF-8 text");
     return MHD_YES;
+}
+
+/* Path parameters ({id}, {token}, ...) must be text too: 400 naming each one. */
+static void
+crm_check_path_params(crm_req_t *r)
+{
+    for (size_t i = 0; i < r->match.nparams; i++) {
+        const crm_path_param_t *p = &r->match.params[i];
+        if (!crm_text_ok(p->value, p->value_len))
+            crm_req_field_error(r,
+                                crm_arena_sprintf(r->arena, "path.%.*s", (int)p->name_len, p->name),
+                                "must be valid UTF-8 text");
+    }
 }
 
 /* The media type (any case), optionally with ;charset=utf-8 (any case, any spacing). */
@@ -155,9 +181,16 @@ crm_http_check_head(crm_req_t *r)
         crm_reply_problem(r, 422, "tenant_id is not accepted in requests");
         return;
     }
-    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, crm_check_query_arg, r);
+    crm_check_path_params(r);
     if (r->errors) {
-        crm_reply_problem(r, 400, "the request has query parameters this resource does not take");
+        crm_reply_problem(r, 400, "the path is not valid UTF-8 text");
+        return;
+    }
+    MHD_get_connection_values_n(r->conn, MHD_GET_ARGUMENT_KIND, crm_check_query_arg, r);
+    if (r->errors) {
+        crm_reply_problem(r, 400,
+                          "the query parameters are not ones this resource takes, or"
+                          " not valid UTF-8 text");
         return;
     }
     if (strcmp(r->match.route->permission, CRM_PERM_PUBLIC) != 0 && crm_auth_authorize(r) != 0)
@@ -413,9 +446,10 @@ crm_http_start(const crm_config_t *c, const crm_router_t *rt, char *err, size_t 
         flags, (uint16_t)c->listen_port, NULL, NULL, crm_http_access, NULL,
         MHD_OPTION_EXTERNAL_LOGGER, crm_http_mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)c->threads,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)c->read_timeout_s, MHD_OPTION_NOTIFY_COMPLETED, crm_http_completed, NULL,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->max_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)c->max_connections_per_ip,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->read_timeout_s, MHD_OPTION_NOTIFY_COMPLETED,
+        crm_http_completed, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
     if (!crm_http.daemon) {
         snprintf(err, errlen, "CRM_LISTEN: cannot listen on %s (address in use or not local?)",
                  c->listen);

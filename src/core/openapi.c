@@ -73,8 +73,9 @@ crm_openapi_merge(json_t *doc, json_t *frag, const char *module, char *err, size
     return 0;
 }
 
-/* Writes each route's permission into its operation as x-permission, so the document shows
- * (and tests can read) who may call what, straight from the route tables. */
+/* Writes each route's permission into its operation as x-permission, and the query parameters
+ * it declares as x-query, so the document shows (and tests can read) who may call what, and
+ * with which parameters, straight from the route tables. */
 static void
 crm_openapi_annotate(json_t *doc, const crm_route_t *routes)
 {
@@ -86,8 +87,13 @@ crm_openapi_annotate(json_t *doc, const crm_route_t *routes)
             lower[k] = (char)tolower((unsigned char)r->method[k]);
         lower[k] = '\0';
         json_t *op = json_object_get(json_object_get(paths, r->path), lower);
-        if (op)
-            json_object_set_new(op, "x-permission", json_string(r->permission));
+        if (!op)
+            continue;
+        json_object_set_new(op, "x-permission", json_string(r->permission));
+        json_t *query = json_array();
+        for (const char *const *q = r->query; q && *q; q++)
+            json_array_append_new(query, json_string(*q));
+        json_object_set_new(op, "x-query", query);
     }
 }
 
