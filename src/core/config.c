@@ -73,12 +73,18 @@ static const crm_option_t crm_options[] = {
      1024L * 1024 * 1024, SERVE_CMDS, "largest CSV import accepted (413 beyond)"},
     {"CRM_MAX_CONNECTIONS", "--max-connections", OPT_LONG, OFF(max_connections), 1, 100000,
      SERVE_CMDS, "concurrent client connections"},
+    {"CRM_MAX_CONNECTIONS_PER_IP", "--max-connections-per-ip", OPT_LONG,
+     OFF(max_connections_per_ip), 0, 100000, SERVE_CMDS,
+     "concurrent client connections from one address (0: no limit, e.g. behind a proxy)"},
     {"CRM_READ_TIMEOUT_S", "--read-timeout", OPT_LONG, OFF(read_timeout_s), 1, 3600, SERVE_CMDS,
      "seconds a connection may stay silent while sending a request, or idle between requests"},
     {"CRM_SHUTDOWN_TIMEOUT_S", "--shutdown-timeout", OPT_LONG, OFF(shutdown_timeout_s), 0, 3600,
      SERVE_CMDS, "seconds in-flight requests get to finish after SIGTERM/SIGINT"},
     {"CRM_STATEMENT_TIMEOUT_MS", "--statement-timeout", OPT_LONG, OFF(statement_timeout_ms), 1,
      3600000, SERVE_CMDS, "PostgreSQL statement_timeout for request statements, milliseconds"},
+    {"CRM_EXPORT_TIMEOUT_MS", "--export-timeout", OPT_LONG, OFF(export_timeout_ms), 1000, 86400000,
+     SERVE_CMDS,
+     "PostgreSQL statement_timeout of a streamed export (a slow reader included), milliseconds"},
     {"CRM_DOCS_DIR", "--docs-dir", OPT_STRING, OFF(docs_dir), 0, 0, SERVE_CMDS,
      "folder with the Swagger UI assets (npm swagger-ui-dist) served under /docs"},
     {"CRM_DEV_DIR", "--dev-dir", OPT_STRING, OFF(dev_dir), 0, 0, CRM_CMD_DEV,
@@ -111,6 +117,8 @@ crm_config_defaults(crm_config_t *c)
     c->read_timeout_s = 30;
     c->shutdown_timeout_s = 10;
     c->statement_timeout_ms = 5000;
+    c->export_timeout_ms = 600000;
+    c->max_connections_per_ip = 64;
     c->docs_dir = CRM_DEFAULT_DOCS_DIR;
     c->dev_dir = "var";
     c->pg_bindir = "/usr/lib/postgresql/15/bin";

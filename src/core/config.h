@@ -17,22 +17,24 @@ enum {
 typedef enum { CRM_LOG_DEBUG, CRM_LOG_INFO, CRM_LOG_WARN, CRM_LOG_ERROR } crm_log_level_t;
 
 typedef struct crm_config {
-    const char *database_url;  /* CRM_DATABASE_URL: libpq URI or conninfo */
-    const char *listen;        /* CRM_LISTEN as given */
-    char listen_host[64];      /* parsed numeric address */
-    int listen_port;           /* parsed port */
-    bool listen_ipv6;          /* the host is an IPv6 address */
-    long threads;              /* CRM_THREADS */
-    crm_log_level_t log_level; /* CRM_LOG_LEVEL */
-    long max_body_bytes;       /* CRM_MAX_BODY_BYTES */
-    long max_import_bytes;     /* CRM_MAX_IMPORT_BYTES: CSV imports */
-    long max_connections;      /* CRM_MAX_CONNECTIONS */
-    long read_timeout_s;       /* CRM_READ_TIMEOUT_S: idle time allowed while reading a request */
-    long shutdown_timeout_s;   /* CRM_SHUTDOWN_TIMEOUT_S: in-flight deadline at SIGTERM */
-    long statement_timeout_ms; /* CRM_STATEMENT_TIMEOUT_MS */
-    const char *docs_dir;      /* CRM_DOCS_DIR: Swagger UI assets */
-    const char *dev_dir;       /* CRM_DEV_DIR: where `crm dev` keeps its private cluster */
-    const char *pg_bindir;     /* CRM_PG_BINDIR: initdb and pg_ctl for `crm dev` */
+    const char *database_url;    /* CRM_DATABASE_URL: libpq URI or conninfo */
+    const char *listen;          /* CRM_LISTEN as given */
+    char listen_host[64];        /* parsed numeric address */
+    int listen_port;             /* parsed port */
+    bool listen_ipv6;            /* the host is an IPv6 address */
+    long threads;                /* CRM_THREADS */
+    crm_log_level_t log_level;   /* CRM_LOG_LEVEL */
+    long max_body_bytes;         /* CRM_MAX_BODY_BYTES */
+    long max_import_bytes;       /* CRM_MAX_IMPORT_BYTES: CSV imports */
+    long max_connections;        /* CRM_MAX_CONNECTIONS */
+    long max_connections_per_ip; /* CRM_MAX_CONNECTIONS_PER_IP: 0 for no limit */
+    long read_timeout_s;         /* CRM_READ_TIMEOUT_S: idle time allowed while reading a request */
+    long shutdown_timeout_s;     /* CRM_SHUTDOWN_TIMEOUT_S: in-flight deadline at SIGTERM */
+    long statement_timeout_ms;   /* CRM_STATEMENT_TIMEOUT_MS */
+    long export_timeout_ms;      /* CRM_EXPORT_TIMEOUT_MS: a streamed export's statement */
+    const char *docs_dir;        /* CRM_DOCS_DIR: Swagger UI assets */
+    const char *dev_dir;         /* CRM_DEV_DIR: where `crm dev` keeps its private cluster */
+    const char *pg_bindir;       /* CRM_PG_BINDIR: initdb and pg_ctl for `crm dev` */
     const char *migrate_database_url; /* CRM_MIGRATE_DATABASE_URL: the schema owner's */
     const char *jwt_keys;             /* CRM_JWT_KEYS: key set file */
     const char *jwt_issuer;           /* CRM_JWT_ISSUER */

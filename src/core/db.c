@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "core/json.h"
@@ -39,16 +40,21 @@ struct crm_tx {
     const char *sqlstate;
     const char *constraint;
     const char *message;
+    bool began; /* the server answered BEGIN: the transaction reached it */
 };
 
 static struct {
     const char *url;
     char statement_timeout[24];
+    char export_timeout[24];
     pthread_key_t key;
     pthread_once_t once;
 } crm_db = {.once = PTHREAD_ONCE_INIT};
 
 static atomic_long crm_db_up;
+/* When a thread last connected: a thread backing off after a failed attempt tries again at
+ * once when another has connected since (the database is back). */
+static _Atomic int64_t crm_db_connected_ns;
 static atomic_ullong crm_db_errors;
 
 /* Sets the request's identity (tenant, user, role name as app.role; client IP, user agent and
@@ -141,6 +147,8 @@ crm_db_init(const crm_config_t *config)
     crm_db.url = config->database_url;
     snprintf(crm_db.statement_timeout, sizeof(crm_db.statement_timeout), "%ld",
              config->statement_timeout_ms);
+    snprintf(crm_db.export_timeout, sizeof(crm_db.export_timeout), "%ld",
+             config->export_timeout_ms);
     pthread_once(&crm_db.once, crm_db_make_key);
 }
 
@@ -164,12 +172,13 @@ crm_db_notice(void *arg, const char *message)
     crm_debug("postgres: %.*s", (int)(n && message[n - 1] == '\n' ? n - 1 : n), message);
 }
 
-PGconn *
-crm_db_connect_plain(const char *url, char *err, size_t errlen)
+/* Connects; options, when given, are the session's "-c name=value" settings. */
+static PGconn *
+crm_db_connect(const char *url, const char *options, char *err, size_t errlen)
 {
     /* Earlier keywords are defaults: the URL's own values override them. */
-    const char *keys[] = {"connect_timeout", "application_name", "dbname", NULL};
-    const char *vals[] = {"3", "crm", url, NULL};
+    const char *keys[] = {"connect_timeout", "application_name", "options", "dbname", NULL};
+    const char *vals[] = {"3", "crm", options ? options : "", url, NULL};
     PGconn *pg = PQconnectdbParams(keys, vals, 1);
     if (PQstatus(pg) != CONNECTION_OK) {
         const char *m = pg ? PQerrorMessage(pg) : "out of memory";
@@ -180,6 +189,25 @@ crm_db_connect_plain(const char *url, char *err, size_t errlen)
     }
     PQsetNoticeProcessor(pg, crm_db_notice, NULL);
     return pg;
+}
+
+PGconn *
+crm_db_connect_plain(const char *url, char *err, size_t errlen)
+{
+    return crm_db_connect(url, NULL, err, errlen);
+}
+
+/* A serving connection: no statement, and no transaction left idle, outlives timeout_ms, even
+ * outside a request's transaction (which sets its own bound too), so a stuck thread or a
+ * slow reader never holds locks or a snapshot for longer. */
+static PGconn *
+crm_db_connect_bounded(const char *timeout_ms, char *err, size_t errlen)
+{
+    char options[160];
+    snprintf(options, sizeof(options),
+             "-c statement_timeout=%s -c idle_in_transaction_session_timeout=%s", timeout_ms,
+             timeout_ms);
+    return crm_db_connect(crm_db.url, options, err, errlen);
 }
 
 /* The calling thread's connection, (re)connected if needed; NULL when the database is
@@ -199,10 +227,11 @@ crm_db_conn(void)
     if (c->pg)
         return c;
     int64_t now = crm_now_ns();
-    if (c->last_attempt_ns && now - c->last_attempt_ns < CRM_RECONNECT_INTERVAL_NS)
+    if (c->last_attempt_ns && now - c->last_attempt_ns < CRM_RECONNECT_INTERVAL_NS &&
+        atomic_load(&crm_db_connected_ns) < c->last_attempt_ns)
         return NULL;
     char err[512];
-    PGconn *pg = crm_db_connect_plain(crm_db.url, err, sizeof(err));
+    PGconn *pg = crm_db_connect_bounded(crm_db.statement_timeout, err, sizeof(err));
     if (!pg || PQenterPipelineMode(pg) != 1) {
         if (pg)
             PQfinish(pg);
@@ -212,6 +241,7 @@ crm_db_conn(void)
     }
     c->pg = pg;
     c->last_attempt_ns = 0;
+    atomic_store(&crm_db_connected_ns, crm_now_ns());
     atomic_fetch_add(&crm_db_up, 1);
     return c;
 }
@@ -262,6 +292,14 @@ void
 crm_tx_set_timeout(crm_tx_t *tx, const char *ms)
 {
     tx->timeout_ms = ms;
+}
+
+void
+crm_db_sever_thread_connection(void)
+{
+    crm_conn_t *c = pthread_getspecific(crm_db.key);
+    if (c && c->pg)
+        shutdown(PQsocket(c->pg), SHUT_WR);
 }
 
 void
@@ -375,6 +413,8 @@ crm_read_results(crm_conn_t *c, crm_tx_t *tx, const crm_sent_t *sent, size_t nse
                     PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
             rc = 1;
         }
+        if (i == 0 && st == PGRES_COMMAND_OK)
+            tx->began = true; /* sent[0] is always BEGIN */
         if (sent[i].kind == SENT_PREPARE && st == PGRES_COMMAND_OK)
             c->prepared[crm_prepared_slot(c, sent[i].stmt)] = sent[i].stmt;
         if (sent[i].kind == SENT_STMT && sent[i].index >= 0 &&
@@ -408,7 +448,9 @@ crm_rollback(crm_conn_t *c, crm_tx_t *tx)
     if (crm_send_plain(c, sent, &nsent, "ROLLBACK") != 0 || !PQpipelineSync(c->pg))
         return -1;
     const char *keep_state = tx->sqlstate, *keep_cons = tx->constraint, *keep_msg = tx->message;
+    bool keep_began = tx->began;
     int rc = crm_read_results(c, tx, sent, nsent);
+    tx->began = keep_began;
     tx->sqlstate = keep_state;
     tx->constraint = keep_cons;
     tx->message = keep_msg;
@@ -424,19 +466,19 @@ crm_tx_unavailable(crm_tx_t *tx)
     crm_reply_problem(tx->r, 503, "the database is unavailable; retry shortly");
 }
 
-int
-crm_tx_run(crm_tx_t *tx)
+/* One attempt: BEGIN, the prelude, the statements and COMMIT in one pipeline, and their
+ * results. 0 on commit, 1 when the server reported an error (rolled back), -1 when the
+ * connection broke. */
+static int
+crm_tx_attempt(crm_conn_t *c, crm_tx_t *tx)
 {
-    crm_req_t *r = tx->r;
-    crm_conn_t *c = crm_db_conn();
-    if (!c) {
-        atomic_fetch_add(&crm_db_errors, 1);
-        crm_tx_unavailable(tx);
-        return -1;
-    }
     const char *prelude[CRM_DB_PRELUDE_PARAMS];
-    crm_db_prelude(r, tx->role, tx->timeout_ms ? tx->timeout_ms : crm_db.statement_timeout,
+    crm_db_prelude(tx->r, tx->role, tx->timeout_ms ? tx->timeout_ms : crm_db.statement_timeout,
                    prelude);
+    tx->began = false;
+    tx->sqlstate = tx->constraint = tx->message = NULL;
+    for (size_t i = 0; i < tx->count; i++)
+        tx->stmts[i].result = NULL;
     crm_sent_t sent[2 * CRM_TX_MAX_STMTS + 6];
     size_t nsent = 0;
     int rc = crm_send_plain(c, sent, &nsent, "BEGIN");
@@ -453,33 +495,58 @@ crm_tx_run(crm_tx_t *tx)
         rc = crm_read_results(c, tx, sent, nsent);
     if (rc == 1 && crm_rollback(c, tx) != 0)
         rc = -1;
-    if (rc == 0)
-        return 0;
-    atomic_fetch_add(&crm_db_errors, 1);
-    if (rc < 0 || PQstatus(c->pg) != CONNECTION_OK) {
-        crm_warn("database connection broke during a transaction: %s", PQerrorMessage(c->pg));
-        crm_conn_drop(c);
-        crm_tx_unavailable(tx);
+    if (rc == 1 && PQstatus(c->pg) != CONNECTION_OK)
+        rc = -1;
+    return rc;
+}
+
+int
+crm_tx_run(crm_tx_t *tx)
+{
+    crm_req_t *r = tx->r;
+    for (int attempt = 1;; attempt++) {
+        crm_conn_t *c = crm_db_conn();
+        if (!c) {
+            atomic_fetch_add(&crm_db_errors, 1);
+            crm_tx_unavailable(tx);
+            return -1;
+        }
+        int rc = crm_tx_attempt(c, tx);
+        if (rc == 0)
+            return 0;
+        atomic_fetch_add(&crm_db_errors, 1);
+        if (rc < 0) {
+            crm_warn("database connection broke %s: %s",
+                     tx->began ? "during a transaction" : "before a transaction began",
+                     PQerrorMessage(c->pg));
+            crm_conn_drop(c);
+            /* A connection found dead before the server answered BEGIN (the database restarted
+             * while it sat idle) ran nothing: the transaction goes once more on a new one.
+             * After BEGIN, the outcome is unknown and the client must be told. */
+            if (!tx->began && attempt == 1)
+                continue;
+            crm_tx_unavailable(tx);
+            return -1;
+        }
+        if (tx->quiet)
+            return -1;
+        const crm_sqlstate_map_t *m = crm_sqlstate_lookup(tx->sqlstate);
+        if (m->status == 503)
+            crm_req_add_header(r, "Retry-After", "1");
+        crm_reply_problem(r, m->status, "%s", m->detail);
         return -1;
     }
-    if (tx->quiet)
-        return -1;
-    const crm_sqlstate_map_t *m = crm_sqlstate_lookup(tx->sqlstate);
-    if (m->status == 503)
-        crm_req_add_header(r, "Retry-After", "1");
-    crm_reply_problem(r, m->status, "%s", m->detail);
-    return -1;
 }
 
 PGconn *
 crm_db_dedicated_open(crm_req_t *r)
 {
     char err[512];
-    PGconn *pg = crm_db_connect_plain(crm_db.url, err, sizeof(err));
+    PGconn *pg = crm_db_connect_bounded(crm_db.export_timeout, err, sizeof(err));
     if (pg) {
         PQclear(PQexec(pg, "BEGIN")); /* not read only: the export is audited */
         const char *prelude[CRM_DB_PRELUDE_PARAMS];
-        crm_db_prelude(r, CRM_DB_APP_ROLE, "0", prelude);
+        crm_db_prelude(r, CRM_DB_APP_ROLE, crm_db.export_timeout, prelude);
         PGresult *res = PQexecParams(pg, crm_stmt_prelude.sql, CRM_DB_PRELUDE_PARAMS, NULL, prelude,
                                      NULL, NULL, 0);
         bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;

@@ -71,6 +71,10 @@ const char *crm_tx_error_message(const crm_tx_t *tx);
 PGconn *crm_db_dedicated_open(crm_req_t *r);
 void crm_db_dedicated_close(PGconn *pg, bool ok);
 
+/* For the test suite (the testkit module): half-closes the calling thread's connection, as a
+ * database that went away unnoticed leaves it: it still looks alive until written to. */
+void crm_db_sever_thread_connection(void);
+
 /* Gauges and counters for /metrics. */
 long crm_db_connections_up(void);
 unsigned long long crm_db_errors_total(void);

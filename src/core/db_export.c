@@ -1,7 +1,8 @@
-/* db_export.c - exports streamed from COPY on a dedicated connection. Rows go out as the client
- * reads them; when the stream ends (finished, failed or abandoned by the client) the rest of
- * the COPY is drained, the export's audit row written with the number of records sent, and
- * the transaction committed: an export cut short is still on record. */
+/* db_export.c - exports streamed from COPY on a dedicated connection. Before the first byte,
+ * the export (who, what, which filters) is written to the audit log and committed: an export
+ * that cannot be recorded is not made. Rows go out as the client reads them; when the stream
+ * ends (finished, failed or abandoned by the client) the rest of the COPY is drained and a
+ * second audit row records how many records went out and whether the client took them all. */
 #include "core/db_export.h"
 
 #include <stdio.h>
@@ -11,6 +12,12 @@
 #include "core/db.h"
 #include "core/listing.h"
 #include "core/log.h"
+#include "core/tenant_slots.h"
+
+/* The export's second row: how it ended. The first (crm_export_record_start) says it began. */
+static const char crm_export_finished_sql[] =
+    "SELECT audit_read('export', $1, NULL, NULL, $2::jsonb || jsonb_build_object('stage',"
+    " 'finished', 'records', $3::bigint, 'complete', $4::boolean))";
 
 typedef struct crm_export {
     PGconn *pg;
@@ -20,6 +27,7 @@ typedef struct crm_export {
     bool failed, ended;    /* the COPY's own end has been read */
     char *entity, *detail; /* the audit row's; NULL: not audited */
     int header_rows;
+    char *tenant_id; /* whose export slot this holds */
 } crm_export_t;
 
 /* Reads the COPY's final result after its last row. */
@@ -84,51 +92,97 @@ crm_export_done(void *cls)
                  e->rows > e->header_rows ? e->rows - e->header_rows : 0);
         const char *params[] = {e->entity, e->detail, rows, complete ? "true" : "false"};
         PGresult *res =
-            PQexecParams(e->pg,
-                         "SELECT audit_read('export', $1, NULL, NULL, $2::jsonb ||"
-                         " jsonb_build_object('records', $3::bigint, 'complete', $4::boolean))",
-                         4, NULL, params, NULL, NULL, 0);
+            PQexecParams(e->pg, crm_export_finished_sql, 4, NULL, params, NULL, NULL, 0);
         ok = PQresultStatus(res) == PGRES_TUPLES_OK;
         if (!ok)
             crm_error("export audit: %s", PQresultErrorMessage(res));
         PQclear(res);
     }
     crm_db_dedicated_close(e->pg, ok);
+    crm_tenant_slot_give(e->tenant_id, CRM_SLOT_EXPORT);
     free(e->entity);
     free(e->detail);
+    free(e->tenant_id);
     free(e);
 }
 
+PGconn *
+crm_export_open(crm_req_t *r)
+{
+    if (!crm_tenant_slot_take(r, CRM_SLOT_EXPORT))
+        return NULL;
+    PGconn *pg = crm_db_dedicated_open(r);
+    if (!pg)
+        crm_tenant_slot_give(r->tenant_id, CRM_SLOT_EXPORT);
+    return pg;
+}
+
 const char *
-crm_export_literal(crm_req_t *r, PGconn *pg, const char *v)
+crm_export_literal(crm_req_t *r, PGconn *pg, const char *field, const char *v)
 {
     if (!v)
         return "NULL";
     char *lit = PQescapeLiteral(pg, v, strlen(v));
+    if (!lit) { /* not text the database takes: never pass it on */
+        crm_req_field_error(r, field, "cannot be used: %s", PQerrorMessage(pg));
+        return "NULL";
+    }
     crm_arena_cleanup(r->arena, (crm_cleanup_fn)PQfreemem, lit);
     return lit;
+}
+
+/* The export, with its filters, on record in a transaction of its own, committed before the
+ * stream starts. 0 when written; -1 after replying 503. */
+static int
+crm_export_record_start(crm_req_t *r, const char *entity, const char *detail)
+{
+    static const crm_stmt_t started = {"core.export_started",
+                                       "SELECT audit_read('export', $1, NULL, NULL, $2::jsonb ||"
+                                       " '{\"stage\": \"started\"}'::jsonb)"};
+    crm_tx_t *tx = crm_tx_new(r);
+    crm_tx_quiet(tx);
+    crm_tx_add(tx, &started, 2, (const char *[]){entity, detail});
+    if (crm_tx_run(tx) == 0)
+        return 0;
+    crm_error("export of %s not started: its audit row could not be written", entity);
+    crm_req_add_header(r, "Retry-After", "1");
+    crm_reply_problem(r, 503, "the export cannot be recorded in the audit log now; retry shortly");
+    return -1;
 }
 
 void
 crm_export_stream(crm_req_t *r, PGconn *pg, const char *copy_sql, const char *content_type,
                   const char *filename, const crm_export_audit_t *audit)
 {
-    PGresult *res = PQexec(pg, copy_sql);
-    bool ok = PQresultStatus(res) == PGRES_COPY_OUT;
+    const char *detail = audit ? crm_arena_sprintf(r->arena, "{\"format\":\"%s\",\"filters\":%s}",
+                                                   audit->format, crm_page_query_json(r))
+                               : NULL;
+    bool ok = !r->errors;
     if (!ok)
-        crm_error("export: %s", PQresultErrorMessage(res));
-    PQclear(res);
+        crm_reply_problem(r, 400, "the export parameters are not valid");
+    else if (audit)
+        ok = crm_export_record_start(r, audit->entity_type, detail) == 0;
+    if (ok) {
+        PGresult *res = PQexec(pg, copy_sql);
+        ok = PQresultStatus(res) == PGRES_COPY_OUT;
+        if (!ok) { /* e.g. its statement timeout ran out while it waited for a lock */
+            crm_error("export: %s", PQresultErrorMessage(res));
+            crm_req_add_header(r, "Retry-After", "5");
+            crm_reply_problem(r, 503, "the export could not start; retry shortly");
+        }
+        PQclear(res);
+    }
     if (!ok) {
         crm_db_dedicated_close(pg, false);
-        crm_reply_problem(r, 500, "the export could not start");
+        crm_tenant_slot_give(r->tenant_id, CRM_SLOT_EXPORT);
         return;
     }
     crm_export_t *e = crm_xcalloc(1, sizeof(*e));
     e->pg = pg;
+    e->tenant_id = crm_xstrdup(r->tenant_id);
     if (audit) {
         e->entity = crm_xstrdup(audit->entity_type);
-        e->detail = crm_xstrdup(crm_arena_sprintf(r->arena, "{\"format\":\"%s\",\"filters\":%s}",
-                                                  audit->format, crm_page_query_json(r)));
+        e->detail = crm_xstrdup(detail);
         e->header_rows = audit->header_rows;
     }
     crm_req_add_header(r, "Content-Disposition",

@@ -15,14 +15,22 @@ typedef struct crm_export_audit {
     int header_rows; /* COPY rows that are not records (a CSV header) */
 } crm_export_audit_t;
 
-/* An SQL literal of v ("NULL" for NULL) for a COPY, which takes no parameters; freed with the
- * request. */
-const char *crm_export_literal(crm_req_t *r, PGconn *pg, const char *v);
+/* Takes one of the tenant's export slots (429 beyond CRM_TENANT_EXPORTS at once) and a
+ * database connection of its own (crm_db_dedicated_open: CRM_EXPORT_TIMEOUT_MS bounds it, a
+ * slow reader included). NULL after replying. Pass the connection to crm_export_stream. */
+PGconn *crm_export_open(crm_req_t *r);
 
-/* Starts copy_sql (a COPY ... TO STDOUT) on pg, a connection from crm_db_dedicated_open, and
- * streams its rows as the 200 response. When the stream ends, however it ends, the export is
- * written to the audit log and the transaction committed. Replies 500 when the COPY cannot
- * start. Takes pg in every case. */
+/* An SQL literal of v ("NULL" for NULL) for a COPY, which takes no parameters; freed with the
+ * request. A value libpq cannot escape is recorded as an error of field (crm_export_stream
+ * then answers 400 without running anything). */
+const char *crm_export_literal(crm_req_t *r, PGconn *pg, const char *field, const char *v);
+
+/* Starts copy_sql (a COPY ... TO STDOUT) on pg, from crm_export_open, and streams its rows as
+ * the 200 response. An audited export is first written to the audit log (its filters, with
+ * "stage": "started") and committed, or not made at all (503); when the stream ends, however
+ * it ends, a second row ("stage": "finished") records the records sent and whether the client
+ * took them all. Replies 400 after a literal error, 503 when the COPY cannot start. Takes pg
+ * and the export slot in every case. */
 void crm_export_stream(crm_req_t *r, PGconn *pg, const char *copy_sql, const char *content_type,
                        const char *filename, const crm_export_audit_t *audit);
 

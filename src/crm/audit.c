@@ -107,17 +107,20 @@ crm_audit_export(crm_req_t *r)
     crm_audit_filters_t f;
     if (!crm_audit_filters_read(r, &f))
         return;
-    PGconn *pg = crm_db_dedicated_open(r);
+    PGconn *pg = crm_export_open(r);
     if (!pg)
         return;
     const char *v[] = {f.type, f.entity, f.actor, f.patient, f.action, f.from, f.to};
+    static const char *const fields[] = {"query.entity_type", "query.entity_id", "query.actor_id",
+                                         "query.patient_id",  "query.action",    "query.from",
+                                         "query.to"};
     crm_buf_t sql;
     crm_buf_init(&sql, r->arena, 2048);
     /* COPY takes no parameters: the filters go in as literals, $n -> literal n */
     const char *where = CRM_AUDIT_WHERE("$");
     for (const char *p = where; *p; p++) {
         if (*p == '$' && p[1] >= '1' && p[1] <= '7') {
-            crm_buf_puts(&sql, crm_export_literal(r, pg, v[p[1] - '1']));
+            crm_buf_puts(&sql, crm_export_literal(r, pg, fields[p[1] - '1'], v[p[1] - '1']));
             p++;
         } else {
             crm_buf_putc(&sql, *p);

@@ -8,6 +8,7 @@
 #include "core/db.h"
 #include "core/jws.h"
 #include "core/request.h"
+#include "core/tenant_slots.h"
 #include "crm/handlers.h"
 
 #define CRM_AUDIT_CHECKPOINT_TYP "audit-checkpoint+jwt"
@@ -92,12 +93,16 @@ crm_audit_verify(crm_req_t *r)
         crm_reply_problem(r, 400, "the checkpoint cannot be used");
         return;
     }
+    if (!crm_tenant_slot_take(r, CRM_SLOT_VERIFY))
+        return;
     crm_tx_t *tx = crm_tx_new(r);
     crm_tx_set_timeout(tx, CRM_AUDIT_VERIFY_TIMEOUT_MS);
     int v = crm_tx_add(tx, &crm_stmt_audit_verify, 0, NULL);
     int c =
         heads ? crm_tx_add(tx, &crm_stmt_audit_check_checkpoint, 1, (const char *[]){heads}) : -1;
-    if (crm_tx_run(tx) != 0)
+    int rc = crm_tx_run(tx);
+    crm_tenant_slot_give(r->tenant_id, CRM_SLOT_VERIFY);
+    if (rc != 0)
         return;
     PGresult *res = crm_tx_result(tx, v);
     bool ok = PQgetvalue(res, 0, 0)[0] == 't';

@@ -70,7 +70,7 @@ crm_contacts_export_csv(crm_req_t *r)
         crm_reply_problem(r, 400, "the export parameters are not valid");
         return;
     }
-    PGconn *pg = crm_db_dedicated_open(r);
+    PGconn *pg = crm_export_open(r);
     if (!pg)
         return;
     char *pattern = q ? crm_arena_sprintf(r->arena, "%s%%", q) : NULL;
@@ -80,15 +80,19 @@ crm_contacts_export_csv(crm_req_t *r)
     crm_buf_t sql;
     crm_buf_init(&sql, r->arena, 2048);
     crm_buf_puts(&sql, crm_export_select);
-    crm_buf_printf(&sql, " AND (%s::text IS NULL OR c.type = %s)", crm_export_literal(r, pg, type),
-                   crm_export_literal(r, pg, type));
+    crm_buf_printf(&sql, " AND (%s::text IS NULL OR c.type = %s)",
+                   crm_export_literal(r, pg, "query.type", type),
+                   crm_export_literal(r, pg, "query.type", type));
     crm_buf_printf(&sql, " AND (%s::text IS NULL OR c.tags @> ARRAY[%s::text])",
-                   crm_export_literal(r, pg, tag), crm_export_literal(r, pg, tag));
+                   crm_export_literal(r, pg, "query.tag", tag),
+                   crm_export_literal(r, pg, "query.tag", tag));
     crm_buf_printf(&sql, " AND (%s::uuid IS NULL OR c.owner_id = %s::uuid)",
-                   crm_export_literal(r, pg, owner), crm_export_literal(r, pg, owner));
+                   crm_export_literal(r, pg, "query.owner_id", owner),
+                   crm_export_literal(r, pg, "query.owner_id", owner));
     crm_buf_printf(&sql, " AND (%s::timestamptz IS NULL OR c.created_at > %s::timestamptz)",
-                   crm_export_literal(r, pg, after), crm_export_literal(r, pg, after));
-    const char *lit = crm_export_literal(r, pg, pattern);
+                   crm_export_literal(r, pg, "query.created_after", after),
+                   crm_export_literal(r, pg, "query.created_after", after));
+    const char *lit = crm_export_literal(r, pg, "query.q", pattern);
     crm_buf_printf(&sql,
                    " AND (%s::text IS NULL OR lower(c.first_name) LIKE lower(%s) OR"
                    " lower(c.last_name) LIKE lower(%s) OR lower(c.email::text) LIKE lower(%s)"

@@ -220,7 +220,10 @@ def test_export_streams_json_lines_with_the_chain_and_is_itself_audited(server, 
     assert "attachment" in r.headers["Content-Disposition"]
     lines = [json.loads(l) for l in r.text.splitlines()]
     assert [int(l["id"]) for l in lines] == ids(pg, t)[:len(lines)]
-    assert len(lines) == len(ids(pg, t)) - 1  # the export's own row comes after
+    # the export's first row is committed before the stream starts, so it is the last line;
+    # its second row (how it ended) comes after
+    assert len(lines) == len(ids(pg, t)) - 1
+    assert lines[-1]["action"] == "export" and lines[-1]["changes"]["stage"] == "started"
     assert lines[0]["prev_hash"] == "0" * 64
     for before, row in zip(lines, lines[1:]):
         assert row["prev_hash"] == before["hash"]
@@ -238,10 +241,12 @@ def test_export_streams_json_lines_with_the_chain_and_is_itself_audited(server, 
     assert [g["action"] for g in got] == ["create"] and got[0]["user_agent"] == ua
     own = pg.sql(f"SELECT actor_id, changes::text FROM audit_log WHERE tenant_id = '{t.id}'"
                  " AND action = 'export' AND entity_type = 'audit_log' ORDER BY id")
-    assert len(own) == 2 and own[0][0] == t.users["auditor"]
-    first = json.loads(own[0][1])
-    assert first["records"] == len(lines) and first["complete"] is True
-    assert json.loads(own[1][1])["filters"] == {"entity_type": "contacts", "entity_id": cid}
+    assert len(own) == 4 and {o[0] for o in own} == {t.users["auditor"]}
+    started, finished = json.loads(own[0][1]), json.loads(own[1][1])
+    assert started == {"stage": "started", "format": "jsonl", "filters": {}}
+    assert finished == {"stage": "finished", "format": "jsonl", "filters": {},
+                        "records": len(lines), "complete": True}
+    assert json.loads(own[2][1])["filters"] == {"entity_type": "contacts", "entity_id": cid}
     assert_problem(t.request("auditor", "GET", "/api/v1/audit/export",
                              params={"action": "teleport"}), 400, field="query.action")
     assert verify(t)["ok"] is True
@@ -253,10 +258,12 @@ def test_contacts_csv_export_is_audited_with_its_filters_and_count(server, pg):
     assert r.status_code == 200
     rows = pg.sql(f"SELECT actor_id, changes::text FROM audit_log WHERE tenant_id = '{t.id}'"
                   " AND action = 'export' AND entity_type = 'contacts'")
-    assert len(rows) == 1 and rows[0][0] == t.users["admin"]
-    detail = json.loads(rows[0][1])
-    assert detail == {"format": "csv", "filters": {"type": "patient"}, "records": 3,
-                      "complete": True}
+    assert len(rows) == 2 and {r[0] for r in rows} == {t.users["admin"]}
+    details = sorted((json.loads(r[1]) for r in rows), key=lambda d: d["stage"])
+    assert details == [
+        {"stage": "finished", "format": "csv", "filters": {"type": "patient"}, "records": 3,
+         "complete": True},
+        {"stage": "started", "format": "csv", "filters": {"type": "patient"}}]
 
 
 def test_purge_removes_old_rows_keeps_the_chain_verifiable_and_only_past_retention(server, pg):

@@ -46,7 +46,8 @@ static const crm_stmt_t testkit_stmt_identity = {
     "testkit.identity",
     "SELECT current_user, current_setting('app.tenant_id', true),"
     " current_setting('app.user_id', true), current_setting('app.request_id', true),"
-    " current_setting('statement_timeout')"};
+    " current_setting('statement_timeout'),"
+    " current_setting('idle_in_transaction_session_timeout')"};
 static const crm_stmt_t testkit_stmt_insert = {
     "testkit.insert", "INSERT INTO testkit_notes (body, request_id)"
                       " VALUES ($1, current_setting('app.request_id')) RETURNING id"};
@@ -81,11 +82,25 @@ testkit_create_note(crm_req_t *r)
         return;
     PGresult *who = crm_tx_result(tx, id);
     crm_reply_json(r, 201,
-                   json_pack("{ss sI s{ss ss ss ss ss}}", "body", json_string_value(body), "id",
+                   json_pack("{ss sI s{ss ss ss ss ss ss}}", "body", json_string_value(body), "id",
                              (json_int_t)atoll(PQgetvalue(crm_tx_result(tx, ins), 0, 0)), "session",
                              "current_user", PQgetvalue(who, 0, 0), "tenant_id",
                              PQgetvalue(who, 0, 1), "user_id", PQgetvalue(who, 0, 2), "request_id",
-                             PQgetvalue(who, 0, 3), "statement_timeout", PQgetvalue(who, 0, 4)));
+                             PQgetvalue(who, 0, 3), "statement_timeout", PQgetvalue(who, 0, 4),
+                             "idle_in_transaction_session_timeout", PQgetvalue(who, 0, 5)));
+}
+
+/* POST /testkit/sever: half-closes this worker thread's database connection after making
+ * sure it has one, so that its next transaction finds it dead only when it writes. */
+static void
+testkit_sever(crm_req_t *r)
+{
+    crm_tx_t *tx = crm_tx_new(r);
+    crm_tx_add(tx, &testkit_stmt_divide, 1, (const char *[]){"1"});
+    if (crm_tx_run(tx) != 0)
+        return;
+    crm_db_sever_thread_connection();
+    crm_reply(r, 204, NULL, "", 0);
 }
 
 /* GET /testkit/protected: a route with a permission, to prove deny by default. */
@@ -116,6 +131,7 @@ static const crm_route_t testkit_routes[] = {
     {"GET", "/testkit/sleep", testkit_sleep, CRM_PERM_PUBLIC, testkit_sleep_query, 0},
     {"POST", "/testkit/notes", testkit_create_note, CRM_PERM_PUBLIC, NULL, CRM_ROUTE_JSON_BODY},
     {"GET", "/testkit/protected", testkit_protected, "testkit.read", NULL, 0},
+    {"POST", "/testkit/sever", testkit_sever, CRM_PERM_PUBLIC, NULL, 0},
     {NULL, NULL, NULL, NULL, NULL, 0},
 };
 
