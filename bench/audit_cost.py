@@ -39,7 +39,7 @@ def main():
     server = None
     try:
         pg.bootstrap()
-        server = Server(pg)
+        server = Server(pg, env={"CRM_MAX_CONNECTIONS_PER_IP": "0"})  # wrk: one address
         r = platform(server, "POST", "/platform/v1/tenants",
                      json={"name": "Bench Clinic", "slug": "bench", "modules": ["clinic"],
                            "admin_email": "admin@bench.test", "admin_password": PASSWORD})
