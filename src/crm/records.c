@@ -38,17 +38,22 @@ crm_record_if_match(crm_req_t *r, bool required, const char **version)
             crm_reply_problem(r, 428, "changes need If-Match with the ETag of the version read");
         return !required;
     }
+    if (strcmp(h, "*") == 0) { /* any current version: no protection against lost updates */
+        if (required)
+            crm_reply_problem(r, 428,
+                              "changes need If-Match with the ETag of the version read,"
+                              " not *");
+        return !required;
+    }
     if (strncmp(h, "W/", 2) == 0)
         h += 2;
     size_t n = strlen(h);
     bool ok = n >= 3 && n <= 12 && h[0] == '"' && h[n - 1] == '"';
     for (size_t i = 1; ok && i + 1 < n; i++)
         ok = h[i] >= '0' && h[i] <= '9';
-    if (!ok) {
-        crm_reply_problem(r, 412, "If-Match must be an ETag this API gave out");
-        return false;
-    }
-    *version = crm_arena_strndup(r->arena, h + 1, n - 2);
+    /* An ETag this API never gave out matches no version: the change then answers 412 when
+     * the record exists and 404 when it does not, like any other (RFC 9110 13.2.1). */
+    *version = ok ? crm_arena_strndup(r->arena, h + 1, n - 2) : CRM_RECORD_VERSION_NONE;
     return true;
 }
 

@@ -31,8 +31,12 @@
 void crm_reply_record(crm_req_t *r, int status, PGresult *res);
 /* {id} of the path when it is a UUID; otherwise replies 404 ("no such <what>") and NULL. */
 const char *crm_record_id(crm_req_t *r, const char *what);
-/* The version named by If-Match ("3", W/"3"). When the header is missing: 428 if required,
- * else *version = NULL. A malformed one answers 412. False after replying. */
+/* A version no record has: what a malformed If-Match names. */
+#define CRM_RECORD_VERSION_NONE "-1"
+/* The version named by If-Match ("3", W/"3"). When the header is missing or "*": 428 if
+ * required, else *version = NULL (the record need only exist). A malformed one names
+ * CRM_RECORD_VERSION_NONE, so that the change answers 404 for a record that does not exist and 412
+ * for one that does. False after replying. */
 bool crm_record_if_match(crm_req_t *r, bool required, const char **version);
 
 /* A constraint of the database and the input field its violation is about. */

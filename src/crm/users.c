@@ -12,6 +12,7 @@
 #include "core/uuid.h"
 #include "core/validate.h"
 #include "crm/handlers.h"
+#include "crm/records.h"
 
 #define CRM_USER_JSON                                                                              \
     "json_build_object('id', u.id, 'tenant_id', u.tenant_id, 'email', u.email, 'full_name',"       \
@@ -207,25 +208,6 @@ static const crm_stmt_t crm_stmt_user_version = {
     "core.user_version",
     "SELECT version FROM users WHERE tenant_id = current_tenant_id() AND id = $1"};
 
-/* The version an If-Match names ("3", W/"3" or *); NULL for none or *, "" when malformed. */
-static const char *
-crm_if_match_version(crm_req_t *r)
-{
-    const char *h = crm_req_header(r, "If-Match");
-    if (!h || strcmp(h, "*") == 0)
-        return NULL;
-    if (strncmp(h, "W/", 2) == 0)
-        h += 2;
-    size_t n = strlen(h);
-    if (n < 3 || h[0] != '"' || h[n - 1] != '"' || n > 12)
-        return "";
-    char *v = crm_arena_strndup(r->arena, h + 1, n - 2);
-    for (char *p = v; *p; p++)
-        if (*p < '0' || *p > '9')
-            return "";
-    return v;
-}
-
 /* Applies a change to user {id}: full_name, role, is_practitioner, active, password. */
 static void
 crm_user_change(crm_req_t *r, const char *id, int status_ok)
@@ -255,11 +237,9 @@ crm_user_change(crm_req_t *r, const char *id, int status_ok)
                           role);
         return;
     }
-    const char *version = crm_if_match_version(r);
-    if (version && !*version) {
-        crm_reply_problem(r, 412, "If-Match must be an ETag this API gave out");
+    const char *version;
+    if (!crm_record_if_match(r, false, &version))
         return;
-    }
     char hash[CRM_PASSWORD_HASH_MAX];
     if (password && !crm_user_password(r, password, NULL, id, hash))
         return;
