@@ -310,6 +310,30 @@ crm_stream_free(void *cls)
     free(st);
 }
 
+static bool
+crm_req_sets_header(const crm_req_t *r, const char *name)
+{
+    for (size_t i = 0; i < r->nheaders; i++)
+        if (strcasecmp(r->headers[i].name, name) == 0)
+            return true;
+    return false;
+}
+
+/* Headers every response carries unless its handler chose otherwise: nothing is cached (API
+ * answers carry personal and clinical data; cacheable ones say so themselves), nothing may
+ * frame, load or run anything from it, and no Referer leaves a page of it. */
+static void
+crm_http_security_headers(const crm_req_t *r, struct MHD_Response *resp)
+{
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    if (!crm_req_sets_header(r, "Cache-Control"))
+        MHD_add_response_header(resp, "Cache-Control", "no-store");
+    if (!crm_req_sets_header(r, "Content-Security-Policy"))
+        MHD_add_response_header(resp, "Content-Security-Policy",
+                                "default-src 'none'; frame-ancestors 'none'");
+}
+
 static enum MHD_Result
 crm_http_queue(crm_req_t *r)
 {
@@ -338,7 +362,7 @@ crm_http_queue(crm_req_t *r)
     if (r->content_type)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
     MHD_add_response_header(resp, "X-Request-Id", r->request_id);
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    crm_http_security_headers(r, resp);
     for (size_t i = 0; i < r->nheaders; i++)
         MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
     if (atomic_load(&crm_http.draining))
