@@ -9,6 +9,7 @@
 #include "core/db.h"
 #include "core/listing.h"
 #include "core/module.h"
+#include "core/rbac.h"
 #include "core/uuid.h"
 #include "core/validate.h"
 #include "crm/handlers.h"
@@ -44,7 +45,7 @@ static const crm_stmt_t crm_stmt_contact_timeline = {
                 "   'status', d.status, 'amount_minor', d.amount_minor, 'currency', d.currency) AS "
                 "summary"
                 "   FROM deals d WHERE d.tenant_id = current_tenant_id() AND d.contact_id = $1"
-                "   AND d.deleted_at IS NULL" CRM_TIMELINE_AFTER(
+                "   AND $5::boolean AND d.deleted_at IS NULL" CRM_TIMELINE_AFTER(
                     "d.created_at",
                     "d.id") " UNION ALL"
                             " (SELECT h.changed_at, h.id, 'stage_change', "
@@ -57,7 +58,7 @@ static const crm_stmt_t crm_stmt_contact_timeline = {
                             "   LEFT JOIN pipeline_stages f ON f.tenant_id = h.tenant_id AND f.id "
                             "= h.from_stage_id"
                             "   WHERE h.tenant_id = current_tenant_id() AND d.contact_id = $1 AND "
-                            "d.deleted_at IS NULL"
+                            "$5::boolean AND d.deleted_at IS NULL"
                             "   AND h.from_stage_id IS NOT NULL" CRM_TIMELINE_AFTER(
                                 "h.changed_at",
                                 "h.id") " UNION ALL"
@@ -92,10 +93,12 @@ crm_contacts_timeline(crm_req_t *r)
     crm_page_t page;
     if (!crm_page_read(r, &page, crm_arena_sprintf(r->arena, "timeline:%s", id)))
         return;
-    const char *params[] = {id, page.after_key, page.after_id, page.fetch};
+    /* deals (and their stage changes) only for roles that may read deals */
+    const char *deals = crm_rbac_allows(r->role_id, "deals.read") ? "true" : "false";
+    const char *params[] = {id, page.after_key, page.after_id, page.fetch, deals};
     crm_tx_t *tx = crm_tx_new(r);
     int live = crm_tx_add(tx, &crm_stmt_contact_live, 1, params);
-    int first = crm_tx_add(tx, &crm_stmt_contact_timeline, 4, params);
+    int first = crm_tx_add(tx, &crm_stmt_contact_timeline, 5, params);
     int last = first;
     for (const crm_module_t *const *m = crm_modules; *m; m++)
         if ((*m)->contact.timeline)

@@ -9,13 +9,14 @@
 #include "core/buf.h"
 #include "core/db.h"
 #include "core/listing.h"
+#include "core/rbac.h"
 #include "core/request.h"
 #include "crm/handlers.h"
 
 /* $1 the query in lower case, $2 its digits (or NULL), $3 how many, $4 the request's query
- * for the audit log (patients found are logged as one search row, core migration 0011). The
- * candidates come from search_candidates() (db/migrations/0005), the records themselves
- * through the app role. */
+ * for the audit log, $5 whether deals are shown (deals.read) (patients found are logged as one
+ * search row, core migration 0011). The candidates come from search_candidates()
+ * (db/migrations/0005), the records themselves through the app role. */
 static const crm_stmt_t crm_stmt_search = {
     "core.search",
     "WITH cand AS (SELECT * FROM search_candidates($1, $2, $3::int)),"
@@ -29,7 +30,7 @@ static const crm_stmt_t crm_stmt_search = {
     " UNION ALL"
     " SELECT 'deal', d.id, d.title, concat_ws(' · ', d.status, d.currency), cand.score, NULL"
     "   FROM cand JOIN deals d ON d.tenant_id = current_tenant_id() AND d.id = cand.id"
-    "   WHERE cand.kind = 'deal' AND d.deleted_at IS NULL)"
+    "   WHERE cand.kind = 'deal' AND $5::boolean AND d.deleted_at IS NULL)"
     " SELECT coalesce(json_agg(json_build_object('kind', x.kind, 'id', x.id, 'title', x.title,"
     " 'subtitle', x.subtitle, 'score', round(x.score::numeric, 3)) ORDER BY x.score DESC,"
     " x.title), '[]'), audit_page('contacts', $4::jsonb, array_agg(x.patient), $3::int)"
@@ -67,9 +68,10 @@ crm_search(crm_req_t *r)
     char lim_text[8];
     snprintf(lim_text, sizeof(lim_text), "%ld", lim);
     crm_tx_t *tx = crm_tx_new(r);
-    int i =
-        crm_tx_add(tx, &crm_stmt_search, 4,
-                   (const char *[]){lower, nd ? digits : NULL, lim_text, crm_page_query_json(r)});
+    const char *deals = crm_rbac_allows(r->role_id, "deals.read") ? "true" : "false";
+    int i = crm_tx_add(
+        tx, &crm_stmt_search, 5,
+        (const char *[]){lower, nd ? digits : NULL, lim_text, crm_page_query_json(r), deals});
     if (crm_tx_run(tx) != 0)
         return;
     const char *rows = PQgetvalue(crm_tx_result(tx, i), 0, 0);
