@@ -145,9 +145,16 @@ static const crm_stmt_t crm_stmt_contact_history = {
     " AND l.entity_id = $1::text AND l.action NOT IN ('read', 'search', 'export')"
     " AND ($2::bigint IS NULL OR l.id < $2::bigint)"
     " ORDER BY l.id DESC LIMIT $3::int"};
+/* An erased contact has no history to show: 404, as for an unknown id. */
 static const crm_stmt_t crm_stmt_contact_exists = {
-    "core.contact_exists",
-    "SELECT 1 FROM contacts WHERE tenant_id = current_tenant_id() AND id = $1::text::uuid"};
+    "core.contact_exists", "SELECT 1 FROM contacts WHERE tenant_id = current_tenant_id()"
+                           " AND id = $1::text::uuid AND erased_at IS NULL"};
+/* Reading a patient's history is reading their record: audited like a contact GET. */
+static const crm_stmt_t crm_stmt_history_audit = {
+    "core.history_audit", "SELECT audit_read('read', 'contacts', $1::text, $1::text::uuid,"
+                          " '{\"view\": \"history\"}') FROM contacts"
+                          " WHERE tenant_id = current_tenant_id() AND id = $1::text::uuid"
+                          " AND erased_at IS NULL"};
 
 /* GET /api/v1/contacts/{id}/history */
 void
@@ -163,6 +170,7 @@ crm_contacts_history(crm_req_t *r)
     int e = crm_tx_add(tx, &crm_stmt_contact_exists, 1, (const char *[]){id});
     int i = crm_tx_add(tx, &crm_stmt_contact_history, 3,
                        (const char *[]){id, page.after_id, page.fetch});
+    crm_tx_add(tx, &crm_stmt_history_audit, 1, (const char *[]){id});
     if (crm_tx_run(tx) != 0)
         return;
     if (PQntuples(crm_tx_result(tx, e)) != 1)

@@ -239,3 +239,22 @@ def test_the_audit_api(t, pg, server):
     r = other.request("admin", "GET", "/api/v1/audit", params={"entity_id": cid})
     assert r.status_code == 200 and r.json()["data"] == [], r.text
     assert_problem(other.request("admin", "GET", f"/api/v1/contacts/{cid}/history"), 404)
+
+
+def test_history_is_gone_with_erasure_and_a_patient_s_is_an_audited_read(t, pg):
+    p = t.request("receptionist", "POST", "/api/v1/contacts",
+                  json={"type": "patient", "first_name": "Hist", "last_name": "Orian"}).json()
+    pid = p["id"]
+    etag = t.request("receptionist", "GET", f"/api/v1/contacts/{pid}").headers["ETag"]
+    t.request("receptionist", "PATCH", f"/api/v1/contacts/{pid}", headers={"If-Match": etag},
+              json={"last_name": "Revised"})
+    h = t.request("admin", "GET", f"/api/v1/contacts/{pid}/history")
+    assert h.status_code == 200 and "Orian" in h.text
+    reads = audit(pg, f"entity_id = '{pid}' AND action = 'read'"
+                      " AND changes ->> 'view' = 'history'")
+    assert len(reads) == 1 and reads[0]["patient_id"] == pid
+    assert reads[0]["actor_id"] == t.users["admin"]
+    assert t.request("admin", "POST", f"/api/v1/contacts/{pid}/erase").status_code == 200
+    assert_problem(t.request("admin", "GET", f"/api/v1/contacts/{pid}/history"), 404)
+    # the refused read is not logged as one
+    assert len(audit(pg, f"entity_id = '{pid}' AND changes ->> 'view' = 'history'")) == 1
