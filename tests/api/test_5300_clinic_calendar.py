@@ -135,3 +135,49 @@ def test_who_may_rotate(t):
     assert rotate(t, "receptionist").status_code == 201
     r = t.server.request("POST", f"/api/v1/practitioners/{t.users['practitioner']}/calendar-token")
     assert_problem(r, 401)
+
+
+def test_a_feed_dies_with_its_practitioner_or_tenant_and_each_read_is_audited(server, pg):
+    from crmtest import platform
+    t = Tenant(server, "cal-owner")
+    t.request("admin", "PUT", "/api/v1/modules/clinic", json={"enabled": True})
+    t.patient = t.request("receptionist", "POST", "/api/v1/contacts", json={
+        "type": "patient", "first_name": "Feed", "last_name": "Reader"}).json()["id"]
+    book(t, at(2))
+    book(t, at(3))
+    path = rotate(t).json()["path"]
+    assert server.get(path).status_code == 200
+    assert server.get(path).status_code == 200
+    rows = pg.sql("SELECT entity_id, changes::text, actor_id FROM audit_log"
+                  f" WHERE tenant_id = '{t.id}' AND entity_type = 'calendar_feed' ORDER BY id")
+    assert [r[0] for r in rows] == [t.users["practitioner"]] * 2
+    assert rows[0][1] == '{"appointments": 2}' and rows[0][2] == ""
+    pid = t.users["practitioner"]
+
+    def set_user(**change):
+        etag = t.request("admin", "GET", f"/api/v1/users/{pid}").headers["ETag"]
+        r = t.request("admin", "PATCH", f"/api/v1/users/{pid}", headers={"If-Match": etag},
+                      json=change)
+        assert r.status_code in (200, 204), r.text
+
+    # no longer a practitioner; then a practitioner again
+    set_user(is_practitioner=False)
+    assert_problem(server.get(path), 404)
+    set_user(is_practitioner=True)
+    assert server.get(path).status_code == 200
+    # disabled; then enabled again
+    set_user(active=False)
+    assert_problem(server.get(path), 404)
+    set_user(active=True)
+    assert server.get(path).status_code == 200
+    # the tenant suspended
+    assert platform(server, "PATCH", f"/platform/v1/tenants/{t.id}",
+                    json={"status": "suspended"}).status_code == 200
+    assert_problem(server.get(path), 404)
+    assert platform(server, "PATCH", f"/platform/v1/tenants/{t.id}",
+                    json={"status": "active"}).status_code == 200
+    assert server.get(path).status_code == 200
+    # only the feeds that were served are on record
+    rows = pg.sql("SELECT count(*) FROM audit_log"
+                  f" WHERE tenant_id = '{t.id}' AND entity_type = 'calendar_feed'")
+    assert rows == [["5"]]

@@ -56,34 +56,51 @@ clinic_calendar_token(crm_req_t *r)
     crm_reply(r, 201, "application/json", body, strlen(body));
 }
 
+/* The token's practitioner while the token, the practitioner (an active user who is still a
+ * practitioner) and the tenant (active) all are: a feed dies with any of them. */
+#define CLINIC_FEED_OWNER                                                                          \
+    "SELECT t.practitioner_id FROM clinic_calendar_tokens t"                                       \
+    " JOIN users u ON u.tenant_id = t.tenant_id AND u.id = t.practitioner_id"                      \
+    "   AND u.active AND u.is_practitioner"                                                        \
+    " WHERE t.tenant_id = current_tenant_id() AND t.token_hash = $1::bytea"                        \
+    " AND t.revoked_at IS NULL AND EXISTS (SELECT 1 FROM tenants x"                                \
+    "   WHERE x.id = current_tenant_id() AND x.status = 'active')"
+
 /* The feed's events: the practitioner's appointments from 30 days back to a year ahead (not
  * those entered in error). The summary names the patient by initials unless the tenant's
- * settings.calendar_full_names is true. */
+ * settings.calendar_full_names is true. Each read of a live feed is one audit row (entity
+ * calendar_feed, the practitioner, how many appointments it showed), written by the same
+ * statement. */
 static const crm_stmt_t clinic_stmt_feed = {
     "clinic.feed",
-    "WITH tok AS (SELECT practitioner_id FROM clinic_calendar_tokens"
-    "   WHERE tenant_id = current_tenant_id() AND token_hash = $1::bytea AND revoked_at IS NULL),"
+    "WITH tok AS (" CLINIC_FEED_OWNER "),"
     " full_names AS (SELECT coalesce((settings ->> 'calendar_full_names')::boolean, false) AS "
     "enabled"
-    "   FROM tenants WHERE id = current_tenant_id())"
-    " SELECT a.id, to_char(a.starts_at AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISS\"Z\"'),"
-    " to_char(a.ends_at AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISS\"Z\"'),"
-    " to_char(a.updated_at AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISS\"Z\"'),"
-    " a.version - 1, a.status, CASE WHEN (SELECT enabled FROM full_names)"
+    "   FROM tenants WHERE id = current_tenant_id()),"
+    " feed AS MATERIALIZED ("
+    " SELECT a.id, to_char(a.starts_at AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISS\"Z\"') AS s,"
+    " to_char(a.ends_at AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISS\"Z\"') AS e,"
+    " to_char(a.updated_at AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISS\"Z\"') AS stamp,"
+    " a.version - 1 AS seq, a.status, CASE WHEN (SELECT enabled FROM full_names)"
     "   THEN btrim(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, ''))"
     "   ELSE concat_ws('.', left(c.first_name, 1), left(c.last_name, 1))"
-    "     || CASE WHEN c.first_name IS NULL AND c.last_name IS NULL THEN '' ELSE '.' END END,"
-    " concat_ws(', ', a.room, a.location), a.practitioner_name, a.updated_at::text"
+    "     || CASE WHEN c.first_name IS NULL AND c.last_name IS NULL THEN '' ELSE '.' END END"
+    "   AS who,"
+    " concat_ws(', ', a.room, a.location) AS place, a.practitioner_name, a.updated_at::text AS u,"
+    " a.starts_at"
     " FROM clinic_appointments a JOIN tok ON a.practitioner_id = tok.practitioner_id"
     " JOIN contacts c ON c.tenant_id = a.tenant_id AND c.id = a.patient_id"
     " WHERE a.tenant_id = current_tenant_id() AND a.status <> 'entered-in-error'"
     " AND a.starts_at > now() - interval '30 days' AND a.starts_at < now() + interval '1 year'"
     " AND EXISTS (SELECT 1 FROM tenant_modules m WHERE m.tenant_id = current_tenant_id()"
-    "   AND m.module = 'clinic')"
-    " ORDER BY a.starts_at, a.id"};
-static const crm_stmt_t clinic_stmt_token_live = {
-    "clinic.token_live", "SELECT 1 FROM clinic_calendar_tokens WHERE tenant_id ="
-                         " current_tenant_id() AND token_hash = $1::bytea AND revoked_at IS NULL"};
+    "   AND m.module = 'clinic'))"
+    " SELECT f.id, f.s, f.e, f.stamp, f.seq, f.status, f.who, f.place, f.practitioner_name, f.u"
+    " FROM feed f"
+    " WHERE (SELECT 1 FROM (SELECT audit_read('read', 'calendar_feed', k.practitioner_id::text,"
+    "   NULL, jsonb_build_object('appointments', count(q.id))) FROM tok k"
+    "   LEFT JOIN feed q ON true GROUP BY k.practitioner_id) z) = 1"
+    " ORDER BY f.starts_at, f.id"};
+static const crm_stmt_t clinic_stmt_token_live = {"clinic.token_live", CLINIC_FEED_OWNER};
 
 /* Appends one content line: TEXT values escaped, folded at 75 octets, CRLF. */
 static void
