@@ -30,6 +30,16 @@ typedef struct crm_contact_hooks {
     const struct crm_stmt *erase;
 } crm_contact_hooks_t;
 
+/* A column whose values only some roles may read (a module's private notes, say): the audit
+ * API shows them as the label to roles without the permission; the log keeps them. Lists end
+ * with {NULL}. */
+typedef struct crm_sensitive_column {
+    const char *table;      /* the audit log's entity_type: the module's table */
+    const char *column;     /* its column */
+    const char *permission; /* the module's permission that reads it */
+    const char *label;      /* shown instead of the value, as a JSON string literal */
+} crm_sensitive_column_t;
+
 typedef struct crm_module {
     const char *name;                    /* "clinic": also its config and permission namespace */
     const char *description;             /* one line, for GET /api/v1/modules */
@@ -40,6 +50,7 @@ typedef struct crm_module {
     int (*init)(void);                   /* optional: runs once at start-up, 0 on success */
     const char *demo_seed;               /* optional: SQL `crm dev` runs after the core's */
     crm_contact_hooks_t contact;         /* optional: its part in timeline, export, merge, erase */
+    const crm_sensitive_column_t *sensitive; /* optional: columns to mask in the audit API */
     /* optional: writes an error reply (status, detail, r->errors) in the format a standard
      * requires, for its routes flagged CRM_ROUTE_OWN_ERRORS (e.g. FHIR's OperationOutcome) */
     void (*reply_error)(struct crm_req *r, int status, const char *detail);

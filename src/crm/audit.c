@@ -6,18 +6,23 @@
 #include "core/db.h"
 #include "core/db_export.h"
 #include "core/listing.h"
+#include "core/module.h"
+#include "core/rbac.h"
 #include "core/request.h"
 #include "core/uuid.h"
 #include "core/validate.h"
 #include "crm/handlers.h"
 #include "crm/records.h"
 
-#define CRM_AUDIT_JSONB                                                                            \
+/* An entry as JSON; MASKS is the jsonb {"table.column": label} of the values the caller may
+ * not read (crm_audit_masks), NULL for none. */
+#define CRM_AUDIT_JSONB(MASKS)                                                                     \
     "jsonb_build_object('id', l.id::text, 'occurred_at', l.occurred_at, 'actor_id', l.actor_id,"   \
     " 'actor', l.actor, 'action', l.action, 'entity_type', l.entity_type, 'entity_id',"            \
-    " l.entity_id, 'patient_id', l.patient_id, 'changes', l.changes, 'request_id',"                \
+    " l.entity_id, 'patient_id', l.patient_id, 'changes',"                                         \
+    " audit_mask(l.entity_type, l.changes, " MASKS "::jsonb), 'request_id',"                       \
     " l.request_id, 'client_ip', l.client_ip, 'user_agent', l.user_agent)"
-#define CRM_AUDIT_JSON CRM_AUDIT_JSONB "::text"
+#define CRM_AUDIT_JSON(MASKED) CRM_AUDIT_JSONB(MASKED) "::text"
 
 /* The filters of the list and the export. */
 typedef struct crm_audit_filters {
@@ -37,9 +42,29 @@ typedef struct crm_audit_filters {
 
 /* Newest first; the cursor is the last id seen (both key and id). */
 static const crm_stmt_t crm_stmt_audit_list = {
-    "core.audit_list", "SELECT " CRM_AUDIT_JSON ", l.id::text, l.id::text FROM audit_log l"
-                       " " CRM_AUDIT_WHERE("$") " AND ($8::bigint IS NULL OR l.id < $8::bigint)"
-                                                " ORDER BY l.id DESC LIMIT $9::int"};
+    "core.audit_list",
+    "SELECT " CRM_AUDIT_JSON("$10") ", l.id::text, l.id::text FROM audit_log l"
+                                    " " CRM_AUDIT_WHERE(
+                                        "$") " AND ($8::bigint IS NULL OR l.id < $8::bigint)"
+                                             " ORDER BY l.id DESC LIMIT $9::int"};
+
+/* The sensitive columns (crm_module_t.sensitive) the caller's role may not read, as the
+ * jsonb {"table.column": label}, or NULL when it may read them all. */
+static const char *
+crm_audit_masks(crm_req_t *r)
+{
+    crm_buf_t b;
+    crm_buf_init(&b, r->arena, 64);
+    for (const crm_module_t *const *m = crm_modules; *m; m++)
+        for (const crm_sensitive_column_t *c = (*m)->sensitive; c && c->table; c++)
+            if (!crm_rbac_allows(r->role_id, c->permission))
+                crm_buf_printf(&b, "%s\"%s.%s\":%s", b.len ? "," : "{", c->table, c->column,
+                               c->label);
+    if (!b.len)
+        return NULL;
+    crm_buf_putc(&b, '}');
+    return b.data;
+}
 
 static bool
 crm_audit_action_known(const char *a)
@@ -91,9 +116,9 @@ crm_audit_list(crm_req_t *r)
     if (!crm_audit_filters_read(r, &f) || !crm_page_read(r, &page, "audit"))
         return;
     crm_tx_t *tx = crm_tx_new(r);
-    int i = crm_tx_add(tx, &crm_stmt_audit_list, 9,
+    int i = crm_tx_add(tx, &crm_stmt_audit_list, 10,
                        (const char *[]){f.type, f.entity, f.actor, f.patient, f.action, f.from,
-                                        f.to, page.after_id, page.fetch});
+                                        f.to, page.after_id, page.fetch, crm_audit_masks(r)});
     if (crm_tx_run(tx) == 0)
         crm_reply_page(r, &page, crm_tx_result(tx, i));
 }
@@ -132,7 +157,9 @@ crm_audit_export(crm_req_t *r)
         " encode(l.prev_hash, 'hex'), 'hash', encode(l.hash, 'hex')))::text FROM audit_log l %s"
         " ORDER BY l.id)"
         " TO STDOUT WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')",
-        CRM_AUDIT_JSONB, sql.data);
+        crm_arena_sprintf(r->arena, CRM_AUDIT_JSONB("%s"),
+                          crm_export_literal(r, pg, "masks", crm_audit_masks(r))),
+        sql.data);
     crm_export_audit_t audit = {"audit_log", "jsonl", 0};
     crm_export_stream(r, pg, copy, "application/jsonl", "audit.jsonl", &audit);
 }
@@ -140,11 +167,12 @@ crm_audit_export(crm_req_t *r)
 /* The contact's changes (not reads), newest first. */
 static const crm_stmt_t crm_stmt_contact_history = {
     "core.contact_history",
-    "SELECT " CRM_AUDIT_JSON ", l.id::text, l.id::text FROM audit_log l"
-    " WHERE l.tenant_id = current_tenant_id() AND l.entity_type = 'contacts'"
-    " AND l.entity_id = $1::text AND l.action NOT IN ('read', 'search', 'export')"
-    " AND ($2::bigint IS NULL OR l.id < $2::bigint)"
-    " ORDER BY l.id DESC LIMIT $3::int"};
+    "SELECT " CRM_AUDIT_JSON(
+        "NULL") ", l.id::text, l.id::text FROM audit_log l"
+                " WHERE l.tenant_id = current_tenant_id() AND l.entity_type = 'contacts'"
+                " AND l.entity_id = $1::text AND l.action NOT IN ('read', 'search', 'export')"
+                " AND ($2::bigint IS NULL OR l.id < $2::bigint)"
+                " ORDER BY l.id DESC LIMIT $3::int"};
 /* An erased contact has no history to show: 404, as for an unknown id. */
 static const crm_stmt_t crm_stmt_contact_exists = {
     "core.contact_exists", "SELECT 1 FROM contacts WHERE tenant_id = current_tenant_id()"

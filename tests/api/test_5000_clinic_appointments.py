@@ -252,3 +252,32 @@ def test_no_file_outside_the_clinic_folder_names_appointments():
                           os.path.join(ROOT, "db")], capture_output=True, text=True)
     offenders = [f for f in out.stdout.split() if "/src/modules/clinic/" not in f]
     assert offenders == [], offenders
+
+
+def test_the_audit_api_shows_clinical_notes_only_to_who_may_read_them(clinic):
+    r = book(clinic, role="practitioner", appointment_time="2027-03-11T14:00:00+00:00",
+             notes="Suspected fracture")
+    assert r.status_code == 201, r.text
+    a = r.json()
+    url = f"/api/v1/appointments/{a['id']}"
+    etag = clinic.request("practitioner", "GET", url).headers["ETag"]
+    r = clinic.request("practitioner", "PATCH", url, headers={"If-Match": etag},
+                       json={"notes": "Fracture confirmed"})
+    assert r.status_code == 200, r.text
+    params = {"entity_type": "clinic_appointments", "entity_id": a["id"]}
+
+    def changes(role):
+        entries = clinic.request(role, "GET", "/api/v1/audit", params=params).json()["data"]
+        update = [e for e in entries if e["action"] == "update"]
+        assert len(update) == 1, entries
+        return update[0]["changes"]["notes"]
+
+    # the Auditor reads the log but not clinical notes
+    assert changes("auditor") == {"before": "[clinical]", "after": "[clinical]"}
+    assert changes("admin") == {"before": "Suspected fracture", "after": "Fracture confirmed"}
+    # the export too, for the Auditor; the log itself keeps the values
+    r = clinic.request("auditor", "GET", "/api/v1/audit/export", params=params)
+    assert r.status_code == 200 and "fracture" not in r.text.lower()
+    assert "[clinical]" in r.text
+    r = clinic.request("admin", "GET", "/api/v1/audit/export", params=params)
+    assert "Fracture confirmed" in r.text

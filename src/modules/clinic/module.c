@@ -93,6 +93,12 @@ static const crm_stmt_t clinic_hook_merge = {
  * appointments is not erased. */
 static const crm_stmt_t clinic_hook_erase = {"clinic.erase", "SELECT clinic_erase_guard($1::uuid)"};
 
+/* What only those who may read clinical notes see in the audit log. */
+static const crm_sensitive_column_t clinic_sensitive[] = {
+    {"clinic_appointments", "notes", "clinic.notes.read", "\"[clinical]\""},
+    {NULL, NULL, NULL, NULL},
+};
+
 const crm_module_t crm_clinic_module = {
     .name = "clinic",
     .description = "Appointments for patients with practitioners, without double booking.",
@@ -106,5 +112,6 @@ const crm_module_t crm_clinic_module = {
                 .export_records = &clinic_hook_export,
                 .merge = &clinic_hook_merge,
                 .erase = &clinic_hook_erase},
+    .sensitive = clinic_sensitive,
     .reply_error = clinic_fhir_error,
 };
