@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/db.h"
+
 bool
 crm_idem_read(crm_req_t *r, crm_idem_t *idem)
 {
@@ -64,4 +66,20 @@ crm_idem_conflict(crm_req_t *r, const char *constraint)
     crm_req_add_header(r, "Retry-After", "1");
     crm_reply_problem(r, 409, "a request with this Idempotency-Key is in progress; retry");
     return true;
+}
+
+/* Keys live 24 hours (core migration 0019). */
+static const crm_stmt_t crm_stmt_idem_purge = {
+    "core.idempotency_purge",
+    "DELETE FROM idempotency_keys WHERE tenant_id = current_tenant_id()"
+    " AND created_at <= now() - interval '24 hours' AND ((user_id = " CRM_IDEM_USER
+    " AND key = $1) OR (user_id, route, key) IN (SELECT x.user_id, x.route, x.key"
+    " FROM idempotency_keys x WHERE x.tenant_id = current_tenant_id()"
+    " AND x.created_at <= now() - interval '24 hours' LIMIT 100))"};
+
+void
+crm_idem_purge(crm_tx_t *tx, const crm_idem_t *idem)
+{
+    if (idem->key)
+        crm_tx_add(tx, &crm_stmt_idem_purge, 1, (const char *[]){idem->key});
 }

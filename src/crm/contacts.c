@@ -311,6 +311,7 @@ crm_contacts_create(crm_req_t *r)
     PGresult *res;
     for (int attempt = 0;; attempt++) {
         crm_tx_t *tx = crm_tx_new(r);
+        crm_idem_purge(tx, &idem);
         int i =
             crm_tx_add(tx, &crm_stmt_contact_create, 19,
                        (const char *[]){in.type, in.first_name, in.last_name, in.email, in.phone,

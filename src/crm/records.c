@@ -153,6 +153,7 @@ crm_record_create(crm_req_t *r, const char *entity, const char *collection,
             crm_fields_failed(r, invalid))
             return;
         crm_tx_t *tx = crm_tx_new(r);
+        crm_idem_purge(tx, idem);
         int i = crm_tx_add(tx, insert, nvalues, values);
         if (crm_tx_run(tx) != 0) {
             crm_record_constraint_fault(r, tx, map, nmap, entity);

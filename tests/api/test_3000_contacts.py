@@ -309,3 +309,31 @@ def test_other_tenants_contacts_are_404_and_untouched(clinic, other, pg):
 def test_roles_on_contacts(clinic):
     assert_problem(create(clinic, {"type": "lead", "last_name": "V"}, role="viewer"), 403)
     assert create(clinic, {"type": "lead", "last_name": "S"}, role="sales").status_code == 201
+
+
+def test_an_idempotency_key_is_the_user_s_own_and_lives_a_day(server, pg):
+    t = Tenant(server, "idem-scope")
+    key = {"Idempotency-Key": "shared-key-1"}
+    body = {"type": "lead", "first_name": "Only", "last_name": "Mine"}
+    first = t.request("receptionist", "POST", "/api/v1/contacts", json=body, headers=key)
+    assert first.status_code == 201
+    again = t.request("receptionist", "POST", "/api/v1/contacts", json=body, headers=key)
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert again.json()["id"] == first.json()["id"]
+    # another user of the tenant with the same key gets an answer of their own
+    theirs = t.request("admin", "POST", "/api/v1/contacts",
+                       json=body | {"first_name": "Admins"}, headers=key)
+    assert theirs.status_code == 201 and "Idempotent-Replayed" not in theirs.headers
+    assert theirs.json()["id"] != first.json()["id"]
+    rows = pg.sql(f"SELECT user_id FROM idempotency_keys WHERE tenant_id = '{t.id}'"
+                  " ORDER BY created_at")
+    assert [r[0] for r in rows] == [t.users["receptionist"], t.users["admin"]]
+    # past 24 hours a key is neither replayed nor kept: the same user may use it again
+    pg.sql(f"UPDATE idempotency_keys SET created_at = now() - interval '25 hours'"
+           f" WHERE tenant_id = '{t.id}'")
+    later = t.request("receptionist", "POST", "/api/v1/contacts",
+                      json=body | {"first_name": "Later"}, headers=key)
+    assert later.status_code == 201 and "Idempotent-Replayed" not in later.headers
+    rows = pg.sql(f"SELECT user_id, created_at > now() - interval '1 hour'"
+                  f" FROM idempotency_keys WHERE tenant_id = '{t.id}'")
+    assert rows == [[t.users["receptionist"], "t"]]  # the expired ones are gone

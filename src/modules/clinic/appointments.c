@@ -225,6 +225,7 @@ clinic_appointments_create(crm_req_t *r)
         !clinic_allowed(r, &in, in.practitioner_id))
         return;
     crm_tx_t *tx = clinic_tx(r);
+    crm_idem_purge(tx, &idem);
     int i =
         crm_tx_add(tx, &clinic_stmt_create, 15,
                    (const char *[]){in.patient_id, in.practitioner_id, in.time, in.duration,
