@@ -258,3 +258,12 @@ def test_history_is_gone_with_erasure_and_a_patient_s_is_an_audited_read(t, pg):
     assert_problem(t.request("admin", "GET", f"/api/v1/contacts/{pid}/history"), 404)
     # the refused read is not logged as one
     assert len(audit(pg, f"entity_id = '{pid}' AND changes ->> 'view' = 'history'")) == 1
+
+
+def test_security_definer_functions_pin_their_search_path(pg):
+    rows = pg.sql("SELECT p.oid::regprocedure, coalesce(array_to_string(p.proconfig, ' '), '')"
+                  " FROM pg_proc p WHERE p.prosecdef"
+                  " AND p.pronamespace = 'public'::regnamespace ORDER BY 1")
+    assert len(rows) >= 12
+    wrong = [r for r in rows if "search_path=public, pg_temp" not in r[1]]
+    assert wrong == [], wrong
