@@ -30,6 +30,10 @@ static const crm_option_t crm_options[] = {
     {"CRM_DATABASE_URL", "--database-url", OPT_STRING, OFF(database_url), 0, 0,
      CRM_CMD_SERVE | CRM_CMD_MIGRATE | CRM_CMD_ADMIN,
      "PostgreSQL connection (libpq URI or conninfo)"},
+    {"CRM_PLATFORM_DATABASE_URL", "--platform-database-url", OPT_STRING, OFF(platform_database_url),
+     0, 0, SERVE_CMDS,
+     "connection for provisioning (platform API, deny list) as crm_platform; default"
+     " CRM_DATABASE_URL"},
     {"CRM_MIGRATE_DATABASE_URL", "--migrate-database-url", OPT_STRING, OFF(migrate_database_url), 0,
      0, CRM_CMD_MIGRATE | CRM_CMD_ADMIN,
      "connection of the schema owner for migrations and administration (default: "

@@ -35,19 +35,20 @@ typedef struct crm_config {
     const char *docs_dir;        /* CRM_DOCS_DIR: Swagger UI assets */
     const char *dev_dir;         /* CRM_DEV_DIR: where `crm dev` keeps its private cluster */
     const char *pg_bindir;       /* CRM_PG_BINDIR: initdb and pg_ctl for `crm dev` */
-    const char *migrate_database_url; /* CRM_MIGRATE_DATABASE_URL: the schema owner's */
-    const char *jwt_keys;             /* CRM_JWT_KEYS: key set file */
-    const char *jwt_issuer;           /* CRM_JWT_ISSUER */
-    const char *jwt_audience;         /* CRM_JWT_AUDIENCE */
-    long access_token_ttl_s;          /* CRM_ACCESS_TOKEN_TTL_S */
-    long refresh_token_ttl_s;         /* CRM_REFRESH_TOKEN_TTL_S */
-    const char *platform_key;         /* CRM_PLATFORM_KEY: bearer key of /platform routes */
-    const char *metrics_token;        /* CRM_METRICS_TOKEN: bearer token of /metrics, if any */
-    long denylist_refresh_s;          /* CRM_DENYLIST_REFRESH_S */
-    long login_max_failures;          /* CRM_LOGIN_MAX_FAILURES per (tenant, email) and window */
-    long login_window_s;              /* CRM_LOGIN_WINDOW_S */
-    long login_ip_max;                /* CRM_LOGIN_IP_MAX attempts per client IP and minute */
-    long hash_concurrency;            /* CRM_PASSWORD_HASH_CONCURRENCY */
+    const char *migrate_database_url;  /* CRM_MIGRATE_DATABASE_URL: the schema owner's */
+    const char *platform_database_url; /* CRM_PLATFORM_DATABASE_URL: crm_platform's, or NULL */
+    const char *jwt_keys;              /* CRM_JWT_KEYS: key set file */
+    const char *jwt_issuer;            /* CRM_JWT_ISSUER */
+    const char *jwt_audience;          /* CRM_JWT_AUDIENCE */
+    long access_token_ttl_s;           /* CRM_ACCESS_TOKEN_TTL_S */
+    long refresh_token_ttl_s;          /* CRM_REFRESH_TOKEN_TTL_S */
+    const char *platform_key;          /* CRM_PLATFORM_KEY: bearer key of /platform routes */
+    const char *metrics_token;         /* CRM_METRICS_TOKEN: bearer token of /metrics, if any */
+    long denylist_refresh_s;           /* CRM_DENYLIST_REFRESH_S */
+    long login_max_failures;           /* CRM_LOGIN_MAX_FAILURES per (tenant, email) and window */
+    long login_window_s;               /* CRM_LOGIN_WINDOW_S */
+    long login_ip_max;                 /* CRM_LOGIN_IP_MAX attempts per client IP and minute */
+    long hash_concurrency;             /* CRM_PASSWORD_HASH_CONCURRENCY */
 } crm_config_t;
 
 typedef const char *(*crm_getenv_fn)(const char *name);

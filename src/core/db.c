@@ -45,6 +45,7 @@ struct crm_tx {
 
 static struct {
     const char *url;
+    const char *platform_url;
     char statement_timeout[24];
     char export_timeout[24];
     pthread_key_t key;
@@ -127,11 +128,17 @@ crm_conn_drop(crm_conn_t *c)
     memset(c->prepared, 0, sizeof(c->prepared));
 }
 
+/* A worker thread's connections: requests' (CRM_DATABASE_URL) and provisioning's
+ * (CRM_PLATFORM_DATABASE_URL), so that the login role serving tenants need not be able to
+ * become crm_platform. */
+typedef enum { CRM_CONN_TENANT, CRM_CONN_PLATFORM, CRM_CONN_KINDS } crm_conn_kind_t;
+
 static void
 crm_conn_destroy(void *p)
 {
     crm_conn_t *c = p;
-    crm_conn_drop(c);
+    for (int k = 0; k < CRM_CONN_KINDS; k++)
+        crm_conn_drop(&c[k]);
     free(c);
 }
 
@@ -145,6 +152,8 @@ void
 crm_db_init(const crm_config_t *config)
 {
     crm_db.url = config->database_url;
+    crm_db.platform_url =
+        config->platform_database_url ? config->platform_database_url : config->database_url;
     snprintf(crm_db.statement_timeout, sizeof(crm_db.statement_timeout), "%ld",
              config->statement_timeout_ms);
     snprintf(crm_db.export_timeout, sizeof(crm_db.export_timeout), "%ld",
@@ -201,25 +210,27 @@ crm_db_connect_plain(const char *url, char *err, size_t errlen)
  * outside a request's transaction (which sets its own bound too), so a stuck thread or a
  * slow reader never holds locks or a snapshot for longer. */
 static PGconn *
-crm_db_connect_bounded(const char *timeout_ms, char *err, size_t errlen)
+crm_db_connect_bounded(const char *url, const char *timeout_ms, char *err, size_t errlen)
 {
     char options[160];
     snprintf(options, sizeof(options),
              "-c statement_timeout=%s -c idle_in_transaction_session_timeout=%s", timeout_ms,
              timeout_ms);
-    return crm_db_connect(crm_db.url, options, err, errlen);
+    return crm_db_connect(url, options, err, errlen);
 }
 
-/* The calling thread's connection, (re)connected if needed; NULL when the database is
- * unreachable. A connection the server closed while idle is noticed here, before use. */
+/* The calling thread's connection of this kind, (re)connected if needed; NULL when the
+ * database is unreachable. A connection the server closed while idle is noticed here, before
+ * use. */
 static crm_conn_t *
-crm_db_conn(void)
+crm_db_conn(crm_conn_kind_t kind)
 {
-    crm_conn_t *c = pthread_getspecific(crm_db.key);
-    if (!c) {
-        c = crm_xcalloc(1, sizeof(*c));
-        pthread_setspecific(crm_db.key, c);
+    crm_conn_t *all = pthread_getspecific(crm_db.key);
+    if (!all) {
+        all = crm_xcalloc(CRM_CONN_KINDS, sizeof(*all));
+        pthread_setspecific(crm_db.key, all);
     }
+    crm_conn_t *c = &all[kind];
     if (c->pg && (!PQconsumeInput(c->pg) || PQstatus(c->pg) != CONNECTION_OK)) {
         crm_warn("database connection lost: %s", PQerrorMessage(c->pg));
         crm_conn_drop(c);
@@ -231,7 +242,9 @@ crm_db_conn(void)
         atomic_load(&crm_db_connected_ns) < c->last_attempt_ns)
         return NULL;
     char err[512];
-    PGconn *pg = crm_db_connect_bounded(crm_db.statement_timeout, err, sizeof(err));
+    PGconn *pg =
+        crm_db_connect_bounded(kind == CRM_CONN_PLATFORM ? crm_db.platform_url : crm_db.url,
+                               crm_db.statement_timeout, err, sizeof(err));
     if (!pg || PQenterPipelineMode(pg) != 1) {
         if (pg)
             PQfinish(pg);
@@ -298,8 +311,8 @@ void
 crm_db_sever_thread_connection(void)
 {
     crm_conn_t *c = pthread_getspecific(crm_db.key);
-    if (c && c->pg)
-        shutdown(PQsocket(c->pg), SHUT_WR);
+    if (c && c[CRM_CONN_TENANT].pg)
+        shutdown(PQsocket(c[CRM_CONN_TENANT].pg), SHUT_WR);
 }
 
 void
@@ -505,7 +518,8 @@ crm_tx_run(crm_tx_t *tx)
 {
     crm_req_t *r = tx->r;
     for (int attempt = 1;; attempt++) {
-        crm_conn_t *c = crm_db_conn();
+        crm_conn_t *c = crm_db_conn(strcmp(tx->role, CRM_DB_PLATFORM_ROLE) == 0 ? CRM_CONN_PLATFORM
+                                                                                : CRM_CONN_TENANT);
         if (!c) {
             atomic_fetch_add(&crm_db_errors, 1);
             crm_tx_unavailable(tx);
@@ -542,7 +556,7 @@ PGconn *
 crm_db_dedicated_open(crm_req_t *r)
 {
     char err[512];
-    PGconn *pg = crm_db_connect_bounded(crm_db.export_timeout, err, sizeof(err));
+    PGconn *pg = crm_db_connect_bounded(crm_db.url, crm_db.export_timeout, err, sizeof(err));
     if (pg) {
         PQclear(PQexec(pg, "BEGIN")); /* not read only: the export is audited */
         const char *prelude[CRM_DB_PRELUDE_PARAMS];

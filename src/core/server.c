@@ -25,6 +25,40 @@
 #include "core/openapi.h"
 #include "core/system_routes.h"
 
+/* With a connection of its own for provisioning (CRM_PLATFORM_DATABASE_URL), the split must be
+ * real: that one can become crm_platform, and the serving one cannot, so that nothing done on
+ * a tenant's behalf (an injection included) could ever act as crm_platform. */
+static int
+crm_server_check_platform(const crm_config_t *c)
+{
+    if (!c->platform_database_url || strcmp(c->platform_database_url, c->database_url) == 0)
+        return 0;
+    static const char *const urls[] = {"CRM_DATABASE_URL", "CRM_PLATFORM_DATABASE_URL"};
+    const char *values[] = {c->database_url, c->platform_database_url};
+    for (int i = 0; i < 2; i++) {
+        char err[1024];
+        PGconn *pg = crm_db_connect_plain(values[i], err, sizeof(err));
+        if (!pg) {
+            crm_error("%s: cannot connect: %s", urls[i], err);
+            return -1;
+        }
+        PGresult *res = PQexec(pg, "SELECT pg_has_role(current_user, '" CRM_DB_PLATFORM_ROLE
+                                   "', 'MEMBER'), current_user");
+        bool member =
+            PQresultStatus(res) == PGRES_TUPLES_OK && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+        bool ok = i == 0 ? !member : member;
+        if (!ok)
+            crm_error("refusing to serve: the role %s of %s %s %s",
+                      PQresultStatus(res) == PGRES_TUPLES_OK ? PQgetvalue(res, 0, 1) : "?", urls[i],
+                      i == 0 ? "can act as" : "cannot act as", CRM_DB_PLATFORM_ROLE);
+        PQclear(res);
+        PQfinish(pg);
+        if (!ok)
+            return -1;
+    }
+    return 0;
+}
+
 /* Refuses a database whose migrations are behind this binary, or whose app role would not
  * be held by row-level security. Everything runs as the app role, as requests will. */
 static int
@@ -135,10 +169,10 @@ crm_server_run(const crm_config_t *c, void (*ready)(int port))
     crm_db_init(c);
     crm_system_routes_init(c);
     crm_metrics_init(rt);
-    if (crm_server_check_database(c) != 0)
+    if (crm_server_check_database(c) != 0 || crm_server_check_platform(c) != 0)
         goto out;
-    if (crm_denylist_start(c->database_url, c->denylist_refresh_s, c->access_token_ttl_s, err,
-                           sizeof(err)) != 0) {
+    if (crm_denylist_start(c->platform_database_url ? c->platform_database_url : c->database_url,
+                           c->denylist_refresh_s, c->access_token_ttl_s, err, sizeof(err)) != 0) {
         crm_error("loading the token deny list: %s", err);
         goto out;
     }

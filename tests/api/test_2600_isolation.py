@@ -122,3 +122,43 @@ def test_a_dedicated_login_role_serves_through_set_role(make_cluster, make_serve
     assert pg.sql("SELECT count(*) FROM users") == [[str(len(t.users))]]
     assert PASSWORD
     s.stop()
+
+
+def test_provisioning_has_a_login_role_of_its_own(make_cluster, make_server):
+    """CRM_PLATFORM_DATABASE_URL: the role serving tenants cannot become crm_platform, so no
+    tenant request (an injection included) could act as it; provisioning and the deny list
+    use a login role of their own."""
+    from crmtest import Tenant, crm, default_key_set, platform
+    pg = make_cluster()
+    pg.sql("CREATE ROLE crm_tenant_login LOGIN NOINHERIT")
+    pg.sql("GRANT crm_app TO crm_tenant_login")
+    pg.sql("CREATE ROLE crm_platform_login LOGIN NOINHERIT")
+    pg.sql("GRANT crm_platform TO crm_platform_login")
+    s = make_server(pg, env={"CRM_DATABASE_URL": pg.url(user="crm_tenant_login"),
+                             "CRM_PLATFORM_DATABASE_URL": pg.url(user="crm_platform_login")})
+    t = Tenant(s, "split")  # the platform API, sign-ins, users
+    assert t.request("admin", "GET", "/api/v1/me").status_code == 200
+    assert t.request("receptionist", "POST", "/api/v1/contacts",
+                     json={"type": "lead", "last_name": "Split"}).status_code == 201
+    assert platform(s, "GET", f"/platform/v1/tenants/{t.id}").status_code == 200
+    # the deny list reads through the platform role: a suspension still ends tokens
+    assert platform(s, "PATCH", f"/platform/v1/tenants/{t.id}",
+                    json={"status": "suspended"}).status_code == 200
+    import time
+    deadline = time.time() + 15
+    while t.request("admin", "GET", "/api/v1/me").status_code != 401:
+        assert time.time() < deadline
+        time.sleep(0.2)
+    try:
+        pg.sql("SET ROLE crm_platform", user="crm_tenant_login")
+        raise AssertionError("the tenant login role became crm_platform")
+    except RuntimeError as e:
+        assert "permission denied" in str(e)
+    s.stop()
+    # a serving role that can act as crm_platform is refused when the split is asked for
+    pg.sql("GRANT crm_platform TO crm_tenant_login")
+    out = crm("serve", env={"CRM_DATABASE_URL": pg.url(user="crm_tenant_login"),
+                            "CRM_PLATFORM_DATABASE_URL": pg.url(user="crm_platform_login"),
+                            "CRM_JWT_KEYS": default_key_set(), "CRM_LISTEN": "127.0.0.1:0"},
+              timeout=30)
+    assert out.returncode == 1 and "can act as crm_platform" in out.stderr, out.stderr
