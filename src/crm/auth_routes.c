@@ -82,6 +82,8 @@ crm_auth_login(crm_req_t *r)
     char *account = crm_arena_sprintf(r->arena, "%s|%s", slug, email);
     for (char *p = account; *p; p++)
         *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+    /* Counted before the password is checked (a reservation), so that parallel attempts
+     * cannot all pass the check before the first of them fails. */
     long wait = crm_throttle_attempt(account, r->client_ip);
     if (wait > 0) {
         crm_info("security: login throttled for tenant %s from %s", slug, r->client_ip);
@@ -92,19 +94,22 @@ crm_auth_login(crm_req_t *r)
     crm_tx_t *tx = crm_tx_new(r);
     int ti = crm_tx_add(tx, &crm_stmt_login_tenant, 1, (const char *[]){slug});
     int ui = crm_tx_add(tx, &crm_stmt_login_user, 1, (const char *[]){email});
-    if (crm_tx_run(tx) != 0)
+    if (crm_tx_run(tx) != 0) {
+        crm_throttle_release(account);
         return;
+    }
     PGresult *tr = crm_tx_result(tx, ti), *ur = crm_tx_result(tx, ui);
     bool usable = PQntuples(tr) == 1 && strcmp(PQgetvalue(tr, 0, 2), "active") == 0 &&
                   PQntuples(ur) == 1 && PQgetvalue(ur, 0, 3)[0] == 't';
     crm_pw_result_t pw = crm_password_verify(usable ? PQgetvalue(ur, 0, 1) : NULL, password);
     if (pw == CRM_PW_BUSY) {
+        crm_throttle_release(account);
         crm_req_add_header(r, "Retry-After", "1");
         crm_reply_problem(r, 503, "the server is busy verifying passwords; retry shortly");
         return;
     }
+    /* A wrong password keeps its reservation: it was a failure. */
     if (pw != CRM_PW_OK) {
-        crm_throttle_failure(account);
         if (PQntuples(tr) == 1) { /* a tenant's own log learns of attempts on it */
             r->tenant_id = crm_arena_strdup(r->arena, PQgetvalue(tr, 0, 1));
             const char *why = strcmp(PQgetvalue(tr, 0, 2), "active") != 0 ? "tenant_suspended"

@@ -71,6 +71,20 @@ def test_forwarded_for_from_a_trusted_proxy_names_the_client(pg, make_server):
     assert "X-Forwarded-For and X-Forwarded-Proto believed from 127.0.0.1/32" in s.stop()
 
 
+def test_ipv6_clients_are_throttled_by_their_64(pg, make_server):
+    s = make_server(pg, env={"CRM_TRUSTED_PROXIES": "127.0.0.1", "CRM_LOGIN_IP_MAX": "3"})
+    same_64 = [f"2001:db8:1:2::{i:x}" for i in range(1, 5)]
+    codes = [wrong_login(s, "nope", xff=ip, email=f"u{i}@x.test") for i, ip in enumerate(same_64)]
+    assert codes == [401, 401, 401, 429]
+    assert wrong_login(s, "nope", xff="2001:db8:1:2:ffff:ffff:ffff:ffff") == 429
+    assert wrong_login(s, "nope", xff="2001:db8:1:3::1") == 401  # the next /64
+    # an IPv4-mapped address is the IPv4 client
+    for i in range(3):
+        assert wrong_login(s, "nope", xff="192.0.2.44", email=f"w{i}@x.test") == 401
+    assert wrong_login(s, "nope", xff="::ffff:192.0.2.44") == 429
+    s.stop()
+
+
 def test_bad_proxy_and_url_settings_exit_2_naming_the_variable():
     cases = [
         ("CRM_TRUSTED_PROXIES", "10.0.0.0/33"),
