@@ -62,6 +62,10 @@ static const crm_option_t crm_options[] = {
     {"CRM_PASSWORD_HASH_CONCURRENCY", "--password-hash-concurrency", OPT_LONG,
      OFF(hash_concurrency), 1, 256, SERVE_CMDS | CRM_CMD_ADMIN,
      "password hashes computed at once (each takes 19 MiB)"},
+    {"CRM_SECURITY_EVENTS_PER_MINUTE", "--security-events-per-minute", OPT_LONG,
+     OFF(security_events_per_minute), 1, 1000000, SERVE_CMDS,
+     "security events written to a tenant's audit log per client address and minute (the "
+     "rest are counted in the server log and /metrics)"},
     {"CRM_PUBLIC_URL", "--public-url", OPT_URL, OFF(public_url), 0, 0, SERVE_CMDS,
      "base of every absolute URL the server writes (https://crm.example.com); default "
      "http://<listen address>:<port>"},
@@ -138,6 +142,7 @@ crm_config_defaults(crm_config_t *c)
     c->login_window_s = 900;
     c->login_ip_max = 60;
     c->hash_concurrency = cores > 0 ? cores : 1;
+    c->security_events_per_minute = 60;
     crm_config_parse_listen(c, "127.0.0.1:8080");
 }
 

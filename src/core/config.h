@@ -53,6 +53,7 @@ typedef struct crm_config {
     const char *public_url;           /* CRM_PUBLIC_URL (checked); NULL: from the listen address */
     const char *trusted_proxies;      /* CRM_TRUSTED_PROXIES as given; NULL: none */
     crm_cidr_list_t proxies;          /* ... parsed */
+    long security_events_per_minute;  /* CRM_SECURITY_EVENTS_PER_MINUTE per (tenant, client) */
 } crm_config_t;
 
 typedef const char *(*crm_getenv_fn)(const char *name);

@@ -132,7 +132,8 @@ crm_server_run(const crm_config_t *c, void (*ready)(int port))
     crm_auth_init(c->platform_key);
     crm_auth_routes_init(c->refresh_token_ttl_s);
     crm_password_init(c->hash_concurrency);
-    crm_throttle_init(c->login_max_failures, c->login_window_s, c->login_ip_max);
+    crm_throttle_init(c->login_max_failures, c->login_window_s, c->login_ip_max,
+                      c->security_events_per_minute);
     crm_db_init(c);
     crm_system_routes_init(c);
     crm_metrics_init(rt);

@@ -1,5 +1,5 @@
-/* throttle.c - login throttling in memory: failures per account, attempts per client address.
- * Fixed windows in small hash
+/* throttle.c - in-memory throttling: login failures per account, login attempts per client
+ * address, security-event audit rows per (tenant, client address). Fixed windows in small hash
  * tables, one per kind (a flood of one kind cannot evict the windows of another), keyed by a
  * keyed hash (SipHash) so nobody can aim collisions at them; when a probe range is full an
  * ended window gives way first, then the oldest. An IPv6 client is keyed by its /64, the
@@ -24,6 +24,7 @@ typedef struct crm_window {
     uint64_t key; /* 0: free */
     int64_t start;
     long count;
+    long over; /* refused beyond the bound within the window (security rows) */
 } crm_window_t;
 
 typedef struct crm_table {
@@ -34,24 +35,28 @@ typedef struct crm_table {
 static struct {
     pthread_mutex_t lock;
     unsigned char hash_key[crypto_shorthash_KEYBYTES];
-    crm_table_t accounts, addresses;
-    long max_failures, max_per_ip;
+    crm_table_t accounts, addresses, security;
+    long max_failures, max_per_ip, security_per_minute;
 } crm_th = {.lock = PTHREAD_MUTEX_INITIALIZER,
             .accounts.window_s = 900,
             .addresses.window_s = 60,
+            .security.window_s = 60,
             .max_failures = 5,
-            .max_per_ip = 60};
+            .max_per_ip = 60,
+            .security_per_minute = 60};
 
 void
-crm_throttle_init(long max_failures, long window_s, long max_per_ip)
+crm_throttle_init(long max_failures, long window_s, long max_per_ip, long security_per_minute)
 {
     pthread_mutex_lock(&crm_th.lock);
     crypto_shorthash_keygen(crm_th.hash_key);
     memset(crm_th.accounts.slots, 0, sizeof(crm_th.accounts.slots));
     memset(crm_th.addresses.slots, 0, sizeof(crm_th.addresses.slots));
+    memset(crm_th.security.slots, 0, sizeof(crm_th.security.slots));
     crm_th.accounts.window_s = window_s;
     crm_th.max_failures = max_failures;
     crm_th.max_per_ip = max_per_ip;
+    crm_th.security_per_minute = security_per_minute;
     pthread_mutex_unlock(&crm_th.lock);
 }
 
@@ -100,7 +105,7 @@ crm_throttle_window(crm_table_t *t, uint64_t key, int64_t now)
         crm_window_t *w = &t->slots[(base + i) % CRM_THROTTLE_SLOTS];
         if (w->key == key) {
             if (now - w->start >= t->window_s)
-                *w = (crm_window_t){key, now, 0};
+                *w = (crm_window_t){key, now, 0, 0};
             return w;
         }
         int rank = w->key == 0 ? 0 : now - w->start >= t->window_s ? 1 : 2;
@@ -109,7 +114,7 @@ crm_throttle_window(crm_table_t *t, uint64_t key, int64_t now)
             victim_rank = rank;
         }
     }
-    *victim = (crm_window_t){key, now, 0};
+    *victim = (crm_window_t){key, now, 0, 0};
     return victim;
 }
 
@@ -161,4 +166,17 @@ crm_throttle_success(const char *account)
     pthread_mutex_lock(&crm_th.lock);
     crm_throttle_window(&crm_th.accounts, crm_throttle_key(account, NULL), now)->count = 0;
     pthread_mutex_unlock(&crm_th.lock);
+}
+
+bool
+crm_throttle_security_row(const char *tenant_id, const char *ip, long *over)
+{
+    int64_t now = crm_now_s();
+    pthread_mutex_lock(&crm_th.lock);
+    crm_window_t *w = crm_throttle_window(&crm_th.security, crm_throttle_key(tenant_id, ip), now);
+    bool fits = ++w->count <= crm_th.security_per_minute;
+    if (!fits)
+        *over = ++w->over;
+    pthread_mutex_unlock(&crm_th.lock);
+    return fits;
 }

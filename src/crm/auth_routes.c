@@ -56,7 +56,7 @@ static const crm_stmt_t crm_stmt_login_tenant = {
     "core.login_tenant", "SELECT set_config('app.tenant_id', t.id::text, true), t.id, t.status"
                          " FROM tenant_by_slug($1) t"};
 static const crm_stmt_t crm_stmt_login_user = {
-    "core.login_user", "SELECT id, password_hash, role, active FROM users"
+    "core.login_user", "SELECT id, password_hash, role, active, email FROM users"
                        " WHERE tenant_id = current_tenant_id() AND email = $1"};
 static const crm_stmt_t crm_stmt_session_start = {
     "core.session_start",
@@ -116,8 +116,11 @@ crm_auth_login(crm_req_t *r)
                               : PQntuples(ur) != 1                        ? "unknown_user"
                               : PQgetvalue(ur, 0, 3)[0] != 't'            ? "user_disabled"
                                                                           : "wrong_password";
+            /* the email only as the tenant knows it: an attacker's text never enters its log */
             crm_security_event(r, "login_failed",
-                               json_pack("{ss ss}", "email", email, "reason", why));
+                               PQntuples(ur) == 1 ? json_pack("{ss ss}", "email",
+                                                              PQgetvalue(ur, 0, 4), "reason", why)
+                                                  : json_pack("{ss}", "reason", why));
         } else {
             crm_info("security: login failed for unknown tenant %s from %s", slug, r->client_ip);
         }
@@ -139,7 +142,8 @@ crm_auth_login(crm_req_t *r)
     crm_tx_t *start = crm_tx_new(r);
     crm_tx_add(start, &crm_stmt_session_start, 3, (const char *[]){user_id, refresh.hash, ttl});
     crm_tx_add(start, &crm_stmt_login_touch, 2, (const char *[]){user_id, upgrade ? rehash : NULL});
-    crm_security_event_add(start, r, "login_succeeded", json_pack("{ss}", "email", email));
+    crm_security_event_add(start, r, "login_succeeded",
+                           json_pack("{ss}", "email", PQgetvalue(ur, 0, 4)));
     if (crm_tx_run(start) != 0)
         return;
     crm_reply_tokens(r, user_id, tenant_id, role, &refresh);

@@ -95,6 +95,7 @@ def test_bad_proxy_and_url_settings_exit_2_naming_the_variable():
         ("CRM_PUBLIC_URL", "https://crm.example.com?x=1"),
         ("CRM_PUBLIC_URL", "ftp://crm.example.com"),
         ("CRM_PUBLIC_URL", "https://crm.example.com:99999"),
+        ("CRM_SECURITY_EVENTS_PER_MINUTE", "0"),
     ]
     for name, value in cases:
         env = {"CRM_DATABASE_URL": "x", "CRM_JWT_KEYS": "k.json", name: value}

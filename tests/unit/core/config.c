@@ -131,6 +131,7 @@ test_proxy_settings(void **state)
     assert_int_equal(load(&c, CRM_CMD_SERVE, none, 0, NULL, err), 0);
     assert_null(c.public_url);
     assert_int_equal(c.proxies.n, 0);
+    assert_int_equal(c.security_events_per_minute, 60);
     const char *set[] = {"CRM_DATABASE_URL",
                          "x",
                          "CRM_JWT_KEYS",
