@@ -8,9 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/public_url.h"
 #include "crm_build.h"
 
-typedef enum { OPT_STRING, OPT_LONG, OPT_LISTEN, OPT_LEVEL } crm_opt_kind_t;
+typedef enum { OPT_STRING, OPT_LONG, OPT_LISTEN, OPT_LEVEL, OPT_URL, OPT_CIDRS } crm_opt_kind_t;
 
 typedef struct crm_option {
     const char *env;  /* CRM_THREADS */
@@ -65,6 +66,16 @@ static const crm_option_t crm_options[] = {
     {"CRM_PASSWORD_HASH_CONCURRENCY", "--password-hash-concurrency", OPT_LONG,
      OFF(hash_concurrency), 1, 256, SERVE_CMDS | CRM_CMD_ADMIN,
      "password hashes computed at once (each takes 19 MiB)"},
+    {"CRM_SECURITY_EVENTS_PER_MINUTE", "--security-events-per-minute", OPT_LONG,
+     OFF(security_events_per_minute), 1, 1000000, SERVE_CMDS,
+     "security events written to a tenant's audit log per client address and minute (the "
+     "rest are counted in the server log and /metrics)"},
+    {"CRM_PUBLIC_URL", "--public-url", OPT_URL, OFF(public_url), 0, 0, SERVE_CMDS,
+     "base of every absolute URL the server writes (https://crm.example.com); default "
+     "http://<listen address>:<port>"},
+    {"CRM_TRUSTED_PROXIES", "--trusted-proxies", OPT_CIDRS, OFF(trusted_proxies), 0, 0, SERVE_CMDS,
+     "CIDR ranges of proxies whose X-Forwarded-For and X-Forwarded-Proto are believed "
+     "(10.0.0.0/8,fd00::/8)"},
     {"CRM_LISTEN", "--listen", OPT_LISTEN, OFF(listen), 0, 0, SERVE_CMDS,
      "address and port to serve HTTP on (host:port, [v6]:port)"},
     {"CRM_THREADS", "--threads", OPT_LONG, OFF(threads), 1, 1024, SERVE_CMDS,
@@ -135,6 +146,7 @@ crm_config_defaults(crm_config_t *c)
     c->login_window_s = 900;
     c->login_ip_max = 60;
     c->hash_concurrency = cores > 0 ? cores : 1;
+    c->security_events_per_minute = 60;
     crm_config_parse_listen(c, "127.0.0.1:8080");
 }
 
@@ -224,6 +236,24 @@ crm_option_set(crm_config_t *c, const crm_option_t *o, const char *source, const
         }
         snprintf(err, errlen, "%s: expected debug, info, warn or error, got '%s'", source, value);
         return -1;
+    case OPT_URL: {
+        char why[160];
+        if (crm_public_url_check(value, why, sizeof(why)) != 0) {
+            snprintf(err, errlen, "%s: %s, got '%s'", source, why, value);
+            return -1;
+        }
+        *(const char **)field = value;
+        return 0;
+    }
+    case OPT_CIDRS: {
+        char why[160];
+        if (crm_cidr_list_parse(value, &c->proxies, why, sizeof(why)) != 0) {
+            snprintf(err, errlen, "%s: %s", source, why);
+            return -1;
+        }
+        *(const char **)field = value;
+        return 0;
+    }
     }
     return -1;
 }
@@ -303,6 +333,10 @@ crm_config_print_help(FILE *out, unsigned command)
         char def[128] = "";
         const void *field = (const char *)&d + o->offset;
         switch (o->kind) {
+        case OPT_URL:
+            snprintf(def, sizeof(def), "(http://<listen address>:<port>)");
+            break;
+        case OPT_CIDRS:
         case OPT_STRING:
             snprintf(def, sizeof(def), "%s",
                      *(const char *const *)field ? *(const char *const *)field : "(none)");

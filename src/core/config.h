@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "core/cidr.h"
+
 /* Which subcommands read an option (a bit mask). */
 enum {
     CRM_CMD_SERVE = 1 << 0,
@@ -49,6 +51,10 @@ typedef struct crm_config {
     long login_window_s;               /* CRM_LOGIN_WINDOW_S */
     long login_ip_max;                 /* CRM_LOGIN_IP_MAX attempts per client IP and minute */
     long hash_concurrency;             /* CRM_PASSWORD_HASH_CONCURRENCY */
+    const char *public_url;            /* CRM_PUBLIC_URL (checked); NULL: from the listen address */
+    const char *trusted_proxies;       /* CRM_TRUSTED_PROXIES as given; NULL: none */
+    crm_cidr_list_t proxies;           /* ... parsed */
+    long security_events_per_minute;   /* CRM_SECURITY_EVENTS_PER_MINUTE per (tenant, client) */
 } crm_config_t;
 
 typedef const char *(*crm_getenv_fn)(const char *name);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "core/auth.h"
+#include "core/forwarded.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -33,6 +34,7 @@ static struct {
     size_t max_import;
     atomic_bool draining;
     atomic_long in_flight;
+    crm_cidr_list_t proxies; /* CRM_TRUSTED_PROXIES */
 } crm_http;
 
 static uint64_t
@@ -57,6 +59,46 @@ crm_request_id_sane(const char *id)
     return n > 0;
 }
 
+/* Every value of one request header, in order, joined by commas (RFC 9110 5.3), so that a
+ * client's own X-Forwarded-For line cannot hide the one its proxy added. */
+typedef struct crm_header_join {
+    crm_arena_t *arena;
+    const char *name;
+    char *joined;
+} crm_header_join_t;
+
+static enum MHD_Result
+crm_header_join_one(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    crm_header_join_t *j = cls;
+    if (strcasecmp(key, j->name) == 0 && value)
+        j->joined = j->joined ? crm_arena_sprintf(j->arena, "%s,%s", j->joined, value)
+                              : crm_arena_strdup(j->arena, value);
+    return MHD_YES;
+}
+
+static const char *
+crm_header_joined(crm_req_t *r, const char *name)
+{
+    crm_header_join_t j = {r->arena, name, NULL};
+    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, crm_header_join_one, &j);
+    return j.joined;
+}
+
+/* The client's address (and scheme) from the peer and, behind a trusted proxy, its headers. */
+static void
+crm_req_client(crm_req_t *r, const char *peer)
+{
+    bool proxies = crm_http.proxies.n > 0;
+    crm_forwarded_t f;
+    crm_forwarded_resolve(&crm_http.proxies, peer,
+                          proxies ? crm_header_joined(r, "X-Forwarded-For") : NULL,
+                          proxies ? crm_header_joined(r, "X-Forwarded-Proto") : NULL, &f);
+    snprintf(r->client_ip, sizeof(r->client_ip), "%s", f.client_ip);
+    r->forwarded_https = f.https;
+}
+
 static crm_req_t *
 crm_req_begin(struct MHD_Connection *conn, const char *url, const char *method)
 {
@@ -76,7 +118,9 @@ crm_req_begin(struct MHD_Connection *conn, const char *url, const char *method)
         const void *addr = sa->sa_family == AF_INET6
                                ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
                                : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
-        inet_ntop(sa->sa_family, addr, r->client_ip, sizeof(r->client_ip));
+        char peer[INET6_ADDRSTRLEN] = "";
+        inet_ntop(sa->sa_family, addr, peer, sizeof(peer));
+        crm_req_client(r, peer);
     }
     const char *id = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
     if (id && crm_request_id_sane(id))
@@ -449,6 +493,7 @@ crm_http_start(const crm_config_t *c, const crm_router_t *rt, char *err, size_t 
     crm_http.rt = rt;
     crm_http.max_body = (size_t)c->max_body_bytes;
     crm_http.max_import = (size_t)c->max_import_bytes;
+    crm_http.proxies = c->proxies;
     atomic_store(&crm_http.draining, false);
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof(ss));

@@ -7,6 +7,7 @@
 
 #include "core/arena.h"
 #include "core/db.h"
+#include "core/security_event.h"
 
 static const int crm_statuses[] = {200, 201, 204, 301, 302, 304, 400, 401, 403,
                                    404, 405, 406, 408, 409, 410, 412, 413, 414,
@@ -135,4 +136,10 @@ crm_metrics_render(crm_buf_t *b)
                    "unreachable database.\n# TYPE crm_db_errors_total counter\n"
                    "crm_db_errors_total %llu\n",
                    atomic_load(&crm_m.in_flight), crm_db_connections_up(), crm_db_errors_total());
+    crm_buf_printf(b,
+                   "# HELP crm_security_events_suppressed_total Security events not written to "
+                   "a tenant's audit log: over CRM_SECURITY_EVENTS_PER_MINUTE for their tenant "
+                   "and client address.\n# TYPE crm_security_events_suppressed_total counter\n"
+                   "crm_security_events_suppressed_total %llu\n",
+                   crm_security_events_suppressed());
 }

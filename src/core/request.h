@@ -42,7 +42,9 @@ typedef struct crm_req {
     const char *user_id;
     const char *role;
     int role_id; /* crm_role_id_t, -1 without a token */
+    /* the client: the peer, or behind a trusted proxy the address it forwarded (forwarded.h) */
     char client_ip[64];
+    bool forwarded_https; /* a trusted proxy said the client came over https */
 
     /* the reply */
     bool replied; /* a reply is set (it may still be replaced until queued) */

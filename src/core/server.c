@@ -14,6 +14,7 @@
 #include "core/jws.h"
 #include "core/listing.h"
 #include "core/password.h"
+#include "core/public_url.h"
 #include "core/rbac.h"
 #include "core/throttle.h"
 #include "crm/handlers.h"
@@ -165,7 +166,8 @@ crm_server_run(const crm_config_t *c, void (*ready)(int port))
     crm_auth_init(c->platform_key);
     crm_auth_routes_init(c->refresh_token_ttl_s);
     crm_password_init(c->hash_concurrency);
-    crm_throttle_init(c->login_max_failures, c->login_window_s, c->login_ip_max);
+    crm_throttle_init(c->login_max_failures, c->login_window_s, c->login_ip_max,
+                      c->security_events_per_minute);
     crm_db_init(c);
     crm_system_routes_init(c);
     crm_metrics_init(rt);
@@ -177,12 +179,21 @@ crm_server_run(const crm_config_t *c, void (*ready)(int port))
         goto out;
     }
 
+    if (c->public_url)
+        crm_public_url_set(c->public_url);
+    else
+        crm_public_url_set_default(c->listen_host, c->listen_ipv6, c->listen_port);
     if (crm_http_start(c, rt, err, sizeof(err)) != 0) {
         crm_error("%s", err);
         goto out;
     }
-    crm_info("listening on http://%s%s%s:%d with %ld threads", c->listen_ipv6 ? "[" : "",
-             c->listen_host, c->listen_ipv6 ? "]" : "", crm_http_port(), c->threads);
+    if (!c->public_url && c->listen_port == 0) /* known now; clients learn the port below */
+        crm_public_url_set_default(c->listen_host, c->listen_ipv6, crm_http_port());
+    crm_info("listening on http://%s%s%s:%d with %ld threads; public URL %s",
+             c->listen_ipv6 ? "[" : "", c->listen_host, c->listen_ipv6 ? "]" : "", crm_http_port(),
+             c->threads, crm_public_url());
+    if (c->proxies.n)
+        crm_info("X-Forwarded-For and X-Forwarded-Proto believed from %s", c->trusted_proxies);
     if (ready)
         ready(crm_http_port());
     int sig = 0;

@@ -56,7 +56,7 @@ static const crm_stmt_t crm_stmt_login_tenant = {
     "core.login_tenant", "SELECT set_config('app.tenant_id', t.id::text, true), t.id, t.status"
                          " FROM tenant_by_slug($1) t"};
 static const crm_stmt_t crm_stmt_login_user = {
-    "core.login_user", "SELECT id, password_hash, role, active FROM users"
+    "core.login_user", "SELECT id, password_hash, role, active, email FROM users"
                        " WHERE tenant_id = current_tenant_id() AND email = $1"};
 static const crm_stmt_t crm_stmt_session_start = {
     "core.session_start",
@@ -82,6 +82,8 @@ crm_auth_login(crm_req_t *r)
     char *account = crm_arena_sprintf(r->arena, "%s|%s", slug, email);
     for (char *p = account; *p; p++)
         *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+    /* Counted before the password is checked (a reservation), so that parallel attempts
+     * cannot all pass the check before the first of them fails. */
     long wait = crm_throttle_attempt(account, r->client_ip);
     if (wait > 0) {
         crm_info("security: login throttled for tenant %s from %s", slug, r->client_ip);
@@ -92,27 +94,33 @@ crm_auth_login(crm_req_t *r)
     crm_tx_t *tx = crm_tx_new(r);
     int ti = crm_tx_add(tx, &crm_stmt_login_tenant, 1, (const char *[]){slug});
     int ui = crm_tx_add(tx, &crm_stmt_login_user, 1, (const char *[]){email});
-    if (crm_tx_run(tx) != 0)
+    if (crm_tx_run(tx) != 0) {
+        crm_throttle_release(account);
         return;
+    }
     PGresult *tr = crm_tx_result(tx, ti), *ur = crm_tx_result(tx, ui);
     bool usable = PQntuples(tr) == 1 && strcmp(PQgetvalue(tr, 0, 2), "active") == 0 &&
                   PQntuples(ur) == 1 && PQgetvalue(ur, 0, 3)[0] == 't';
     crm_pw_result_t pw = crm_password_verify(usable ? PQgetvalue(ur, 0, 1) : NULL, password);
     if (pw == CRM_PW_BUSY) {
+        crm_throttle_release(account);
         crm_req_add_header(r, "Retry-After", "1");
         crm_reply_problem(r, 503, "the server is busy verifying passwords; retry shortly");
         return;
     }
+    /* A wrong password keeps its reservation: it was a failure. */
     if (pw != CRM_PW_OK) {
-        crm_throttle_failure(account);
         if (PQntuples(tr) == 1) { /* a tenant's own log learns of attempts on it */
             r->tenant_id = crm_arena_strdup(r->arena, PQgetvalue(tr, 0, 1));
             const char *why = strcmp(PQgetvalue(tr, 0, 2), "active") != 0 ? "tenant_suspended"
                               : PQntuples(ur) != 1                        ? "unknown_user"
                               : PQgetvalue(ur, 0, 3)[0] != 't'            ? "user_disabled"
                                                                           : "wrong_password";
+            /* the email only as the tenant knows it: an attacker's text never enters its log */
             crm_security_event(r, "login_failed",
-                               json_pack("{ss ss}", "email", email, "reason", why));
+                               PQntuples(ur) == 1 ? json_pack("{ss ss}", "email",
+                                                              PQgetvalue(ur, 0, 4), "reason", why)
+                                                  : json_pack("{ss}", "reason", why));
         } else {
             crm_info("security: login failed for unknown tenant %s from %s", slug, r->client_ip);
         }
@@ -134,7 +142,8 @@ crm_auth_login(crm_req_t *r)
     crm_tx_t *start = crm_tx_new(r);
     crm_tx_add(start, &crm_stmt_session_start, 3, (const char *[]){user_id, refresh.hash, ttl});
     crm_tx_add(start, &crm_stmt_login_touch, 2, (const char *[]){user_id, upgrade ? rehash : NULL});
-    crm_security_event_add(start, r, "login_succeeded", json_pack("{ss}", "email", email));
+    crm_security_event_add(start, r, "login_succeeded",
+                           json_pack("{ss}", "email", PQgetvalue(ur, 0, 4)));
     if (crm_tx_run(start) != 0)
         return;
     crm_reply_tokens(r, user_id, tenant_id, role, &refresh);

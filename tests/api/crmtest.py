@@ -127,7 +127,9 @@ class Server:
         full_env.update({"CRM_DATABASE_URL": pg.url(), "CRM_LISTEN": "127.0.0.1:0",
                          "CRM_THREADS": "4", "CRM_LOG_LEVEL": "info",
                          "CRM_JWT_KEYS": default_key_set(), "CRM_PLATFORM_KEY": PLATFORM_KEY,
-                         "CRM_LOGIN_IP_MAX": "100000", "CRM_DENYLIST_REFRESH_S": "1"})
+                         "CRM_LOGIN_IP_MAX": "100000", "CRM_DENYLIST_REFRESH_S": "1",
+                         # every test client is 127.0.0.1: per-address bounds are tested alone
+                         "CRM_SECURITY_EVENTS_PER_MINUTE": "100000"})
         full_env.update(env or {})
         full_env = {k: v for k, v in full_env.items() if v is not None}  # None unsets
         self.log_file = open(self.log_path, "w")

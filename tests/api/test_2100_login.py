@@ -1,6 +1,9 @@
 """Signing in: one answer for every wrong credential, throttling, no permanent lockout."""
 import statistics
+import threading
 import time
+
+import requests
 
 from crmtest import PASSWORD, assert_problem, login, platform
 
@@ -86,4 +89,69 @@ def test_logins_per_client_address_are_throttled(pg, make_server):
     codes = [login(s, "nope", f"u{i}@x.test").status_code for i in range(6)]
     assert codes[:4] == [401] * 4
     assert codes[4:] == [429, 429]
+    s.stop()
+
+
+def _parallel(n, call):
+    """Runs call(i) in n threads released together; returns the results in order."""
+    barrier = threading.Barrier(n)
+    results = [None] * n
+
+    def run(i):
+        barrier.wait()
+        results[i] = call(i)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=120)
+    return results
+
+
+def test_parallel_wrong_passwords_are_counted_before_hashing(pg, make_server):
+    # 16 worker threads: before the fix, every attempt a thread took up before the first
+    # failure was counted passed the check (about 3 times the limit got 401)
+    s = make_server(pg, env={"CRM_THREADS": "16"})
+    platform(s, "POST", "/platform/v1/tenants",
+             json={"name": "Parallel", "slug": "parallel", "admin_email": "p@par.test",
+                   "admin_password": PASSWORD})
+
+    def attempt(i):
+        with requests.Session() as http:
+            return http.post(s.url("/api/v1/auth/login"), timeout=60,
+                             json={"tenant": "parallel", "email": "p@par.test",
+                                   "password": f"wrong-password-{i:03d}"}).status_code
+
+    codes = _parallel(40, attempt)
+    assert 1 <= codes.count(401) <= 5, codes
+    assert codes.count(429) == 40 - codes.count(401), codes
+    # the right password waits for the window too; the failures were all counted
+    assert login(s, "parallel", "p@par.test").status_code == 429
+    s.stop()
+
+
+def test_attempts_that_check_no_password_give_their_reservation_back(make_cluster, make_server):
+    own = make_cluster()
+    s = make_server(own, env={"CRM_LOGIN_MAX_FAILURES": "2"})
+    platform(s, "POST", "/platform/v1/tenants",
+             json={"name": "Release", "slug": "release", "admin_email": "r@rel.test",
+                   "admin_password": PASSWORD})
+    own.stop()  # the database is away: 503, and no failure is counted
+    try:
+        for _ in range(3):
+            assert login(s, "release", "r@rel.test", "not-the-password").status_code == 503
+    finally:
+        own.start()
+
+    def until_answered(password):
+        deadline = time.monotonic() + 30
+        while True:  # a worker's first request after the restart may still meet its old link
+            code = login(s, "release", "r@rel.test", password).status_code
+            if code != 503 or time.monotonic() > deadline:
+                return code
+            time.sleep(0.2)
+
+    assert until_answered("not-the-password") == 401
+    assert until_answered(PASSWORD) == 200
     s.stop()

@@ -7,6 +7,7 @@
 
 #include "core/buf.h"
 #include "core/db.h"
+#include "core/public_url.h"
 #include "core/rbac.h"
 #include "core/request.h"
 #include "core/tenant_token.h"
@@ -50,10 +51,10 @@ clinic_calendar_token(crm_req_t *r)
         return;
     }
     const char *path = crm_arena_sprintf(r->arena, "/api/v1/calendar/%s.ics", t.text);
-    const char *body =
-        crm_arena_sprintf(r->arena, "{\"token\":\"%s\",\"path\":\"%s\"}", t.text, path);
+    json_t *body = json_pack("{ss ss ss}", "token", t.text, "path", path, "url",
+                             crm_public_url_to(r->arena, path));
     crm_req_add_header(r, "Cache-Control", "no-store");
-    crm_reply(r, 201, "application/json", body, strlen(body));
+    crm_reply_json(r, 201, body);
 }
 
 /* The token's practitioner while the token, the practitioner (an active user who is still a

@@ -11,6 +11,7 @@
 #include "core/buf.h"
 #include "core/db.h"
 #include "core/listing.h"
+#include "core/public_url.h"
 #include "core/request.h"
 #include "core/uuid.h"
 #include "core/validate.h"
@@ -234,15 +235,12 @@ fhir_collect_date(void *cls, enum MHD_ValueKind kind, const char *key, const cha
     return MHD_YES;
 }
 
-/* The absolute base of the FHIR endpoint, for the Bundle's fullUrls. */
+/* The absolute base of the FHIR endpoint, for the Bundle's fullUrls and links: from
+ * CRM_PUBLIC_URL, never from the request's Host header. */
 static const char *
 fhir_base_url(crm_req_t *r)
 {
-    const char *host = crm_req_header(r, "Host");
-    const char *proto = crm_req_header(r, "X-Forwarded-Proto");
-    if (!proto || (strcmp(proto, "https") != 0 && strcmp(proto, "http") != 0))
-        proto = "http";
-    return crm_arena_sprintf(r->arena, "%s://%s/fhir/R4/", proto, host ? host : "localhost");
+    return crm_public_url_to(r->arena, "/fhir/R4/");
 }
 
 /* Every search is audited, with its parameters; $1 the patient searched for, if any. */

@@ -122,6 +122,42 @@ test_auth_settings(void **state)
 }
 
 static void
+test_proxy_settings(void **state)
+{
+    (void)state;
+    crm_config_t c;
+    char err[256];
+    const char *none[] = {"CRM_DATABASE_URL", "x", "CRM_JWT_KEYS", "k", NULL};
+    assert_int_equal(load(&c, CRM_CMD_SERVE, none, 0, NULL, err), 0);
+    assert_null(c.public_url);
+    assert_int_equal(c.proxies.n, 0);
+    assert_int_equal(c.security_events_per_minute, 60);
+    const char *set[] = {"CRM_DATABASE_URL",
+                         "x",
+                         "CRM_JWT_KEYS",
+                         "k",
+                         "CRM_PUBLIC_URL",
+                         "https://crm.example.com",
+                         "CRM_TRUSTED_PROXIES",
+                         "10.0.0.0/8, fd00::/8",
+                         NULL};
+    assert_int_equal(load(&c, CRM_CMD_SERVE, set, 0, NULL, err), 0);
+    assert_string_equal(c.public_url, "https://crm.example.com");
+    assert_int_equal(c.proxies.n, 2);
+    const char *bad_url[] = {"CRM_DATABASE_URL",   "x", "CRM_JWT_KEYS", "k", "CRM_PUBLIC_URL",
+                             "https://x.test/app", NULL};
+    assert_int_equal(load(&c, CRM_CMD_SERVE, bad_url, 0, NULL, err), -1);
+    assert_non_null(strstr(err, "CRM_PUBLIC_URL"));
+    const char *bad_cidr[] = {"CRM_DATABASE_URL", "x", "CRM_JWT_KEYS", "k", "CRM_TRUSTED_PROXIES",
+                              "10.0.0.1/8",       NULL};
+    assert_int_equal(load(&c, CRM_CMD_SERVE, bad_cidr, 0, NULL, err), -1);
+    assert_non_null(strstr(err, "CRM_TRUSTED_PROXIES"));
+    const char *argv[] = {"--trusted-proxies", "nope"};
+    assert_int_equal(load(&c, CRM_CMD_SERVE, none, 2, argv, err), -1);
+    assert_non_null(strstr(err, "--trusted-proxies"));
+}
+
+static void
 test_listen_forms(void **state)
 {
     (void)state;
@@ -144,6 +180,7 @@ main(void)
         cmocka_unit_test(test_bad_values_name_the_variable),
         cmocka_unit_test(test_options_of_other_commands_are_ignored),
         cmocka_unit_test(test_auth_settings),
+        cmocka_unit_test(test_proxy_settings),
         cmocka_unit_test(test_listen_forms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
