@@ -23,6 +23,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/module.h"
+#include "core/public_url.h"
 #include "core/tenant_modules.h"
 #include "core/request.h"
 #include "core/uuid.h"
@@ -376,6 +377,8 @@ crm_http_security_headers(const crm_req_t *r, struct MHD_Response *resp)
     if (!crm_req_sets_header(r, "Content-Security-Policy"))
         MHD_add_response_header(resp, "Content-Security-Policy",
                                 "default-src 'none'; frame-ancestors 'none'");
+    if (crm_public_url_https()) /* served over TLS (by a proxy): browsers keep to it */
+        MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
 }
 
 static enum MHD_Result

@@ -62,3 +62,14 @@ def test_public_answers_keep_their_own_caching(server):
     assert server.get("/openapi.json").headers["Cache-Control"] == "no-cache"
     assert server.get("/docs/swagger-ui.css").headers["Cache-Control"] == "public, max-age=3600"
     assert_hardened(server.get("/healthz"), "/healthz")
+
+
+def test_strict_transport_security_only_when_the_public_url_is_https(make_cluster, make_server,
+                                                                     server):
+    assert "Strict-Transport-Security" not in server.get("/healthz").headers
+    pg = make_cluster()
+    s = make_server(pg, env={"CRM_PUBLIC_URL": "https://crm.example.com"})
+    r = s.get("/healthz")
+    assert r.headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert s.get("/api/v1/contacts").headers["Strict-Transport-Security"] == "max-age=31536000"
+    s.stop()
