@@ -223,6 +223,13 @@ static const crm_stmt_t crm_stmt_contact_erase = {
     " SELECT json_build_object('id', c.id, 'erased_at', c.erased_at, 'activities',"
     "   (SELECT count(*) FROM a), 'deals', (SELECT count(*) FROM d)) FROM c"};
 
+/* The values the audit log holds of the contact go too (core migration 0021), when this
+ * transaction erased it (erased_at is its start time). */
+static const crm_stmt_t crm_stmt_contact_erase_history = {
+    "core.contact_erase_history",
+    "SELECT audit_redact_contact(c.id) FROM contacts c WHERE c.tenant_id = current_tenant_id()"
+    " AND c.id = $1 AND c.erased_at = now()"};
+
 void
 crm_contacts_erase(crm_req_t *r)
 {
@@ -235,6 +242,7 @@ crm_contacts_erase(crm_req_t *r)
         if ((*m)->contact.erase)
             crm_tx_add(tx, (*m)->contact.erase, 1, (const char *[]){id});
     int core = crm_tx_add(tx, &crm_stmt_contact_erase, 1, (const char *[]){id});
+    crm_tx_add(tx, &crm_stmt_contact_erase_history, 1, (const char *[]){id});
     if (crm_tx_run(tx) != 0) {
         const char *state = crm_tx_sqlstate(tx);
         if (state && strcmp(state, "P0001") == 0)

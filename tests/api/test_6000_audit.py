@@ -267,3 +267,49 @@ def test_security_definer_functions_pin_their_search_path(pg):
     assert len(rows) >= 12
     wrong = [r for r in rows if "search_path=public, pg_temp" not in r[1]]
     assert wrong == [], wrong
+
+
+def test_erasure_blanks_the_contact_s_values_in_the_log_and_the_chain_still_verifies(t, pg):
+    from audittest import verify
+    p = t.request("receptionist", "POST", "/api/v1/contacts",
+                  json={"type": "patient", "first_name": "Forget", "last_name": "Mee",
+                        "email": "forget.mee@example.com"}).json()
+    pid = p["id"]
+    etag = t.request("receptionist", "GET", f"/api/v1/contacts/{pid}").headers["ETag"]
+    t.request("receptionist", "PATCH", f"/api/v1/contacts/{pid}", headers={"If-Match": etag},
+              json={"last_name": "Meee", "phone": "+447700900123"})
+    before = t.request("admin", "GET", "/api/v1/audit", params={"entity_id": pid}).text
+    assert "Meee" in before and "+447700900123" in before
+    assert verify(t)["ok"] is True
+    assert t.request("admin", "POST", f"/api/v1/contacts/{pid}/erase").status_code == 200
+    after = t.request("admin", "GET", "/api/v1/audit",
+                      params={"entity_id": pid, "limit": "200"}).json()["data"]
+    text = json.dumps(after)
+    for value in ("Forget", "Meee", "Mee\"", "forget.mee", "+447700900123"):
+        assert value not in text, value
+    update = [e for e in after if e["action"] == "update" and e["entity_type"] == "contacts"]
+    assert update[0]["changes"]["last_name"] == {"before": "[erased]", "after": "[erased]"}
+    assert set(update[0]["changes"]) == {"last_name", "phone"}  # field names stay
+    record = [e for e in after if e["entity_type"] == "audit_log" and e["action"] == "erase"]
+    assert len(record) == 1 and record[0]["patient_id"] == pid
+    assert len(record[0]["changes"]["rows"]) >= 1
+    # the chain still verifies: redacted rows are checked against the erase row naming them
+    assert verify(t)["ok"] is True
+    # marking another row redacted, without a chained row naming it, breaks the chain
+    other = pg.sql(f"SELECT id FROM audit_log WHERE tenant_id = '{t.id}'"
+                   " AND redacted_at IS NULL ORDER BY id LIMIT 1")[0][0]
+    pg.sql("ALTER TABLE audit_log DISABLE TRIGGER audit_append_only")
+    try:
+        pg.sql(f"UPDATE audit_log SET redacted_at = now() WHERE id = {other}")
+        bad = verify(t)
+        assert bad["ok"] is False and bad["first_broken"]["id"] == other
+    finally:
+        pg.sql(f"UPDATE audit_log SET redacted_at = NULL WHERE id = {other}")
+        pg.sql("ALTER TABLE audit_log ENABLE TRIGGER audit_append_only")
+    assert verify(t)["ok"] is True
+    # nobody else may redact: the app role cannot update the log, nor the owner outside it
+    try:
+        pg.sql(f"UPDATE audit_log SET changes = '{{}}' WHERE id = {other}", user="crm")
+        raise AssertionError("the owner rewrote an audit row")
+    except RuntimeError as e:
+        assert "append-only" in str(e) or "permission" in str(e) or "policy" in str(e)
