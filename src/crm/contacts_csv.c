@@ -12,34 +12,62 @@
 #include "crm/custom_fields.h"
 #include "crm/handlers.h"
 
-/* A cell a spreadsheet would run as a formula gets a leading apostrophe. */
-#define CRM_CSV_SAFE(X) "CASE WHEN (" X ") ~ '^[=+@\\t\\r-]' THEN '''' || (" X ") ELSE (" X ") END"
+/* The export's columns, the names an import reads back. Every cell that a spreadsheet would run
+ * as a formula, because it begins with =, +, -, @, a tab or a carriage return, gets a leading
+ * apostrophe: in every column, whatever its type (taken as text, as COPY writes it), so that a
+ * column added here is guarded too. The one exception is a phone in E.164 ("+" and digits, as
+ * the table's check keeps every phone): a number to a spreadsheet, not a formula, that an
+ * apostrophe would keep from importing again; a phone of any other shape would be guarded. */
+static const struct {
+    const char *expr, *name;
+    bool e164;
+} crm_export_columns[] = {
+    {"c.id", "id", false},
+    {"c.type", "type", false},
+    {"c.first_name", "first_name", false},
+    {"c.last_name", "last_name", false},
+    {"c.email", "email", false},
+    {"c.phone", "phone", true},
+    {"c.date_of_birth", "date_of_birth", false},
+    {"c.gender", "gender", false},
+    {"c.company", "company", false},
+    {"array_to_string(c.tags, ';')", "tags", false},
+    {"c.owner_id", "owner_id", false},
+    {"c.source", "source", false},
+    {"c.address ->> 'line1'", "address.line1", false},
+    {"c.address ->> 'line2'", "address.line2", false},
+    {"c.address ->> 'city'", "address.city", false},
+    {"c.address ->> 'region'", "address.region", false},
+    {"c.address ->> 'postal_code'", "address.postal_code", false},
+    {"c.address ->> 'country'", "address.country", false},
+    {"c.consent ->> 'email_marketing'", "consent.email_marketing", false},
+    {"c.consent ->> 'sms_marketing'", "consent.sms_marketing", false},
+    {"c.consent ->> 'sms_reminders'", "consent.sms_reminders", false},
+    {"c.consent ->> 'email_reminders'", "consent.email_reminders", false},
+    {"c.custom_fields", "custom_fields", false},
+    {"c.created_at", "created_at", false},
+    {"c.updated_at", "updated_at", false},
+};
 
-/* The export's columns: the names an import reads back. */
-/* clang-format off */
-static const char crm_export_select[] =
-    "COPY (SELECT c.id, c.type,"
-    " " CRM_CSV_SAFE("c.first_name") " AS first_name,"
-    " " CRM_CSV_SAFE("c.last_name") " AS last_name,"
-    " c.email, c.phone, c.date_of_birth, c.gender,"
-    " " CRM_CSV_SAFE("c.company") " AS company,"
-    " " CRM_CSV_SAFE("array_to_string(c.tags, ';')") " AS tags,"
-    " c.owner_id,"
-    " " CRM_CSV_SAFE("c.source") " AS source,"
-    " " CRM_CSV_SAFE("c.address ->> 'line1'") " AS \"address.line1\","
-    " " CRM_CSV_SAFE("c.address ->> 'line2'") " AS \"address.line2\","
-    " " CRM_CSV_SAFE("c.address ->> 'city'") " AS \"address.city\","
-    " " CRM_CSV_SAFE("c.address ->> 'region'") " AS \"address.region\","
-    " " CRM_CSV_SAFE("c.address ->> 'postal_code'") " AS \"address.postal_code\","
-    " c.address ->> 'country' AS \"address.country\","
-    " c.consent ->> 'email_marketing' AS \"consent.email_marketing\","
-    " c.consent ->> 'sms_marketing' AS \"consent.sms_marketing\","
-    " c.consent ->> 'sms_reminders' AS \"consent.sms_reminders\","
-    " c.consent ->> 'email_reminders' AS \"consent.email_reminders\","
-    " c.custom_fields AS custom_fields, c.created_at, c.updated_at"
-    " FROM contacts c WHERE c.tenant_id = current_tenant_id() AND c.deleted_at IS NULL"
-    " AND c.merged_into IS NULL";
-/* clang-format on */
+/* COPY (SELECT the guarded columns FROM the tenant's live contacts, to which the caller adds
+ * its filters, order and the end of the COPY. */
+static void
+crm_export_select(crm_buf_t *sql)
+{
+    crm_buf_puts(sql, "COPY (SELECT");
+    for (size_t i = 0; i < sizeof(crm_export_columns) / sizeof(crm_export_columns[0]); i++) {
+        const char *e = crm_export_columns[i].expr;
+        crm_buf_printf(sql,
+                       "%s CASE WHEN left((%s)::text, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r')"
+                       "%s%s%s THEN '''' || (%s)::text ELSE (%s)::text END AS \"%s\"",
+                       i ? "," : "", e, crm_export_columns[i].e164 ? " AND (" : "",
+                       crm_export_columns[i].e164 ? e : "",
+                       crm_export_columns[i].e164 ? ") !~ '^[+][0-9]+$'" : "", e, e,
+                       crm_export_columns[i].name);
+    }
+    crm_buf_puts(sql, " FROM contacts c WHERE c.tenant_id = current_tenant_id()"
+                      " AND c.deleted_at IS NULL AND c.merged_into IS NULL");
+}
 
 /* GET /api/v1/contacts/export: the live contacts (filters of the list: type, tag, owner_id,
  * created_after, q), oldest first, as CSV with a header row, streamed from COPY. */
@@ -70,7 +98,7 @@ crm_contacts_export_csv(crm_req_t *r)
             *p = ' ';
     crm_buf_t sql;
     crm_buf_init(&sql, r->arena, 2048);
-    crm_buf_puts(&sql, crm_export_select);
+    crm_export_select(&sql);
     crm_buf_printf(&sql, " AND (%s::text IS NULL OR c.type = %s)", crm_export_literal(r, pg, type),
                    crm_export_literal(r, pg, type));
     crm_buf_printf(&sql, " AND (%s::text IS NULL OR c.tags @> ARRAY[%s::text])",
