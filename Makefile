@@ -4,7 +4,7 @@ BUILD      := build
 TEST_BUILD := build-test
 SOURCES     = $(shell find src tests -name '*.[ch]')
 
-.PHONY: all deps build build-test run test bench bench-quick bench-audit format clean
+.PHONY: all deps build build-test run test bench bench-quick bench-audit bench-import format clean
 
 all: build
 
@@ -44,6 +44,10 @@ bench-quick: build
 # What the audit trigger costs contact creation (bench/README.md).
 bench-audit: build
 	@python3 bench/audit_cost.py
+
+# What a CSV import costs the server: memory and time against their budgets (bench/README.md).
+bench-import: build
+	@python3 bench/import_cost.py
 
 format:
 	clang-format -i $(SOURCES)

@@ -1,10 +1,11 @@
-/* buf.c - growable byte buffer in an arena */
+/* buf.c - growable byte buffer in an arena (or on the heap, freed with the arena) */
 #include "core/buf.h"
 
 #include "core/json.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void
@@ -13,6 +14,39 @@ crm_buf_init(crm_buf_t *b, crm_arena_t *a, size_t cap)
     b->arena = a;
     b->cap = cap < 64 ? 64 : cap;
     b->data = crm_arena_alloc(a, b->cap);
+    b->data[0] = '\0';
+    b->len = 0;
+    b->heap = 0;
+}
+
+static void
+crm_buf_free_heap(void *p)
+{
+    free(((crm_buf_t *)p)->data);
+}
+
+crm_buf_t *
+crm_buf_new_heap(crm_arena_t *a, size_t cap)
+{
+    crm_buf_t *b = crm_arena_alloc(a, sizeof(*b));
+    b->arena = a;
+    b->cap = cap < 64 ? 64 : cap;
+    b->data = crm_xmalloc(b->cap);
+    b->data[0] = '\0';
+    b->len = 0;
+    b->heap = 1;
+    crm_arena_cleanup(a, crm_buf_free_heap, b);
+    return b;
+}
+
+void
+crm_buf_release(crm_buf_t *b)
+{
+    if (!b->heap)
+        return;
+    free(b->data);
+    b->cap = 64;
+    b->data = crm_xmalloc(b->cap);
     b->data[0] = '\0';
     b->len = 0;
 }
@@ -25,7 +59,8 @@ crm_buf_reserve(crm_buf_t *b, size_t extra)
     size_t cap = b->cap * 2;
     while (cap < b->len + extra + 1)
         cap *= 2;
-    b->data = crm_arena_realloc(b->arena, b->data, b->cap, cap);
+    b->data =
+        b->heap ? crm_xrealloc(b->data, cap) : crm_arena_realloc(b->arena, b->data, b->cap, cap);
     b->cap = cap;
 }
 

@@ -268,6 +268,12 @@ crm_http_append_body(crm_req_t *r, const char *data, size_t n)
     }
     if (r->body_len + n + 1 > r->body_cap) {
         size_t cap = r->body_cap ? r->body_cap : 1024;
+        /* first bytes: room for the length the head announced (at most the limit), so that a
+         * large body is not copied again and again, each copy left in the arena */
+        const char *cl = r->body_cap ? NULL : crm_req_header(r, "Content-Length");
+        unsigned long long announced = cl ? strtoull(cl, NULL, 10) : 0;
+        if (announced > cap && announced <= r->body_limit)
+            cap = (size_t)announced + 1;
         while (cap < r->body_len + n + 1)
             cap *= 2;
         r->body = crm_arena_realloc(r->arena, r->body, r->body_cap, cap);

@@ -1,6 +1,8 @@
 /* problem.c - renders RFC 9457 problem details bodies */
 #include "core/problem.h"
 
+#include <string.h>
+
 #include "core/buf.h"
 
 static const struct {
@@ -47,7 +49,8 @@ char *
 crm_problem_render(crm_arena_t *a, const crm_problem_t *p, size_t *len)
 {
     crm_buf_t b;
-    crm_buf_init(&b, a, 256);
+    /* room for the extra members at once: an import's list of faults can be megabytes */
+    crm_buf_init(&b, a, 1024 + (p->extra ? strlen(p->extra) : 0));
     crm_buf_puts(&b, "{\"type\":");
     crm_buf_json_string(&b, p->type ? p->type : "about:blank");
     crm_buf_puts(&b, ",\"title\":");

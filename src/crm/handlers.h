@@ -60,7 +60,7 @@ void crm_contacts_export(crm_req_t *r);
 void crm_contacts_erase(crm_req_t *r);
 void crm_contacts_merge(crm_req_t *r);
 
-/* contacts_csv.c */
+/* contacts_csv.c, contacts_import.c */
 void crm_contacts_export_csv(crm_req_t *r);
 void crm_contacts_import(crm_req_t *r);
 
