@@ -374,12 +374,22 @@ typedef struct crm_sent {
     int index; /* SENT_STMT: position in tx->stmts, -1 for BEGIN/prelude/COMMIT */
 } crm_sent_t;
 
+/* Whether this pipeline already prepares st (a statement queued twice in one transaction). */
+static bool
+crm_sent_prepares(const crm_sent_t *sent, size_t nsent, const crm_stmt_t *st)
+{
+    for (size_t i = 0; i < nsent; i++)
+        if (sent[i].kind == SENT_PREPARE && sent[i].stmt == st)
+            return true;
+    return false;
+}
+
 static int
 crm_send_stmt(crm_conn_t *c, crm_sent_t *sent, size_t *nsent, const crm_stmt_t *st, int index,
               int nparams, const char *const *values)
 {
     size_t slot = crm_prepared_slot(c, st);
-    if (!c->prepared[slot]) {
+    if (!c->prepared[slot] && !crm_sent_prepares(sent, *nsent, st)) {
         if (!PQsendPrepare(c->pg, st->name, st->sql, 0, NULL))
             return -1;
         sent[(*nsent)++] = (crm_sent_t){SENT_PREPARE, st, -1};

@@ -261,19 +261,7 @@ static const char *const crm_import_order[] = {
     " SELECT (SELECT count(*) FROM u) AS updated, (SELECT count(*) FROM i) AS created"
 /* clang-format on */
 
-/* The same statement under one name per chunk: a statement is prepared on a connection when
- * its first use is read back, so one name cannot be used twice in a pipeline before that. */
-/* clang-format off */
-#define CRM_IMPORT_WRITE(n) {"core.import_write_" #n, CRM_IMPORT_WRITE_SQL}
-static const crm_stmt_t crm_stmt_import_write[] = {
-    CRM_IMPORT_WRITE(1), CRM_IMPORT_WRITE(2),  CRM_IMPORT_WRITE(3),  CRM_IMPORT_WRITE(4),
-    CRM_IMPORT_WRITE(5), CRM_IMPORT_WRITE(6),  CRM_IMPORT_WRITE(7),  CRM_IMPORT_WRITE(8),
-    CRM_IMPORT_WRITE(9), CRM_IMPORT_WRITE(10), CRM_IMPORT_WRITE(11), CRM_IMPORT_WRITE(12),
-    CRM_IMPORT_WRITE(13)};
-/* clang-format on */
-_Static_assert(sizeof(crm_stmt_import_write) / sizeof(crm_stmt_import_write[0]) ==
-                   CRM_IMPORT_MAX_CHUNKS,
-               "a statement for each chunk");
+static const crm_stmt_t crm_stmt_import_write = {"core.import_write", CRM_IMPORT_WRITE_SQL};
 
 /* An import under way. The rows that passed validation are kept as text only: their JSON
  * arrays, chunk after chunk ("[row,row,...]\0"), and their email and phone one a line. */
@@ -538,7 +526,7 @@ crm_import_write(crm_import_t *im, const char *ops, long *created, long *updated
         size_t n =
             im->kept - from < CRM_IMPORT_CHUNK_ROWS ? im->kept - from : CRM_IMPORT_CHUNK_ROWS;
         char *mask = crm_arena_strndup(r->arena, ops + from, n);
-        idx[k] = crm_tx_add(tx, &crm_stmt_import_write[k], 2,
+        idx[k] = crm_tx_add(tx, &crm_stmt_import_write, 2,
                             (const char *[]){im->rows->data + im->chunk[k], mask});
     }
     crm_tx_add(tx, &crm_stmt_import_nestloop, 0, NULL);
