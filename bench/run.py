@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -224,13 +225,23 @@ def machine_ticks():
             "steal": steal}
 
 
-def machine_shares(before):
+def machine_shares(before, ours_s):
     """Each kind's share of the CPU time since before, in %: a run whose cores sat idle or
-    waited for the disk or the hypervisor measured the machine, not the server."""
+    waited for the disk or the hypervisor measured the machine, not the server. And
+    "others_pct": the busy time not spent by the server, the cluster or wrk (ours_s, CPU
+    seconds), such as builds and tests sharing the machine."""
     now = machine_ticks()
     spent = {k: now[k] - before[k] for k in now}
     total = max(sum(spent.values()), 1)
-    return {f"{k}_pct": round(100 * v / total, 1) for k, v in spent.items()}
+    shares = {f"{k}_pct": round(100 * v / total, 1) for k, v in spent.items()}
+    others = spent["busy"] - ours_s * os.sysconf("SC_CLK_TCK")
+    return shares | {"others_pct": round(max(0, 100 * others / total), 1)}
+
+
+def children_cpu_s():
+    """CPU seconds of this process's finished children (wrk's, after it ran)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def wait_idle(pid, quiet=0.1, limit=10):
@@ -260,19 +271,21 @@ def wrk(server, data, data_path, scenario, duration, connections=64, settle=True
     if rate:
         env["CRM_BENCH_RATE"] = str(round(rate, 1))
     log_start = os.path.getsize(server.log_path)
-    db_cpu = cluster_cpu_s(server.pg)
+    db_cpu, wrk_cpu = cluster_cpu_s(server.pg), children_cpu_s()
     ticks = machine_ticks()
     with ProcessWatch(server.proc.pid) as watch:
         out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{duration}", "--timeout",
                               "10s", "-s", os.path.join(ROOT, "bench", "lua", "scenario.lua"),
                               server.url("")], capture_output=True, text=True, env=env)
+    db_cpu = cluster_cpu_s(server.pg) - db_cpu
+    machine = machine_shares(ticks, watch.cpu + db_cpu + children_cpu_s() - wrk_cpu)
     m = re.search(r"^JSON (.*)$", out.stdout, re.M)
     if not m:
         raise RuntimeError(f"wrk {scenario}: {out.stdout}\n{out.stderr}")
     r = json.loads(m.group(1))
     r["scenario"] = scenario
     r["connections"] = connections
-    r["machine"] = machine_shares(ticks)
+    r["machine"] = machine
     r["rps"] = round(r["requests"] / r["seconds"], 1)
     r["errors"] = r.pop("socket_errors") + r.pop("non2xx")
     if r["errors"]:  # which answers, from the access log
@@ -284,8 +297,7 @@ def wrk(server, data, data_path, scenario, duration, connections=64, settle=True
     r["peak_rss_mib"] = round(watch.peak_kib / 1024, 1)
     r["cpu_s_per_1000"] = round(watch.cpu / max(r["requests"], 1) * 1000, 3)
     # the database's share: steadier than req/s on a shared machine, for before/after checks
-    r["db_cpu_s_per_1000"] = round((cluster_cpu_s(server.pg) - db_cpu)
-                                   / max(r["requests"], 1) * 1000, 3)
+    r["db_cpu_s_per_1000"] = round(db_cpu / max(r["requests"], 1) * 1000, 3)
     # the next run starts past every numbered request the script made, answered or not (in
     # flight when wrk stopped, or remade after a reconnection): contacts changed once, slots
     # booked once
@@ -700,7 +712,8 @@ def only(server, data, data_path, scenarios, repeat, dur):
                   f"  p99 {r['p99_ms']:>8.2f} ms  errors {r['errors']}"
                   f"  CPU s/1k {r['cpu_s_per_1000']} (database {r['db_cpu_s_per_1000']})"
                   f"  machine idle {r['machine']['idle_pct']} %, io wait"
-                  f" {r['machine']['iowait_pct']} %, steal {r['machine']['steal_pct']} %",
+                  f" {r['machine']['iowait_pct']} %, steal {r['machine']['steal_pct']} %,"
+                  f" others {r['machine']['others_pct']} %",
                   flush=True)
             if s in OPEN_LOOP:
                 o = open_loop(server, data, data_path, r, dur)
@@ -782,13 +795,14 @@ def main():
     checks = budgets(results, opened, floor, rss_256["peak_rss_mib"], start_ms, jwt, chains)
     print()
     print(f"{'scenario':<20} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9}"
-          f" {'errors':>7} {'RSS MiB':>8} {'CPU s/1k':>9} {'DB s/1k':>8} {'idle/io/steal %':>16}")
+          f" {'errors':>7} {'RSS MiB':>8} {'CPU s/1k':>9} {'DB s/1k':>8}"
+          f" {'idle/io/steal/others %':>23}")
     for r in results:
         m = r["machine"]
         print(f"{r['scenario']:<20} {r['rps']:>9} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f}"
               f" {r['p999_ms']:>9.2f} {r['errors']:>7} {r['peak_rss_mib']:>8}"
               f" {r['cpu_s_per_1000']:>9} {r['db_cpu_s_per_1000']:>8}"
-              f" {m['idle_pct']:>6}/{m['iowait_pct']}/{m['steal_pct']}")
+              f" {m['idle_pct']:>6}/{m['iowait_pct']}/{m['steal_pct']}/{m['others_pct']}")
     for r in opened:
         print(f"{r['scenario']} in an open loop at {r['rate']} req/s"
               f" ({OPEN_LOOP_SHARE * 100:.0f} % of its throughput; sent {r['rps']}/s): p50"
