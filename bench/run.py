@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -45,6 +46,10 @@ SCENARIOS = ["get_contact", "list_first", "list_filtered", "list_deep", "search_
              "search_phone", "create_contact", "patch_contact", "create_appointment",
              "create_appointment_one_tenant", "timeline", "availability", "mixed",
              "login"]  # login last: its hashes outlast it
+# The reads whose p99 is measured in an open loop, at this share of their closed-loop req/s:
+# with 64 requests always in flight, latency is mostly the queue (docs/performance.md)
+OPEN_LOOP = ["get_contact", "search_name", "search_phone"]
+OPEN_LOOP_SHARE = 0.5
 TOKEN_TENANTS = 8  # small tenants the load is spread over, besides the large one
 BIG = "b0000000-0000-4000-8000-000000000000"
 
@@ -220,13 +225,23 @@ def machine_ticks():
             "steal": steal}
 
 
-def machine_shares(before):
+def machine_shares(before, ours_s):
     """Each kind's share of the CPU time since before, in %: a run whose cores sat idle or
-    waited for the disk or the hypervisor measured the machine, not the server."""
+    waited for the disk or the hypervisor measured the machine, not the server. And
+    "others_pct": the busy time not spent by the server, the cluster or wrk (ours_s, CPU
+    seconds), such as builds and tests sharing the machine."""
     now = machine_ticks()
     spent = {k: now[k] - before[k] for k in now}
     total = max(sum(spent.values()), 1)
-    return {f"{k}_pct": round(100 * v / total, 1) for k, v in spent.items()}
+    shares = {f"{k}_pct": round(100 * v / total, 1) for k, v in spent.items()}
+    others = spent["busy"] - ours_s * os.sysconf("SC_CLK_TCK")
+    return shares | {"others_pct": round(max(0, 100 * others / total), 1)}
+
+
+def children_cpu_s():
+    """CPU seconds of this process's finished children (wrk's, after it ran)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def wait_idle(pid, quiet=0.1, limit=10):
@@ -243,27 +258,34 @@ def wait_idle(pid, quiet=0.1, limit=10):
         last = now
 
 
-def wrk(server, data, data_path, scenario, duration, connections=64, settle=True):
+def wrk(server, data, data_path, scenario, duration, connections=64, settle=True, rate=None):
+    """One wrk run of the scenario: closed loop (each connection sends its next request when
+    the last is answered), or with rate (requests/s) an open loop, whose latencies count from
+    each request's scheduled time (bench/lua/scenario.lua)."""
     if settle:
         wait_idle(server.proc.pid)
     data["run"] += 1
     with open(data_path, "w") as f:
         f.write("return " + lua_value(data) + "\n")
     env = dict(os.environ, CRM_BENCH_DATA=data_path, CRM_BENCH_SCENARIO=scenario)
+    if rate:
+        env["CRM_BENCH_RATE"] = str(round(rate, 1))
     log_start = os.path.getsize(server.log_path)
-    db_cpu = cluster_cpu_s(server.pg)
+    db_cpu, wrk_cpu = cluster_cpu_s(server.pg), children_cpu_s()
     ticks = machine_ticks()
     with ProcessWatch(server.proc.pid) as watch:
         out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{duration}", "--timeout",
                               "10s", "-s", os.path.join(ROOT, "bench", "lua", "scenario.lua"),
                               server.url("")], capture_output=True, text=True, env=env)
+    db_cpu = cluster_cpu_s(server.pg) - db_cpu
+    machine = machine_shares(ticks, watch.cpu + db_cpu + children_cpu_s() - wrk_cpu)
     m = re.search(r"^JSON (.*)$", out.stdout, re.M)
     if not m:
         raise RuntimeError(f"wrk {scenario}: {out.stdout}\n{out.stderr}")
     r = json.loads(m.group(1))
     r["scenario"] = scenario
     r["connections"] = connections
-    r["machine"] = machine_shares(ticks)
+    r["machine"] = machine
     r["rps"] = round(r["requests"] / r["seconds"], 1)
     r["errors"] = r.pop("socket_errors") + r.pop("non2xx")
     if r["errors"]:  # which answers, from the access log
@@ -275,8 +297,7 @@ def wrk(server, data, data_path, scenario, duration, connections=64, settle=True
     r["peak_rss_mib"] = round(watch.peak_kib / 1024, 1)
     r["cpu_s_per_1000"] = round(watch.cpu / max(r["requests"], 1) * 1000, 3)
     # the database's share: steadier than req/s on a shared machine, for before/after checks
-    r["db_cpu_s_per_1000"] = round((cluster_cpu_s(server.pg) - db_cpu)
-                                   / max(r["requests"], 1) * 1000, 3)
+    r["db_cpu_s_per_1000"] = round(db_cpu / max(r["requests"], 1) * 1000, 3)
     # the next run starts past every numbered request the script made, answered or not (in
     # flight when wrk stopped, or remade after a reconnection): contacts changed once, slots
     # booked once
@@ -290,31 +311,90 @@ def wrk(server, data, data_path, scenario, duration, connections=64, settle=True
     return r
 
 
-def server_statements(pg, server, token):
-    """The exact text of the server's prepared statements, as PostgreSQL logs them while one
-    request of each kind runs (pg_stat_statements would give them with constants replaced)."""
+def statement_log(pg, send):
+    """PostgreSQL's log of every statement while send() makes its requests."""
     pg.sql("ALTER SYSTEM SET log_min_duration_statement = 0", dbname="postgres")
     pg.sql("SELECT pg_reload_conf()", dbname="postgres")
     time.sleep(0.3)
     with open(pg.log) as f:
         f.seek(0, 2)
         start = f.tell()
-    headers = {"Authorization": f"Bearer {token}"}
-    cid = "c0000000-0000-4000-8000-000000000001"
-    for _ in range(8):  # past PostgreSQL's five custom plans, like the load
-        assert server.request("GET", f"/api/v1/contacts/{cid}", headers=headers).ok
-        assert server.request("GET", "/api/v1/contacts", params={"limit": "50"},
-                              headers=headers).ok
-        assert server.request("GET", "/api/v1/search", params={"q": "oli"}, headers=headers).ok
+    send()
     pg.sql("ALTER SYSTEM RESET log_min_duration_statement", dbname="postgres")
     pg.sql("SELECT pg_reload_conf()", dbname="postgres")
     with open(pg.log) as f:
         f.seek(start)
-        log = f.read()
+        return f.read()
+
+
+def server_statements(pg, server, token):
+    """The exact text of the server's prepared statements, as PostgreSQL logs them while one
+    request of each kind runs (pg_stat_statements would give them with constants replaced)."""
+    headers = {"Authorization": f"Bearer {token}"}
+    cid = "c0000000-0000-4000-8000-000000000001"
+
+    def send():
+        for _ in range(8):  # past PostgreSQL's five custom plans, like the load
+            assert server.request("GET", f"/api/v1/contacts/{cid}", headers=headers).ok
+            assert server.request("GET", "/api/v1/contacts", params={"limit": "50"},
+                                  headers=headers).ok
+            assert server.request("GET", "/api/v1/search", params={"q": "oli"},
+                                  headers=headers).ok
     found = {}
-    for name, text in re.findall(r"execute ((?:core|clinic)\.[a-z_]+): (.*)", log):
+    for name, text in re.findall(r"execute ((?:core|clinic)\.[a-z_]+): (.*)",
+                                 statement_log(pg, send)):
         found.setdefault(name, text)
     return found
+
+
+def contact_id(t, i):
+    return f"c{t['n']:07x}-0000-4000-8000-{i:012d}"
+
+
+def server_writes(pg, server, data):
+    """One contact creation and one booking in each tenant of the load, as the server sent
+    them: {tenant id: {"contact": [...], "booking": [...]}}, each the transaction's named
+    statements in order (prelude first) as (name, text, {n: the bound value as a literal})."""
+    day = data["days"][data["free_from_day"]]
+    data["free_from_day"] += 1
+
+    def send():
+        for t in data["tenants"]:
+            # no User-Agent, like wrk's requests
+            headers = {"Authorization": f"Bearer {t['token']}", "User-Agent": None}
+            r = server.request("POST", "/api/v1/contacts", headers=headers,
+                               json={"type": "lead", "first_name": "Capture",
+                                     "last_name": f"Run{data['run']}",
+                                     "email": f"capture.{t['n']}.{data['run']}@bench.test"})
+            assert r.status_code == 201, r.text
+            r = server.request("POST", "/api/v1/appointments", headers=headers,
+                               json={"patient_id": contact_id(t, 5),
+                                     "practitioner_id": t["practitioners"][0],
+                                     "appointment_time": f"{day}T08:00:00Z",
+                                     "duration_minutes": 30})
+            assert r.status_code == 201, r.text
+    lines = statement_log(pg, send).splitlines()
+    tx, writes = {}, {}  # tx: each backend's transaction so far
+    for i, line in enumerate(lines):
+        m = re.search(r"\[(\d+)\] LOG: .* execute ((?:core|clinic)\.[a-z_]+): (.*)", line)
+        if not m:
+            continue
+        pid, name, text = m.groups()
+        params = {}
+        detail = next((d for d in lines[i + 1:] if f"[{pid}] " in d), "")
+        if "DETAIL:  parameters: " in detail:
+            params = {int(n): v for n, v in re.findall(r"\$(\d+) = (NULL|'(?:[^']|'')*')",
+                                                       detail)}
+        if name == "core.tx_prelude":
+            tx[pid] = []
+        if pid not in tx:
+            continue
+        tx[pid].append((name, text, params))
+        kind = {"core.contact_create": "contact", "clinic.create": "booking"}.get(name)
+        if kind:
+            tenant = tx[pid][0][2][2].strip("'")
+            writes.setdefault(tenant, {})[kind] = tx.pop(pid)
+    return writes
 
 
 def bind(sql, values):
@@ -325,16 +405,19 @@ def bind(sql, values):
 
 def pgbench(pg, script, duration, clients=64, extra=(), latency=None):
     """Transactions per second of script (pgbench's own with an empty one). With latency (a
-    dict), also the transactions' p50 and p99 in ms, from pgbench's per-transaction log."""
+    dict), also the transactions' p50 and p99 in ms, from pgbench's per-transaction log, and
+    their number. A client whose transaction fails ends the run with an error: a floor is of
+    transactions that did their work."""
     logs = tempfile.mkdtemp(prefix="crm-pgbench-")
     os.chmod(logs, 0o777)
-    path = os.path.join(logs, "script.sql")
-    with open(path, "w") as f:
-        f.write(script)
-    os.chmod(path, 0o644)
     args = [os.path.join(PG_BIN, "pgbench"), "-n", "-c", str(clients), "-j", "2", "-T",
             duration.rstrip("s"), "-d", pg.url(), *extra]
-    args += ["-M", "prepared", "-f", path] if script else []
+    if script:
+        path = os.path.join(logs, "script.sql")
+        with open(path, "w") as f:
+            f.write(script)
+        os.chmod(path, 0o644)
+        args += ["-M", "prepared", "-f", path]
     args += ["-l", "--log-prefix", os.path.join(logs, "tx")] if latency is not None else []
     out = subprocess.run(args, capture_output=True, text=True, cwd=logs)
     if latency is not None:  # "client transaction latency_us script epoch epoch_us" per line
@@ -343,10 +426,11 @@ def pgbench(pg, script, duration, clients=64, extra=(), latency=None):
         if us:
             latency["p50_ms"] = round(us[len(us) // 2] / 1000, 2)
             latency["p99_ms"] = round(us[min(len(us) - 1, len(us) * 99 // 100)] / 1000, 2)
+        latency["transactions"] = len(us)
     shutil.rmtree(logs, ignore_errors=True)
     m = re.search(r"tps = ([\d.]+) \(without initial connection time\)", out.stdout)
-    if not m:
-        raise RuntimeError(f"pgbench: {out.stdout}\n{out.stderr}")
+    if out.returncode != 0 or not m:
+        raise RuntimeError(f"pgbench: {out.stdout}\n{out.stderr[-4000:]}")
     return round(float(m.group(1)), 1)
 
 
@@ -410,6 +494,95 @@ def floors(pg, server, token, scale, duration):
     return floor, explains(pg, sql, scale)
 
 
+def by_tenant(values):
+    """One SQL value per tenant of the load, for pgbench's :t (0 the large one): the value
+    itself when all are the same."""
+    if len(set(values)) == 1:
+        return values[0]
+    if all(re.fullmatch(r"-?\d+", str(v)) for v in values):  # a pgbench expression
+        return "case " + " ".join(f"when :t = {t} then {v}" for t, v in
+                                  enumerate(values)) + " end"
+    return f"(ARRAY[{', '.join(values)}]::text[])[:t + 1]"
+
+
+def statements(txs, changes):
+    """The statements of one transaction the server sent in each tenant (txs, by tenant),
+    each with its bound values, per tenant where they differ and some replaced (changes:
+    {name: {n: SQL}}): the body of a pgbench script."""
+    out = ""
+    for j, (name, text, _) in enumerate(txs[0]):
+        assert all(tx[j][0] == name for tx in txs), "the tenants' transactions differ"
+        values = {n: by_tenant([tx[j][2][n] for tx in txs]) for n in txs[0][j][2]}
+        out += bind(text, values | changes.get(name, {})) + ";\n"
+    return out
+
+
+def booking_base(pg):
+    """Midnight (UTC) of the day after the latest appointment: a booking floor's slots from
+    there are free."""
+    return pg.sql("SELECT to_char(max(starts_at)::date + 1, 'YYYY-MM-DD') FROM"
+                  " clinic_appointments")[0][0] + "T00:00:00Z"
+
+
+def write_floors(pg, server, data, duration, clients=64):
+    """The server's own transactions for contact creation and booking (prelude, statements,
+    the audit trigger and chain at commit), replayed by pgbench at the load's 64 clients, with
+    the values the server bound in each tenant, over the load's tenants (:t, at random) or in
+    the large one: each transaction a new contact (a new name and email), or a free slot
+    (practitioner by turn, a random patient: the load script's way). Each run's rows are
+    counted afterwards: a transaction that wrote nothing would flatter its floor."""
+    writes = server_writes(pg, server, data)
+    tenants = data["tenants"]  # tenant :t is tenants[t], n = t
+    contact = [writes[tenant_uuid(t["n"])]["contact"] for t in tenants]
+    booking = [writes[tenant_uuid(t["n"])]["booking"] for t in tenants]
+    offsets = [sum(len(u["practitioners"]) for u in tenants[:t]) for t in range(len(tenants))]
+    practitioners = ", ".join(f"'{p}'" for t in tenants for p in t["practitioners"])
+    pick = f"\\set t random(0, {len(tenants) - 1})\n"
+    contact_script = (pick + "\\set n :n + 1\nBEGIN;\n" + statements(contact, {
+        "core.contact_create": {
+            2: "('Floor' || :n::text)",
+            4: "('floor' || :client_id::text || '.' || :n::text || '@bench.test')"}})
+        + "COMMIT;\n")
+
+    def booking_script(pick, base):
+        # booking u of the run (u = n * clients + client: each once): practitioner u % p of
+        # the tenant's, slot u / p, 24 half-hours a day from 08:00
+        return (pick + "\\set n :n + 1\n"
+                f"\\set u :n * {clients} + :client_id\n"
+                f"\\set p {by_tenant([len(t['practitioners']) for t in tenants])}\n"
+                f"\\set off {by_tenant(offsets)}\n"
+                f"\\set c {by_tenant([t['contacts'] for t in tenants])}\n"
+                "\\set k :off + :u % :p + 1\n"
+                "\\set m :u / :p / 24 * 1440 + 480 + 30 * ((:u / :p) % 24)\n"
+                "\\set i 5 * random(0, :c / 5 - 1) + 5\n"
+                "BEGIN;\n" + statements(booking, {"clinic.create": {
+                    1: "('c' || lpad(to_hex(:t::int), 7, '0') || '-0000-4000-8000-'"
+                       " || lpad(:i::text, 12, '0'))",
+                    2: f"((ARRAY[{practitioners}]::text[])[:k])",
+                    3: f"(timestamptz '{base}' + make_interval(mins => :m))"}})
+                + "COMMIT;\n")
+    floor = {}
+
+    def run(name, script, count):
+        latency = {}
+        floor[name] = pgbench(pg, script, duration, clients=clients, latency=latency,
+                              extra=["-D", "n=0"])
+        floor.update({f"{name}_{k}": v for k, v in latency.items()})
+        written = int(pg.sql(count)[0][0])
+        if written < latency["transactions"]:
+            raise RuntimeError(f"{name} floor: {latency['transactions']} transactions wrote"
+                               f" {written} rows")
+    run("create_contact", contact_script,
+        "SELECT count(*) FROM contacts WHERE email LIKE 'floor%@bench.test'")
+    base = booking_base(pg)
+    run("create_appointment", booking_script(pick, base),
+        f"SELECT count(*) FROM clinic_appointments WHERE starts_at >= '{base}'")
+    base = booking_base(pg)
+    run("create_appointment_one_tenant", booking_script("\\set t 0\n", base),
+        f"SELECT count(*) FROM clinic_appointments WHERE starts_at >= '{base}'")
+    return floor
+
+
 JWT_SYMBOLS = re.compile(r"crm_jws_|crm_b64url_|crm_check_claims|crm_check_header|"
                          r"crm_decode_json_segment|crm_verify_sig|hmacsha256|sha256")
 
@@ -468,31 +641,47 @@ def audit_chains(pg, tenants):
     return {"ok": ok, "rows_checked": rows, "tenants": len(tenants)}
 
 
-def budgets(results, floor, rss_256, start_ms, jwt, chains):
+# The floors, as the table names them: (name, key in the floor dict and scenario)
+FLOORS = [("GET by id", "get_contact"), ("list 50", "list_first"),
+          ("create contact", "create_contact"),
+          ("create appointment (nine tenants)", "create_appointment"),
+          ("create appointment (one tenant)", "create_appointment_one_tenant")]
+
+
+def budgets(results, opened, floor, rss_256, start_ms, jwt, chains):
     by = {r["scenario"]: r for r in results}
+    open_by = {r["scenario"]: r for r in opened}
     checks = []
 
     def check(name, ok, figure):
         checks.append({"budget": name, "ok": bool(ok), "figure": figure})
 
-    g = by["get_contact"]
-    check("GET by id >= 70 % of its pgbench floor", g["rps"] >= 0.7 * floor["get_contact"],
-          f"{g['rps'] / floor['get_contact']:.0%}")
-    check("GET by id p99 <= 5 ms", g["p99_ms"] <= 5,
-          f"{g['p99_ms']:.2f} ms (its floor's own p99: {floor.get('get_contact_p99_ms')} ms)")
+    def share(scenario):
+        return by[scenario]["rps"] / floor[scenario]
+
+    check("GET by id >= 70 % of its pgbench floor", share("get_contact") >= 0.7,
+          f"{share('get_contact'):.0%}")
+    # p99 at half the throughput, from the due times; a run that could not send at the rate
+    # asked misses the requests that never left, so it does not pass
+    for s, name, limit in (("get_contact", "GET by id", 5), ("search_name", "name search", 20)):
+        o = open_by[s]
+        check(f"{name} p99 <= {limit} ms, open loop at {OPEN_LOOP_SHARE * 100:.0f} % of its"
+              " req/s",
+              o["p99_ms"] <= limit and o["kept_up"],
+              f"{o['p99_ms']:.2f} ms at {o['rate']:.0f} req/s"
+              + ("" if o["kept_up"] else f" (sent only {o['rps']}/s)")
+              + f"; {by[s]['p99_ms']:.2f} ms closed at 64 connections")
     lf = by["list_first"]
-    check("list 50 >= 60 % of its floor", lf["rps"] >= 0.6 * floor["list_first"],
-          f"{lf['rps'] / floor['list_first']:.0%}")
+    check("list 50 >= 60 % of its floor", share("list_first") >= 0.6,
+          f"{share('list_first'):.0%}")
     ld = by["list_deep"]
     check("a deep page as fast as the first (within 20 %)", ld["rps"] >= 0.8 * lf["rps"],
           f"{ld['rps'] / lf['rps']:.0%} of the first page's req/s")
-    for s in ("search_name", "search_phone"):
-        check(f"{s} p99 <= 20 ms", by[s]["p99_ms"] <= 20, f"{by[s]['p99_ms']:.2f} ms")
-    check("create contact >= 2,000/s", by["create_contact"]["rps"] >= 2000,
-          f"{by['create_contact']['rps']}/s")
-    check("create appointment >= 1,500/s", by["create_appointment"]["rps"] >= 1500,
-          f"{by['create_appointment']['rps']}/s")
-    errors = {r["scenario"]: r["errors"] for r in results if r["errors"]}
+    for name, s in FLOORS[2:]:
+        check(f"{name} >= 70 % of its pgbench floor", share(s) >= 0.7,
+              f"{share(s):.0%} ({by[s]['rps']}/s against {floor[s]} tps)")
+    errors = {r["scenario"] + (" (open loop)" if "rate" in r else ""): r["errors"]
+              for r in results + opened if r["errors"]}
     check("zero errors in every scenario", not errors, json.dumps(errors) if errors else "0")
     check("audit chains verify after the load", chains["ok"] and chains["rows_checked"] > 0,
           f"{chains['rows_checked']} rows in {chains['tenants']} tenants")
@@ -503,8 +692,19 @@ def budgets(results, floor, rss_256, start_ms, jwt, chains):
     return checks
 
 
+def open_loop(server, data, data_path, closed, dur):
+    """The scenario of a closed-loop result again, in an open loop at OPEN_LOOP_SHARE of its
+    req/s; "kept_up": whether wrk sent at the rate asked (else the p99 misses the requests
+    that were due but never left)."""
+    r = wrk(server, data, data_path, closed["scenario"], dur,
+            rate=OPEN_LOOP_SHARE * closed["rps"])
+    r["kept_up"] = r["rps"] >= 0.95 * r["rate"]
+    return r
+
+
 def only(server, data, data_path, scenarios, repeat, dur):
-    """Targeted runs: the named scenarios, repeated, one line each."""
+    """Targeted runs: the named scenarios, repeated, one line each (and the open loop's of
+    the reads that have one)."""
     for _ in range(repeat):
         for s in scenarios:
             r = wrk(server, data, data_path, s, dur)
@@ -512,8 +712,15 @@ def only(server, data, data_path, scenarios, repeat, dur):
                   f"  p99 {r['p99_ms']:>8.2f} ms  errors {r['errors']}"
                   f"  CPU s/1k {r['cpu_s_per_1000']} (database {r['db_cpu_s_per_1000']})"
                   f"  machine idle {r['machine']['idle_pct']} %, io wait"
-                  f" {r['machine']['iowait_pct']} %, steal {r['machine']['steal_pct']} %",
+                  f" {r['machine']['iowait_pct']} %, steal {r['machine']['steal_pct']} %,"
+                  f" others {r['machine']['others_pct']} %",
                   flush=True)
+            if s in OPEN_LOOP:
+                o = open_loop(server, data, data_path, r, dur)
+                print(f"{'  open loop':<20} {o['rps']:>9} req/s  p50 {o['p50_ms']:>7.2f} ms"
+                      f"  p99 {o['p99_ms']:>8.2f} ms  errors {o['errors']}"
+                      f"  (asked {o['rate']} req/s{'' if o['kept_up'] else ', not kept up'};"
+                      f" from the sending: p99 {o['sent_p99_ms']:.2f} ms)", flush=True)
     return 0
 
 
@@ -563,12 +770,16 @@ def main():
             results.append(r)
             print(f"{s:<20} {r['rps']:>9} req/s  p99 {r['p99_ms']:>8.2f} ms"
                   f"  errors {r['errors']}", flush=True)
+        # latency at half the throughput, requests sent on a schedule (docs/performance.md)
+        by = {r["scenario"]: r for r in results}
+        opened = [open_loop(server, data, data_path, by[sc], dur) for sc in OPEN_LOOP]
         # latency without queueing: the same reads with four connections
         low = [wrk(server, data, data_path, sc, dur, connections=4)
                for sc in ("get_contact", "search_name") if scale["low_concurrency"]]
         rss_256 = wrk(server, data, data_path, "get_contact", scale["rss_run"], connections=256)
         jwt = jwt_share(server, data, data_path, scale["jwt_run"])
         floor, plans = floors(pg, server, data["big"]["token"], scale, dur)
+        floor |= write_floors(pg, server, data, dur)
         floor["pgbench_S"] = None
         subprocess.run([os.path.join(PG_BIN, "pgbench"), "-i", "-q", "-s",
                         str(scale["pgbench_scale"]), "-d", pg.url()],
@@ -581,27 +792,33 @@ def main():
             server.stop()
         pg.destroy()
         shutil.rmtree(scratch, ignore_errors=True)
-    checks = budgets(results, floor, rss_256["peak_rss_mib"], start_ms, jwt, chains)
+    checks = budgets(results, opened, floor, rss_256["peak_rss_mib"], start_ms, jwt, chains)
     print()
     print(f"{'scenario':<20} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9}"
-          f" {'errors':>7} {'RSS MiB':>8} {'CPU s/1k':>9} {'DB s/1k':>8} {'idle/io/steal %':>16}")
+          f" {'errors':>7} {'RSS MiB':>8} {'CPU s/1k':>9} {'DB s/1k':>8}"
+          f" {'idle/io/steal/others %':>23}")
     for r in results:
         m = r["machine"]
         print(f"{r['scenario']:<20} {r['rps']:>9} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f}"
               f" {r['p999_ms']:>9.2f} {r['errors']:>7} {r['peak_rss_mib']:>8}"
               f" {r['cpu_s_per_1000']:>9} {r['db_cpu_s_per_1000']:>8}"
-              f" {m['idle_pct']:>6}/{m['iowait_pct']}/{m['steal_pct']}")
+              f" {m['idle_pct']:>6}/{m['iowait_pct']}/{m['steal_pct']}/{m['others_pct']}")
+    for r in opened:
+        print(f"{r['scenario']} in an open loop at {r['rate']} req/s"
+              f" ({OPEN_LOOP_SHARE * 100:.0f} % of its throughput; sent {r['rps']}/s): p50"
+              f" {r['p50_ms']:.2f} ms, p99 {r['p99_ms']:.2f} ms, p99.9 {r['p999_ms']:.2f} ms"
+              f" from the due times (p99 {r['sent_p99_ms']:.2f} ms from the sending)")
     for r in low:
         print(f"{r['scenario']} at 4 connections: {r['rps']} req/s, p50 {r['p50_ms']:.2f} ms,"
               f" p99 {r['p99_ms']:.2f} ms")
-    print(f"\nfloor (pgbench, 64 clients): GET by id {floor['get_contact']} tps (p50"
-          f" {floor.get('get_contact_p50_ms')} ms, p99 {floor.get('get_contact_p99_ms')} ms),"
-          f" list {floor['list_first']} tps (p50 {floor.get('list_first_p50_ms')} ms, p99"
-          f" {floor.get('list_first_p99_ms')} ms); pgbench -S {floor['pgbench_S']} tps")
+    print("\nfloors (pgbench, 64 clients): " + "; ".join(
+        f"{name} {floor[key]} tps (p50 {floor.get(key + '_p50_ms')} ms, p99"
+        f" {floor.get(key + '_p99_ms')} ms)" for name, key in FLOORS)
+        + f"; pgbench -S {floor['pgbench_S']} tps")
     print(f"256 connections: peak RSS {rss_256['peak_rss_mib']} MiB; start to ready"
           f" {start_ms} ms; seed {seed_s} s; audit lanes per tenant {opts.audit_lanes}\n")
     for c in checks:
-        print(f"{'ok  ' if c['ok'] else 'MISS'} {c['budget']:<50} {c['figure']}")
+        print(f"{'ok  ' if c['ok'] else 'MISS'} {c['budget']:<64} {c['figure']}")
     commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
                             capture_output=True, text=True).stdout.strip() or "unknown"
     name = f"{time.strftime('%Y-%m-%d')}-{commit}{'-quick' if opts.quick else ''}.json"
@@ -609,7 +826,8 @@ def main():
     with open(path, "w") as f:
         json.dump({"commit": commit, "scale": scale, "duration": dur, "seed_s": seed_s,
                    "audit_lanes": opts.audit_lanes,
-                   "results": results, "low_concurrency": low, "floor": floor,
+                   "results": results, "open_loop": opened, "low_concurrency": low,
+                   "floor": floor,
                    "rss_256_mib": rss_256["peak_rss_mib"],
                    "start_to_ready_ms": start_ms, "jwt_cpu_share_pct": jwt, "budgets": checks,
                    "explain": plans},

@@ -2,17 +2,21 @@
 -- file (CRM_BENCH_DATA: tokens of several tenants, their contact counts, practitioners, a deep
 -- cursor) and names the scenario (CRM_BENCH_SCENARIO). Contact ids are computed as the seed
 -- made them: c<tenant, 7 hex>-0000-4000-8000-<i, 12 digits>; i % 5 < 3 are patients.
+-- With CRM_BENCH_RATE (requests/s, run with one thread) the load is an open loop: requests
+-- leave on a fixed schedule, and latency counts from each one's scheduled time.
 local D = dofile(os.getenv("CRM_BENCH_DATA"))
 local scenario = os.getenv("CRM_BENCH_SCENARIO")
+local rate = tonumber(os.getenv("CRM_BENCH_RATE") or "")
 counter = 0 -- global: done() reads each thread's through thread:get
 math.randomseed(os.time() + tonumber(D.run))
+local request_id = nil -- the open loop's: the answer echoes it in X-Request-Id
 
 local function contact_id(t, i)
     return string.format("c%07x-0000-4000-8000-%012d", t.n, i)
 end
 
 local function headers(t, json)
-    local h = {["Authorization"] = "Bearer " .. t.token}
+    local h = {["Authorization"] = "Bearer " .. t.token, ["X-Request-Id"] = request_id}
     if json then
         h["Content-Type"] = "application/json"
     end
@@ -137,6 +141,71 @@ end
 
 request = handlers[scenario]
 
+-- The open loop. Request k is due at start + k / rate. A connection that is free asks delay()
+-- for the next due time and waits for it; when none is free, the due times pile up and the
+-- requests leave late, and the wait counts: latency runs from the earlier of a request's due
+-- time and its actual sending (wrk's timer fires to the millisecond, up to one early), to its
+-- answer (coordinated omission corrected). delay() and response() exist only in this mode, so
+-- that the closed-loop runs keep wrk's plain path.
+if rate then
+    local ffi = require("ffi")
+    ffi.cdef [[
+        struct crm_timespec { long tv_sec; long tv_nsec; };
+        int clock_gettime(int clock, struct crm_timespec *ts);
+    ]]
+    local ts = ffi.new("struct crm_timespec")
+    local function now_us()
+        ffi.C.clock_gettime(1, ts) -- CLOCK_MONOTONIC
+        return tonumber(ts.tv_sec) * 1e6 + tonumber(ts.tv_nsec) / 1e3
+    end
+    local interval_us = 1e6 / rate
+    local start_us = nil
+    local scheduled = 0 -- due times handed out
+    local due, first_due, last_due = {}, 1, 0 -- handed out, not yet sent (oldest first)
+    local due_of, sent_at = {}, {} -- request id -> when its latency starts, when it left
+    local sent = 0
+    latencies_us, sent_us = {}, {} -- globals: done() reads each thread's
+
+    function delay()
+        local now = now_us()
+        start_us = start_us or now
+        local at = start_us + scheduled * interval_us
+        scheduled = scheduled + 1
+        last_due = last_due + 1
+        due[last_due] = at
+        local wait_ms = (at - now) / 1000
+        return wait_ms > 0 and math.floor(wait_ms) or 0
+    end
+
+    local make = request
+    request = function()
+        local now = now_us()
+        local at = now
+        if first_due <= last_due then -- the oldest due time goes to the first request out
+            at = math.min(due[first_due], now)
+            due[first_due] = nil
+            first_due = first_due + 1
+        end
+        sent = sent + 1
+        request_id = "ol-" .. sent
+        due_of[request_id], sent_at[request_id] = at, now
+        local r = make()
+        request_id = nil
+        return r
+    end
+
+    function response(status, headers, body)
+        local id = headers["X-Request-Id"] or headers["x-request-id"]
+        local at = id and due_of[id]
+        if at then
+            local now = now_us()
+            latencies_us[#latencies_us + 1] = now - at
+            sent_us[#sent_us + 1] = now - sent_at[id]
+            due_of[id], sent_at[id] = nil, nil
+        end
+    end
+end
+
 local threads = {}
 
 function setup(thread)
@@ -144,17 +213,42 @@ function setup(thread)
 end
 
 -- "counter": how many numbered requests (creations, changes, bookings) the threads made,
--- answered or not, so that the next run starts past all of them
+-- answered or not, so that the next run starts past all of them. In the open loop, p50/p99/
+-- p99.9 are counted from the due times, and "sent_*" from the sending (both on the monotonic
+-- clock: wrk's own use the wall clock).
+local function percentiles(name)
+    local all = {}
+    for _, thread in ipairs(threads) do
+        for _, us in ipairs(thread:get(name) or {}) do
+            all[#all + 1] = us
+        end
+    end
+    table.sort(all)
+    local function at(p)
+        return #all > 0 and all[math.min(#all, math.floor(#all * p / 100) + 1)] or 0
+    end
+    return at(50), at(99), at(99.9), #all
+end
+
 function done(summary, latency, requests)
-    local made = 0
+    local made, open = 0, ""
     for _, thread in ipairs(threads) do
         made = made + (thread:get("counter") or 0)
     end
+    local p50, p99, p999 = latency:percentile(50), latency:percentile(99),
+        latency:percentile(99.9)
+    if rate then
+        local s50, s99, s999 = percentiles("sent_us")
+        local answered
+        p50, p99, p999, answered = percentiles("latencies_us")
+        open = string.format(", \"rate\": %.1f, \"answered\": %d, " ..
+            "\"sent_p50_ms\": %.3f, \"sent_p99_ms\": %.3f, \"sent_p999_ms\": %.3f",
+            rate, answered, s50 / 1000, s99 / 1000, s999 / 1000)
+    end
     io.write(string.format(
         "JSON {\"requests\": %d, \"socket_errors\": %d, \"non2xx\": %d, \"seconds\": %.3f, " ..
-        "\"p50_ms\": %.3f, \"p99_ms\": %.3f, \"p999_ms\": %.3f, \"counter\": %d}\n",
+        "\"p50_ms\": %.3f, \"p99_ms\": %.3f, \"p999_ms\": %.3f, \"counter\": %d%s}\n",
         summary.requests, summary.errors.connect + summary.errors.read + summary.errors.write +
         summary.errors.timeout, summary.errors.status, summary.duration / 1e6,
-        latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-        latency:percentile(99.9) / 1000, made))
+        p50 / 1000, p99 / 1000, p999 / 1000, made, open))
 end
