@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,7 +37,8 @@ static struct {
     atomic_bool draining;
     atomic_long in_flight;
     crm_cidr_list_t proxies; /* CRM_TRUSTED_PROXIES */
-} crm_http;
+    MHD_socket quiesced;     /* the listening socket, closed only once the daemon has stopped */
+} crm_http = {.quiesced = MHD_INVALID_SOCKET};
 
 static uint64_t
 crm_now_us(void)
@@ -544,13 +546,16 @@ crm_http_port(void)
     return info ? (int)info->port : -1;
 }
 
+/* libmicrohttpd's threads may still use the quiesced socket until MHD_stop_daemon (its
+ * manual: close it only after), so it is closed then; shutting it down now makes Linux stop
+ * listening, so new connections are refused at once instead of waiting in the backlog. */
 void
 crm_http_drain(void)
 {
     atomic_store(&crm_http.draining, true);
-    MHD_socket fd = MHD_quiesce_daemon(crm_http.daemon);
-    if (fd != MHD_INVALID_SOCKET)
-        close(fd);
+    crm_http.quiesced = MHD_quiesce_daemon(crm_http.daemon);
+    if (crm_http.quiesced != MHD_INVALID_SOCKET)
+        shutdown(crm_http.quiesced, SHUT_RDWR);
 }
 
 bool
@@ -571,4 +576,7 @@ crm_http_stop(void)
     if (crm_http.daemon)
         MHD_stop_daemon(crm_http.daemon);
     crm_http.daemon = NULL;
+    if (crm_http.quiesced != MHD_INVALID_SOCKET)
+        close(crm_http.quiesced);
+    crm_http.quiesced = MHD_INVALID_SOCKET;
 }
