@@ -58,6 +58,12 @@ bench-audit: build
 bench-import: build
 	@python3 bench/import_cost.py
 
+# The mixed scenario for SOAK_MINUTES with the server's RSS every minute (bench/README.md).
+SOAK_MINUTES ?= 60
+.PHONY: soak
+soak: build
+	@python3 bench/soak.py --minutes $(SOAK_MINUTES)
+
 format:
 	clang-format -i $(SOURCES)
 
