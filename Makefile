@@ -30,6 +30,15 @@ run: build
 test: build build-test
 	@scripts/test.sh
 
+# The API suite against a ThreadSanitizer build (scripts/tsan.sh); not part of `make test`.
+TSAN_BUILD := build-tsan
+.PHONY: tsan
+tsan: deps
+	@[ -f $(TSAN_BUILD)/build.ninja ] || meson setup $(TSAN_BUILD) -Dbuildtype=debug \
+		-Dwerror=true -Db_sanitize=thread -Dtestkit=true >/dev/null
+	@ninja -C $(TSAN_BUILD) >/dev/null
+	@scripts/tsan.sh
+
 # The benchmark (bench/README.md, docs/performance.md); not part of `make test`.
 # ONLY=scenario,... runs just those, REPEAT=n times each (before/after checks of one path);
 # AUDIT_LANES=n sets the bench tenants' audit lanes (4).
@@ -49,8 +58,14 @@ bench-audit: build
 bench-import: build
 	@python3 bench/import_cost.py
 
+# The mixed scenario for SOAK_MINUTES with the server's RSS every minute (bench/README.md).
+SOAK_MINUTES ?= 60
+.PHONY: soak
+soak: build
+	@python3 bench/soak.py --minutes $(SOAK_MINUTES)
+
 format:
 	clang-format -i $(SOURCES)
 
 clean:
-	rm -rf $(BUILD) $(TEST_BUILD)
+	rm -rf $(BUILD) $(TEST_BUILD) $(TSAN_BUILD)

@@ -8,6 +8,7 @@ local D = dofile(os.getenv("CRM_BENCH_DATA"))
 local scenario = os.getenv("CRM_BENCH_SCENARIO")
 local rate = tonumber(os.getenv("CRM_BENCH_RATE") or "")
 counter = 0 -- global: done() reads each thread's through thread:get
+patches = 0 -- changes made, numbering the contacts changed
 math.randomseed(os.time() + tonumber(D.run))
 local request_id = nil -- the open loop's: the answer echoes it in X-Request-Id
 
@@ -67,13 +68,16 @@ handlers.create_contact = function()
     return wrk.format("POST", "/api/v1/contacts", headers(t, true), body)
 end
 
--- each contact once, from a starting point the runner moves on between runs
+-- each contact once, from a starting point the runner moves on between runs; a run longer
+-- than the contacts (the soak) starts over at the first, whose version is then one higher
 handlers.patch_contact = function()
     counter = counter + 1
+    patches = patches + 1
     local t = D.big
+    local k = D.patch_from + patches - 1
     local h = headers(t, true)
-    h["If-Match"] = '"1"'
-    return wrk.format("PATCH", "/api/v1/contacts/" .. contact_id(t, D.patch_from + counter), h,
+    h["If-Match"] = string.format('"%d"', math.floor(k / t.contacts) + 1)
+    return wrk.format("PATCH", "/api/v1/contacts/" .. contact_id(t, k % t.contacts + 1), h,
         '{"company":"Patched Ltd"}')
 end
 

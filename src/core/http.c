@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -34,9 +35,11 @@ static struct {
     size_t max_body;
     size_t max_import;
     atomic_bool draining;
+    atomic_bool closed; /* no request is admitted any more: the daemon is about to stop */
     atomic_long in_flight;
     crm_cidr_list_t proxies; /* CRM_TRUSTED_PROXIES */
-} crm_http;
+    MHD_socket quiesced;     /* the listening socket, closed only once the daemon has stopped */
+} crm_http = {.quiesced = MHD_INVALID_SOCKET};
 
 static uint64_t
 crm_now_us(void)
@@ -128,7 +131,6 @@ crm_req_begin(struct MHD_Connection *conn, const char *url, const char *method)
         snprintf(r->request_id, sizeof(r->request_id), "%s", id);
     else
         crm_uuid_v4(r->request_id);
-    atomic_fetch_add(&crm_http.in_flight, 1);
     crm_metrics_request_started();
     return r;
 }
@@ -425,6 +427,19 @@ crm_http_queue(crm_req_t *r)
     return ret;
 }
 
+/* Counts a request in before looking at the door, while crm_http_quiet closes the door before
+ * counting: with sequentially consistent atomics one of the two sees the other, so no request
+ * is admitted after the main thread decided that nothing is in flight. */
+static bool
+crm_http_admit(void)
+{
+    atomic_fetch_add(&crm_http.in_flight, 1);
+    if (!atomic_load(&crm_http.closed))
+        return true;
+    atomic_fetch_sub(&crm_http.in_flight, 1);
+    return false;
+}
+
 static enum MHD_Result
 crm_http_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                 const char *version, const char *upload_data, size_t *upload_data_size,
@@ -434,6 +449,8 @@ crm_http_access(void *cls, struct MHD_Connection *conn, const char *url, const c
     (void)version;
     crm_req_t *r = *con_cls;
     if (!r) {
+        if (!crm_http_admit())
+            return MHD_NO; /* stopping: closes the connection; the request was never begun */
         r = crm_req_begin(conn, url, method);
         *con_cls = r;
         crm_http_check_head(r);
@@ -504,6 +521,7 @@ crm_http_start(const crm_config_t *c, const crm_router_t *rt, char *err, size_t 
     crm_http.max_import = (size_t)c->max_import_bytes;
     crm_http.proxies = c->proxies;
     atomic_store(&crm_http.draining, false);
+    atomic_store(&crm_http.closed, false);
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof(ss));
     unsigned flags =
@@ -544,19 +562,31 @@ crm_http_port(void)
     return info ? (int)info->port : -1;
 }
 
+/* libmicrohttpd's threads may still use the quiesced socket until MHD_stop_daemon (its
+ * manual: close it only after), so it is closed then; shutting it down now makes Linux stop
+ * listening, so new connections are refused at once instead of waiting in the backlog. */
 void
 crm_http_drain(void)
 {
     atomic_store(&crm_http.draining, true);
-    MHD_socket fd = MHD_quiesce_daemon(crm_http.daemon);
-    if (fd != MHD_INVALID_SOCKET)
-        close(fd);
+    crm_http.quiesced = MHD_quiesce_daemon(crm_http.daemon);
+    if (crm_http.quiesced != MHD_INVALID_SOCKET)
+        shutdown(crm_http.quiesced, SHUT_RDWR);
 }
 
 bool
 crm_http_draining(void)
 {
     return atomic_load(&crm_http.draining);
+}
+
+bool
+crm_http_quiet(void)
+{
+    if (atomic_load(&crm_http.in_flight) > 0)
+        return false;
+    atomic_store(&crm_http.closed, true);
+    return atomic_load(&crm_http.in_flight) == 0;
 }
 
 long
@@ -571,4 +601,7 @@ crm_http_stop(void)
     if (crm_http.daemon)
         MHD_stop_daemon(crm_http.daemon);
     crm_http.daemon = NULL;
+    if (crm_http.quiesced != MHD_INVALID_SOCKET)
+        close(crm_http.quiesced);
+    crm_http.quiesced = MHD_INVALID_SOCKET;
 }

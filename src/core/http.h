@@ -15,8 +15,11 @@ int crm_http_port(void);
 /* Stops accepting connections; /readyz answers 503; responses close their connection. */
 void crm_http_drain(void);
 bool crm_http_draining(void);
-/* Requests between their first byte and their completion. */
+/* Requests between their head and their completion. */
 long crm_http_in_flight(void);
+/* True when nothing is in flight; from then on no request is admitted (a connection that
+ * brings one is closed without running or answering it), so stopping cuts off nothing. */
+bool crm_http_quiet(void);
 /* Closes every connection and joins the worker threads. */
 void crm_http_stop(void);
 

@@ -123,7 +123,7 @@ crm_server_drain(const crm_config_t *c, const sigset_t *signals)
              c->shutdown_timeout_s);
     struct timespec start, now, tick = {0, 10 * 1000 * 1000};
     clock_gettime(CLOCK_MONOTONIC, &start);
-    while (crm_http_in_flight() > 0) {
+    while (!crm_http_quiet()) {
         if (sigtimedwait(signals, NULL, &tick) > 0) {
             crm_warn("second signal: stopping now");
             return;
