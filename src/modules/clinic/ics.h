@@ -7,8 +7,9 @@
 #include "core/buf.h"
 
 /* Appends the content line "name:value" and its CRLF to b; a TEXT value (text) has its
- * backslashes, commas, semicolons and line breaks escaped. Lines are folded before 75
- * octets, never inside a UTF-8 sequence. */
+ * backslashes, commas, semicolons and line breaks escaped; other control characters (all but
+ * HTAB) are left out of any value. Lines are folded before 75 octets, never inside a UTF-8
+ * sequence. */
 void clinic_ics_line(crm_buf_t *b, const char *name, const char *value, bool text);
 
 #endif
