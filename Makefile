@@ -4,7 +4,7 @@ BUILD      := build
 TEST_BUILD := build-test
 SOURCES     = $(shell find src tests -name '*.[ch]')
 
-.PHONY: all deps build build-test run test bench bench-quick bench-audit bench-import format clean
+.PHONY: all deps build build-test run test fuzz bench bench-quick bench-audit bench-import format clean
 
 all: build
 
@@ -39,6 +39,13 @@ tsan: deps
 	@ninja -C $(TSAN_BUILD) >/dev/null
 	@scripts/tsan.sh
 
+# The fuzz targets of tests/fuzz under libFuzzer (clang, build-fuzz), FUZZ_SECONDS each
+# (FUZZ_TARGETS="csv jws" for some); fails on any finding. docs/fuzzing.md.
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz
+fuzz: deps
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
+
 # The benchmark (bench/README.md, docs/performance.md); not part of `make test`.
 # ONLY=scenario,... runs just those, REPEAT=n times each (before/after checks of one path);
 # AUDIT_LANES=n sets the bench tenants' audit lanes (4).
@@ -68,4 +75,4 @@ format:
 	clang-format -i $(SOURCES)
 
 clean:
-	rm -rf $(BUILD) $(TEST_BUILD) $(TSAN_BUILD)
+	rm -rf $(BUILD) $(TEST_BUILD) $(TSAN_BUILD) build-fuzz

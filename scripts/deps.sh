@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # deps.sh - installs what building, running and testing need: Debian packages
 # (only the missing ones, quietly) and the npm packages of web/ and tools/.
-# Idempotent; runs apt-get as root, through sudo otherwise.
+# Idempotent; runs apt-get as root, through sudo otherwise. Arguments are further Debian
+# packages a target needs beyond these (`make fuzz`: clang, libclang-rt-14-dev).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,7 @@ packages=(
     postgresql-15 postgresql-client-15
     python3 python3-pytest python3-requests python3-cryptography python3-icalendar
     nodejs wrk
+    "$@"
 )
 
 missing=()

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# test.sh - what `make test` runs after building: the format check, the cmocka unit tests and
-# the pytest API suite (against build-test/crm, under ASan/UBSan). Prints a last line
-# "N passed, N failed" and exits non-zero when anything failed.
+# test.sh - what `make test` runs after building: the format check, the cmocka unit tests, the
+# fuzz targets' regression replay and the pytest API suite (against build-test/crm, under
+# ASan/UBSan). Prints a last line "N passed, N failed" and exits non-zero when anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,6 +36,20 @@ for t in "$BUILD"/unit_*; do
     echo "$(basename "$t"): $ok passed, $bad failed"
     passed=$((passed + ok))
     failed=$((failed + bad))
+done
+
+echo "== fuzz regressions (tests/fuzz: every seed and every past finding, replayed)"
+for t in "$BUILD"/tests/fuzz/fuzz_*; do
+    [ -f "$t" ] && [ -x "$t" ] || continue
+    name=${t##*/fuzz_}
+    if out=$("$t" "tests/fuzz/corpus/$name" "tests/fuzz/regressions/$name" 2>&1); then
+        echo "ok - ${out##*/}"
+        passed=$((passed + 1))
+    else
+        echo "$out"
+        echo "not ok - fuzz_$name"
+        failed=$((failed + 1))
+    fi
 done
 
 echo "== API tests (pytest, real PostgreSQL and crm serve)"

@@ -46,6 +46,19 @@ crm_utf8_check(const char *str, size_t len)
     return CRM_UTF8_VALID;
 }
 
+/* Replaces each byte that is not part of well-formed UTF-8 with '?': jansson's messages quote
+ * the input near the fault and may cut a character in two ("near '\"e\\\xd0'"), and a problem
+ * body must stay valid JSON. */
+static void
+crm_utf8_scrub(char *s)
+{
+    size_t len = strlen(s), off = 0, bad;
+    while (off < len && (bad = crm_utf8_check(s + off, len - off)) != CRM_UTF8_VALID) {
+        s[off + bad] = '?';
+        off += bad + 1;
+    }
+}
+
 json_t *
 crm_json_parse(const char *s, size_t len, crm_json_error_t *err)
 {
@@ -74,6 +87,7 @@ crm_json_parse(const char *s, size_t len, crm_json_error_t *err)
         err->line = je.line;
         err->column = je.column;
         snprintf(err->message, sizeof(err->message), "%s", je.text);
+        crm_utf8_scrub(err->message);
     }
     return v;
 }

@@ -107,6 +107,11 @@ crm_read_pem(const char *dir, const char *file, bool private_key, char *err, siz
     return k;
 }
 
+/* RS256 signatures are as long as the key's modulus and are signed and checked in buffers of
+ * CRM_JWS_MAX_SIG bytes: 4096-bit keys at most. */
+#define CRM_JWS_MAX_SIG      512
+#define CRM_JWS_MAX_RSA_BITS (CRM_JWS_MAX_SIG * 8)
+
 /* The key's type must be the algorithm's: an RSA key of at least 2048 bits, or P-256. */
 static bool
 crm_key_fits(const EVP_PKEY *k, crm_alg_t alg)
@@ -164,6 +169,18 @@ crm_load_key(crm_jws_key_t *k, json_t *entry, const char *dir, size_t index, cha
         snprintf(err, errlen, "CRM_JWT_KEYS: key %s: the key files are not %s keys", kid,
                  crm_alg_names[k->alg]);
         return -1;
+    }
+    if (k->alg == CRM_ALG_RS256) {
+        int bits = EVP_PKEY_get_bits(k->pub);
+        if (k->priv && EVP_PKEY_get_bits(k->priv) > bits)
+            bits = EVP_PKEY_get_bits(k->priv);
+        if (bits > CRM_JWS_MAX_RSA_BITS) {
+            snprintf(err, errlen,
+                     "CRM_JWT_KEYS: key %s: RSA keys over %d bits are not supported (this one "
+                     "has %d)",
+                     kid, CRM_JWS_MAX_RSA_BITS, bits);
+            return -1;
+        }
     }
     return 0;
 }
@@ -266,6 +283,7 @@ crm_ecdsa_raw_to_der(const unsigned char raw[64], unsigned char *der, size_t *de
     return 0;
 }
 
+/* Signs input into sig, which has room for *sig_len bytes; *sig_len becomes the length. */
 static int
 crm_sign(const crm_jws_key_t *k, const char *input, size_t len, unsigned char *sig, size_t *sig_len)
 {
@@ -300,7 +318,7 @@ crm_verify_sig(const crm_jws_key_t *k, const char *input, size_t len, const unsi
 {
     if (k->alg == CRM_ALG_HS256) {
         unsigned char mac[crypto_auth_hmacsha256_BYTES];
-        size_t n;
+        size_t n = sizeof(mac);
         if (sig_len != sizeof(mac) || crm_sign(k, input, len, mac, &n) != 0)
             return false;
         return sodium_memcmp(mac, sig, sizeof(mac)) == 0;
@@ -337,8 +355,8 @@ crm_jws_sign(crm_arena_t *a, const char *typ, const char *payload, size_t payloa
     crm_b64url(&t, (const unsigned char *)h.data, h.len);
     crm_buf_putc(&t, '.');
     crm_b64url(&t, (const unsigned char *)payload, payload_len);
-    unsigned char sig[512];
-    size_t sig_len;
+    unsigned char sig[CRM_JWS_MAX_SIG];
+    size_t sig_len = sizeof(sig); /* in: room for the signature; out: its length */
     if (crm_sign(k, t.data, t.len, sig, &sig_len) != 0)
         return NULL;
     crm_buf_putc(&t, '.');
@@ -471,7 +489,7 @@ crm_jws_open(const char *token, const char *typ, const char **why)
     json_decref(header);
     if (!k)
         return NULL;
-    unsigned char sig[512];
+    unsigned char sig[CRM_JWS_MAX_SIG];
     long sig_len = crm_b64url_decode(dot2 + 1, len - (size_t)(dot2 + 1 - token), sig, sizeof(sig));
     if (sig_len < 0 || !crm_verify_sig(k, token, (size_t)(dot2 - token), sig, (size_t)sig_len))
         return *why = "bad signature", NULL;

@@ -156,9 +156,13 @@ crm_server_run(const crm_config_t *c, void (*ready)(int port))
         crm_error("%s", err);
         goto out;
     }
-    if (crm_rbac_init(rt, err, sizeof(err)) != 0 ||
-        crm_jws_load_keys(c->jwt_keys, err, sizeof(err)) != 0) {
+    if (crm_rbac_init(rt, err, sizeof(err)) != 0) {
         crm_error("%s", err);
+        goto out;
+    }
+    if (crm_jws_load_keys(c->jwt_keys, err, sizeof(err)) != 0) {
+        crm_error("%s", err);
+        status = 2; /* a key set it cannot use is a bad setting, like any other */
         goto out;
     }
     crm_jws_configure(c->jwt_issuer, c->jwt_audience, c->access_token_ttl_s);

@@ -2,6 +2,7 @@
 #include "core/validate.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -112,14 +113,23 @@ crm_field_uuid(crm_req_t *r, const char *name, bool required)
     return v;
 }
 
+static bool
+crm_digits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return true;
+}
+
 bool
 crm_valid_date(const char *s, bool not_future)
 {
-    int y, m, d;
-    char tail;
-    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-' ||
-        sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
+    /* digits only: sscanf's %d would also take a sign or leading white space ("2026- 1-27") */
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-' || !crm_digits(s, 4) ||
+        !crm_digits(s + 5, 2) || !crm_digits(s + 8, 2))
         return false;
+    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
     static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     if (y < 1900 || y > 9999 || m < 1 || m > 12 || d < 1 ||
@@ -172,15 +182,6 @@ crm_field_email(crm_req_t *r, const char *name, bool required)
         return NULL;
     }
     return v;
-}
-
-static bool
-crm_digits(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-    return true;
 }
 
 bool

@@ -35,6 +35,17 @@ def test_malformed_json_is_400_naming_the_position(server):
     assert "column" in body
 
 
+def test_the_400_of_malformed_json_is_itself_valid_json(server):
+    # jansson quotes the input near the fault and cut "\u040f" (d0 8f) after its first byte;
+    # the problem body then carried a lone 0xd0 and was no JSON a client could read
+    r = server.request("POST", "/testkit/echo", data='[1,2,{"x":"e\\\u040f09'.encode(),
+                       headers=JSON)
+    assert r.status_code == 400
+    r.content.decode("utf-8")  # strict: raises on any invalid byte
+    body = assert_problem(r, 400, "invalid escape")
+    assert body["position"] == 14
+
+
 def test_invalid_utf8_is_400_naming_the_byte(server):
     r = server.request("POST", "/testkit/echo", data=b'{"a": "\xff"}', headers=JSON)
     body = assert_problem(r, 400, "UTF-8")

@@ -135,13 +135,47 @@ def test_a_server_signing_with_es256_issues_verifiable_tokens(pg, make_server, t
     s.stop()
 
 
+def test_a_server_signing_with_rs256_issues_verifiable_tokens(pg, make_server, tenants):
+    rs = new_key("RS256", "rs-sign")
+    s = make_server(pg, env={"CRM_JWT_KEYS": key_set(rs, json.load(open(default_key_set()))["keys"][0])})
+    for _ in range(3):  # each login signs anew
+        r = login(s, "alpha", "admin@alpha.test", PASSWORD)
+        assert r.status_code == 200, r.text
+        token = r.json()["access_token"]
+        head = json.loads(__import__("forge").b64url_decode(token.split(".")[0]))
+        assert head == {"alg": "RS256", "kid": "rs-sign", "typ": "at+jwt"}
+        assert len(__import__("forge").b64url_decode(token.split(".")[2])) == 256  # 2048 bits
+        assert me(s, token).status_code == 200
+    s.stop()
+
+
+def test_rsa_keys_over_4096_bits_refuse_to_start(pg, tmp_path):
+    from crmtest import crm
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    # The check reads the modulus' size only, and generating a real 8192-bit pair takes
+    # 5 to 25 s here: an odd 8192-bit modulus makes a well-formed public key.
+    big = rsa.RSAPublicNumbers(65537, (1 << 8191) + 1).public_key()
+    pem = tmp_path / "rsa-8192.pub.pem"
+    pem.write_bytes(big.public_bytes(serialization.Encoding.PEM,
+                                     serialization.PublicFormat.SubjectPublicKeyInfo))
+    assert big.key_size == 8192
+    keys = key_set(json.load(open(default_key_set()))["keys"][0],
+                   {"kid": "rs-8192", "alg": "RS256", "public_key_file": str(pem)})
+    out = crm("serve", env={"CRM_DATABASE_URL": pg.url(), "CRM_JWT_KEYS": keys,
+                            "CRM_LISTEN": "127.0.0.1:0"}, timeout=20)
+    assert out.returncode == 2, out.stderr
+    assert "CRM_JWT_KEYS" in out.stderr and "rs-8192" in out.stderr
+    assert "over 4096 bits" in out.stderr and "8192" in out.stderr
+
+
 def test_bad_key_sets_refuse_to_start(pg):
     from crmtest import crm
     bad = key_set({"kid": "k", "alg": "HS256", "secret": "c2hvcnQ"})
     out = crm("serve", env={"CRM_DATABASE_URL": pg.url(), "CRM_JWT_KEYS": bad,
                             "CRM_LISTEN": "127.0.0.1:0"})
-    assert out.returncode == 1 and "at least 32 bytes" in out.stderr
+    assert out.returncode == 2 and "at least 32 bytes" in out.stderr
     none = key_set({"kid": "k", "alg": "none"})
     out = crm("serve", env={"CRM_DATABASE_URL": pg.url(), "CRM_JWT_KEYS": none,
                             "CRM_LISTEN": "127.0.0.1:0"})
-    assert out.returncode == 1 and "HS256, RS256 or ES256" in out.stderr
+    assert out.returncode == 2 and "HS256, RS256 or ES256" in out.stderr

@@ -54,6 +54,8 @@ def test_invalid_contacts_are_422_naming_the_field(clinic, pg):
         ({"date_of_birth": "2999-01-01"}, "date_of_birth"),
         ({"date_of_birth": "1990-02-30"}, "date_of_birth"),
         ({"date_of_birth": "10/12/1990"}, "date_of_birth"), ({"gender": "x"}, "gender"),
+        ({"date_of_birth": "1990- 1-01"}, "date_of_birth"),
+        ({"date_of_birth": "1990-+1-01"}, "date_of_birth"),
         ({"address": "1 Main St"}, "address"), ({"address": {"street": "x"}}, "address.street"),
         ({"address": {"country": "gb"}}, "address.country"), ({"tags": "vip"}, "tags"),
         ({"tags": [1]}, "tags"), ({"owner_id": "bob"}, "owner_id"),
@@ -227,8 +229,13 @@ def test_custom_fields_are_validated(clinic):
                         "custom_fields": {"insurance_tier": "premium", "visits": 3}})
     assert c.status_code == 201 and c.json()["custom_fields"] == {"insurance_tier": "premium",
                                                                   "visits": 3}
+    clinic.request("admin", "POST", "/api/v1/custom-fields",
+                   json={"entity": "contact", "name": "first_visit", "label": "First visit",
+                         "type": "date"})
     for value, field in [({"insurance_tier": "gold"}, "custom_fields.insurance_tier"),
-                         ({"visits": "three"}, "custom_fields.visits")]:
+                         ({"visits": "three"}, "custom_fields.visits"),
+                         ({"first_visit": "2026- 1-27"}, "custom_fields.first_visit"),
+                         ({"first_visit": "2026-+1-27"}, "custom_fields.first_visit")]:
         assert_problem(create(clinic, {"type": "lead", "last_name": "C", "custom_fields": value}),
                        422, field=field)
     r = clinic.request("receptionist", "PATCH", f"/api/v1/contacts/{c.json()['id']}",

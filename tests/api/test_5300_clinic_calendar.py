@@ -69,6 +69,27 @@ def test_feed_lists_appointments_as_valid_icalendar(t):
     assert str(e["STATUS"]) == "CONFIRMED"
 
 
+def test_feed_lines_keep_within_75_octets_and_hold_no_control_characters(t):
+    # "LOCATION:R, " is 12 octets, so 4-byte characters start at octets 72, 76, ...: a fold
+    # only at 74 or more let a line reach 76 octets (RFC 5545 3.1: 75 at most); a control
+    # character (not allowed in a TEXT value) went out as it was
+    location = "\U0001fa7a" * 40 + " back\u0007door\u000bway"
+    r = t.request("receptionist", "POST", "/api/v1/appointments",
+                  json={"patient_id": t.patient, "practitioner_id": t.users["practitioner"],
+                        "appointment_time": at(6).isoformat(), "duration_minutes": 30,
+                        "room": "R", "location": location})
+    assert r.status_code == 201, r.text
+    resp = feed(t, rotate(t).json()["path"])
+    assert resp.status_code == 200
+    lines = resp.content.split(b"\r\n")
+    assert lines[-1] == b""
+    for line in lines:
+        assert len(line) <= 75, line
+        assert all(b >= 0x20 and b != 0x7f or b == 0x09 for b in line), line
+    e = events(resp)[r.json()["id"]]
+    assert str(e["LOCATION"]) == "R, " + "\U0001fa7a" * 40 + " backdoorway"
+
+
 def test_changes_keep_the_uid_and_bump_the_sequence(t):
     a = book(t, at(3))
     path = rotate(t).json()["path"]

@@ -13,6 +13,7 @@
 #include "core/tenant_token.h"
 #include "crm/records.h"
 #include "modules/clinic/clinic.h"
+#include "modules/clinic/ics.h"
 
 static const crm_stmt_t clinic_stmt_token_rotate = {
     "clinic.token_rotate",
@@ -102,35 +103,6 @@ static const crm_stmt_t clinic_stmt_feed = {
     "   LEFT JOIN feed q ON true GROUP BY k.practitioner_id) z) = 1"
     " ORDER BY f.starts_at, f.id"};
 static const crm_stmt_t clinic_stmt_token_live = {"clinic.token_live", CLINIC_FEED_OWNER};
-
-/* Appends one content line: TEXT values escaped, folded at 75 octets, CRLF. */
-static void
-clinic_ics_line(crm_buf_t *b, const char *name, const char *value, bool text)
-{
-    crm_buf_t line;
-    crm_buf_init(&line, b->arena, 128);
-    crm_buf_puts(&line, name);
-    crm_buf_putc(&line, ':');
-    for (const char *p = value; *p; p++) {
-        if (text && (*p == ',' || *p == ';' || *p == '\\'))
-            crm_buf_putc(&line, '\\');
-        if (text && *p == '\n')
-            crm_buf_puts(&line, "\\n");
-        else if (*p != '\r')
-            crm_buf_putc(&line, *p);
-    }
-    size_t col = 0;
-    for (size_t i = 0; i < line.len; i++) {
-        /* fold before 75 octets, never inside a UTF-8 sequence */
-        if (col >= 74 && ((unsigned char)line.data[i] & 0xC0) != 0x80) {
-            crm_buf_puts(b, "\r\n ");
-            col = 1;
-        }
-        crm_buf_putc(b, line.data[i]);
-        col++;
-    }
-    crm_buf_puts(b, "\r\n");
-}
 
 /* GET /api/v1/calendar/{token}.ics (no bearer token: the URL is the credential). */
 void

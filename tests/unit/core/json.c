@@ -58,12 +58,26 @@ test_parse_reports_position(void **state)
     json_decref(v);
 }
 
+static void
+test_messages_are_utf8(void **state)
+{
+    (void)state;
+    crm_json_error_t e;
+    /* jansson quotes the input near the fault: here the first byte of U+040F only */
+    const char body[] = "\"\\\xd0\x8f";
+    json_t *v = crm_json_parse(body, sizeof(body) - 1, &e);
+    assert_null(v);
+    assert_non_null(strstr(e.message, "invalid escape"));
+    assert_true(crm_utf8_check(e.message, strlen(e.message)) == CRM_UTF8_VALID);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_parse_reports_position),
+        cmocka_unit_test(test_messages_are_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
