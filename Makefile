@@ -42,7 +42,6 @@ tsan: deps
 # The fuzz targets of tests/fuzz under libFuzzer (clang, build-fuzz), FUZZ_SECONDS each
 # (FUZZ_TARGETS="csv jws" for some); fails on any finding. docs/fuzzing.md.
 FUZZ_SECONDS ?= 60
-.PHONY: fuzz
 fuzz: deps
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
 
