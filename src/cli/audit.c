@@ -164,7 +164,7 @@ crm_cli_audit(int argc, char **argv)
                 action);
         rc = 2;
     } else if (signs && crm_jws_load_keys(config.jwt_keys, err, sizeof(err)) != 0) {
-        fprintf(stderr, "crm audit %s: CRM_JWT_KEYS: %s\n", action, err);
+        fprintf(stderr, "crm audit %s: %s\n", action, err);
         rc = 2;
     } else if (file && !(token = crm_cli_read_checkpoint(file))) {
         rc = 2;
