@@ -22,6 +22,13 @@ else
     failed=$((failed + 1))
 fi
 
+echo "== layout (scripts/check_layers.py)"
+if scripts/check_layers.py includes; then
+    passed=$((passed + 1))
+else
+    failed=$((failed + 1))
+fi
+
 echo "== unit tests (cmocka)"
 for t in "$BUILD"/unit_*; do
     [ -f "$t" ] && [ -x "$t" ] || continue

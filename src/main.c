@@ -4,13 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/config.h"
-#include "core/db.h"
-#include "core/dev.h"
-#include "core/log.h"
-#include "core/migrate.h"
-#include "core/openapi.h"
-#include "core/server.h"
+#include "core/util/config.h"
+#include "core/db/db.h"
+#include "cli/dev.h"
+#include "core/util/log.h"
+#include "core/db/migrate.h"
+#include "core/http/openapi.h"
+#include "core/http/server.h"
 #include "cli/admin.h"
 #include "crm_build.h"
 

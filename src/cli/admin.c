@@ -11,12 +11,12 @@
 #include <time.h>
 
 #include "cli/cli.h"
-#include "core/db.h"
-#include "core/jws.h"
-#include "core/password.h"
-#include "core/rbac.h"
-#include "core/request.h"
-#include "core/uuid.h"
+#include "core/db/db.h"
+#include "core/auth/jws.h"
+#include "core/auth/password.h"
+#include "core/auth/rbac.h"
+#include "core/http/request.h"
+#include "core/util/uuid.h"
 #include "crm/handlers.h"
 
 /* A readable random password for --admin-password/--password left out. */

@@ -2,7 +2,7 @@
 #ifndef CRM_CLI_ADMIN_H
 #define CRM_CLI_ADMIN_H
 
-#include "core/config.h"
+#include "core/util/config.h"
 
 /* Each takes the words after its command name; returns the exit status. */
 int crm_cli_tenant(int argc, char **argv);

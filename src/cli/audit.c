@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "core/db.h"
-#include "core/jws.h"
+#include "core/db/db.h"
+#include "core/auth/jws.h"
 #include "crm/handlers.h"
 
 typedef struct crm_audit_run {

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/db.h"
-#include "core/password.h"
-#include "core/rbac.h"
-#include "core/uuid.h"
+#include "core/db/db.h"
+#include "core/auth/password.h"
+#include "core/auth/rbac.h"
+#include "core/util/uuid.h"
 #include "crm/handlers.h"
 
 const char *

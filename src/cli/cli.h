@@ -6,8 +6,8 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "core/config.h"
-#include "core/request.h"
+#include "core/util/config.h"
+#include "core/http/request.h"
 
 /* Flags of a command: --name value pairs and bare switches, the rest go to the config. */
 typedef struct crm_flag {

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/arena.h"
+#include "core/util/arena.h"
 
-#include "core/system_routes.h"
+#include "core/http/system_routes.h"
 
 /* The module of each router index: NULL for system routes and the core's. */
 static const crm_module_t **crm_route_modules;
@@ -58,10 +58,10 @@ crm_modules_free(void)
 }
 
 int
-crm_modules_init(char *err, size_t errlen)
+crm_modules_init(const crm_config_t *c, char *err, size_t errlen)
 {
     for (const crm_module_t *const *m = crm_modules; *m; m++) {
-        if ((*m)->init && (*m)->init() != 0) {
+        if ((*m)->init && (*m)->init(c) != 0) {
             snprintf(err, errlen, "module %s failed to initialise", (*m)->name);
             return -1;
         }

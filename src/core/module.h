@@ -2,8 +2,9 @@
 #ifndef CRM_CORE_MODULE_H
 #define CRM_CORE_MODULE_H
 
-#include "core/migrate.h"
-#include "core/router.h"
+#include "core/db/migrate.h"
+#include "core/util/config.h"
+#include "core/http/router.h"
 
 typedef struct crm_permission {
     const char *name; /* "clinic.notes.read": the module's name is its namespace */
@@ -47,9 +48,10 @@ typedef struct crm_module {
     const crm_migration_t *migrations;   /* its own numbered SQL, tracked per (module, version) */
     const crm_permission_t *permissions; /* ends with {NULL}; may be NULL */
     const char *openapi;                 /* its fragment of the OpenAPI document (JSON), or NULL */
-    int (*init)(void);                   /* optional: runs once at start-up, 0 on success */
-    const char *demo_seed;               /* optional: SQL `crm dev` runs after the core's */
-    crm_contact_hooks_t contact;         /* optional: its part in timeline, export, merge, erase */
+    /* optional: runs once at start-up with the server's configuration, 0 on success */
+    int (*init)(const crm_config_t *c);
+    const char *demo_seed;       /* optional: SQL `crm dev` runs after the core's */
+    crm_contact_hooks_t contact; /* optional: its part in timeline, export, merge, erase */
     const crm_sensitive_column_t *sensitive; /* optional: columns to mask in the audit API */
     /* optional: writes an error reply (status, detail, r->errors) in the format a standard
      * requires, for its routes flagged CRM_ROUTE_OWN_ERRORS (e.g. FHIR's OperationOutcome) */
@@ -67,7 +69,7 @@ const crm_module_t *crm_module_of_route(size_t route_index);
 const crm_module_t *crm_module_of_permission(const char *permission);
 void crm_modules_free(void);
 
-/* Runs every module's init; -1 with a message naming the module that failed. */
-int crm_modules_init(char *err, size_t errlen);
+/* Runs every module's init with c; -1 with a message naming the module that failed. */
+int crm_modules_init(const crm_config_t *c, char *err, size_t errlen);
 
 #endif

@@ -2,15 +2,15 @@
  * Auditors, and a contact's own change history for whoever may read the contact */
 #include <string.h>
 
-#include "core/buf.h"
-#include "core/db.h"
-#include "core/db_export.h"
-#include "core/listing.h"
+#include "core/util/buf.h"
+#include "core/db/db.h"
+#include "core/db/db_export.h"
+#include "core/db/listing.h"
 #include "core/module.h"
-#include "core/rbac.h"
-#include "core/request.h"
-#include "core/uuid.h"
-#include "core/validate.h"
+#include "core/auth/rbac.h"
+#include "core/http/request.h"
+#include "core/util/uuid.h"
+#include "core/http/validate.h"
 #include "crm/handlers.h"
 #include "crm/records.h"
 

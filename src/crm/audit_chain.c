@@ -5,10 +5,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/db.h"
-#include "core/jws.h"
-#include "core/request.h"
-#include "core/tenant_slots.h"
+#include "core/db/db.h"
+#include "core/auth/jws.h"
+#include "core/http/request.h"
+#include "core/http/tenant_slots.h"
 #include "crm/handlers.h"
 
 #define CRM_AUDIT_CHECKPOINT_TYP "audit-checkpoint+jwt"

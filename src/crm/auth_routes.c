@@ -5,19 +5,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/db.h"
-#include "core/jws.h"
-#include "core/log.h"
+#include "core/db/db.h"
+#include "core/auth/jws.h"
+#include "core/util/log.h"
 #include "core/module.h"
-#include "core/tenant_modules.h"
-#include "core/password.h"
-#include "core/rbac.h"
-#include "core/request.h"
-#include "core/security_event.h"
-#include "core/tenant_token.h"
-#include "core/throttle.h"
-#include "core/uuid.h"
-#include "core/validate.h"
+#include "core/auth/tenant_modules.h"
+#include "core/auth/password.h"
+#include "core/auth/rbac.h"
+#include "core/http/request.h"
+#include "core/auth/security_event.h"
+#include "core/auth/tenant_token.h"
+#include "core/auth/throttle.h"
+#include "core/util/uuid.h"
+#include "core/http/validate.h"
 #include "crm/handlers.h"
 
 static long crm_refresh_ttl_s = 30L * 86400;

@@ -5,13 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/buf.h"
-#include "core/db.h"
-#include "core/listing.h"
+#include "core/util/buf.h"
+#include "core/db/db.h"
+#include "core/db/listing.h"
 #include "core/module.h"
-#include "core/rbac.h"
-#include "core/uuid.h"
-#include "core/validate.h"
+#include "core/auth/rbac.h"
+#include "core/util/uuid.h"
+#include "core/http/validate.h"
 #include "crm/handlers.h"
 #include "crm/records.h"
 

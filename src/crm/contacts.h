@@ -4,7 +4,7 @@
 
 #include <jansson.h>
 
-#include "core/request.h"
+#include "core/http/request.h"
 
 /* The contact fields a body may hold (NULL-terminated). */
 extern const char *const crm_contact_fields[];

@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/buf.h"
-#include "core/db.h"
-#include "core/db_export.h"
-#include "core/uuid.h"
-#include "core/validate.h"
+#include "core/util/buf.h"
+#include "core/db/db.h"
+#include "core/db/db_export.h"
+#include "core/util/uuid.h"
+#include "core/http/validate.h"
 #include "crm/custom_fields.h"
 #include "crm/handlers.h"
 

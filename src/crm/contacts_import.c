@@ -7,10 +7,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/buf.h"
-#include "core/csv.h"
-#include "core/db.h"
-#include "core/strmap.h"
+#include "core/util/buf.h"
+#include "core/util/csv.h"
+#include "core/db/db.h"
+#include "core/util/strmap.h"
 #include "crm/contacts.h"
 #include "crm/custom_fields.h"
 #include "crm/handlers.h"

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/listing.h"
-#include "core/uuid.h"
-#include "core/validate.h"
+#include "core/db/listing.h"
+#include "core/util/uuid.h"
+#include "core/http/validate.h"
 #include "crm/handlers.h"
 
 const crm_stmt_t crm_stmt_entity_context = {

@@ -5,8 +5,8 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "core/db.h"
-#include "core/request.h"
+#include "core/db/db.h"
+#include "core/http/request.h"
 
 /* One statement giving what validating a record needs: column 0 the tenant's default
  * country, column 1 the JSON array of custom field definitions of the entity ($1). */

@@ -2,7 +2,7 @@
 #ifndef CRM_CRM_HANDLERS_H
 #define CRM_CRM_HANDLERS_H
 
-#include "core/request.h"
+#include "core/http/request.h"
 
 /* auth_routes.c */
 void crm_auth_routes_init(long refresh_ttl_s);

@@ -1,6 +1,6 @@
 /* module.c - the core CRM module: its routes, permissions, migrations and OpenAPI fragment */
 #include "core/module.h"
-#include "core/rbac.h"
+#include "core/auth/rbac.h"
 #include "crm/handlers.h"
 
 extern const crm_migration_t crm_core_migrations[];
@@ -119,12 +119,20 @@ static const crm_permission_t crm_core_permissions[] = {
     {NULL, NULL, 0},
 };
 
+/* The crm module's start-up: the auth routes' refresh-token lifetime. */
+static int
+crm_module_init(const crm_config_t *c)
+{
+    crm_auth_routes_init(c->refresh_token_ttl_s);
+    return 0;
+}
+
 const crm_module_t crm_core_module = {
-    .name = "core",
+    .name = "crm",
     .description = "Contacts, deals, activities, users and the rest every tenant has.",
     .routes = crm_core_routes,
     .migrations = crm_core_migrations,
     .permissions = crm_core_permissions,
     .openapi = crm_module_asset_openapi,
-    .init = NULL,
+    .init = crm_module_init,
 };

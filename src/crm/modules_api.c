@@ -2,10 +2,10 @@
 #include <jansson.h>
 #include <string.h>
 
-#include "core/db.h"
+#include "core/db/db.h"
 #include "core/module.h"
-#include "core/tenant_modules.h"
-#include "core/validate.h"
+#include "core/auth/tenant_modules.h"
+#include "core/http/validate.h"
 #include "crm/handlers.h"
 
 void

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/db.h"
-#include "core/validate.h"
+#include "core/db/db.h"
+#include "core/http/validate.h"
 #include "crm/handlers.h"
 #include "crm/records.h"
 

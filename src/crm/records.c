@@ -4,10 +4,10 @@
 
 #include <string.h>
 
-#include "core/buf.h"
-#include "core/idempotency.h"
-#include "core/uuid.h"
-#include "core/validate.h"
+#include "core/util/buf.h"
+#include "core/db/idempotency.h"
+#include "core/util/uuid.h"
+#include "core/http/validate.h"
 #include "crm/custom_fields.h"
 
 void

@@ -6,8 +6,8 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 
-#include "core/db.h"
-#include "core/request.h"
+#include "core/db/db.h"
+#include "core/http/request.h"
 
 /* Soft delete of {id} in TABLE, honouring an optional If-Match ($2): column 0 counts the rows
  * deleted, column 1 is the live version when the delete did not match. */

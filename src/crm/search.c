@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/buf.h"
-#include "core/db.h"
-#include "core/listing.h"
-#include "core/rbac.h"
-#include "core/request.h"
+#include "core/util/buf.h"
+#include "core/db/db.h"
+#include "core/db/listing.h"
+#include "core/auth/rbac.h"
+#include "core/http/request.h"
 #include "crm/handlers.h"
 
 /* $1 the query in lower case, $2 its digits (or NULL), $3 how many, $4 the request's query

@@ -6,15 +6,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/buf.h"
-#include "core/db.h"
-#include "core/listing.h"
+#include "core/util/buf.h"
+#include "core/db/db.h"
+#include "core/db/listing.h"
 #include "core/module.h"
-#include "core/password.h"
-#include "core/tenant_modules.h"
-#include "core/request.h"
-#include "core/uuid.h"
-#include "core/validate.h"
+#include "core/auth/password.h"
+#include "core/auth/tenant_modules.h"
+#include "core/http/request.h"
+#include "core/util/uuid.h"
+#include "core/http/validate.h"
 #include "crm/handlers.h"
 
 #define CRM_TENANT_JSON                                                                            \

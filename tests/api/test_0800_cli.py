@@ -65,14 +65,14 @@ def test_first_migration_creates_roles_extensions_and_forced_rls(pg):
                  " FROM pg_class WHERE relname = 'tenants'")
     assert rls == [["t", "t", "crm"]]
     rows = pg.sql("SELECT module, version, length(checksum) FROM schema_migrations ORDER BY 1, 2")
-    assert ["core", "1", "64"] in rows
+    assert ["crm", "1", "64"] in rows
 
 
 def test_migrate_is_idempotent_and_reports_what_it_applied(make_cluster):
     pg = make_cluster(migrate=False)
     first = crm("migrate", env={"CRM_DATABASE_URL": pg.url()})
     assert first.returncode == 0, first.stderr
-    assert "applied core 0001_roles_extensions_tenants" in first.stdout
+    assert "applied crm 0001_roles_extensions_tenants" in first.stdout
     second = crm("migrate", env={"CRM_DATABASE_URL": pg.url()})
     assert second.returncode == 0
     assert second.stdout.strip() == "database is up to date"
@@ -91,7 +91,7 @@ def test_serve_refuses_pending_migrations(make_cluster):
 
 def test_changed_migration_is_refused_by_migrate_and_serve(make_cluster):
     pg = make_cluster()
-    pg.sql("UPDATE schema_migrations SET checksum = repeat('0', 64) WHERE module = 'core'")
+    pg.sql("UPDATE schema_migrations SET checksum = repeat('0', 64) WHERE module = 'crm'")
     out = crm("migrate", env={"CRM_DATABASE_URL": pg.url()})
     assert out.returncode == 1
     assert "0001_roles_extensions_tenants was changed" in out.stderr
@@ -109,3 +109,19 @@ def test_serve_refuses_an_app_role_that_bypasses_rls(make_cluster):
     assert "refusing to serve" in out.stderr
     pg.sql("ALTER ROLE crm_app NOBYPASSRLS")
     Server(pg).stop()  # and starts once it is fixed
+
+
+def test_migrate_renames_the_crm_modules_rows_once(make_cluster):
+    """The crm module was called "core": a database migrated then is pending for serve until
+    `crm migrate` renames its rows, and applies nothing else."""
+    pg = make_cluster()
+    count = pg.sql("SELECT count(*) FROM schema_migrations WHERE module = 'crm'")
+    pg.sql("UPDATE schema_migrations SET module = 'core' WHERE module = 'crm'")
+    out = crm("serve", env={"CRM_DATABASE_URL": pg.url(), "CRM_LISTEN": "127.0.0.1:0",
+                            "CRM_JWT_KEYS": default_key_set()})
+    assert out.returncode == 1 and "crm migrate" in out.stderr
+    out = crm("migrate", env={"CRM_DATABASE_URL": pg.url()})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "database is up to date"
+    assert pg.sql("SELECT count(*) FROM schema_migrations WHERE module = 'crm'") == count
+    assert pg.sql("SELECT count(*) FROM schema_migrations WHERE module = 'core'") == [["0"]]

@@ -47,7 +47,7 @@ def test_dev_sets_up_everything_and_reuses_it():
         assert r.status_code == 200, r.text
         assert requests.get(f"http://127.0.0.1:{port}/docs", timeout=10).status_code == 200
         text = open(log).read()
-        assert "applied core 0001_roles_extensions_tenants" in text
+        assert "applied crm 0001_roles_extensions_tenants" in text
         url = re.search(r"Database: +(.+)", text).group(1).strip()
         tenants = subprocess.run(["psql", "-X", "-At", "-d", url.replace("user=crm", "user=postgres"),
                                   "-c", "SELECT slug, name FROM tenants"],

@@ -8,7 +8,7 @@ def test_modules_can_be_enabled_and_disabled(server):
     listed = t.request("viewer", "GET", "/api/v1/modules").json()["data"]
     assert any(m["name"] == "testkit" and m["enabled"] is False and m["description"]
                for m in listed)
-    assert all(m["name"] != "core" for m in listed)
+    assert all(m["name"] != "crm" for m in listed)
     # disabled: the module's route is 404 for this tenant, and /me lacks its permission
     assert_problem(t.request("receptionist", "GET", "/testkit/protected"), 404)
     assert "testkit.read" not in t.request("receptionist", "GET", "/api/v1/me").json()["permissions"]

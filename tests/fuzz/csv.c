@@ -1,8 +1,8 @@
 /* csv.c - fuzz target of src/core/csv.c: any bytes, read record by record until the end or
  * the first fault. Kept thin: only the reader's public calls and limits. The reader's memory
  * must follow its longest record, not the input. */
-#include "core/arena.h"
-#include "core/csv.h"
+#include "core/util/arena.h"
+#include "core/util/csv.h"
 #include "fuzz.h"
 
 int

@@ -2,9 +2,9 @@
  * TEXT, the rest is the value (as PostgreSQL hands it over: a C string). The line must unfold
  * to the escaped value, end with CRLF, hold no other line break, and, for valid UTF-8, keep
  * every physical line within 75 octets; no control character but HTAB is written. */
-#include "core/arena.h"
-#include "core/buf.h"
-#include "core/json.h"
+#include "core/util/arena.h"
+#include "core/util/buf.h"
+#include "core/util/json.h"
 #include "fuzz.h"
 #include "modules/clinic/ics.h"
 

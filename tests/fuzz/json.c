@@ -4,10 +4,10 @@
  * crm_http_dispatch words it), and an object runs through the validators a handler uses. */
 #include <jansson.h>
 
-#include "core/arena.h"
-#include "core/json.h"
-#include "core/request.h"
-#include "core/validate.h"
+#include "core/util/arena.h"
+#include "core/util/json.h"
+#include "core/http/request.h"
+#include "core/http/validate.h"
 #include "fuzz.h"
 
 static const char *const fuzz_fields[] = {"name",   "email",  "birth_date", "starts_at", "id",

@@ -7,9 +7,9 @@
 #include <sodium.h>
 #include <unistd.h>
 
-#include "core/arena.h"
-#include "core/jws.h"
-#include "core/uuid.h"
+#include "core/util/arena.h"
+#include "core/auth/jws.h"
+#include "core/util/uuid.h"
 #include "fuzz.h"
 
 static const char fuzz_rs_pub[] =

@@ -3,7 +3,7 @@
  * is "+" and 8 to 15 digits, not starting with 0, and normalises to itself again. */
 #include <ctype.h>
 
-#include "core/phone.h"
+#include "core/util/phone.h"
 #include "fuzz.h"
 
 int

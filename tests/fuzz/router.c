@@ -3,9 +3,9 @@
  * gives them. A match must name a route of that method whose template fits the path, with
  * parameters that are whole segments of it; a 405 lists the methods; every query name is
  * looked up among the route's declared ones. */
-#include "core/json.h"
+#include "core/util/json.h"
 #include "core/module.h"
-#include "core/router.h"
+#include "core/http/router.h"
 #include "fuzz.h"
 
 static crm_router_t *fuzz_router;

@@ -4,9 +4,9 @@
 #include <ctype.h>
 #include <jansson.h>
 
-#include "core/json.h"
-#include "core/uuid.h"
-#include "core/validate.h"
+#include "core/util/json.h"
+#include "core/util/uuid.h"
+#include "core/http/validate.h"
 #include "fuzz.h"
 
 /* YYYY-MM-DD: digits and two dashes, nothing else (no sign, no white space). */

@@ -6,14 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/db.h"
-#include "core/idempotency.h"
-#include "core/listing.h"
-#include "core/log.h"
-#include "core/rbac.h"
-#include "core/request.h"
-#include "core/uuid.h"
-#include "core/validate.h"
+#include "core/db/db.h"
+#include "core/db/idempotency.h"
+#include "core/db/listing.h"
+#include "core/util/log.h"
+#include "core/auth/rbac.h"
+#include "core/http/request.h"
+#include "core/util/uuid.h"
+#include "core/http/validate.h"
 #include "crm/records.h"
 #include "modules/clinic/clinic.h"
 #include "modules/clinic/transitions.h"

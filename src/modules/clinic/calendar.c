@@ -5,12 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/buf.h"
-#include "core/db.h"
-#include "core/public_url.h"
-#include "core/rbac.h"
-#include "core/request.h"
-#include "core/tenant_token.h"
+#include "core/util/buf.h"
+#include "core/db/db.h"
+#include "core/util/public_url.h"
+#include "core/auth/rbac.h"
+#include "core/http/request.h"
+#include "core/auth/tenant_token.h"
 #include "crm/records.h"
 #include "modules/clinic/clinic.h"
 #include "modules/clinic/ics.h"

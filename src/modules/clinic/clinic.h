@@ -2,7 +2,7 @@
 #ifndef CRM_CLINIC_CLINIC_H
 #define CRM_CLINIC_CLINIC_H
 
-#include "core/request.h"
+#include "core/http/request.h"
 
 /* The longest appointment, in minutes and as an SQL interval (the table's CHECK says the
  * same): a bound that lets time-overlap queries use a btree range on starts_at. */

@@ -7,14 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/arena.h"
-#include "core/buf.h"
-#include "core/db.h"
-#include "core/listing.h"
-#include "core/public_url.h"
-#include "core/request.h"
-#include "core/uuid.h"
-#include "core/validate.h"
+#include "core/util/arena.h"
+#include "core/util/buf.h"
+#include "core/db/db.h"
+#include "core/db/listing.h"
+#include "core/util/public_url.h"
+#include "core/http/request.h"
+#include "core/util/uuid.h"
+#include "core/http/validate.h"
 #include "modules/clinic/clinic.h"
 #include "modules/clinic/transitions.h"
 

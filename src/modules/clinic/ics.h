@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 
-#include "core/buf.h"
+#include "core/util/buf.h"
 
 /* Appends the content line "name:value" and its CRLF to b; a TEXT value (text) has its
  * backslashes, commas, semicolons and line breaks escaped; other control characters (all but

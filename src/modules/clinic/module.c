@@ -1,8 +1,8 @@
 /* module.c - the clinic module: its routes, permissions, migrations, OpenAPI fragment and its part
  * in the contact's timeline, export, merge and erasure */
-#include "core/db.h"
+#include "core/db/db.h"
 #include "core/module.h"
-#include "core/rbac.h"
+#include "core/auth/rbac.h"
 #include "modules/clinic/clinic.h"
 
 extern const crm_migration_t crm_clinic_migrations[];

@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/db.h"
-#include "core/rbac.h"
-#include "core/request.h"
-#include "core/uuid.h"
-#include "core/validate.h"
+#include "core/db/db.h"
+#include "core/auth/rbac.h"
+#include "core/http/request.h"
+#include "core/util/uuid.h"
+#include "core/http/validate.h"
 #include "crm/records.h"
 #include "modules/clinic/clinic.h"
 

@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/db.h"
+#include "core/db/db.h"
 #include "core/module.h"
-#include "core/rbac.h"
-#include "core/request.h"
+#include "core/auth/rbac.h"
+#include "core/http/request.h"
 
 extern const char crm_testkit_asset_openapi[];
 extern const crm_migration_t crm_testkit_migrations[];

@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""check_layers.py - the house's two structural rules, checked from the sources themselves.
+
+1. Includes point only down the floors: util <- core rooms (db, auth, http, core/module) <- crm
+   <- modules <- cli and main.c. A file may include its own floor or one below; a module may
+   include the core, crm and itself, never another module.
+2. The core (src/core, src/crm, db/ and web/src outside modules' folders) names no industry:
+   none of WORDS appears, but for the reasoned exceptions in ALLOWED.
+
+Prints one "ok"/"not ok" line per rule and exits 1 when one fails (run by scripts/test.sh);
+arguments name the rules to check ("includes", "words"), all by default.
+"""
+import os
+import re
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FLOORS = {"core/util": 0, "core/db": 1, "core/auth": 1, "core/http": 1, "core": 1, "crm": 2,
+          "modules": 3, "cli": 4, "": 4}
+INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
+WORDS = re.compile(r"patient|practitioner|appointment|clinic|fhir|receptionist", re.I)
+# path (relative to the root) -> why it may name one of WORDS
+ALLOWED = {}
+
+
+def floor_of(rel):
+    """The floor and room of a path under src/ ("core/db/db.h" -> (1, "core/db"))."""
+    parts = rel.split("/")
+    if parts[0] == "modules":
+        room = "/".join(parts[:2]) if len(parts) > 2 else "modules"
+        return FLOORS["modules"], room
+    for depth in (2, 1):
+        room = "/".join(parts[:depth]) if len(parts) > depth else None
+        if room in FLOORS:
+            return FLOORS[room], room
+    return FLOORS[""], ""
+
+
+def include_problems():
+    problems = []
+    src = os.path.join(ROOT, "src")
+    for dirpath, _, names in os.walk(src):
+        for name in sorted(names):
+            if not name.endswith((".c", ".h")):
+                continue
+            path = os.path.join(dirpath, name)
+            rel = os.path.relpath(path, src)
+            floor, room = floor_of(rel)
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+            for target in INCLUDE.findall(text):
+                if "/" not in target:
+                    continue  # generated headers (crm_build.h) and system ones
+                tfloor, troom = floor_of(target)
+                if tfloor > floor:
+                    problems.append(f"src/{rel} includes {target}: floor {tfloor} above {floor}")
+                elif (room.startswith("modules/") and troom.startswith("modules/")
+                      and troom != room):
+                    problems.append(f"src/{rel} includes {target}: another module")
+    return problems
+
+
+def word_problems():
+    problems = []
+    for top in ("src/core", "src/crm", "db", "web/src"):
+        base = os.path.join(ROOT, top)
+        for dirpath, dirs, names in os.walk(base):
+            dirs[:] = [d for d in dirs if d not in ("modules", "node_modules")]
+            for name in sorted(names):
+                path = os.path.join(dirpath, name)
+                rel = os.path.relpath(path, ROOT)
+                try:
+                    with open(path, encoding="utf-8") as f:
+                        lines = f.read().splitlines()
+                except UnicodeDecodeError:
+                    continue
+                for no, line in enumerate(lines, 1):
+                    for m in WORDS.finditer(line):
+                        if rel not in ALLOWED:
+                            problems.append(f"{rel}:{no}: {m.group(0)}: {line.strip()[:100]}")
+    return problems
+
+
+def main():
+    failed = False
+    rules = {"includes": ("includes point down the floors", include_problems),
+             "words": ("the core names no industry", word_problems)}
+    for arg in sys.argv[1:] or rules:
+        what, find = rules[arg]
+        problems = find()
+        if problems:
+            failed = True
+            print("\n".join(problems[:200]))
+            if len(problems) > 200:
+                print(f"... and {len(problems) - 200} more")
+            print(f"not ok - {what}: {len(problems)} problems")
+        else:
+            print(f"ok - {what}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+/* db.h - PostgreSQL access: a connection per worker thread and the one-round-trip transaction */
+#ifndef CRM_CORE_DB_H
+#define CRM_CORE_DB_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+#include "core/util/config.h"
+#include "core/http/request.h"
+
+/* A statement, prepared once per connection under its name the first time it is used.
+ * Declare them static const next to the code that runs them. */
+typedef struct crm_stmt {
+    const char *name; /* unique across the program: "core.readyz" */
+    const char *sql;
+} crm_stmt_t;
+
+/* The role every request's statements run as (SET ROLE in each transaction). Migrations
+ * create it without LOGIN, SUPERUSER or BYPASSRLS, and it owns nothing, so row-level
+ * security always applies to it; `crm serve` refuses to start if that is not so. */
+#define CRM_DB_APP_ROLE "crm_app"
+/* The role of provisioning (platform API, CLI, deny list): policies of its own let it see
+ * every tenant's row of the tables it administers. Never used for a tenant's request. */
+#define CRM_DB_PLATFORM_ROLE "crm_platform"
+/* The only role that may delete audit rows, and only those past their tenant's retention. */
+#define CRM_DB_RETENTION_ROLE "crm_audit_retention"
+
+#define CRM_TX_MAX_STMTS  16
+#define CRM_TX_MAX_PARAMS 32
+
+typedef struct crm_tx crm_tx_t;
+
+/* Call once before serving: connection string, statement timeout. Each worker thread's
+ * connection is closed when the thread exits. */
+void crm_db_init(const crm_config_t *config);
+
+/* A transaction for request r: its identity (tenant, user, request id) is set with
+ * set_config(..., true) before the statements, and every statement runs as the app role. */
+crm_tx_t *crm_tx_new(crm_req_t *r);
+/* Runs the transaction as crm_platform instead of crm_app (platform routes, CLI). */
+void crm_tx_use_platform_role(crm_tx_t *tx);
+/* Runs the transaction as another of the schema's NOLOGIN roles (a literal, such as
+ * CRM_DB_RETENTION_ROLE); only the CLI, on the schema owner's connection, may. */
+void crm_tx_use_role(crm_tx_t *tx, const char *role);
+/* On failure, crm_tx_run replies nothing (it still logs): for work beside the answer, such as
+ * recording a security event before a 401 or 403. */
+void crm_tx_quiet(crm_tx_t *tx);
+/* A statement timeout (milliseconds, as text that outlives the run) for a transaction known
+ * to need longer than the configured one. */
+void crm_tx_set_timeout(crm_tx_t *tx, const char *ms);
+/* Closes the calling thread's connection now (the CLI's main thread, which never exits
+ * as a worker does). */
+void crm_db_close_thread(void);
+/* Queues a statement with text parameters (NULL is SQL NULL); returns its index. */
+int crm_tx_add(crm_tx_t *tx, const crm_stmt_t *stmt, int nparams, const char *const *values);
+/* Sends BEGIN, the set_configs, the statements and COMMIT in pipeline mode: one round trip.
+ * Any error rolls everything back and replies a problem (status from the SQLSTATE table,
+ * 503 with Retry-After when the database is unreachable); returns -1 then, 0 on commit. */
+int crm_tx_run(crm_tx_t *tx);
+/* The result of statement i after a successful run (freed with the request's arena). */
+PGresult *crm_tx_result(const crm_tx_t *tx, int i);
+/* After a failed run: the SQLSTATE and constraint name of the error (NULL when none). */
+const char *crm_tx_sqlstate(const crm_tx_t *tx);
+const char *crm_tx_constraint(const crm_tx_t *tx);
+/* After a failed run: the database's primary message (for RAISE EXCEPTION of a hook). */
+const char *crm_tx_error_message(const crm_tx_t *tx);
+
+/* A connection of its own for a long answer streamed to the client (an export), inside a
+ * transaction already carrying the request's identity as crm_tx_run sets it. NULL after
+ * replying 503. Finish with crm_db_dedicated_close (commits, or rolls back on failure). */
+PGconn *crm_db_dedicated_open(crm_req_t *r);
+void crm_db_dedicated_close(PGconn *pg, bool ok);
+
+/* For the test suite (the testkit module): half-closes the calling thread's connection, as a
+ * database that went away unnoticed leaves it: it still looks alive until written to. */
+void crm_db_sever_thread_connection(void);
+
+/* Gauges and counters for /metrics. */
+long crm_db_connections_up(void);
+unsigned long long crm_db_errors_total(void);
+
+/* Opens a plain blocking connection for CLI work (migrations, checks); NULL with a message. */
+PGconn *crm_db_connect_plain(const char *url, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,44 @@
+/* idempotency.h - Idempotency-Key on creates: the same key and body get the original answer */
+#ifndef CRM_CORE_IDEMPOTENCY_H
+#define CRM_CORE_IDEMPOTENCY_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+#include "core/http/request.h"
+
+typedef struct crm_idem {
+    const char *key; /* NULL without the header */
+    char hash[65];   /* SHA-256 of the request body, hex */
+} crm_idem_t;
+
+/* SQL of a create statement that honours the key: a CTE "prior" with an earlier answer under
+ * (user, route, key) from the last 24 hours, and a CTE "stored" keeping this answer (column j
+ * of CTE src). KEY and HASH are the statement's placeholders ("$17"). Queue crm_idem_purge
+ * before it. */
+#define CRM_IDEM_USER "nullif(current_setting('app.user_id', true), '')::uuid"
+#define CRM_IDEM_PRIOR(ROUTE, KEY)                                                                 \
+    "prior AS (SELECT request_hash, status, body FROM idempotency_keys"                            \
+    " WHERE tenant_id = current_tenant_id() AND user_id = " CRM_IDEM_USER " AND route = '" ROUTE   \
+    "' AND key = " KEY " AND created_at > now() - interval '24 hours')"
+#define CRM_IDEM_STORE(ROUTE, KEY, HASH, SRC)                                                      \
+    "stored AS (INSERT INTO idempotency_keys (tenant_id, user_id, key, route, request_hash,"       \
+    " status, body) SELECT current_tenant_id(), " CRM_IDEM_USER ", " KEY ", '" ROUTE "', " HASH    \
+    ", 201, " SRC ".j::text FROM " SRC " WHERE " KEY " IS NOT NULL)"
+#define CRM_IDEM_COLUMNS                                                                           \
+    "(SELECT request_hash FROM prior), (SELECT status FROM prior), (SELECT body FROM prior)"
+
+/* Reads Idempotency-Key (1-255 printable characters) and hashes the body; false after
+ * answering 400 for a malformed key. */
+bool crm_idem_read(crm_req_t *r, crm_idem_t *idem);
+/* When the statement found an earlier answer (columns col, col + 1, col + 2 of row 0 are
+ * CRM_IDEM_COLUMNS): replies it again (same body), or 422 when the body differs; true then. */
+bool crm_idem_replayed(crm_req_t *r, const crm_idem_t *idem, PGresult *res, int col);
+/* With a key: queues, before the create, the removal of keys past their 24 hours: this
+ * user's under the same key (so that it can be used again), and up to 100 of the tenant's. */
+struct crm_tx;
+void crm_idem_purge(struct crm_tx *tx, const crm_idem_t *idem);
+/* After a failed create: the key was taken by a concurrent request (answers 409; true). */
+bool crm_idem_conflict(crm_req_t *r, const char *constraint);
+
+#endif
