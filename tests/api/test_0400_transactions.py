@@ -77,3 +77,23 @@ def test_tenant_tables_fail_closed_for_the_app_role(pg):
         raise AssertionError("crm_app inserted into tenants")
     except RuntimeError as e:
         assert "permission denied" in str(e)
+
+
+def test_a_deadlock_victim_is_run_again(server):
+    """A transaction the database aborts as a deadlock victim (40P01) is rolled back whole,
+    so the server runs it again: a client never sees the conflict of two bookings."""
+    for times, attempt in ((0, 1), (1, 2), (2, 3)):
+        r = server.request("POST", f"/testkit/conflicts?times={times}")
+        assert r.status_code == 200, r.text
+        assert r.json() == {"committed_on_attempt": attempt}
+
+
+def test_a_transaction_that_keeps_conflicting_answers_503_after_three_runs(server):
+    r = server.request("POST", "/testkit/conflicts?times=3")
+    assert r.status_code == 503
+    assert r.headers["Retry-After"] == "1"
+    assert r.headers["Content-Type"] == "application/problem+json"
+    assert "deadlock" in r.json()["detail"]
+    r = server.request("POST", "/testkit/conflicts?times=x")
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "query.times"

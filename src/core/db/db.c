@@ -2,6 +2,7 @@
 #include "core/db/db.h"
 
 #include <pthread.h>
+#include <sodium.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 
 #define CRM_PREPARED_SLOTS        512 /* per connection: open addressing on the statement's address */
 #define CRM_RECONNECT_INTERVAL_NS 250000000LL
+#define CRM_TX_CONFLICT_ATTEMPTS  3 /* runs of a transaction the database aborted for a conflict */
 
 typedef struct crm_conn {
     PGconn *pg;
@@ -523,6 +525,24 @@ crm_tx_attempt(crm_conn_t *c, crm_tx_t *tx)
     return rc;
 }
 
+/* Whether the database aborted tx for a conflict with another transaction, which the same
+ * transaction may not meet again: a deadlock or a serialisation failure. */
+static bool
+crm_tx_conflicted(const crm_tx_t *tx)
+{
+    return tx->sqlstate &&
+           (strcmp(tx->sqlstate, "40P01") == 0 || strcmp(tx->sqlstate, "40001") == 0);
+}
+
+/* Before re-running a conflicted transaction: 1 to 4 ms times the attempt, so that the
+ * transactions that met do not meet again in step. */
+static void
+crm_tx_pause(int attempt)
+{
+    long us = (long)attempt * (1000 + (long)randombytes_uniform(3000));
+    nanosleep(&(struct timespec){.tv_sec = 0, .tv_nsec = us * 1000}, NULL);
+}
+
 int
 crm_tx_run(crm_tx_t *tx)
 {
@@ -551,6 +571,15 @@ crm_tx_run(crm_tx_t *tx)
                 continue;
             crm_tx_unavailable(tx);
             return -1;
+        }
+        /* A deadlock victim or a serialisation failure was rolled back whole: nothing it did
+         * stands, so it runs again (concurrent bookings of one slot meet this way, each
+         * waiting for the other's row of the exclusion constraint) after a short random
+         * pause, up to CRM_TX_CONFLICT_ATTEMPTS times in all. */
+        if (crm_tx_conflicted(tx) && attempt < CRM_TX_CONFLICT_ATTEMPTS) {
+            crm_info("transaction re-run after %s (attempt %d)", tx->sqlstate, attempt);
+            crm_tx_pause(attempt);
+            continue;
         }
         if (tx->quiet)
             return -1;

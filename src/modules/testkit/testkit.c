@@ -103,6 +103,37 @@ testkit_sever(crm_req_t *r)
     crm_reply(r, 204, NULL, "", 0);
 }
 
+static const crm_stmt_t testkit_stmt_conflict_prepare = {"testkit.conflict_prepare",
+                                                         "SELECT testkit_conflict_prepare($1)"};
+static const crm_stmt_t testkit_stmt_conflict = {"testkit.conflict",
+                                                 "SELECT testkit_conflict($1, $2::int)"};
+
+/* POST /testkit/conflicts?times=N: a transaction the database aborts as a deadlock victim N
+ * times in a row (per request); answers on which attempt it committed. */
+static void
+testkit_conflicts(crm_req_t *r)
+{
+    const char *times = crm_req_query(r, "times");
+    char *end;
+    long v = times ? strtol(times, &end, 10) : -1;
+    if (!times || *end || v < 0 || v > 100) {
+        crm_req_field_error(r, "query.times", "an integer from 0 to 100 is required");
+        crm_reply_problem(r, 422, "times is not valid");
+        return;
+    }
+    crm_tx_t *prepare = crm_tx_new(r);
+    crm_tx_add(prepare, &testkit_stmt_conflict_prepare, 1, (const char *[]){r->request_id});
+    if (crm_tx_run(prepare) != 0)
+        return;
+    crm_tx_t *tx = crm_tx_new(r);
+    int i = crm_tx_add(tx, &testkit_stmt_conflict, 2, (const char *[]){r->request_id, times});
+    if (crm_tx_run(tx) != 0)
+        return;
+    crm_reply_json(r, 200,
+                   json_pack("{sI}", "committed_on_attempt",
+                             (json_int_t)atoll(PQgetvalue(crm_tx_result(tx, i), 0, 0))));
+}
+
 /* GET /testkit/protected: a route with a permission, to prove deny by default. */
 static void
 testkit_protected(crm_req_t *r)
@@ -111,6 +142,7 @@ testkit_protected(crm_req_t *r)
 }
 
 static const char *const testkit_sleep_query[] = {"ms", NULL};
+static const char *const testkit_conflicts_query[] = {"times", NULL};
 
 /* Contact hooks, to prove the seam: a timeline entry, an export, and an erasure refusal. */
 static const crm_stmt_t testkit_hook_timeline = {
@@ -132,6 +164,7 @@ static const crm_route_t testkit_routes[] = {
     {"POST", "/testkit/notes", testkit_create_note, CRM_PERM_PUBLIC, NULL, CRM_ROUTE_JSON_BODY},
     {"GET", "/testkit/protected", testkit_protected, "testkit.read", NULL, 0},
     {"POST", "/testkit/sever", testkit_sever, CRM_PERM_PUBLIC, NULL, 0},
+    {"POST", "/testkit/conflicts", testkit_conflicts, CRM_PERM_PUBLIC, testkit_conflicts_query, 0},
     {NULL, NULL, NULL, NULL, NULL, 0},
 };
 
