@@ -84,7 +84,7 @@ crm_cli_run(void (*handler)(crm_req_t *), json_t *body, const char *tenant_id, c
     r->path = "crm";
     r->resp_fd = -1;
     r->role_id = CRM_ROLE_ADMIN;
-    r->role = crm_roles[CRM_ROLE_ADMIN].name;
+    r->role = crm_role_name(CRM_ROLE_ADMIN);
     r->tenant_id = tenant_id ? crm_arena_strdup(a, tenant_id) : NULL;
     memcpy(r->request_id, "cli-", 4);
     crm_uuid_v4(r->request_id + 4);

@@ -9,8 +9,19 @@
 typedef struct crm_permission {
     const char *name; /* "clinic.notes.read": the module's name is its namespace */
     const char *description;
-    unsigned roles; /* built-in roles holding it: CRM_R_* bits (Admin holds every one) */
+    /* the roles holding it besides Admin (who holds every one), by name, separated by spaces:
+     * the module's own roles and those of the modules before it ("sales viewer"), or NULL */
+    const char *roles;
 } crm_permission_t;
+
+/* A role a module brings ("receptionist"). Its name is what tokens and users.role carry. */
+typedef struct crm_role_def {
+    const char *name;
+    const char *description;
+    /* permissions of other modules it holds too, separated by spaces ("contacts.read"), or
+     * NULL; its own module's permissions name it in their roles instead */
+    const char *grants;
+} crm_role_def_t;
 
 struct crm_stmt;
 
@@ -47,6 +58,7 @@ typedef struct crm_module {
     const crm_route_t *routes;           /* ends with a row whose handler is NULL; may be NULL */
     const crm_migration_t *migrations;   /* its own numbered SQL, tracked per (module, version) */
     const crm_permission_t *permissions; /* ends with {NULL}; may be NULL */
+    const crm_role_def_t *roles;         /* ends with {NULL}; may be NULL */
     const char *openapi;                 /* its fragment of the OpenAPI document (JSON), or NULL */
     /* optional: runs once at start-up with the server's configuration, 0 on success */
     int (*init)(const crm_config_t *c);

@@ -266,9 +266,9 @@ void
 crm_auth_roles(crm_req_t *r)
 {
     json_t *roles = json_array();
-    for (int i = 0; i < CRM_ROLE_COUNT; i++)
-        json_array_append_new(roles, json_pack("{ss ss so}", "name", crm_roles[i].name,
-                                               "description", crm_roles[i].description,
+    for (int i = 0; i < crm_role_count(); i++)
+        json_array_append_new(roles, json_pack("{ss ss so}", "name", crm_role_name(i),
+                                               "description", crm_role_description(i),
                                                "permissions", crm_role_permissions(i, NULL)));
     crm_reply_json(r, 200, json_pack("{so}", "data", roles));
 }

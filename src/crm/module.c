@@ -102,21 +102,28 @@ static const crm_route_t crm_core_routes[] = {
 };
 
 static const crm_permission_t crm_core_permissions[] = {
-    {"contacts.read", "read contacts (leads, customers, patients)", CRM_R_ALL},
-    {"contacts.write", "create, change and merge contacts",
-     CRM_R_PRACTITIONER | CRM_R_RECEPTIONIST | CRM_R_SALES},
-    {"contacts.export", "export everything held about a person (GDPR access)", 0},
-    {"contacts.erase", "erase a person's data (GDPR erasure)", 0},
-    {"contacts.import", "import contacts from CSV", CRM_R_RECEPTIONIST | CRM_R_SALES},
-    {"deals.read", "read deals and pipelines", CRM_R_SALES | CRM_R_VIEWER},
-    {"deals.write", "create and move deals; manage pipelines", CRM_R_SALES},
-    {"activities.read", "read tasks, notes, calls, meetings and events", CRM_R_ALL},
-    {"activities.write", "create and complete activities",
-     CRM_R_PRACTITIONER | CRM_R_RECEPTIONIST | CRM_R_SALES},
-    {"users.manage", "list, create, change and disable users", 0},
-    {"settings.manage", "tenant settings, modules and custom fields", 0},
-    {"audit.read", "read the audit log", CRM_R_AUDITOR},
-    {NULL, NULL, 0},
+    {"contacts.read", "read contacts of every type", "sales viewer"},
+    {"contacts.write", "create, change and merge contacts", "sales"},
+    {"contacts.export", "export everything held about a person (GDPR access)", NULL},
+    {"contacts.erase", "erase a person's data (GDPR erasure)", NULL},
+    {"contacts.import", "import contacts from CSV", "sales"},
+    {"deals.read", "read deals and pipelines", "sales viewer"},
+    {"deals.write", "create and move deals; manage pipelines", "sales"},
+    {"activities.read", "read tasks, notes, calls, meetings and events", "sales viewer"},
+    {"activities.write", "create and complete activities", "sales"},
+    {"users.manage", "list, create, change and disable users", NULL},
+    {"settings.manage", "tenant settings, modules and custom fields", NULL},
+    {"audit.read", "read the audit log", "auditor"},
+    {NULL, NULL, NULL},
+};
+
+/* The core's roles besides Admin; industry modules add theirs (and grant them the core's
+ * permissions they need). */
+static const crm_role_def_t crm_core_roles[] = {
+    {"sales", "Contacts, deals and activities; nothing of the industry modules.", NULL},
+    {"viewer", "Read-only access; no private notes.", NULL},
+    {"auditor", "Reads the audit log; nothing else.", NULL},
+    {NULL, NULL, NULL},
 };
 
 /* The crm module's start-up: the auth routes' refresh-token lifetime. */
@@ -133,6 +140,7 @@ const crm_module_t crm_core_module = {
     .routes = crm_core_routes,
     .migrations = crm_core_migrations,
     .permissions = crm_core_permissions,
+    .roles = crm_core_roles,
     .openapi = crm_module_asset_openapi,
     .init = crm_module_init,
 };

@@ -9,6 +9,7 @@
 #include "core/auth/password.h"
 #include "core/auth/rbac.h"
 #include "core/http/request.h"
+#include "core/util/buf.h"
 #include "core/util/uuid.h"
 #include "core/http/validate.h"
 #include "crm/handlers.h"
@@ -64,9 +65,11 @@ crm_user_role(crm_req_t *r, bool required, bool *forbidden)
         return NULL;
     int id = crm_role_by_name(role);
     if (id < 0) {
-        crm_req_field_error(r, "role",
-                            "must be one of admin, practitioner, receptionist, "
-                            "sales, viewer");
+        crm_buf_t names;
+        crm_buf_init(&names, r->arena, 128);
+        for (int i = 0; i < crm_role_count(); i++)
+            crm_buf_printf(&names, "%s%s", i ? ", " : "", crm_role_name(i));
+        crm_req_field_error(r, "role", "must be one of %s", names.data);
         return NULL;
     }
     if (!crm_rbac_covers(r->role_id, id))

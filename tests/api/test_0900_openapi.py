@@ -61,3 +61,11 @@ def test_docs_serve_only_the_listed_files(server):
     assert_problem(server.get("/docs/package.json"), 404)
     assert_problem(server.get("/docs/..%2Fpackage.json"), 404)
     assert_problem(server.get("/docs/swagger-ui-bundle.js.map"), 404)
+
+
+def test_role_names_are_those_the_modules_declare(server, tenants):
+    """RoleName's enum is filled in from the roles the core and the modules declare."""
+    doc = server.get("/openapi.json").json()
+    listed = [r["name"] for r in tenants[0].request("admin", "GET", "/api/v1/roles").json()["data"]]
+    assert doc["components"]["schemas"]["RoleName"]["enum"] == listed
+    assert listed[0] == "admin" and {"sales", "viewer", "auditor"} <= set(listed)

@@ -100,7 +100,7 @@ crm_auth_authorize(crm_req_t *r)
     }
     r->user_id = crm_arena_strdup(r->arena, c.sub);
     r->role_id = c.role;
-    r->role = crm_roles[c.role].name;
+    r->role = crm_role_name(c.role);
     if (!crm_rbac_route_allows(r->match.index, c.role)) {
         crm_security_event(r, "permission_denied",
                            json_pack("{ss ss ss}", "permission", perm, "role", r->role, "route",

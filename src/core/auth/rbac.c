@@ -10,17 +10,10 @@
 #include "core/util/buf.h"
 #include "core/module.h"
 
-const crm_role_t crm_roles[CRM_ROLE_COUNT] = {
-    [CRM_ROLE_ADMIN] = {"admin", "Everything in the tenant, including users and settings."},
-    [CRM_ROLE_PRACTITIONER] = {"practitioner", "Patients, their own schedule and clinical notes."},
-    [CRM_ROLE_RECEPTIONIST] = {"receptionist",
-                               "Contacts and scheduling for every practitioner; no clinical "
-                               "notes."},
-    [CRM_ROLE_SALES] = {"sales",
-                        "Contacts, deals and activities; no clinical data, no clinic module."},
-    [CRM_ROLE_VIEWER] = {"viewer", "Read-only access; no clinical data."},
-    [CRM_ROLE_AUDITOR] = {"auditor", "Reads the audit log; nothing else, nothing clinical."},
-};
+typedef struct crm_rbac_role {
+    const char *name;
+    const char *description;
+} crm_rbac_role_t;
 
 typedef struct crm_rbac_perm {
     const char *name;
@@ -29,19 +22,50 @@ typedef struct crm_rbac_perm {
 } crm_rbac_perm_t;
 
 static struct {
+    bool loaded;
+    crm_rbac_role_t roles[CRM_ROLE_MAX];
+    int nroles;
     crm_rbac_perm_t *perms;
     size_t nperms;
     unsigned *route_masks; /* per router index; ~0u for pseudo-permissions */
     size_t nroutes;
 } crm_rbac;
 
+static void crm_rbac_ready(void);
+
+int
+crm_role_count(void)
+{
+    crm_rbac_ready();
+    return crm_rbac.nroles;
+}
+
+const char *
+crm_role_name(int role)
+{
+    return role >= 0 && role < crm_rbac.nroles ? crm_rbac.roles[role].name : NULL;
+}
+
+const char *
+crm_role_description(int role)
+{
+    return role >= 0 && role < crm_rbac.nroles ? crm_rbac.roles[role].description : NULL;
+}
+
+static int
+crm_role_find(const char *name)
+{
+    for (int i = 0; i < crm_rbac.nroles; i++)
+        if (strcmp(crm_rbac.roles[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
 int
 crm_role_by_name(const char *name)
 {
-    for (int i = 0; i < CRM_ROLE_COUNT; i++)
-        if (strcmp(crm_roles[i].name, name) == 0)
-            return i;
-    return -1;
+    crm_rbac_ready();
+    return crm_role_find(name);
 }
 
 static int
@@ -50,12 +74,99 @@ crm_perm_cmp(const void *a, const void *b)
     return strcmp(((const crm_rbac_perm_t *)a)->name, ((const crm_rbac_perm_t *)b)->name);
 }
 
-/* The permissions of every compiled-in module, once, sorted for bsearch. */
-static void
-crm_rbac_collect(void)
+static crm_rbac_perm_t *
+crm_rbac_find_mutable(const char *name)
 {
-    if (crm_rbac.perms)
-        return;
+    crm_rbac_perm_t key = {.name = name};
+    return bsearch(&key, crm_rbac.perms, crm_rbac.nperms, sizeof(key), crm_perm_cmp);
+}
+
+/* Calls each(name, len, ctx) for each space-separated word of list; stops at a non-zero. */
+static int
+crm_rbac_words(const char *list, int (*each)(const char *word, size_t len, void *ctx), void *ctx)
+{
+    for (const char *p = list; p && *p;) {
+        p += strspn(p, " ");
+        size_t n = strcspn(p, " ");
+        if (n && each(p, n, ctx) != 0)
+            return -1;
+        p += n;
+    }
+    return 0;
+}
+
+typedef struct crm_rbac_grant_ctx {
+    const char *module;
+    const char *what;      /* the permission or role declaring the grant */
+    crm_rbac_perm_t *perm; /* a permission's roles: the permission */
+    int role;              /* a role's grants: the role */
+    char *err;
+    size_t errlen;
+} crm_rbac_grant_ctx_t;
+
+static int
+crm_rbac_grant_role(const char *word, size_t len, void *ctx)
+{
+    crm_rbac_grant_ctx_t *g = ctx;
+    for (int i = 0; i < crm_rbac.nroles; i++) {
+        if (strlen(crm_rbac.roles[i].name) == len &&
+            memcmp(crm_rbac.roles[i].name, word, len) == 0) {
+            g->perm->roles |= 1u << i;
+            return 0;
+        }
+    }
+    snprintf(g->err, g->errlen, "module %s: permission %s names no role %.*s", g->module, g->what,
+             (int)len, word);
+    return -1;
+}
+
+static int
+crm_rbac_grant_perm(const char *word, size_t len, void *ctx)
+{
+    crm_rbac_grant_ctx_t *g = ctx;
+    char name[128];
+    crm_rbac_perm_t *p = NULL;
+    if (len < sizeof(name)) {
+        memcpy(name, word, len);
+        name[len] = '\0';
+        p = crm_rbac_find_mutable(name);
+    }
+    if (!p) {
+        snprintf(g->err, g->errlen, "module %s: role %s is granted no permission %.*s", g->module,
+                 g->what, (int)len, word);
+        return -1;
+    }
+    p->roles |= 1u << g->role;
+    return 0;
+}
+
+/* The roles: Admin, then every module's in order. */
+static int
+crm_rbac_load_roles(char *err, size_t errlen)
+{
+    crm_rbac.roles[0] =
+        (crm_rbac_role_t){"admin", "Everything in the tenant, including users and settings."};
+    crm_rbac.nroles = 1;
+    for (const crm_module_t *const *m = crm_modules; *m; m++) {
+        for (const crm_role_def_t *d = (*m)->roles; d && d->name; d++) {
+            if (crm_role_find(d->name) >= 0) {
+                snprintf(err, errlen, "module %s: role %s is declared twice", (*m)->name, d->name);
+                return -1;
+            }
+            if (crm_rbac.nroles == CRM_ROLE_MAX) {
+                snprintf(err, errlen, "module %s: more than %d roles", (*m)->name, CRM_ROLE_MAX);
+                return -1;
+            }
+            crm_rbac.roles[crm_rbac.nroles++] = (crm_rbac_role_t){d->name, d->description};
+        }
+    }
+    return 0;
+}
+
+/* The permissions of every module, sorted for bsearch, with the roles holding each. */
+static int
+crm_rbac_load_perms(char *err, size_t errlen)
+{
     size_t n = 0;
     for (const crm_module_t *const *m = crm_modules; *m; m++)
         for (const crm_permission_t *p = (*m)->permissions; p && p->name; p++)
@@ -64,16 +175,61 @@ crm_rbac_collect(void)
     for (const crm_module_t *const *m = crm_modules; *m; m++)
         for (const crm_permission_t *p = (*m)->permissions; p && p->name; p++)
             crm_rbac.perms[crm_rbac.nperms++] =
-                (crm_rbac_perm_t){p->name, p->description, p->roles | (1u << CRM_ROLE_ADMIN)};
+                (crm_rbac_perm_t){p->name, p->description, 1u << CRM_ROLE_ADMIN};
     qsort(crm_rbac.perms, crm_rbac.nperms, sizeof(*crm_rbac.perms), crm_perm_cmp);
+    for (size_t i = 1; i < crm_rbac.nperms; i++) {
+        if (strcmp(crm_rbac.perms[i - 1].name, crm_rbac.perms[i].name) == 0) {
+            snprintf(err, errlen, "permission %s is declared twice", crm_rbac.perms[i].name);
+            return -1;
+        }
+    }
+    crm_rbac_grant_ctx_t g = {.err = err, .errlen = errlen};
+    for (const crm_module_t *const *m = crm_modules; *m; m++) {
+        g.module = (*m)->name;
+        for (const crm_permission_t *p = (*m)->permissions; p && p->name; p++) {
+            g.what = p->name;
+            g.perm = crm_rbac_find_mutable(p->name);
+            if (crm_rbac_words(p->roles, crm_rbac_grant_role, &g) != 0)
+                return -1;
+        }
+        for (const crm_role_def_t *d = (*m)->roles; d && d->name; d++) {
+            g.what = d->name;
+            g.role = crm_role_find(d->name);
+            if (crm_rbac_words(d->grants, crm_rbac_grant_perm, &g) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+int
+crm_rbac_load(char *err, size_t errlen)
+{
+    if (crm_rbac.loaded)
+        return 0;
+    if (crm_rbac_load_roles(err, errlen) != 0 || crm_rbac_load_perms(err, errlen) != 0) {
+        crm_rbac_free();
+        return -1;
+    }
+    crm_rbac.loaded = true;
+    return 0;
+}
+
+/* Loads the declarations on first use outside the server (the CLI); a broken declaration
+ * shows as missing roles there, and stops `crm serve` and `crm migrate` with its message. */
+static void
+crm_rbac_ready(void)
+{
+    char ignored[256];
+    if (!crm_rbac.loaded)
+        (void)crm_rbac_load(ignored, sizeof(ignored));
 }
 
 static const crm_rbac_perm_t *
 crm_rbac_find(const char *name)
 {
-    crm_rbac_collect();
-    crm_rbac_perm_t key = {.name = name};
-    return bsearch(&key, crm_rbac.perms, crm_rbac.nperms, sizeof(key), crm_perm_cmp);
+    crm_rbac_ready();
+    return crm_rbac_find_mutable(name);
 }
 
 static bool
@@ -86,13 +242,8 @@ crm_is_pseudo(const char *perm)
 int
 crm_rbac_init(const crm_router_t *rt, char *err, size_t errlen)
 {
-    crm_rbac_collect();
-    for (size_t i = 1; i < crm_rbac.nperms; i++) {
-        if (strcmp(crm_rbac.perms[i - 1].name, crm_rbac.perms[i].name) == 0) {
-            snprintf(err, errlen, "permission %s is declared twice", crm_rbac.perms[i].name);
-            return -1;
-        }
-    }
+    if (crm_rbac_load(err, errlen) != 0)
+        return -1;
     crm_rbac.nroutes = crm_router_count(rt);
     crm_rbac.route_masks = crm_xcalloc(crm_rbac.nroutes + 1, sizeof(unsigned));
     for (size_t i = 0; i < crm_rbac.nroutes; i++) {
@@ -123,7 +274,7 @@ crm_rbac_free(void)
 bool
 crm_rbac_route_allows(size_t route_index, int role)
 {
-    if (route_index >= crm_rbac.nroutes || role < 0 || role >= CRM_ROLE_COUNT)
+    if (route_index >= crm_rbac.nroutes || role < 0 || role >= crm_rbac.nroles)
         return false;
     return (crm_rbac.route_masks[route_index] >> role) & 1u;
 }
@@ -132,13 +283,13 @@ bool
 crm_rbac_allows(int role, const char *permission)
 {
     const crm_rbac_perm_t *p = crm_rbac_find(permission);
-    return p && role >= 0 && role < CRM_ROLE_COUNT && ((p->roles >> role) & 1u);
+    return p && role >= 0 && role < crm_rbac.nroles && ((p->roles >> role) & 1u);
 }
 
 bool
 crm_rbac_covers(int a, int b)
 {
-    crm_rbac_collect();
+    crm_rbac_ready();
     for (size_t i = 0; i < crm_rbac.nperms; i++) {
         unsigned roles = crm_rbac.perms[i].roles;
         if (((roles >> b) & 1u) && !((roles >> a) & 1u))
@@ -150,14 +301,14 @@ crm_rbac_covers(int a, int b)
 size_t
 crm_rbac_permission_count(void)
 {
-    crm_rbac_collect();
+    crm_rbac_ready();
     return crm_rbac.nperms;
 }
 
 const char *
 crm_rbac_permission_name(size_t i)
 {
-    crm_rbac_collect();
+    crm_rbac_ready();
     return i < crm_rbac.nperms ? crm_rbac.perms[i].name : NULL;
 }
 
@@ -176,10 +327,11 @@ crm_rbac_exec(PGconn *conn, const char *sql, int n, const char *const *params, c
 int
 crm_rbac_sync(PGconn *conn, char *err, size_t errlen)
 {
-    crm_rbac_collect();
+    if (crm_rbac_load(err, errlen) != 0)
+        return -1;
     int rc = crm_rbac_exec(conn, "BEGIN", 0, NULL, err, errlen);
-    for (int r = 0; rc == 0 && r < CRM_ROLE_COUNT; r++) {
-        const char *p[] = {crm_roles[r].name, crm_roles[r].description};
+    for (int r = 0; rc == 0 && r < crm_rbac.nroles; r++) {
+        const char *p[] = {crm_rbac.roles[r].name, crm_rbac.roles[r].description};
         rc = crm_rbac_exec(conn,
                            "INSERT INTO roles (name, description) VALUES ($1, $2)"
                            " ON CONFLICT (name) DO UPDATE SET description = EXCLUDED.description",
@@ -188,10 +340,10 @@ crm_rbac_sync(PGconn *conn, char *err, size_t errlen)
     if (rc == 0)
         rc = crm_rbac_exec(conn, "DELETE FROM role_permissions", 0, NULL, err, errlen);
     for (size_t i = 0; rc == 0 && i < crm_rbac.nperms; i++) {
-        for (int r = 0; rc == 0 && r < CRM_ROLE_COUNT; r++) {
+        for (int r = 0; rc == 0 && r < crm_rbac.nroles; r++) {
             if (!((crm_rbac.perms[i].roles >> r) & 1u))
                 continue;
-            const char *p[] = {crm_roles[r].name, crm_rbac.perms[i].name};
+            const char *p[] = {crm_rbac.roles[r].name, crm_rbac.perms[i].name};
             rc = crm_rbac_exec(conn, "INSERT INTO role_permissions VALUES ($1, $2)", 2, p, err,
                                errlen);
         }
@@ -205,20 +357,20 @@ crm_rbac_sync(PGconn *conn, char *err, size_t errlen)
 char *
 crm_rbac_markdown(void)
 {
-    crm_rbac_collect();
+    crm_rbac_ready();
     crm_arena_t *a = crm_arena_create(4096);
     crm_buf_t b;
     crm_buf_init(&b, a, 4096);
     crm_buf_puts(&b, "| permission |");
-    for (int r = 0; r < CRM_ROLE_COUNT; r++)
-        crm_buf_printf(&b, " %s |", crm_roles[r].name);
+    for (int r = 0; r < crm_rbac.nroles; r++)
+        crm_buf_printf(&b, " %s |", crm_rbac.roles[r].name);
     crm_buf_puts(&b, " meaning |\n|---|");
-    for (int r = 0; r < CRM_ROLE_COUNT; r++)
+    for (int r = 0; r < crm_rbac.nroles; r++)
         crm_buf_puts(&b, ":-:|");
     crm_buf_puts(&b, "---|\n");
     for (size_t i = 0; i < crm_rbac.nperms; i++) {
         crm_buf_printf(&b, "| `%s` |", crm_rbac.perms[i].name);
-        for (int r = 0; r < CRM_ROLE_COUNT; r++)
+        for (int r = 0; r < crm_rbac.nroles; r++)
             crm_buf_puts(&b, (crm_rbac.perms[i].roles >> r) & 1u ? " yes |" : " - |");
         crm_buf_printf(&b, " %s |\n", crm_rbac.perms[i].description);
     }

@@ -1,5 +1,4 @@
-/* rbac.h - roles and permissions: built-in roles, permissions declared by modules, checks in memory
- */
+/* rbac.h - roles and permissions, both declared by modules, and the checks made in memory */
 #ifndef CRM_CORE_RBAC_H
 #define CRM_CORE_RBAC_H
 
@@ -13,36 +12,27 @@
 #define CRM_PERM_PLATFORM      "platform"
 #define CRM_PERM_AUTHENTICATED "authenticated"
 
-typedef enum {
-    CRM_ROLE_ADMIN,
-    CRM_ROLE_PRACTITIONER,
-    CRM_ROLE_RECEPTIONIST,
-    CRM_ROLE_SALES,
-    CRM_ROLE_VIEWER,
-    CRM_ROLE_AUDITOR,
-    CRM_ROLE_COUNT,
-} crm_role_id_t;
+/* Admin is the one role the core itself defines: it holds every permission. Every other role
+ * is declared by a module (crm_module_t.roles) and numbered at start-up, in the modules'
+ * order; a role's number is its bit in the permission masks. */
+#define CRM_ROLE_ADMIN 0
+#define CRM_ROLE_MAX   32
 
-/* Role masks for crm_permission_t.roles (Admin holds every permission implicitly). */
-#define CRM_R_PRACTITIONER (1u << CRM_ROLE_PRACTITIONER)
-#define CRM_R_RECEPTIONIST (1u << CRM_ROLE_RECEPTIONIST)
-#define CRM_R_SALES        (1u << CRM_ROLE_SALES)
-#define CRM_R_VIEWER       (1u << CRM_ROLE_VIEWER)
-#define CRM_R_AUDITOR      (1u << CRM_ROLE_AUDITOR)
-#define CRM_R_ALL          (CRM_R_PRACTITIONER | CRM_R_RECEPTIONIST | CRM_R_SALES | CRM_R_VIEWER)
-
-typedef struct crm_role {
-    const char *name; /* as in tokens and the database: "receptionist" */
-    const char *description;
-} crm_role_t;
-
-extern const crm_role_t crm_roles[CRM_ROLE_COUNT];
+/* The number of roles, and role i's name (as in tokens and the database: "viewer") and
+ * description. */
+int crm_role_count(void);
+const char *crm_role_name(int role);
+const char *crm_role_description(int role);
 
 /* The role's index, or -1 for a name that is not a role. */
 int crm_role_by_name(const char *name);
 
-/* Collects every module's permissions and resolves each route's permission to a role mask;
- * refuses a route whose permission nobody declared. Call once, after the router is built. */
+/* Collects every module's roles and permissions and resolves who holds what; refuses a name
+ * declared twice, a grant naming no role or permission, and more than CRM_ROLE_MAX roles.
+ * Idempotent; crm_rbac_init and crm_rbac_sync call it first. */
+int crm_rbac_load(char *err, size_t errlen);
+/* crm_rbac_load, then resolves each route's permission to a role mask; refuses a route whose
+ * permission nobody declared. Call once, after the router is built. */
 int crm_rbac_init(const crm_router_t *rt, char *err, size_t errlen);
 void crm_rbac_free(void);
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/auth/rbac.h"
 #include "core/module.h"
 #include "core/http/system_routes.h"
 #include "crm_build.h"
@@ -97,6 +98,20 @@ crm_openapi_annotate(json_t *doc, const crm_route_t *routes)
     }
 }
 
+/* The role names are declared by modules: RoleName's enum lists them all, in order. */
+static void
+crm_openapi_roles(json_t *doc)
+{
+    json_t *schema =
+        json_object_get(json_object_get(json_object_get(doc, "components"), "schemas"), "RoleName");
+    if (!schema)
+        return;
+    json_t *names = json_array();
+    for (int i = 0; i < crm_role_count(); i++)
+        json_array_append_new(names, json_string(crm_role_name(i)));
+    json_object_set_new(schema, "enum", names);
+}
+
 int
 crm_openapi_build(char *err, size_t errlen)
 {
@@ -123,6 +138,7 @@ crm_openapi_build(char *err, size_t errlen)
             return -1;
         }
     }
+    crm_openapi_roles(doc);
     crm_openapi_annotate(doc, crm_system_routes);
     for (const crm_module_t *const *m = crm_modules; *m; m++)
         crm_openapi_annotate(doc, (*m)->routes);

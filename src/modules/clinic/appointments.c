@@ -46,7 +46,7 @@ clinic_notes_scope(crm_req_t *r)
 {
     if (!crm_rbac_allows(r->role_id, "clinic.notes.read"))
         return "none";
-    return r->role_id == CRM_ROLE_PRACTITIONER ? "own" : "all";
+    return clinic_is_practitioner_role(r) ? "own" : "all";
 }
 
 static crm_tx_t *
@@ -132,7 +132,7 @@ clinic_allowed(crm_req_t *r, const clinic_in_t *in, const char *practitioner)
         crm_reply_problem(r, 403, "the role %s may not write clinical notes", r->role);
         return false;
     }
-    if (r->role_id == CRM_ROLE_PRACTITIONER && practitioner && r->user_id &&
+    if (clinic_is_practitioner_role(r) && practitioner && r->user_id &&
         strcmp(practitioner, r->user_id) != 0) {
         crm_reply_problem(r, 403, "practitioners change only their own appointments");
         return false;
@@ -455,7 +455,7 @@ clinic_appointments_patch(crm_req_t *r)
     clinic_read(r, &in, false);
     if (crm_fields_failed(r, "the change is not valid") || !clinic_allowed(r, &in, NULL))
         return;
-    const char *own = r->role_id == CRM_ROLE_PRACTITIONER ? r->user_id : NULL;
+    const char *own = clinic_is_practitioner_role(r) ? r->user_id : NULL;
     crm_tx_t *tx = clinic_tx(r);
     int u = crm_tx_add(tx, &clinic_stmt_update, 16,
                        (const char *[]){id, in.time, in.duration, in.status, in.type, in.reason,

@@ -36,7 +36,7 @@ clinic_calendar_token(crm_req_t *r)
     const char *id = crm_record_id(r, "practitioner");
     if (!id)
         return;
-    if (r->role_id == CRM_ROLE_PRACTITIONER && r->user_id && strcmp(r->user_id, id) != 0) {
+    if (clinic_is_practitioner_role(r) && r->user_id && strcmp(r->user_id, id) != 0) {
         crm_reply_problem(r, 403, "practitioners manage only their own calendar");
         return;
     }

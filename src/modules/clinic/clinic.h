@@ -22,6 +22,10 @@ void clinic_exceptions_list(crm_req_t *r);
 void clinic_exceptions_delete(crm_req_t *r);
 void clinic_availability(crm_req_t *r);
 
+/* module.c: whether the caller signed in as a practitioner (who sees only their own
+ * appointments' notes and changes only their own schedule) */
+bool clinic_is_practitioner_role(const crm_req_t *r);
+
 /* appointments.c: whether the caller may know whose appointments they are (replies 403 when
  * not), and the statement that audits the read of appointment $1 */
 bool clinic_may_see_patients(crm_req_t *r);

@@ -54,20 +54,29 @@ static const crm_route_t clinic_routes[] = {
 
 static const crm_permission_t clinic_permissions[] = {
     {"clinic.appointments.read", "read the schedule and appointments",
-     CRM_R_PRACTITIONER | CRM_R_RECEPTIONIST | CRM_R_VIEWER},
+     "practitioner receptionist viewer"},
     {"clinic.appointments.write",
      "book, reschedule and cancel appointments (practitioners: their own)",
-     CRM_R_PRACTITIONER | CRM_R_RECEPTIONIST},
+     "practitioner receptionist"},
     {"clinic.patients.read", "see which patient each appointment is for",
-     CRM_R_PRACTITIONER | CRM_R_RECEPTIONIST},
+     "practitioner receptionist"},
     {"clinic.notes.read", "read clinical notes (practitioners: of their own appointments)",
-     CRM_R_PRACTITIONER},
-    {"clinic.notes.write", "write clinical notes", CRM_R_PRACTITIONER},
+     "practitioner"},
+    {"clinic.notes.write", "write clinical notes", "practitioner"},
     {"clinic.overbook", "book past a clash or outside working hours, with a reason",
-     CRM_R_RECEPTIONIST},
+     "receptionist"},
     {"clinic.schedules.write", "set working hours and exceptions (practitioners: their own)",
-     CRM_R_PRACTITIONER | CRM_R_RECEPTIONIST},
-    {NULL, NULL, 0},
+     "practitioner receptionist"},
+    {NULL, NULL, NULL},
+};
+
+/* The clinic's roles, and the core's permissions they hold. */
+static const crm_role_def_t clinic_roles[] = {
+    {"practitioner", "Patients, their own schedule and clinical notes.",
+     "contacts.read contacts.write activities.read activities.write"},
+    {"receptionist", "Contacts and scheduling for every practitioner; no clinical notes.",
+     "contacts.read contacts.write contacts.import activities.read activities.write"},
+    {NULL, NULL, NULL},
 };
 
 /* The contact's appointments in its timeline: when booked, with status and practitioner (for
@@ -99,14 +108,32 @@ static const crm_sensitive_column_t clinic_sensitive[] = {
     {NULL, NULL, NULL, NULL},
 };
 
+/* The practitioner role's number, known once the roles are loaded (at start-up). */
+static int clinic_practitioner_role = -1;
+
+bool
+clinic_is_practitioner_role(const crm_req_t *r)
+{
+    return clinic_practitioner_role >= 0 && r->role_id == clinic_practitioner_role;
+}
+
+static int
+clinic_init(const crm_config_t *c)
+{
+    (void)c;
+    clinic_practitioner_role = crm_role_by_name("practitioner");
+    return clinic_practitioner_role >= 0 ? 0 : -1;
+}
+
 const crm_module_t crm_clinic_module = {
     .name = "clinic",
     .description = "Appointments for patients with practitioners, without double booking.",
     .routes = clinic_routes,
     .migrations = crm_clinic_migrations,
     .permissions = clinic_permissions,
+    .roles = clinic_roles,
     .openapi = crm_clinic_asset_openapi,
-    .init = NULL,
+    .init = clinic_init,
     .demo_seed = crm_clinic_asset_demo,
     .contact = {.timeline = &clinic_hook_timeline,
                 .export_records = &clinic_hook_export,

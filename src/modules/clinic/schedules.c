@@ -30,7 +30,7 @@ clinic_valid_hhmm(const char *s, bool end)
 static bool
 clinic_own_or_staff(crm_req_t *r, const char *practitioner)
 {
-    if (r->role_id == CRM_ROLE_PRACTITIONER && r->user_id && strcmp(practitioner, r->user_id)) {
+    if (clinic_is_practitioner_role(r) && r->user_id && strcmp(practitioner, r->user_id)) {
         crm_reply_problem(r, 403, "practitioners change only their own schedule");
         return false;
     }

@@ -169,8 +169,8 @@ static const crm_route_t testkit_routes[] = {
 };
 
 static const crm_permission_t testkit_permissions[] = {
-    {"testkit.read", "call the protected test route", CRM_R_RECEPTIONIST},
-    {NULL, NULL, 0},
+    {"testkit.read", "call the protected test route", "receptionist"},
+    {NULL, NULL, NULL},
 };
 
 const crm_module_t crm_testkit_module = {
