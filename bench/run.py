@@ -132,7 +132,8 @@ def bench_data(server, pg, scale):
         t["practitioners"] = []
     by_slug = {t["slug"]: t for t in tenants}
     for slug, uid in pg.sql("SELECT t.slug, u.id FROM users u JOIN tenants t ON t.id = u.tenant_id"
-                            f" WHERE u.is_practitioner AND t.slug IN ({slugs})"
+                            " JOIN clinic_practitioners p ON p.tenant_id = u.tenant_id"
+                            f" AND p.id = u.id WHERE t.slug IN ({slugs})"
                             " ORDER BY u.email"):
         by_slug[slug]["practitioners"].append(uid)
     practitioners = big["practitioners"]

@@ -38,21 +38,22 @@ SELECT id, 'clinic' FROM tenants WHERE slug LIKE 'bench-%';
 DO $$ BEGIN PERFORM create_default_pipeline(id) FROM tenants WHERE slug LIKE 'bench-%'; END $$;
 
 -- Users: one per role, and practitioners (the large tenant has :practitioners).
-INSERT INTO users (tenant_id, email, password_hash, full_name, role, is_practitioner)
+INSERT INTO users (tenant_id, email, password_hash, full_name, role)
 SELECT t.id, r.role || '@' || t.slug || '.test', :'password_hash', initcap(r.role) || ' User',
-       r.role, false
+       r.role
   FROM tenants t, (VALUES ('admin'), ('receptionist'), ('sales'), ('viewer'), ('auditor')) r (role)
  WHERE t.slug LIKE 'bench-%';
-INSERT INTO users (tenant_id, email, password_hash, full_name, role, is_practitioner)
+INSERT INTO users (tenant_id, email, password_hash, full_name, role)
 SELECT t.id, 'dr' || n || '@' || t.slug || '.test', :'password_hash', 'Dr Bench ' || n,
-       'practitioner', true
+       'practitioner'
   FROM tenants t,
        LATERAL generate_series(1, CASE WHEN t.slug = 'bench-big' THEN :practitioners ELSE 2 END) n
  WHERE t.slug LIKE 'bench-%';
+INSERT INTO clinic_practitioners (tenant_id, id)
+SELECT tenant_id, id FROM users WHERE role = 'practitioner' AND email LIKE '%@bench-%';
 INSERT INTO clinic_schedules (tenant_id, practitioner_id, weekday, start_time, end_time)
-SELECT u.tenant_id, u.id, d, time '07:00', time '22:00'
-  FROM users u, generate_series(1, 7) d
- WHERE u.is_practitioner AND u.email LIKE '%@bench-%';
+SELECT p.tenant_id, p.id, d, time '07:00', time '22:00'
+  FROM clinic_practitioners p, generate_series(1, 7) d;
 
 -- Contacts: 60 first names x 80 last names, every type, created over three years. Ids are
 -- c<tenant number, 7 hex digits>-0000-4000-8000-<i, 12 digits> (the large tenant is 0), so
@@ -142,7 +143,8 @@ SELECT 'b0000000-0000-4000-8000-000000000000', p.id, u.id, u.full_name, s.at, 30
        'consultation', 'staff'
   FROM generate_series(0, :big_appointments - 1) k
   JOIN (SELECT id, full_name, row_number() OVER (ORDER BY email) - 1 AS n FROM users
-         WHERE tenant_id = 'b0000000-0000-4000-8000-000000000000' AND is_practitioner) u
+         WHERE tenant_id = 'b0000000-0000-4000-8000-000000000000'
+           AND id IN (SELECT id FROM clinic_practitioners)) u
     ON u.n = k % :practitioners
   CROSS JOIN LATERAL (SELECT ((current_date + 14 - (k / :practitioners) / 24)::timestamp
                               + time '08:00' + make_interval(mins => 30 * ((k / :practitioners) % 24)))

@@ -225,13 +225,13 @@ crm_dev_bootstrap(const crm_dev_t *d)
 
 /* The demo clinic's users, one per role; all share the demo password. */
 #define CRM_DEV_PASSWORD "demo-password-2026"
-static const char *const crm_dev_users[][4] = {
-    {"admin@demo.clinic", "Avery Admin", "admin", "f"},
-    {"dr.patel@demo.clinic", "Dr Priya Patel", "practitioner", "t"},
-    {"reception@demo.clinic", "Robin Reception", "receptionist", "f"},
-    {"sales@demo.clinic", "Sam Sales", "sales", "f"},
-    {"viewer@demo.clinic", "Val Viewer", "viewer", "f"},
-    {"auditor@demo.clinic", "Ari Auditor", "auditor", "f"},
+static const char *const crm_dev_users[][3] = {
+    {"admin@demo.clinic", "Avery Admin", "admin"},
+    {"dr.patel@demo.clinic", "Dr Priya Patel", "practitioner"},
+    {"reception@demo.clinic", "Robin Reception", "receptionist"},
+    {"sales@demo.clinic", "Sam Sales", "sales"},
+    {"viewer@demo.clinic", "Val Viewer", "viewer"},
+    {"auditor@demo.clinic", "Ari Auditor", "auditor"},
 };
 
 static int
@@ -247,14 +247,14 @@ crm_dev_seed_users(PGconn *pg)
             if (!hashed)
                 return -1;
         }
-        const char *params[] = {crm_dev_users[i][0], hash, crm_dev_users[i][1], crm_dev_users[i][2],
-                                crm_dev_users[i][3]};
-        PGresult *res = PQexecParams(
-            pg,
-            "INSERT INTO users (tenant_id, email, password_hash, full_name, role, is_practitioner)"
-            " VALUES (current_tenant_id(), $1, $2, $3, $4, $5::boolean)"
-            " ON CONFLICT (tenant_id, email) DO NOTHING",
-            5, NULL, params, NULL, NULL, 0);
+        const char *params[] = {crm_dev_users[i][0], hash, crm_dev_users[i][1],
+                                crm_dev_users[i][2]};
+        PGresult *res =
+            PQexecParams(pg,
+                         "INSERT INTO users (tenant_id, email, password_hash, full_name, role)"
+                         " VALUES (current_tenant_id(), $1, $2, $3, $4)"
+                         " ON CONFLICT (tenant_id, email) DO NOTHING",
+                         4, NULL, params, NULL, NULL, 0);
         int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
         if (!ok)
             crm_error("seeding demo users: %s", PQresultErrorMessage(res));

@@ -42,6 +42,20 @@ typedef struct crm_contact_hooks {
     const struct crm_stmt *erase;
 } crm_contact_hooks_t;
 
+/* A module's fields of a user (the Clinic's is_practitioner): booleans in the user's body,
+ * accepted when a user is created or changed and shown wherever a user is, kept in the
+ * module's own tables. */
+typedef struct crm_user_hooks {
+    const char *const *fields; /* NULL-terminated body field names, each a boolean */
+    /* $1 the user, then one parameter per field ('t', 'f', or NULL when not given): writes
+     * them in the core's own transaction, after the core's statement that wrote the user row;
+     * it must write nothing unless that statement did: users.xmin = pg_current_xact_id()::xid
+     * (a version check that failed leaves the row, and the module's part, as they were) */
+    const struct crm_stmt *write;
+    /* $1 the users (uuid[]): rows of (id, JSON object of the fields) */
+    const struct crm_stmt *read;
+} crm_user_hooks_t;
+
 /* A column whose values only some roles may read (a module's private notes, say): the audit
  * API shows them as the label to roles without the permission; the log keeps them. Lists end
  * with {NULL}. */
@@ -64,6 +78,7 @@ typedef struct crm_module {
     int (*init)(const crm_config_t *c);
     const char *demo_seed;       /* optional: SQL `crm dev` runs after the core's */
     crm_contact_hooks_t contact; /* optional: its part in timeline, export, merge, erase */
+    crm_user_hooks_t user;       /* optional: its fields of a user */
     const crm_sensitive_column_t *sensitive; /* optional: columns to mask in the audit API */
     /* optional: writes an error reply (status, detail, r->errors) in the format a standard
      * requires, for its routes flagged CRM_ROUTE_OWN_ERRORS (e.g. FHIR's OperationOutcome) */

@@ -19,6 +19,7 @@
 #include "core/util/uuid.h"
 #include "core/http/validate.h"
 #include "crm/handlers.h"
+#include "crm/user_fields.h"
 
 static long crm_refresh_ttl_s = 30L * 86400;
 
@@ -236,7 +237,7 @@ crm_role_permissions(int role, const char *tenant_id)
 }
 
 static const crm_stmt_t crm_stmt_me = {
-    "core.me", "SELECT id, tenant_id, email, full_name, role, is_practitioner FROM users"
+    "core.me", "SELECT id, tenant_id, email, full_name, role FROM users"
                " WHERE tenant_id = current_tenant_id() AND id = $1 AND active"};
 
 void
@@ -244,6 +245,7 @@ crm_auth_me(crm_req_t *r)
 {
     crm_tx_t *tx = crm_tx_new(r);
     int i = crm_tx_add(tx, &crm_stmt_me, 1, (const char *[]){r->user_id});
+    int first = crm_user_fields_read(tx, crm_arena_sprintf(r->arena, "{%s}", r->user_id));
     if (crm_tx_run(tx) != 0)
         return;
     PGresult *res = crm_tx_result(tx, i);
@@ -254,12 +256,12 @@ crm_auth_me(crm_req_t *r)
     }
     int role = crm_role_by_name(PQgetvalue(res, 0, 4));
     crm_req_add_header(r, "Cache-Control", "no-store");
-    crm_reply_json(r, 200,
-                   json_pack("{ss ss ss ss ss so sb}", "id", PQgetvalue(res, 0, 0), "tenant_id",
-                             PQgetvalue(res, 0, 1), "email", PQgetvalue(res, 0, 2), "full_name",
-                             PQgetvalue(res, 0, 3), "role", PQgetvalue(res, 0, 4), "permissions",
-                             crm_role_permissions(role, r->tenant_id), "is_practitioner",
-                             PQgetvalue(res, 0, 5)[0] == 't'));
+    json_t *me = json_pack("{ss ss ss ss ss so}", "id", PQgetvalue(res, 0, 0), "tenant_id",
+                           PQgetvalue(res, 0, 1), "email", PQgetvalue(res, 0, 2), "full_name",
+                           PQgetvalue(res, 0, 3), "role", PQgetvalue(res, 0, 4), "permissions",
+                           crm_role_permissions(role, r->tenant_id));
+    crm_user_fields_merge(tx, first, r->user_id, me);
+    crm_reply_json(r, 200, me);
 }
 
 void

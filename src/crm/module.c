@@ -1,7 +1,9 @@
 /* module.c - the core CRM module: its routes, permissions, migrations and OpenAPI fragment */
 #include "core/module.h"
 #include "core/auth/rbac.h"
+#include "core/util/log.h"
 #include "crm/handlers.h"
+#include "crm/user_fields.h"
 
 extern const crm_migration_t crm_core_migrations[];
 extern const char crm_module_asset_openapi[];
@@ -126,10 +128,16 @@ static const crm_role_def_t crm_core_roles[] = {
     {NULL, NULL, NULL},
 };
 
-/* The crm module's start-up: the auth routes' refresh-token lifetime. */
+/* The crm module's start-up: the auth routes' refresh-token lifetime, the modules' user
+ * fields checked. */
 static int
 crm_module_init(const crm_config_t *c)
 {
+    char err[256];
+    if (crm_user_fields_init(err, sizeof(err)) != 0) {
+        crm_error("%s", err);
+        return -1;
+    }
     crm_auth_routes_init(c->refresh_token_ttl_s);
     return 0;
 }

@@ -14,10 +14,11 @@
 #include "core/http/validate.h"
 #include "crm/handlers.h"
 #include "crm/records.h"
+#include "crm/user_fields.h"
 
 #define CRM_USER_JSON                                                                              \
     "json_build_object('id', u.id, 'tenant_id', u.tenant_id, 'email', u.email, 'full_name',"       \
-    " u.full_name, 'role', u.role, 'is_practitioner', u.is_practitioner, 'active', u.active,"      \
+    " u.full_name, 'role', u.role, 'active', u.active,"                                            \
     " 'last_login_at', u.last_login_at, 'created_at', u.created_at, 'updated_at',"                 \
     " u.updated_at, 'version', u.version)"
 
@@ -28,6 +29,22 @@ static const crm_stmt_t crm_stmt_users_list = {
     "   AND ($1::timestamptz IS NULL OR (u.created_at, u.id) > ($1::timestamptz, $2::uuid))"
     " ORDER BY u.created_at, u.id LIMIT $3::int"};
 
+/* The user JSON of column 0 of row with the modules' fields of user id added (arena text). */
+static const char *
+crm_user_json(crm_req_t *r, PGresult *res, int row, const crm_tx_t *fields, int first,
+              const char *id)
+{
+    if (first < 0)
+        return PQgetvalue(res, row, 0);
+    json_t *user = json_loads(PQgetvalue(res, row, 0), 0, NULL);
+    crm_user_fields_merge(fields, first, id, user);
+    char *text = json_dumps(user, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(user);
+    const char *out = crm_arena_strdup(r->arena, text ? text : "null");
+    free(text);
+    return out;
+}
+
 void
 crm_users_list(crm_req_t *r)
 {
@@ -37,23 +54,48 @@ crm_users_list(crm_req_t *r)
     crm_tx_t *tx = crm_tx_new(r);
     int i = crm_tx_add(tx, &crm_stmt_users_list, 3,
                        (const char *[]){page.after_key, page.after_id, page.fetch});
-    if (crm_tx_run(tx) == 0)
-        crm_reply_page(r, &page, crm_tx_result(tx, i));
+    if (crm_tx_run(tx) != 0)
+        return;
+    PGresult *rows = crm_tx_result(tx, i);
+    int n = PQntuples(rows) < page.limit ? PQntuples(rows) : page.limit;
+    if (n == 0) {
+        crm_reply_page(r, &page, rows);
+        return;
+    }
+    /* The modules' fields of the page's users: a second trip (a list of users is rare). */
+    crm_buf_t ids;
+    crm_buf_init(&ids, r->arena, (size_t)n * 40);
+    for (int k = 0; k < n; k++)
+        crm_buf_printf(&ids, "%c%s", k ? ',' : '{', PQgetvalue(rows, k, 2));
+    crm_buf_putc(&ids, '}');
+    crm_tx_t *ftx = crm_tx_new(r);
+    int first = crm_user_fields_read(ftx, ids.data);
+    if (first >= 0 && crm_tx_run(ftx) != 0)
+        return;
+    const char **items = crm_arena_alloc(r->arena, (size_t)n * sizeof(*items));
+    for (int k = 0; k < n; k++)
+        items[k] = crm_user_json(r, rows, k, ftx, first, PQgetvalue(rows, k, 2));
+    crm_reply_page_items(r, &page, rows, items);
 }
 
-/* Replies a user row (column 0 is its JSON, column 1 its version) with its ETag. */
+/* Replies user id's row (column 0 its JSON, column 1 its version) with its ETag and the
+ * modules' fields read from statement first on of tx. */
 static void
-crm_reply_user(crm_req_t *r, int status, PGresult *res)
+crm_reply_user(crm_req_t *r, int status, PGresult *res, const crm_tx_t *tx, int first,
+               const char *id)
 {
     crm_req_add_header(r, "ETag", crm_arena_sprintf(r->arena, "\"%s\"", PQgetvalue(res, 0, 1)));
-    if (status == 201) {
-        json_t *j = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
-        crm_req_add_header(r, "Location",
-                           crm_arena_sprintf(r->arena, "/api/v1/users/%s",
-                                             json_string_value(json_object_get(j, "id"))));
-        json_decref(j);
-    }
-    crm_reply(r, status, "application/json", PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+    if (status == 201)
+        crm_req_add_header(r, "Location", crm_arena_sprintf(r->arena, "/api/v1/users/%s", id));
+    const char *json = crm_user_json(r, res, 0, tx, first, id);
+    crm_reply(r, status, "application/json", json, strlen(json));
+}
+
+/* The array literal of one user id, for the modules' reads. */
+static const char *
+crm_user_ids(crm_req_t *r, const char *id)
+{
+    return crm_arena_sprintf(r->arena, "{%s}", id);
 }
 
 /* The role named in the body: known, and not stronger than the caller's own. */
@@ -117,16 +159,15 @@ crm_user_password(crm_req_t *r, const char *password, const char *email, const c
 
 static const crm_stmt_t crm_stmt_user_create = {
     "core.user_create",
-    "INSERT INTO users AS u (tenant_id, email, password_hash, full_name, role, is_practitioner)"
-    " VALUES (current_tenant_id(), $1, $2, $3, $4, $5::boolean)"
+    "INSERT INTO users AS u (tenant_id, id, email, password_hash, full_name, role)"
+    " VALUES (current_tenant_id(), $5, $1, $2, $3, $4)"
     " RETURNING " CRM_USER_JSON ", u.version"};
 
 void
 crm_users_create(crm_req_t *r)
 {
-    static const char *const fields[] = {"email",           "full_name", "role",
-                                         "is_practitioner", "password",  NULL};
-    if (!crm_body_fields(r, fields))
+    static const char *const fields[] = {"email", "full_name", "role", "password", NULL};
+    if (!crm_body_fields(r, crm_user_fields_known(r, fields)))
         return;
     const char *email = crm_field_string(r, "email", true, 254);
     if (email && !strchr(email, '@'))
@@ -134,7 +175,8 @@ crm_users_create(crm_req_t *r)
     const char *name = crm_field_string(r, "full_name", true, 200);
     bool forbidden = false;
     const char *role = crm_user_role(r, true, &forbidden);
-    bool practitioner = crm_field_bool(r, "is_practitioner", false);
+    crm_user_fields_t extra;
+    crm_user_fields_parse(r, &extra, true);
     const char *password = crm_field_string(r, "password", true, CRM_PASSWORD_MAX_BYTES);
     if (crm_fields_failed(r, "the user is not valid"))
         return;
@@ -146,9 +188,12 @@ crm_users_create(crm_req_t *r)
     char hash[CRM_PASSWORD_HASH_MAX];
     if (!crm_user_password(r, password, email, NULL, hash))
         return;
+    char id[CRM_UUID_LEN + 1];
+    crm_uuid_v4(id);
     crm_tx_t *tx = crm_tx_new(r);
-    int i = crm_tx_add(tx, &crm_stmt_user_create, 5,
-                       (const char *[]){email, hash, name, role, practitioner ? "t" : "f"});
+    int i = crm_tx_add(tx, &crm_stmt_user_create, 5, (const char *[]){email, hash, name, role, id});
+    crm_user_fields_write(tx, id, &extra);
+    int first = crm_user_fields_read(tx, crm_user_ids(r, id));
     if (crm_tx_run(tx) != 0) {
         const char *state = crm_tx_sqlstate(tx);
         if (state && strcmp(state, "23505") == 0) {
@@ -160,7 +205,7 @@ crm_users_create(crm_req_t *r)
         }
         return;
     }
-    crm_reply_user(r, 201, crm_tx_result(tx, i));
+    crm_reply_user(r, 201, crm_tx_result(tx, i), tx, first, id);
 }
 
 static const crm_stmt_t crm_stmt_user_get = {
@@ -177,13 +222,14 @@ crm_users_get(crm_req_t *r)
     }
     crm_tx_t *tx = crm_tx_new(r);
     int i = crm_tx_add(tx, &crm_stmt_user_get, 1, (const char *[]){id});
+    int first = crm_user_fields_read(tx, crm_user_ids(r, id));
     if (crm_tx_run(tx) != 0)
         return;
     if (PQntuples(crm_tx_result(tx, i)) != 1) {
         crm_reply_problem(r, 404, "no such user");
         return;
     }
-    crm_reply_user(r, 200, crm_tx_result(tx, i));
+    crm_reply_user(r, 200, crm_tx_result(tx, i), tx, first, id);
 }
 
 /* One statement: the change (if the version matches), the revocation of the user's sessions
@@ -192,35 +238,34 @@ static const crm_stmt_t crm_stmt_user_update = {
     "core.user_update",
     "WITH changed AS ("
     "  UPDATE users u SET full_name = coalesce($2, u.full_name), role = coalesce($3, u.role),"
-    "    is_practitioner = coalesce($4::boolean, u.is_practitioner),"
-    "    active = coalesce($5::boolean, u.active),"
-    "    password_hash = coalesce($6, u.password_hash),"
+    "    active = coalesce($4::boolean, u.active),"
+    "    password_hash = coalesce($5, u.password_hash),"
     "    tokens_valid_after = CASE WHEN ($3 IS NOT NULL AND $3 <> u.role)"
-    "      OR ($5::boolean = false AND u.active) OR $6 IS NOT NULL"
+    "      OR ($4::boolean = false AND u.active) OR $5 IS NOT NULL"
     "      THEN now() ELSE u.tokens_valid_after END,"
     "    version = u.version + 1, updated_at = now()"
     "  WHERE u.tenant_id = current_tenant_id() AND u.id = $1"
-    "    AND ($7::int IS NULL OR u.version = $7::int)"
+    "    AND ($6::int IS NULL OR u.version = $6::int)"
     "  RETURNING u.*),"
     " revoked AS ("
     "  UPDATE refresh_tokens t SET revoked_at = now() FROM changed"
     "  WHERE t.tenant_id = changed.tenant_id AND t.user_id = changed.id"
-    "    AND t.revoked_at IS NULL AND ($5::boolean = false OR $6 IS NOT NULL))"
+    "    AND t.revoked_at IS NULL AND ($4::boolean = false OR $5 IS NOT NULL))"
     " SELECT " CRM_USER_JSON ", u.version FROM changed u"};
 static const crm_stmt_t crm_stmt_user_version = {
     "core.user_version",
     "SELECT version FROM users WHERE tenant_id = current_tenant_id() AND id = $1"};
 
-/* Applies a change to user {id}: full_name, role, is_practitioner, active, password. */
+/* Applies a change to user {id}: full_name, role, active, password, the modules' fields. */
 static void
 crm_user_change(crm_req_t *r, const char *id, int status_ok)
 {
     bool forbidden = false;
     const char *name = crm_field_string(r, "full_name", false, 200);
     const char *role = crm_user_role(r, false, &forbidden);
-    const char *practitioner = NULL, *active = NULL;
-    if (crm_field_present(r, "is_practitioner"))
-        practitioner = crm_field_bool(r, "is_practitioner", false) ? "t" : "f";
+    const char *active = NULL;
+    crm_user_fields_t extra;
+    crm_user_fields_parse(r, &extra, false);
     if (crm_field_present(r, "active"))
         active = crm_field_bool(r, "active", true) ? "t" : "f";
     const char *password = crm_field_string(r, "password", false, CRM_PASSWORD_MAX_BYTES);
@@ -247,9 +292,10 @@ crm_user_change(crm_req_t *r, const char *id, int status_ok)
     if (password && !crm_user_password(r, password, NULL, id, hash))
         return;
     crm_tx_t *tx = crm_tx_new(r);
-    int u = crm_tx_add(
-        tx, &crm_stmt_user_update, 7,
-        (const char *[]){id, name, role, practitioner, active, password ? hash : NULL, version});
+    int u = crm_tx_add(tx, &crm_stmt_user_update, 6,
+                       (const char *[]){id, name, role, active, password ? hash : NULL, version});
+    crm_user_fields_write(tx, id, &extra);
+    int first = crm_user_fields_read(tx, crm_user_ids(r, id));
     int v = crm_tx_add(tx, &crm_stmt_user_version, 1, (const char *[]){id});
     if (crm_tx_run(tx) != 0)
         return;
@@ -257,7 +303,7 @@ crm_user_change(crm_req_t *r, const char *id, int status_ok)
         if (status_ok == 204)
             crm_reply(r, 204, NULL, "", 0);
         else
-            crm_reply_user(r, 200, crm_tx_result(tx, u));
+            crm_reply_user(r, 200, crm_tx_result(tx, u), tx, first, id);
     } else if (PQntuples(crm_tx_result(tx, v)) == 1) {
         crm_req_add_header(
             r, "ETag",
@@ -271,14 +317,13 @@ crm_user_change(crm_req_t *r, const char *id, int status_ok)
 void
 crm_users_patch(crm_req_t *r)
 {
-    static const char *const fields[] = {"full_name", "role",     "is_practitioner",
-                                         "active",    "password", NULL};
+    static const char *const fields[] = {"full_name", "role", "active", "password", NULL};
     const char *id = crm_req_param(r, "id");
     if (!crm_uuid_valid(id)) {
         crm_reply_problem(r, 404, "no such user");
         return;
     }
-    if (crm_body_fields(r, fields))
+    if (crm_body_fields(r, crm_user_fields_known(r, fields)))
         crm_user_change(r, id, 200);
 }
 

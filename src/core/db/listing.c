@@ -115,6 +115,12 @@ crm_page_cursor(crm_req_t *r, const crm_page_t *page, const char *key, const cha
 void
 crm_reply_page(crm_req_t *r, const crm_page_t *page, PGresult *rows)
 {
+    crm_reply_page_items(r, page, rows, NULL);
+}
+
+void
+crm_reply_page_items(crm_req_t *r, const crm_page_t *page, PGresult *rows, const char *const *items)
+{
     int n = PQntuples(rows);
     int shown = n > page->limit ? page->limit : n;
     crm_buf_t b;
@@ -123,7 +129,10 @@ crm_reply_page(crm_req_t *r, const crm_page_t *page, PGresult *rows)
     for (int i = 0; i < shown; i++) {
         if (i)
             crm_buf_putc(&b, ',');
-        crm_buf_append(&b, PQgetvalue(rows, i, 0), (size_t)PQgetlength(rows, i, 0));
+        if (items)
+            crm_buf_puts(&b, items[i]);
+        else
+            crm_buf_append(&b, PQgetvalue(rows, i, 0), (size_t)PQgetlength(rows, i, 0));
     }
     crm_buf_puts(&b, "],\"next_cursor\":");
     char *next = n > page->limit ? crm_page_cursor(r, page, PQgetvalue(rows, shown - 1, 1),

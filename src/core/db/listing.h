@@ -48,5 +48,8 @@ const char *crm_page_query_json(crm_req_t *r);
 /* Replies 200 {"data": [...], "next_cursor": ...} from rows whose column 0 is the item's JSON,
  * column 1 its sort key (text) and column 2 its id. */
 void crm_reply_page(crm_req_t *r, const crm_page_t *page, PGresult *rows);
+/* The same with each item's JSON given (items[i] for row i) instead of column 0. */
+void crm_reply_page_items(crm_req_t *r, const crm_page_t *page, PGresult *rows,
+                          const char *const *items);
 
 #endif

@@ -112,6 +112,33 @@ crm_openapi_roles(json_t *doc)
     json_object_set_new(schema, "enum", names);
 }
 
+/* The modules' user fields (booleans) in the schemas of a user's body: shown (required) in
+ * Me and User, accepted in UserCreate (false when not given) and UserPatch. */
+static void
+crm_openapi_user_fields(json_t *doc)
+{
+    static const char *const shown[] = {"Me", "User"}, *const taken[] = {"UserCreate", "UserPatch"};
+    json_t *schemas = json_object_get(json_object_get(doc, "components"), "schemas");
+    for (const crm_module_t *const *m = crm_modules; *m; m++) {
+        for (size_t k = 0; (*m)->user.fields && (*m)->user.fields[k]; k++) {
+            const char *field = (*m)->user.fields[k];
+            char about[96];
+            snprintf(about, sizeof(about), "a field of the %s module", (*m)->name);
+            for (size_t i = 0; i < 2; i++) {
+                json_t *s = json_object_get(schemas, shown[i]);
+                json_object_set_new(json_object_get(s, "properties"), field,
+                                    json_pack("{ss ss}", "type", "boolean", "description", about));
+                json_array_append_new(json_object_get(s, "required"), json_string(field));
+                s = json_object_get(schemas, taken[i]);
+                json_t *prop = json_pack("{ss ss}", "type", "boolean", "description", about);
+                if (i == 0)
+                    json_object_set_new(prop, "default", json_false());
+                json_object_set_new(json_object_get(s, "properties"), field, prop);
+            }
+        }
+    }
+}
+
 int
 crm_openapi_build(char *err, size_t errlen)
 {
@@ -139,6 +166,7 @@ crm_openapi_build(char *err, size_t errlen)
         }
     }
     crm_openapi_roles(doc);
+    crm_openapi_user_fields(doc);
     crm_openapi_annotate(doc, crm_system_routes);
     for (const crm_module_t *const *m = crm_modules; *m; m++)
         crm_openapi_annotate(doc, (*m)->routes);

@@ -183,15 +183,16 @@ static const crm_constraint_field_t clinic_constraints[] = {
 
 /* Booking a lead or customer makes them a patient (the trigger clinic_make_patient, clinic
  * migration 0010); the practitioner must be an active user
- * marked is_practitioner, whose name at booking time is kept; outside the working hours only
- * an overbook ($12) books. The hours check is MATERIALIZED: inlined, the function was called
+ * who is one of clinic_practitioners, whose name at booking time is kept; outside the working hours
+ * only an overbook ($12) books. The hours check is MATERIALIZED: inlined, the function was called
  * once per reference to its result. */
 /* clang-format off */
 static const crm_stmt_t clinic_stmt_create = {
     "clinic.create",
     "WITH " CRM_IDEM_PRIOR("appointments", "$14") ","
-    " prac AS (SELECT id, full_name FROM users WHERE tenant_id = current_tenant_id()"
-    "   AND id = $2::uuid AND is_practitioner AND active),"
+    " prac AS (SELECT u.id, u.full_name FROM users u JOIN clinic_practitioners p"
+    "   ON p.tenant_id = u.tenant_id AND p.id = u.id WHERE u.tenant_id = current_tenant_id()"
+    "   AND u.id = $2::uuid AND u.active),"
     " live AS (SELECT id FROM contacts WHERE tenant_id = current_tenant_id()"
     "   AND id = $1::uuid AND deleted_at IS NULL),"
     " inside AS MATERIALIZED (SELECT $12::boolean OR clinic_within_hours($2::uuid,"

@@ -17,8 +17,8 @@
 
 static const crm_stmt_t clinic_stmt_token_rotate = {
     "clinic.token_rotate",
-    "WITH p AS (SELECT id FROM users WHERE tenant_id = current_tenant_id() AND id = $1"
-    "   AND is_practitioner),"
+    "WITH p AS (SELECT id FROM clinic_practitioners WHERE tenant_id = current_tenant_id()"
+    "   AND id = $1),"
     " old AS (UPDATE clinic_calendar_tokens SET revoked_at = now()"
     "   WHERE tenant_id = current_tenant_id() AND practitioner_id = $1 AND revoked_at IS NULL"
     "   AND EXISTS (SELECT 1 FROM p) RETURNING 1)"
@@ -26,8 +26,8 @@ static const crm_stmt_t clinic_stmt_token_rotate = {
 static const crm_stmt_t clinic_stmt_token_add = {
     "clinic.token_add",
     "INSERT INTO clinic_calendar_tokens (tenant_id, practitioner_id, token_hash)"
-    " SELECT current_tenant_id(), id, $2::bytea FROM users WHERE tenant_id = current_tenant_id()"
-    " AND id = $1 AND is_practitioner"};
+    " SELECT current_tenant_id(), id, $2::bytea FROM clinic_practitioners"
+    " WHERE tenant_id = current_tenant_id() AND id = $1"};
 
 /* POST /api/v1/practitioners/{id}/calendar-token: a new feed URL; the previous one stops. */
 void
@@ -63,7 +63,8 @@ clinic_calendar_token(crm_req_t *r)
 #define CLINIC_FEED_OWNER                                                                          \
     "SELECT t.practitioner_id FROM clinic_calendar_tokens t"                                       \
     " JOIN users u ON u.tenant_id = t.tenant_id AND u.id = t.practitioner_id"                      \
-    "   AND u.active AND u.is_practitioner"                                                        \
+    "   AND u.active AND EXISTS (SELECT 1 FROM clinic_practitioners p"                             \
+    "     WHERE p.tenant_id = u.tenant_id AND p.id = u.id)"                                        \
     " WHERE t.tenant_id = current_tenant_id() AND t.token_hash = $1::bytea"                        \
     " AND t.revoked_at IS NULL AND EXISTS (SELECT 1 FROM tenants x"                                \
     "   WHERE x.id = current_tenant_id() AND x.status = 'active')"

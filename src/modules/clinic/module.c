@@ -102,6 +102,22 @@ static const crm_stmt_t clinic_hook_merge = {
  * appointments is not erased. */
 static const crm_stmt_t clinic_hook_erase = {"clinic.erase", "SELECT clinic_erase_guard($1::uuid)"};
 
+/* A user's is_practitioner: a row of clinic_practitioners, written only when the core's
+ * statement of the same transaction wrote the user (a failed version check changes nothing). */
+static const crm_stmt_t clinic_user_write = {
+    "clinic.user_write",
+    "WITH u AS (SELECT id FROM users WHERE tenant_id = current_tenant_id() AND id = $1::uuid"
+    "   AND xmin = pg_current_xact_id()::xid),"
+    " added AS (INSERT INTO clinic_practitioners (tenant_id, id)"
+    "   SELECT current_tenant_id(), u.id FROM u WHERE $2::boolean ON CONFLICT DO NOTHING)"
+    " DELETE FROM clinic_practitioners p USING u"
+    " WHERE p.tenant_id = current_tenant_id() AND p.id = u.id AND NOT $2::boolean"};
+static const crm_stmt_t clinic_user_read = {
+    "clinic.user_read", "SELECT u.id, json_build_object('is_practitioner', p.id IS NOT NULL)"
+                        " FROM unnest($1::uuid[]) u (id) LEFT JOIN clinic_practitioners p"
+                        "   ON p.tenant_id = current_tenant_id() AND p.id = u.id"};
+static const char *const clinic_user_fields[] = {"is_practitioner", NULL};
+
 /* What only those who may read clinical notes see in the audit log. */
 static const crm_sensitive_column_t clinic_sensitive[] = {
     {"clinic_appointments", "notes", "clinic.notes.read", "\"[clinical]\""},
@@ -140,5 +156,6 @@ const crm_module_t crm_clinic_module = {
                 .merge = &clinic_hook_merge,
                 .erase = &clinic_hook_erase},
     .sensitive = clinic_sensitive,
+    .user = {.fields = clinic_user_fields, .write = &clinic_user_write, .read = &clinic_user_read},
     .reply_error = clinic_fhir_error,
 };

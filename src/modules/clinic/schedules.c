@@ -38,8 +38,9 @@ clinic_own_or_staff(crm_req_t *r, const char *practitioner)
 }
 
 static const crm_stmt_t clinic_stmt_practitioner = {
-    "clinic.practitioner", "SELECT 1 FROM users WHERE tenant_id = current_tenant_id()"
-                           " AND id = $1 AND is_practitioner"};
+    "clinic.practitioner",
+    "SELECT 1 FROM clinic_practitioners WHERE tenant_id = current_tenant_id()"
+    " AND id = $1"};
 static const crm_stmt_t clinic_stmt_schedule_get = {
     "clinic.schedule_get",
     "SELECT json_build_object('practitioner_id', $1::uuid, 'weekly', coalesce(json_agg("
@@ -144,7 +145,8 @@ static const crm_stmt_t clinic_stmt_exception_add = {
     "INSERT INTO clinic_schedule_exceptions AS e (tenant_id, practitioner_id, date, kind,"
     " start_time, end_time, reason)"
     " SELECT current_tenant_id(), u.id, $2::date, $3, $4::time, $5::time, $6 FROM users u"
-    " WHERE u.tenant_id = current_tenant_id() AND u.id = $1 AND u.is_practitioner"
+    " WHERE u.tenant_id = current_tenant_id() AND u.id = $1 AND EXISTS (SELECT 1"
+    "   FROM clinic_practitioners p WHERE p.tenant_id = u.tenant_id AND p.id = u.id)"
     " RETURNING " CLINIC_EXCEPTION_JSON ", e.id"};
 
 void

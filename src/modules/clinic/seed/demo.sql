@@ -6,18 +6,24 @@ INSERT INTO tenant_modules (tenant_id, module)
 VALUES (current_tenant_id(), 'clinic') ON CONFLICT DO NOTHING;
 
 -- two more practitioners, sharing the demo password's hash with Dr Patel
-INSERT INTO users (tenant_id, email, password_hash, full_name, role, is_practitioner)
-SELECT current_tenant_id(), v.email, u.password_hash, v.name, 'practitioner', true
+INSERT INTO users (tenant_id, email, password_hash, full_name, role)
+SELECT current_tenant_id(), v.email, u.password_hash, v.name, 'practitioner'
   FROM users u, (VALUES ('dr.okafor@demo.clinic', 'Dr Chidi Okafor'),
                         ('dr.silva@demo.clinic', 'Dr Ana Silva')) AS v (email, name)
  WHERE u.tenant_id = current_tenant_id() AND u.email = 'dr.patel@demo.clinic'
 ON CONFLICT (tenant_id, email) DO NOTHING;
 
+-- every demo user signing in as a practitioner sees patients as one
+INSERT INTO clinic_practitioners (tenant_id, id)
+SELECT tenant_id, id FROM users WHERE tenant_id = current_tenant_id() AND role = 'practitioner'
+ON CONFLICT DO NOTHING;
+
 INSERT INTO clinic_schedules (tenant_id, practitioner_id, weekday, start_time, end_time)
 SELECT current_tenant_id(), u.id, d, t.s, t.e
   FROM users u, generate_series(1, 5) d,
        (VALUES (time '09:00', time '12:30'), (time '13:30', time '17:00')) AS t (s, e)
- WHERE u.tenant_id = current_tenant_id() AND u.is_practitioner
+ WHERE u.tenant_id = current_tenant_id()
+   AND u.id IN (SELECT id FROM clinic_practitioners WHERE tenant_id = current_tenant_id())
 ON CONFLICT DO NOTHING;
 
 -- hourly slots on weekdays from a week ago to a week ahead, for a third of the patients
@@ -36,7 +42,9 @@ SELECT current_tenant_id(), p.id, u.id, u.full_name, slot, 30, slot + interval '
   FROM (SELECT c.id, row_number() OVER (ORDER BY c.created_at) AS n FROM contacts c
          WHERE c.tenant_id = current_tenant_id() AND c.type = 'patient') p
   JOIN (SELECT u.id, u.full_name, row_number() OVER (ORDER BY u.email) - 1 AS n FROM users u
-         WHERE u.tenant_id = current_tenant_id() AND u.is_practitioner) u ON p.n % 3 = u.n
+         WHERE u.tenant_id = current_tenant_id()
+           AND u.id IN (SELECT id FROM clinic_practitioners WHERE tenant_id = current_tenant_id())) u
+    ON p.n % 3 = u.n
  CROSS JOIN LATERAL (SELECT (date_trunc('day', now() AT TIME ZONE 'Europe/London')::date
                              + ((p.n / 3)::int % 15 - 7)
                              + time '09:00'
