@@ -142,7 +142,7 @@ crm_module_init(const crm_config_t *c)
     return 0;
 }
 
-const crm_module_t crm_core_module = {
+const crm_module_t crm_crm_module = {
     .name = "crm",
     .description = "Contacts, deals, activities, users and the rest every tenant has.",
     .routes = crm_core_routes,
