@@ -382,6 +382,7 @@ test_valid_time(void **state)
         "2026-11-27t09:30:00+01:00",   "2026-11-27 09:30:00-05:30",
         "2026-11-27T00:00:00.5+00:00", "2026-11-27T23:59:59.123456789Z",
         "2024-02-29T12:00:00+14:00",   "2026-11-27T09:30:00-12:00",
+        "2026-11-27T09:30:00+15:59",   "2026-11-27T09:30:00-15:59",
     };
     for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
         if (!crm_valid_time(good[i]))
@@ -407,6 +408,11 @@ test_valid_time(void **state)
         "2026-11-27T09:30:00ZZ",
         "2026-11-27T09:30:00+1:00",
         "2026-11-27T09:30:00+01:0a",
+        /* offsets the database cannot store: it would refuse them without naming the field */
+        "2026-11-27T09:30:00+99:99",
+        "2026-11-27T09:30:00+01:60",
+        "2026-11-27T09:30:00+16:00",
+        "2026-11-27T09:30:00-24:00",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         if (crm_valid_time(bad[i]))
