@@ -61,6 +61,22 @@ test_international_numbers(void **state)
 }
 
 static void
+test_bracketed_trunk_after_the_country_code_is_dropped(void **state)
+{
+    (void)state;
+    /* "+44 (0)20 ...": the trunk prefix shown for callers at home, not dialled from abroad */
+    static const phone_case_t cases[] = {
+        {"+44 (0)20 7946 0958", NULL, "+442079460958"},
+        {"+44(0)2079460958", "GB", "+442079460958"},
+        {"+49 (0) 30 1234567", NULL, "+49301234567"},
+        {"0041 (0)44 668 18 00", NULL, "+41446681800"},
+        {"(0)20 7946 0958", "GB", "+442079460958"},     /* national: the trunk goes anyway */
+        {"+44 20 (0) 7946 095", NULL, "+442007946095"}, /* not after the code: a digit */
+    };
+    check(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+static void
 test_national_numbers_take_the_country(void **state)
 {
     (void)state;
@@ -155,6 +171,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_international_numbers),
+        cmocka_unit_test(test_bracketed_trunk_after_the_country_code_is_dropped),
         cmocka_unit_test(test_national_numbers_take_the_country),
         cmocka_unit_test(test_trunk_kept_when_too_little_follows),
         cmocka_unit_test(test_length_bounds),
