@@ -406,6 +406,17 @@ test_a_second_table_cannot_take_a_route_again(void **state)
                                  {NULL, NULL, NULL, NULL, NULL, 0}};
     assert_int_equal(crm_router_add(*state, again, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "declared twice"));
+    /* the same route under another parameter name could never be reached */
+    const crm_route_t renamed[] = {{"PATCH", "/api/v1/deals/{deal_id}", h, "x", NULL, 0},
+                                   {NULL, NULL, NULL, NULL, NULL, 0}};
+    assert_int_equal(crm_router_add(*state, renamed, err, sizeof(err)), -1);
+    assert_string_equal(err, "route PATCH /api/v1/deals/{deal_id}: declared twice (as PATCH "
+                             "/api/v1/deals/{id})");
+    const crm_route_t renamed_inside[] = {{"GET", "/a/{x}/b/{y}", h, "p", NULL, 0},
+                                          {"GET", "/a/{y}/b/{x}", h, "p", NULL, 0},
+                                          {NULL, NULL, NULL, NULL, NULL, 0}};
+    assert_int_equal(crm_router_add(*state, renamed_inside, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "declared twice"));
     const crm_route_t other_method[] = {{"DELETE", "/api/v1/deals/{id}", h, "d", NULL, 0},
                                         {NULL, NULL, NULL, NULL, NULL, 0}};
     assert_int_equal(crm_router_add(*state, other_method, err, sizeof(err)), 0);
