@@ -1,39 +1,50 @@
 # Makefile - the README's two commands (`make run`, `make test`) and the usual targets.
-# Meson and Ninja do the building; this file only names the steps.
+# Meson and Ninja do the building; this file only names the steps. Only `deps` (and
+# `deps-fuzz`) install packages, which may need root; `run` and `test` run it first, every
+# other target only builds and runs, as any user.
 BUILD      := build
 TEST_BUILD := build-test
 SOURCES     = $(shell find src tests -name '*.[ch]')
 
-.PHONY: all deps build build-test run test fuzz bench bench-quick bench-audit bench-import format clean
+.PHONY: all deps deps-fuzz build build-test run test fuzz bench bench-quick bench-audit \
+	bench-import format clean
 
 all: build
 
+# Debian packages (apt-get as root, through sudo otherwise) and npm packages; only what is missing.
 deps:
 	@scripts/deps.sh
 
-build: deps
+# clang and libFuzzer for `make fuzz`, beyond what `make deps` installs.
+deps-fuzz:
+	@scripts/deps.sh clang libclang-rt-14-dev
+
+build:
 	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD) --buildtype=release >/dev/null
 	@ninja -C $(BUILD) >/dev/null
 	@echo "built $(BUILD)/crm"
 
 # The test build: warnings are errors, AddressSanitizer + UndefinedBehaviorSanitizer, and the
 # testkit module the API suite drives.
-build-test: deps
+build-test:
 	@[ -f $(TEST_BUILD)/build.ninja ] || meson setup $(TEST_BUILD) -Dbuildtype=debug \
 		-Dwerror=true -Db_sanitize=address,undefined -Dtestkit=true >/dev/null
 	@ninja -C $(TEST_BUILD) >/dev/null
 	@echo "built $(TEST_BUILD)/crm"
 
-run: build
+# deps first, then the build (a sub-make, so that even `make -j` keeps that order).
+run: deps
+	@$(MAKE) --no-print-directory build
 	$(BUILD)/crm dev
 
-test: build build-test
+test: deps
+	@$(MAKE) --no-print-directory build build-test
 	@scripts/test.sh
 
 # The API suite against a ThreadSanitizer build (scripts/tsan.sh); not part of `make test`.
 TSAN_BUILD := build-tsan
 .PHONY: tsan
-tsan: deps
+tsan:
 	@[ -f $(TSAN_BUILD)/build.ninja ] || meson setup $(TSAN_BUILD) -Dbuildtype=debug \
 		-Dwerror=true -Db_sanitize=thread -Dtestkit=true >/dev/null
 	@ninja -C $(TSAN_BUILD) >/dev/null
@@ -42,7 +53,7 @@ tsan: deps
 # The fuzz targets of tests/fuzz under libFuzzer (clang, build-fuzz), FUZZ_SECONDS each
 # (FUZZ_TARGETS="csv jws" for some); fails on any finding. docs/fuzzing.md.
 FUZZ_SECONDS ?= 60
-fuzz: deps
+fuzz:
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
 
 # The benchmark (bench/README.md, docs/performance.md); not part of `make test`.

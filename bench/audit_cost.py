@@ -3,7 +3,7 @@
 the API (the release build, a private PostgreSQL cluster, wrk with one thread and 64
 connections) with the audit trigger on contacts (the tenant's log one chain, then four lanes)
 and with it switched off, in turn, three times each. Prints a table and writes
-bench/results/<date>-<commit>-audit.json. Run with `make bench-audit`."""
+bench/results/latest-audit.json, replacing the previous run's. Run with `make bench-audit`."""
 import json
 import os
 import re
@@ -83,11 +83,10 @@ def main():
           f" with four lanes: {ratio_lanes:.0%}")
     commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
                             capture_output=True, text=True).stdout.strip() or "unknown"
-    path = os.path.join(ROOT, "bench", "results",
-                        f"{time.strftime('%Y-%m-%d')}-{commit}-audit.json")
+    path = os.path.join(ROOT, "bench", "results", "latest-audit.json")
     with open(path, "w") as f:
-        json.dump({"commit": commit, "duration": DURATION, "connections": CONNECTIONS,
-                   "runs": runs, "ratio_on_to_off": round(ratio, 3),
+        json.dump({"commit": commit, "date": time.strftime("%Y-%m-%d"), "duration": DURATION,
+                   "connections": CONNECTIONS, "runs": runs, "ratio_on_to_off": round(ratio, 3),
                    "ratio_on_4_lanes_to_off": round(ratio_lanes, 3)}, f, indent=1)
     print(f"written {os.path.relpath(path, ROOT)}")
     return 0 if all(r["errors"] + r["non2xx"] == 0 for r in runs) else 1

@@ -8,8 +8,9 @@ fresh `crm serve` (the release build, a private PostgreSQL cluster), so that mem
 allocator kept from one case cannot hide the next one's growth. For each: the status, the wall
 time of the request and the server's extra RSS (its peak during the request, VmHWM after a
 reset through /proc/<pid>/clear_refs, minus its RSS before), each against its budget.
-Prints a table and writes bench/results/<date>-<commit>-import.json (CRM_BINARY runs another
-build, CRM_BENCH_LABEL names its results). Run with `make bench-import`."""
+Prints a table and writes bench/results/latest-import.json, replacing the previous run's
+(CRM_BINARY runs another build, and CRM_BENCH_LABEL=before writes its results to
+bench/results/import-before.json, which git ignores). Run with `make bench-import`."""
 import json
 import os
 import signal
@@ -208,14 +209,15 @@ def main():
                             capture_output=True, text=True).stdout.strip() or "unknown"
     if subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no",
                        "src"], capture_output=True, text=True).stdout.strip():
-        commit += "-dirty"  # figures of uncommitted code never overwrite a commit's
+        commit += "-dirty"  # figures of uncommitted code say so
+    name = "latest-import.json"
     if os.environ.get("CRM_BENCH_LABEL"):  # another binary (CRM_BINARY), e.g. "before"
         commit += "-" + os.environ["CRM_BENCH_LABEL"]
-    path = os.path.join(ROOT, "bench", "results",
-                        f"{time.strftime('%Y-%m-%d')}-{commit}-import.json")
+        name = f"import-{os.environ['CRM_BENCH_LABEL']}.json"  # not the latest of this tree
+    path = os.path.join(ROOT, "bench", "results", name)
     with open(path, "w") as f:
-        json.dump({"commit": commit, "rows": ROWS, "bytes": SIZE, "cases": results}, f,
-                  indent=1)
+        json.dump({"commit": commit, "date": time.strftime("%Y-%m-%d"), "rows": ROWS,
+                   "bytes": SIZE, "cases": results}, f, indent=1)
     print(f"written {os.path.relpath(path, ROOT)}")
     return 0 if all(r["ok"] for r in results[:-1]) else 1
 

@@ -2,7 +2,8 @@
 """run.py - the benchmark: a private PostgreSQL cluster seeded at clinic scale (bench/seed.sql),
 the release build of `crm serve`, and wrk driving each scenario (bench/lua/scenario.lua) with
 one thread and 64 connections; the same transactions run by pgbench give the floor. Prints a
-table with the budgets and writes bench/results/<date>-<commit>[-quick].json.
+table with the budgets and writes bench/results/latest-full.json (latest-quick.json with
+--quick), replacing the previous run's: older figures live in docs/performance.md.
 
   make bench         full scale (1,000 tenants, 1,000,000 contacts in the largest)
   make bench-quick   small data and short runs, for before/after a change
@@ -822,11 +823,11 @@ def main():
         print(f"{'ok  ' if c['ok'] else 'MISS'} {c['budget']:<64} {c['figure']}")
     commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
                             capture_output=True, text=True).stdout.strip() or "unknown"
-    name = f"{time.strftime('%Y-%m-%d')}-{commit}{'-quick' if opts.quick else ''}.json"
+    name = f"latest-{'quick' if opts.quick else 'full'}.json"
     path = os.path.join(ROOT, "bench", "results", name)
     with open(path, "w") as f:
-        json.dump({"commit": commit, "scale": scale, "duration": dur, "seed_s": seed_s,
-                   "audit_lanes": opts.audit_lanes,
+        json.dump({"commit": commit, "date": time.strftime("%Y-%m-%d"), "scale": scale,
+                   "duration": dur, "seed_s": seed_s, "audit_lanes": opts.audit_lanes,
                    "results": results, "open_loop": opened, "low_concurrency": low,
                    "floor": floor,
                    "rss_256_mib": rss_256["peak_rss_mib"],

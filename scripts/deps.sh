@@ -2,7 +2,7 @@
 # deps.sh - installs what building, running and testing need: Debian packages
 # (only the missing ones, quietly) and the npm packages of web/ and tools/.
 # Idempotent; runs apt-get as root, through sudo otherwise. Arguments are further Debian
-# packages a target needs beyond these (`make fuzz`: clang, libclang-rt-14-dev).
+# packages a target needs beyond these (`make deps-fuzz`: clang, libclang-rt-14-dev).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

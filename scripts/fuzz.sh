@@ -10,8 +10,13 @@ BUILD=build-fuzz
 seconds=${FUZZ_SECONDS:-60}
 targets=${FUZZ_TARGETS:-$(sed -n "s/^fuzz_targets = \[\(.*\)\]/\1/p" tests/fuzz/meson.build | tr -d "',")}
 
-# clang and its runtime libraries (libFuzzer) come from Debian; only when missing.
-scripts/deps.sh clang libclang-rt-14-dev || exit 1
+# clang and its runtime libraries (libFuzzer) come from Debian: `make deps-fuzz` installs them.
+for p in clang libclang-rt-14-dev; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        echo "fuzz: $p is missing: run 'make deps-fuzz' (as root or with sudo)" >&2
+        exit 1
+    fi
+done
 if [ ! -f "$BUILD/build.ninja" ]; then
     CC=clang meson setup "$BUILD" -Dbuildtype=debugoptimized -Db_sanitize=address,undefined \
         -Db_lundef=false -Dfuzz=true >/dev/null || exit 1

@@ -94,6 +94,17 @@ def test_duplicates_answer_409_with_existing_ids(clinic):
                           params={"allow_duplicate": "maybe"}), 400)
 
 
+def test_a_bracketed_trunk_is_the_same_phone(clinic, pg):
+    r = create(clinic, {"type": "lead", "last_name": "Manchester", "phone": "+44 (0)161 496 0000"})
+    assert r.status_code == 201, r.text
+    c = r.json()
+    assert c["phone"] == "+441614960000"
+    assert pg.sql(f"SELECT phone FROM contacts WHERE id = '{c['id']}'") == [["+441614960000"]]
+    body = assert_problem(create(clinic, {"type": "lead", "last_name": "Other",
+                                          "phone": "0161 496 0000"}), 409, "existing_ids")
+    assert body["existing_ids"] == [c["id"]]
+
+
 def test_idempotency_key_replays_or_refuses(clinic, pg):
     body = {"type": "lead", "first_name": "Idem", "last_name": "Potent"}
     key = {"Idempotency-Key": f"key-{uuid.uuid4()}"}

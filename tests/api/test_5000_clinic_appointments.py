@@ -201,6 +201,8 @@ def test_notes_per_role(clinic):
 
 def test_bad_input_and_other_tenants(clinic, server):
     for over, field in [({"appointment_time": "2027-03-01T09:00:00"}, "appointment_time"),
+                        ({"appointment_time": "2027-03-01T09:00:00+01:60"}, "appointment_time"),
+                        ({"appointment_time": "2027-03-01T09:00:00+16:00"}, "appointment_time"),
                         ({"duration_minutes": 0}, "duration_minutes"),
                         ({"duration_minutes": 100000}, "duration_minutes"),
                         ({"status": "done"}, "status"), ({"status": "fulfilled"}, "status"),

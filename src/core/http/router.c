@@ -90,6 +90,20 @@ crm_method_known(const char *method)
     return false;
 }
 
+/* Same literals at the same places and parameters at the same places, whatever their names:
+ * the later of two such routes could never be matched. */
+static bool
+crm_same_shape(const crm_entry_t *a, const crm_entry_t *b)
+{
+    if (a->nsegs != b->nsegs || a->literal_mask != b->literal_mask)
+        return false;
+    for (size_t i = 0; i < a->nsegs; i++)
+        if (!a->segs[i].param && (a->segs[i].len != b->segs[i].len ||
+                                  memcmp(a->segs[i].text, b->segs[i].text, a->segs[i].len)))
+            return false;
+    return true;
+}
+
 int
 crm_router_add(crm_router_t *rt, const crm_route_t *table, char *err, size_t errlen)
 {
@@ -135,8 +149,9 @@ crm_router_add(crm_router_t *rt, const crm_route_t *table, char *err, size_t err
         }
         for (size_t i = 0; i < rt->count; i++) {
             const crm_route_t *o = rt->entries[i].route;
-            if (strcmp(o->method, r->method) == 0 && strcmp(o->path, r->path) == 0) {
-                snprintf(err, errlen, "route %s %s: declared twice", r->method, r->path);
+            if (strcmp(o->method, r->method) == 0 && crm_same_shape(&rt->entries[i], &e)) {
+                snprintf(err, errlen, "route %s %s: declared twice (as %s %s)", r->method, r->path,
+                         o->method, o->path);
                 return -1;
             }
         }

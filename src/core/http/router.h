@@ -56,7 +56,8 @@ typedef struct crm_router crm_router_t;
 crm_router_t *crm_router_new(void);
 void crm_router_free(crm_router_t *rt);
 /* Adds every row of a table (ending with a row whose handler is NULL). Refuses malformed
- * rows (bad method or template, no permission, duplicates) with a message in err. */
+ * rows (bad method or template, no permission, duplicates: the same method and template, even
+ * with other parameter names) with a message in err. */
 int crm_router_add(crm_router_t *rt, const crm_route_t *table, char *err, size_t errlen);
 size_t crm_router_count(const crm_router_t *rt);
 const crm_route_t *crm_router_route(const crm_router_t *rt, size_t index);

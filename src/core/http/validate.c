@@ -209,8 +209,10 @@ crm_valid_time(const char *s)
     }
     if ((*p == 'Z' || *p == 'z') && p[1] == '\0')
         return true;
+    /* at most 15:59 either way, the widest offset PostgreSQL stores (those in use lie between
+     * -12:00 and +14:00): a wider one would fail in the database, without naming the field */
     return (*p == '+' || *p == '-') && strlen(p) == 6 && crm_digits(p + 1, 2) && p[3] == ':' &&
-           crm_digits(p + 4, 2);
+           crm_digits(p + 4, 2) && (p[1] - '0') * 10 + (p[2] - '0') <= 15 && p[4] <= '5';
 }
 
 const char *

@@ -29,7 +29,8 @@ const char *crm_field_uuid(crm_req_t *r, const char *name, bool required);
 const char *crm_field_date(crm_req_t *r, const char *name, bool required);
 /* A string field holding an email address (one @, a dotted domain, no spaces). */
 const char *crm_field_email(crm_req_t *r, const char *name, bool required);
-/* A string field holding an RFC 3339 time with its offset: 2026-11-27T09:30:00+01:00. */
+/* A string field holding an RFC 3339 time with its offset: 2026-11-27T09:30:00+01:00 (an
+ * offset of at most 15:59 either way). */
 const char *crm_field_time(crm_req_t *r, const char *name, bool required);
 bool crm_valid_time(const char *s);
 bool crm_valid_date(const char *s, bool not_future);

@@ -32,6 +32,20 @@ static const crm_country_t crm_countries[] = {
     {"VN", "84", "0"},  {"ZA", "27", "0"},
 };
 
+/* The digits so far are an international prefix ("+" or "00") and 1 to 3 more: the most a
+ * country code has. */
+static bool
+crm_phone_after_code(const char *digits, size_t n, bool plus)
+{
+    size_t code = n;
+    if (!plus) {
+        if (n < 2 || digits[0] != '0' || digits[1] != '0')
+            return false;
+        code = n - 2;
+    }
+    return code >= 1 && code <= 3;
+}
+
 bool
 crm_phone_e164(const char *input, const char *default_country, char out[CRM_PHONE_MAX])
 {
@@ -50,6 +64,8 @@ crm_phone_e164(const char *input, const char *default_country, char out[CRM_PHON
             if (n == sizeof(digits) - 1)
                 return false;
             digits[n++] = *p;
+        } else if (strncmp(p, "(0)", 3) == 0 && crm_phone_after_code(digits, n, plus)) {
+            p += 2; /* "+44 (0)20 ...": the trunk prefix for callers at home, not dialled here */
         } else if (!strchr(" .-()/", *p)) {
             return false;
         }

@@ -6,9 +6,9 @@
 
 #define CRM_PHONE_MAX 17 /* "+" 15 digits NUL */
 
-/* Normalises "+44 20 7946 0958", "0044 ...", "(020) 7946 0958" (country GB) into
- * "+442079460958". Separators allowed: space . - ( ) /. false when it cannot be a number, or
- * when a national number's country is not known here. */
+/* Normalises "+44 20 7946 0958", "0044 ...", "+44 (0)20 ...", "(020) 7946 0958" (country GB)
+ * into "+442079460958". Separators allowed: space . - ( ) /. false when it cannot be a number,
+ * or when a national number's country is not known here. */
 bool crm_phone_e164(const char *input, const char *default_country, char out[CRM_PHONE_MAX]);
 
 #endif
