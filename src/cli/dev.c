@@ -223,12 +223,11 @@ crm_dev_bootstrap(const crm_dev_t *d)
     return rc;
 }
 
-/* The demo clinic's users, one per role; all share the demo password. */
+/* The demo tenant's users, one per core role; all share the demo password (the modules'
+ * seeds add theirs with the admin's hash). */
 #define CRM_DEV_PASSWORD "demo-password-2026"
 static const char *const crm_dev_users[][3] = {
     {"admin@demo.clinic", "Avery Admin", "admin"},
-    {"dr.patel@demo.clinic", "Dr Priya Patel", "practitioner"},
-    {"reception@demo.clinic", "Robin Reception", "receptionist"},
     {"sales@demo.clinic", "Sam Sales", "sales"},
     {"viewer@demo.clinic", "Val Viewer", "viewer"},
     {"auditor@demo.clinic", "Ari Auditor", "auditor"},

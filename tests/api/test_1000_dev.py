@@ -61,12 +61,18 @@ def test_dev_sets_up_everything_and_reuses_it():
                                  " (SELECT count(*) FROM clinic_appointments),"
                                  " (SELECT count(DISTINCT status) FROM clinic_appointments),"
                                  " (SELECT count(DISTINCT practitioner_id) FROM clinic_schedules),"
-                                 " (SELECT count(*) FROM tenant_modules WHERE module = 'clinic')"],
+                                 " (SELECT count(*) FROM tenant_modules WHERE module = 'clinic'),"
+                                 " (SELECT count(*) FROM contacts WHERE type = 'patient'),"
+                                 " (SELECT count(*) FROM deals d JOIN contacts c ON c.id ="
+                                 " d.contact_id WHERE c.type = 'patient'),"
+                                 " (SELECT count(DISTINCT assigned_to) FROM activities)"],
                                 capture_output=True, text=True).stdout.strip().split("|")
         assert counts[:4] == ["8", "200", "3", "6"], counts  # 6 roles + 2 more practitioners
         assert int(counts[4]) >= 300
         assert int(counts[5]) >= 50 and int(counts[6]) >= 4, counts  # appointments, statuses
-        assert counts[7:] == ["3", "1"], counts  # three practitioners' hours; clinic enabled
+        assert counts[7:9] == ["3", "1"], counts  # three practitioners' hours; clinic enabled
+        # the clinic's seed made the contacts without deals patients, Dr Patel's activities
+        assert counts[9:] == ["120", "0", "3"], counts
         r = requests.post(f"http://127.0.0.1:{port}/api/v1/auth/login",
                           json={"tenant": "demo", "email": "dr.patel@demo.clinic",
                                 "password": "demo-password-2026"}, timeout=30)

@@ -1,22 +1,47 @@
--- The clinic's demo data for `crm dev`: the module on for the demo clinic, three practitioners
--- with weekly hours, and two weeks of appointments in mixed statuses around today. Made once.
+-- The clinic's demo data for `crm dev`, after the core's: the demo tenant named a clinic with
+-- the module on, a receptionist and three practitioners with weekly hours, three contacts in
+-- five made patients (those without deals), and two weeks of appointments in mixed statuses
+-- around today. Made once.
 SELECT set_config('app.tenant_id', '0d3e0000-0000-4000-8000-000000000001', true);
+
+UPDATE tenants SET name = 'Demo Clinic' WHERE id = current_tenant_id() AND name = 'Demo';
 
 INSERT INTO tenant_modules (tenant_id, module)
 VALUES (current_tenant_id(), 'clinic') ON CONFLICT DO NOTHING;
 
--- two more practitioners, sharing the demo password's hash with Dr Patel
+-- the front desk and three practitioners, sharing the demo password's hash with the admin
 INSERT INTO users (tenant_id, email, password_hash, full_name, role)
-SELECT current_tenant_id(), v.email, u.password_hash, v.name, 'practitioner'
-  FROM users u, (VALUES ('dr.okafor@demo.clinic', 'Dr Chidi Okafor'),
-                        ('dr.silva@demo.clinic', 'Dr Ana Silva')) AS v (email, name)
- WHERE u.tenant_id = current_tenant_id() AND u.email = 'dr.patel@demo.clinic'
+SELECT current_tenant_id(), v.email, u.password_hash, v.name, v.role
+  FROM users u, (VALUES ('dr.patel@demo.clinic', 'Dr Priya Patel', 'practitioner'),
+                        ('reception@demo.clinic', 'Robin Reception', 'receptionist'),
+                        ('dr.okafor@demo.clinic', 'Dr Chidi Okafor', 'practitioner'),
+                        ('dr.silva@demo.clinic', 'Dr Ana Silva', 'practitioner'))
+                 AS v (email, name, role)
+ WHERE u.tenant_id = current_tenant_id() AND u.email = 'admin@demo.clinic'
 ON CONFLICT (tenant_id, email) DO NOTHING;
 
 -- every demo user signing in as a practitioner sees patients as one
 INSERT INTO clinic_practitioners (tenant_id, id)
 SELECT tenant_id, id FROM users WHERE tenant_id = current_tenant_id() AND role = 'practitioner'
 ON CONFLICT DO NOTHING;
+
+-- contact i of the core's seed (created 200 - i days ago): those without deals (i % 5 is 0,
+-- 2 or 4) become patients, Dr Patel's activities; the front desk owns all but the sales ones
+UPDATE contacts c SET type = CASE WHEN n.i % 5 IN (0, 2, 4) THEN 'patient' ELSE c.type END,
+                      owner_id = (SELECT id FROM users WHERE tenant_id = current_tenant_id()
+                                    AND email = 'reception@demo.clinic')
+  FROM (SELECT id, row_number() OVER (ORDER BY created_at) AS i FROM contacts
+         WHERE tenant_id = current_tenant_id()) n
+ WHERE c.tenant_id = current_tenant_id() AND c.id = n.id AND n.i % 5 <> 1
+   AND NOT EXISTS (SELECT 1 FROM contacts WHERE tenant_id = current_tenant_id()
+                    AND type = 'patient');
+UPDATE activities a SET assigned_to = CASE WHEN c.type = 'patient' THEN d.id ELSE r.id END
+  FROM contacts c, users r, users d, users x
+ WHERE a.tenant_id = current_tenant_id() AND c.tenant_id = a.tenant_id AND c.id = a.contact_id
+   AND r.tenant_id = a.tenant_id AND r.email = 'reception@demo.clinic'
+   AND d.tenant_id = a.tenant_id AND d.email = 'dr.patel@demo.clinic'
+   AND x.tenant_id = a.tenant_id AND x.email = 'admin@demo.clinic'
+   AND c.owner_id = r.id AND a.assigned_to = x.id;
 
 INSERT INTO clinic_schedules (tenant_id, practitioner_id, weekday, start_time, end_time)
 SELECT current_tenant_id(), u.id, d, t.s, t.e
