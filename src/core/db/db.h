@@ -68,7 +68,7 @@ int crm_tx_add(crm_tx_t *tx, const crm_stmt_t *stmt, int nparams, const char *co
                _Static_assert((N) == S##_params, #S " takes another number of parameters");        \
                int ok;                                                                             \
            })) +                                                                                   \
-     (N))
+     (int)(N))
 #define CRM_COUNT(array) (sizeof(array) / sizeof((array)[0]))
 /* The number of its arguments, 1 to 32, as a literal: a constant even when they are not. */
 #define CRM_NARGS(...)                                                                             \
