@@ -80,7 +80,7 @@ int crm_tx_add(crm_tx_t *tx, const crm_stmt_t *stmt, int nparams, const char *co
     N
 /* Holds at compile time that column C of a statement is where a shared reader takes it
  * (column P of crm_reply_record's rows, say). */
-#define CRM_SQL_COLUMN_AT(C, P) _Static_assert((C) == (P), #C " is not column " #P)
+#define CRM_SQL_COLUMN_AT(C, P) _Static_assert((int)(C) == (int)(P), #C " is not column " #P)
 /* Sends BEGIN, the set_configs, the statements and COMMIT in pipeline mode: one round trip.
  * Any error rolls everything back and replies a problem (status from the SQLSTATE table,
  * 503 with Retry-After when the database is unreachable); returns -1 then, 0 on commit. */
