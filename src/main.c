@@ -30,17 +30,25 @@ crm_cmd_serve(crm_config_t *c)
     return crm_server_run(c, NULL);
 }
 
-static int
-crm_cmd_migrate(crm_config_t *c)
+/* The schema owner's connection for command cmd; NULL after saying why. */
+static PGconn *
+crm_owner_connect(const char *cmd, const crm_config_t *c)
 {
     char err[1024];
     PGconn *pg = crm_db_connect_plain(c->migrate_database_url, err, sizeof(err));
-    if (!pg) {
-        fprintf(stderr,
-                "crm migrate: CRM_MIGRATE_DATABASE_URL/CRM_DATABASE_URL: cannot connect: %s\n",
-                err);
+    if (!pg)
+        fprintf(stderr, "crm %s: CRM_MIGRATE_DATABASE_URL/CRM_DATABASE_URL: cannot connect: %s\n",
+                cmd, err);
+    return pg;
+}
+
+static int
+crm_cmd_migrate(crm_config_t *c)
+{
+    PGconn *pg = crm_owner_connect("migrate", c);
+    if (!pg)
         return 1;
-    }
+    char err[1024];
     int rc = crm_migrate_run(pg, stdout, err, sizeof(err));
     PQfinish(pg);
     if (rc != 0) {
@@ -53,14 +61,9 @@ crm_cmd_migrate(crm_config_t *c)
 static int
 crm_cmd_statements(crm_config_t *c)
 {
-    char err[1024];
-    PGconn *pg = crm_db_connect_plain(c->migrate_database_url, err, sizeof(err));
-    if (!pg) {
-        fprintf(stderr,
-                "crm statements: CRM_MIGRATE_DATABASE_URL/CRM_DATABASE_URL: cannot connect: %s\n",
-                err);
+    PGconn *pg = crm_owner_connect("statements", c);
+    if (!pg)
         return 1;
-    }
     int faults = crm_sql_check(pg, crm_sql_statements, stdout);
     PQfinish(pg);
     size_t n = 0;
