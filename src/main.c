@@ -1,4 +1,4 @@
-/* main.c - the crm command line: serve, migrate, dev, openapi, version, help */
+/* main.c - the crm command line: serve, migrate, statements, dev, openapi, version, help */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +9,7 @@
 #include "cli/dev.h"
 #include "core/util/log.h"
 #include "core/db/migrate.h"
+#include "core/db/statements.h"
 #include "core/http/openapi.h"
 #include "core/http/server.h"
 #include "cli/admin.h"
@@ -29,23 +30,50 @@ crm_cmd_serve(crm_config_t *c)
     return crm_server_run(c, NULL);
 }
 
-static int
-crm_cmd_migrate(crm_config_t *c)
+/* The schema owner's connection for command cmd; NULL after saying why. */
+static PGconn *
+crm_owner_connect(const char *cmd, const crm_config_t *c)
 {
     char err[1024];
     PGconn *pg = crm_db_connect_plain(c->migrate_database_url, err, sizeof(err));
-    if (!pg) {
-        fprintf(stderr,
-                "crm migrate: CRM_MIGRATE_DATABASE_URL/CRM_DATABASE_URL: cannot connect: %s\n",
-                err);
+    if (!pg)
+        fprintf(stderr, "crm %s: CRM_MIGRATE_DATABASE_URL/CRM_DATABASE_URL: cannot connect: %s\n",
+                cmd, err);
+    return pg;
+}
+
+static int
+crm_cmd_migrate(crm_config_t *c)
+{
+    PGconn *pg = crm_owner_connect("migrate", c);
+    if (!pg)
         return 1;
-    }
+    char err[1024];
     int rc = crm_migrate_run(pg, stdout, err, sizeof(err));
     PQfinish(pg);
     if (rc != 0) {
         fprintf(stderr, "crm migrate: %s\n", err);
         return 1;
     }
+    return 0;
+}
+
+static int
+crm_cmd_statements(crm_config_t *c)
+{
+    PGconn *pg = crm_owner_connect("statements", c);
+    if (!pg)
+        return 1;
+    int faults = crm_sql_check(pg, crm_sql_statements, stdout);
+    PQfinish(pg);
+    size_t n = 0;
+    while (crm_sql_statements[n].stmt)
+        n++;
+    if (faults) {
+        fprintf(stderr, "crm statements: %d disagreements with the database\n", faults);
+        return 1;
+    }
+    printf("%zu statements agree with the database\n", n);
     return 0;
 }
 
@@ -90,6 +118,13 @@ static const crm_command_t crm_commands[] = {
      "Applies every pending migration of every module in order, each in its own\n"
      "transaction, and prints what it applied. Idempotent. Connect as the role that owns\n"
      "the schema. Refuses to run if an applied migration's SQL has changed.",
+     NULL},
+    {"statements", CRM_CMD_MIGRATE, crm_cmd_statements,
+     "check the embedded SQL statements against the database",
+     "Prepares every statement of the .sql files compiled into this binary on a migrated\n"
+     "database and checks that PostgreSQL counts the parameters their SQL numbers and names\n"
+     "the result columns their -- returns: lines declare. Prints each disagreement and\n"
+     "exits 1 when there is one. Connect as the role that owns the schema.",
      NULL},
     {"dev", CRM_CMD_DEV, crm_cmd_dev, "private PostgreSQL + migrations + demo data + serve",
      "Starts (or reuses) a PostgreSQL cluster under --dev-dir, creates the crm role and\n"

@@ -12,6 +12,7 @@
 #include "core/db/db.h"
 #include "core/auth/jws.h"
 #include "crm/handlers.h"
+#include "cli_audit_sql.h"
 
 typedef struct crm_audit_run {
     const char *checkpoint; /* a signed checkpoint to verify against, or NULL */
@@ -50,9 +51,6 @@ crm_cli_audit_verify_one(json_t *tenant, void *arg)
     return 0;
 }
 
-static const crm_stmt_t crm_stmt_audit_purge = {"cli.audit_purge",
-                                                "SELECT audit_purge($1::uuid)::text"};
-
 /* Not a route: the purge as a handler, so that it runs like everything else here. */
 static void
 crm_cli_audit_purge_handler(crm_req_t *r)
@@ -60,12 +58,13 @@ crm_cli_audit_purge_handler(crm_req_t *r)
     crm_tx_t *tx = crm_tx_new(r);
     crm_tx_use_role(tx, CRM_DB_RETENTION_ROLE);
     crm_tx_set_timeout(tx, "0");
-    int i = crm_tx_add(tx, &crm_stmt_audit_purge, 1, (const char *[]){r->tenant_id});
+    int i = CRM_TX_ADD(tx, crm_sql_audit_purge, r->tenant_id);
     if (crm_tx_run(tx) == 0)
         crm_reply_json(
             r, 200,
             json_pack("{sI}", "purged",
-                      (json_int_t)strtoll(PQgetvalue(crm_tx_result(tx, i), 0, 0), NULL, 10)));
+                      (json_int_t)strtoll(PQgetvalue(crm_tx_result(tx, i), 0, AUDIT_PURGE_PURGED),
+                                          NULL, 10)));
 }
 
 static int

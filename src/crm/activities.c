@@ -13,14 +13,7 @@
 #include "crm/custom_fields.h"
 #include "crm/handlers.h"
 #include "crm/records.h"
-
-#define CRM_ACTIVITY_JSON                                                                          \
-    "json_build_object('id', a.id, 'tenant_id', a.tenant_id, 'type', a.type, 'subject',"           \
-    " a.subject, 'body', a.body, 'contact_id', a.contact_id, 'deal_id', a.deal_id, 'due_at',"      \
-    " a.due_at, 'starts_at', a.starts_at, 'ends_at', a.ends_at, 'assigned_to', a.assigned_to,"     \
-    " 'completed_at', a.completed_at, 'priority', a.priority, 'custom_fields',"                    \
-    " a.custom_fields, 'created_at', a.created_at, 'updated_at', a.updated_at, 'created_by',"      \
-    " a.created_by, 'version', a.version)"
+#include "crm_activities_sql.h"
 
 static const char *const crm_activity_types[] = {"task",  "note",  "call", "meeting",
                                                  "email", "event", NULL};
@@ -59,29 +52,15 @@ static const crm_constraint_field_t crm_activity_constraints[] = {
     {"activities_check", "ends_at", "must not be before starts_at"},
 };
 
-static const crm_stmt_t crm_stmt_activity_create = {
-    "core.activity_create",
-    "WITH " CRM_IDEM_PRIOR("activities", "$13") "," CRM_ENTITY_CONTEXT_CHECK(
-        "'activity'", "$15",
-        "$16") ","
-               " a AS (INSERT INTO activities AS a (tenant_id, type, subject, body, contact_id, "
-               "deal_id,"
-               "   due_at, starts_at, ends_at, assigned_to, completed_at, priority, custom_fields,"
-               "   created_by)"
-               "   SELECT current_tenant_id(), $1, $2, $3, $4::uuid, $5::uuid, $6::timestamptz,"
-               "   $7::timestamptz, $8::timestamptz, $9::uuid, $10::timestamptz, coalesce($11, "
-               "'normal'),"
-               "   coalesce($12::jsonb, '{}'), nullif(current_setting('app.user_id', true), "
-               "'')::uuid"
-               "   WHERE NOT EXISTS (SELECT 1 FROM prior) AND (SELECT ok FROM ctx)"
-               "   AND EXISTS (SELECT 1 FROM contacts c"
-               "     WHERE c.tenant_id = current_tenant_id() AND c.id = $4::uuid AND c.deleted_at "
-               "IS NULL)"
-               "   RETURNING " CRM_ACTIVITY_JSON " AS j, a.version, a.id),"
-               " " CRM_IDEM_STORE("activities", "$13", "$14",
-                                  "a") " SELECT (SELECT j FROM a), (SELECT version FROM a), "
-                                       "(SELECT id FROM a), " CRM_IDEM_COLUMNS
-                                       ", " CRM_ENTITY_CONTEXT_COLUMNS " FROM ctx"};
+CRM_CREATE_ROW(ACTIVITY_CREATE);
+CRM_RECORD_ROW(ACTIVITY_GET);
+CRM_PATCH_ROW(ACTIVITY_UPDATE);
+CRM_DELETE_ROW(ACTIVITY_DELETE);
+CRM_RECORD_ROW(ACTIVITY_RESTORE);
+CRM_PAGE_ROW(ACTIVITIES_LIST_CREATED_DESC);
+CRM_PAGE_ROW(ACTIVITIES_LIST_CREATED_ASC);
+CRM_PAGE_ROW(ACTIVITIES_LIST_DUE_ASC);
+CRM_PAGE_ROW(ACTIVITIES_LIST_DUE_DESC);
 
 void
 crm_activities_create(crm_req_t *r)
@@ -97,49 +76,26 @@ crm_activities_create(crm_req_t *r)
                             in.deal_id,     in.due_at,       in.starts_at, in.ends_at,
                             in.assigned_to, in.completed_at, in.priority,  NULL,
                             idem.key,       idem.hash,       NULL,         NULL};
-    crm_record_create(r, "activity", "/api/v1/activities", &crm_stmt_activity_create, values, 16,
-                      11, &idem, crm_activity_constraints,
+    crm_record_create(r, "activity", "/api/v1/activities", &crm_sql_activity_create, values,
+                      CRM_SQL_NPARAMS(crm_sql_activity_create, CRM_COUNT(values)), 11, &idem,
+                      crm_activity_constraints,
                       sizeof(crm_activity_constraints) / sizeof(crm_activity_constraints[0]));
 }
-
-static const crm_stmt_t crm_stmt_activity_get = {
-    "core.activity_get", "SELECT " CRM_ACTIVITY_JSON ", a.version FROM activities a"
-                         " WHERE a.tenant_id = current_tenant_id() AND a.id = $1"
-                         " AND a.deleted_at IS NULL"};
 
 void
 crm_activities_get(crm_req_t *r)
 {
-    crm_record_get(r, &crm_stmt_activity_get, "activity", NULL);
+    crm_record_get(r, &crm_sql_activity_get, "activity", NULL);
 }
-
-#define CRM_ACTIVITIES_LIST(NAME, KEY, CAST, CMP, DIR)                                             \
-    {                                                                                              \
-        "core.activities_list_" NAME,                                                              \
-            "SELECT " CRM_ACTIVITY_JSON ", (" KEY ")::text, a.id FROM activities a"                \
-            " WHERE a.tenant_id = current_tenant_id() AND a.deleted_at IS NULL"                    \
-            " AND ($1::uuid IS NULL OR a.contact_id = $1::uuid)"                                   \
-            " AND ($2::uuid IS NULL OR a.deal_id = $2::uuid) AND ($3::text IS NULL OR a.type = "   \
-            "$3)"                                                                                  \
-            " AND ($4::uuid IS NULL OR a.assigned_to = $4::uuid)"                                  \
-            " AND ($5::timestamptz IS NULL OR a.due_at < $5::timestamptz)"                         \
-            " AND ($6::boolean IS NULL OR (a.completed_at IS NOT NULL) = $6::boolean)"             \
-            " AND (NOT $7::boolean OR (a.completed_at IS NULL AND a.due_at < now()))"              \
-            " AND ($8::text IS NULL OR (" KEY ", a.id) " CMP " ($8::" CAST ", $9::uuid))"          \
-            " ORDER BY " KEY " " DIR ", a.id " DIR " LIMIT $10::int"                               \
-    }
 
 static const struct {
     const char *sort;
-    crm_stmt_t stmt;
+    const crm_stmt_t *stmt;
 } crm_activity_sorts[] = {
-    {"-created_at",
-     CRM_ACTIVITIES_LIST("created_desc", "a.created_at", "timestamptz", "<", "DESC")},
-    {"created_at", CRM_ACTIVITIES_LIST("created_asc", "a.created_at", "timestamptz", ">", "ASC")},
-    {"due_at",
-     CRM_ACTIVITIES_LIST("due_asc", "coalesce(a.due_at, 'infinity')", "timestamptz", ">", "ASC")},
-    {"-due_at", CRM_ACTIVITIES_LIST("due_desc", "coalesce(a.due_at, '-infinity')", "timestamptz",
-                                    "<", "DESC")},
+    {"-created_at", &crm_sql_activities_list_created_desc},
+    {"created_at", &crm_sql_activities_list_created_asc},
+    {"due_at", &crm_sql_activities_list_due_asc},
+    {"-due_at", &crm_sql_activities_list_due_desc},
 };
 
 static const char *
@@ -189,51 +145,27 @@ crm_activities_list(crm_req_t *r)
         crm_reply_problem(r, 400, "the list parameters are not valid");
         return;
     }
-    const crm_stmt_t *stmt = &crm_activity_sorts[s == n ? 0 : s].stmt;
+    const crm_stmt_t *stmt = crm_activity_sorts[s == n ? 0 : s].stmt;
     crm_page_t page;
     if (!crm_page_read(r, &page, stmt->name))
         return;
     crm_tx_t *tx = crm_tx_new(r);
-    int i = crm_tx_add(tx, stmt, 10,
-                       (const char *[]){contact, deal, type, assigned, due_before,
-                                        completed ? (completed[0] == 't' ? "t" : "f") : NULL,
-                                        overdue && overdue[0] == 't' ? "t" : "f", page.after_key,
-                                        page.after_id, page.fetch});
+    const char *values[] = {contact,
+                            deal,
+                            type,
+                            assigned,
+                            due_before,
+                            completed ? (completed[0] == 't' ? "t" : "f") : NULL,
+                            overdue && overdue[0] == 't' ? "t" : "f",
+                            page.after_key,
+                            page.after_id,
+                            page.fetch};
+    /* every sort's statement is the fragment activities_list: the same parameters */
+    int i = crm_tx_add(
+        tx, stmt, CRM_SQL_NPARAMS(crm_sql_activities_list_created_desc, CRM_COUNT(values)), values);
     if (crm_tx_run(tx) == 0)
         crm_reply_page(r, &page, crm_tx_result(tx, i));
 }
-
-static const crm_stmt_t crm_stmt_activity_update = {
-    "core.activity_update",
-    "WITH " CRM_ENTITY_CONTEXT_CHECK(
-        "'activity'", "$15",
-        "$16") ","
-               " u AS (UPDATE activities a SET"
-               " type = coalesce($2, a.type),"
-               " subject = coalesce($3, a.subject),"
-               " body = CASE WHEN 'body' = ANY($14::text[]) THEN $4 ELSE a.body END,"
-               " deal_id = CASE WHEN 'deal_id' = ANY($14::text[]) THEN $5::uuid ELSE a.deal_id END,"
-               " due_at = CASE WHEN 'due_at' = ANY($14::text[]) THEN $6::timestamptz ELSE a.due_at "
-               "END,"
-               " starts_at = CASE WHEN 'starts_at' = ANY($14::text[]) THEN $7::timestamptz"
-               "   ELSE a.starts_at END,"
-               " ends_at = CASE WHEN 'ends_at' = ANY($14::text[]) THEN $8::timestamptz ELSE "
-               "a.ends_at END,"
-               " assigned_to = CASE WHEN 'assigned_to' = ANY($14::text[]) THEN $9::uuid"
-               "   ELSE a.assigned_to END,"
-               " completed_at = CASE WHEN 'completed_at' = ANY($14::text[]) THEN $10::timestamptz"
-               "   ELSE a.completed_at END,"
-               " priority = coalesce($11, a.priority),"
-               " custom_fields = jsonb_strip_nulls(a.custom_fields || coalesce($12::jsonb, '{}')),"
-               " version = a.version + 1, updated_at = now()"
-               " WHERE a.tenant_id = current_tenant_id() AND a.id = $1 AND a.deleted_at IS NULL"
-               "   AND a.version = $13::int AND (SELECT ok FROM ctx)"
-               " RETURNING " CRM_ACTIVITY_JSON " AS j, a.version)"
-               " SELECT (SELECT j FROM u), (SELECT version FROM u), " CRM_ENTITY_CONTEXT_COLUMNS
-               " FROM ctx"};
-static const crm_stmt_t crm_stmt_activity_version = {
-    "core.activity_version", "SELECT version FROM activities WHERE tenant_id ="
-                             " current_tenant_id() AND id = $1 AND deleted_at IS NULL"};
 
 void
 crm_activities_patch(crm_req_t *r)
@@ -264,24 +196,20 @@ crm_activities_patch(crm_req_t *r)
                             crm_record_patch_mask(r, crm_activity_fields),
                             NULL,
                             NULL};
-    crm_record_patch(r, "activity", &crm_stmt_activity_update, &crm_stmt_activity_version, values,
-                     16, 11, crm_activity_constraints,
+    crm_record_patch(r, "activity", &crm_sql_activity_update, &crm_sql_activity_version, values,
+                     CRM_SQL_NPARAMS(crm_sql_activity_update, CRM_COUNT(values)), 11,
+                     crm_activity_constraints,
                      sizeof(crm_activity_constraints) / sizeof(crm_activity_constraints[0]));
 }
-
-static const crm_stmt_t crm_stmt_activity_delete = {"core.activity_delete",
-                                                    CRM_RECORD_DELETE_SQL("activities")};
-static const crm_stmt_t crm_stmt_activity_restore = {
-    "core.activity_restore", CRM_RECORD_RESTORE_SQL("activities", "a", CRM_ACTIVITY_JSON, "")};
 
 void
 crm_activities_delete(crm_req_t *r)
 {
-    crm_record_delete(r, &crm_stmt_activity_delete, "activity");
+    crm_record_delete(r, &crm_sql_activity_delete, "activity");
 }
 
 void
 crm_activities_restore(crm_req_t *r)
 {
-    crm_record_restore(r, &crm_stmt_activity_restore, "activity");
+    crm_record_restore(r, &crm_sql_activity_restore, "activity");
 }

@@ -12,10 +12,6 @@
 #include "core/http/validate.h"
 #include "crm/handlers.h"
 
-const crm_stmt_t crm_stmt_entity_context = {
-    "core.entity_context", "SELECT t.default_country, " CRM_ENTITY_DEFS(
-                               "$1") " FROM tenants t WHERE t.id = current_tenant_id()"};
-
 /* The per-thread memory of tenants' contexts: a few slots chosen by a hash of tenant and
  * entity, fixed-size so that nothing is allocated (definitions longer than a slot are not
  * remembered: such a tenant's creates take two round trips). */
@@ -65,7 +61,7 @@ crm_entity_context(crm_req_t *r, const char *entity, bool fresh, const char **co
         return true;
     }
     crm_tx_t *tx = crm_tx_new(r);
-    int i = crm_tx_add(tx, &crm_stmt_entity_context, 1, (const char *[]){entity});
+    int i = CRM_TX_ADD(tx, crm_sql_entity_context, entity);
     if (crm_tx_run(tx) != 0)
         return false;
     PGresult *res = crm_tx_result(tx, i);
@@ -73,8 +69,8 @@ crm_entity_context(crm_req_t *r, const char *entity, bool fresh, const char **co
         crm_reply_problem(r, 500, "the tenant's settings could not be read");
         return false;
     }
-    *country = PQgetvalue(res, 0, 0);
-    *defs = PQgetvalue(res, 0, 1);
+    *country = PQgetvalue(res, 0, ENTITY_CONTEXT_DEFAULT_COUNTRY);
+    *defs = PQgetvalue(res, 0, ENTITY_CONTEXT_DEFS);
     crm_entity_context_remember(r, entity, *country, *defs);
     return true;
 }
@@ -184,27 +180,17 @@ crm_entity_context_after(crm_req_t *r, const char *entity, PGresult *res, int co
         crm_reply_problem(r, 500, "the tenant's settings could not be read");
         return CRM_CONTEXT_GAVE_UP;
     }
-    if (strcmp(PQgetvalue(res, 0, col), "t") == 0)
+    if (strcmp(PQgetvalue(res, 0, col + CRM_CONTEXT_OK), "t") == 0)
         return CRM_CONTEXT_CURRENT;
     if (attempt >= 2) {
         crm_req_add_header(r, "Retry-After", "1");
         crm_reply_problem(r, 503, "the tenant's settings are changing; retry shortly");
         return CRM_CONTEXT_GAVE_UP;
     }
-    crm_entity_context_remember(r, entity, PQgetvalue(res, 0, col + 1),
-                                PQgetvalue(res, 0, col + 2));
+    crm_entity_context_remember(r, entity, PQgetvalue(res, 0, col + CRM_CONTEXT_COUNTRY),
+                                PQgetvalue(res, 0, col + CRM_CONTEXT_DEFS));
     return CRM_CONTEXT_STALE;
 }
-
-#define CRM_CUSTOM_FIELD_JSON                                                                      \
-    "json_build_object('id', f.id, 'entity', f.entity, 'name', f.name, 'label', f.label,"          \
-    " 'type', f.type, 'options', f.options, 'required', f.required, 'created_at', f.created_at)"
-
-static const crm_stmt_t crm_stmt_custom_fields_list = {
-    "core.custom_fields_list",
-    "SELECT coalesce(json_agg(" CRM_CUSTOM_FIELD_JSON " ORDER BY f.entity, f.name), '[]')"
-    " FROM custom_fields f WHERE f.tenant_id = current_tenant_id()"
-    " AND ($1::text IS NULL OR f.entity = $1)"};
 
 static const char *const crm_entities[] = {"contact", "deal", "activity", NULL};
 
@@ -221,22 +207,16 @@ crm_custom_fields_list(crm_req_t *r)
         return;
     }
     crm_tx_t *tx = crm_tx_new(r);
-    int i = crm_tx_add(tx, &crm_stmt_custom_fields_list, 1, (const char *[]){entity});
+    int i = CRM_TX_ADD(tx, crm_sql_custom_fields_list, entity);
     if (crm_tx_run(tx) != 0)
         return;
     PGresult *res = crm_tx_result(tx, i);
-    crm_reply(
-        r, 200, "application/json",
-        crm_arena_sprintf(r->arena, "{\"data\":%s,\"next_cursor\":null}", PQgetvalue(res, 0, 0)),
-        0);
+    crm_reply(r, 200, "application/json",
+              crm_arena_sprintf(r->arena, "{\"data\":%s,\"next_cursor\":null}",
+                                PQgetvalue(res, 0, CUSTOM_FIELDS_LIST_DATA)),
+              0);
     r->resp_len = strlen(r->resp_body);
 }
-
-static const crm_stmt_t crm_stmt_custom_field_create = {
-    "core.custom_field_create",
-    "INSERT INTO custom_fields AS f (tenant_id, entity, name, label, type, options, required)"
-    " VALUES (current_tenant_id(), $1, $2, $3, $4, $5::jsonb, $6::boolean)"
-    " RETURNING " CRM_CUSTOM_FIELD_JSON ", f.id"};
 
 void
 crm_custom_fields_create(crm_req_t *r)
@@ -279,8 +259,8 @@ crm_custom_fields_create(crm_req_t *r)
     if (is_select)
         crm_arena_cleanup(r->arena, free, (void *)opts);
     crm_tx_t *tx = crm_tx_new(r);
-    int i = crm_tx_add(tx, &crm_stmt_custom_field_create, 6,
-                       (const char *[]){entity, name, label, type, opts, required ? "t" : "f"});
+    int i = CRM_TX_ADD(tx, crm_sql_custom_field_create, entity, name, label, type, opts,
+                       required ? "t" : "f");
     if (crm_tx_run(tx) != 0) {
         if (crm_tx_sqlstate(tx) && strcmp(crm_tx_sqlstate(tx), "23505") == 0) {
             crm_req_field_error(r, "name", "is already a custom field of %s", entity);
@@ -289,15 +269,12 @@ crm_custom_fields_create(crm_req_t *r)
         return;
     }
     PGresult *res = crm_tx_result(tx, i);
-    crm_req_add_header(
-        r, "Location",
-        crm_arena_sprintf(r->arena, "/api/v1/custom-fields/%s", PQgetvalue(res, 0, 1)));
-    crm_reply(r, 201, "application/json", PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+    crm_req_add_header(r, "Location",
+                       crm_arena_sprintf(r->arena, "/api/v1/custom-fields/%s",
+                                         PQgetvalue(res, 0, CUSTOM_FIELD_CREATE_ID)));
+    crm_reply(r, 201, "application/json", PQgetvalue(res, 0, CUSTOM_FIELD_CREATE_J),
+              (size_t)PQgetlength(res, 0, CUSTOM_FIELD_CREATE_J));
 }
-
-static const crm_stmt_t crm_stmt_custom_field_delete = {
-    "core.custom_field_delete",
-    "DELETE FROM custom_fields WHERE tenant_id = current_tenant_id() AND id = $1 RETURNING id"};
 
 /* Deleting a definition leaves stored values in place; they are no longer validated or
  * accepted in new writes. */
@@ -310,7 +287,7 @@ crm_custom_fields_delete(crm_req_t *r)
         return;
     }
     crm_tx_t *tx = crm_tx_new(r);
-    int i = crm_tx_add(tx, &crm_stmt_custom_field_delete, 1, (const char *[]){id});
+    int i = CRM_TX_ADD(tx, crm_sql_custom_field_delete, id);
     if (crm_tx_run(tx) != 0)
         return;
     if (PQntuples(crm_tx_result(tx, i)) != 1)

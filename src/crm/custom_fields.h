@@ -7,13 +7,17 @@
 
 #include "core/db/db.h"
 #include "core/http/request.h"
+#include "crm_custom_fields_sql.h"
 
-/* One statement giving what validating a record needs: column 0 the tenant's default
- * country, column 1 the JSON array of custom field definitions of the entity ($1). */
-extern const crm_stmt_t crm_stmt_entity_context;
+/* entity_context (custom_fields.sql) gives what validating a record needs; the name below is
+ * the one contacts_import.c knows it by. */
+#define crm_stmt_entity_context crm_sql_entity_context
 
-/* The definitions' JSON text as crm_stmt_entity_context gives it (ordered by name, so the
- * same definitions give the same text); ENTITY is a parameter or literal. */
+/* custom_fields.sql's fragments :entity_defs, :entity_context_check and
+ * :entity_context_columns check a write against the remembered context; these macros are the
+ * same SQL for the statements still written in C. The definitions' JSON text as
+ * entity_context gives it (ordered by name, so the same definitions give the same text);
+ * ENTITY is a parameter or literal. */
 #define CRM_ENTITY_DEFS(ENTITY)                                                                    \
     "coalesce((SELECT json_agg(json_build_object('name', f.name, 'type', f.type, 'options',"       \
     " f.options, 'required', f.required) ORDER BY f.name) FROM custom_fields f"                    \
@@ -44,8 +48,10 @@ bool crm_entity_context(crm_req_t *r, const char *entity, bool fresh, const char
 void crm_entity_context_remember(crm_req_t *r, const char *entity, const char *country,
                                  const char *defs);
 
-/* What a write statement with CRM_ENTITY_CONTEXT_CHECK found, from ctx's ok, country and defs
- * at columns col .. col + 2 of its row (an idempotent replay is the caller's to notice first). */
+/* What a write statement with :entity_context_check found, from its :entity_context_columns
+ * (ok, country, defs) starting at column col of its row (an idempotent replay is the caller's
+ * to notice first). */
+enum { CRM_CONTEXT_OK, CRM_CONTEXT_COUNTRY, CRM_CONTEXT_DEFS };
 typedef enum crm_context_state {
     CRM_CONTEXT_CURRENT, /* the context held: the statement did its work */
     CRM_CONTEXT_STALE,   /* nothing written: the current context is now remembered;

@@ -13,14 +13,7 @@
 #include "crm/custom_fields.h"
 #include "crm/handlers.h"
 #include "crm/records.h"
-
-#define CRM_DEAL_JSON                                                                              \
-    "json_build_object('id', d.id, 'tenant_id', d.tenant_id, 'contact_id', d.contact_id,"          \
-    " 'title', d.title, 'amount_minor', d.amount_minor, 'currency', d.currency, 'pipeline_id',"    \
-    " d.pipeline_id, 'stage_id', d.stage_id, 'owner_id', d.owner_id, 'expected_close_date',"       \
-    " d.expected_close_date, 'status', d.status, 'closed_at', d.closed_at, 'lost_reason',"         \
-    " d.lost_reason, 'custom_fields', d.custom_fields, 'created_at', d.created_at,"                \
-    " 'updated_at', d.updated_at, 'created_by', d.created_by, 'version', d.version)"
+#include "crm_deals_sql.h"
 
 /* ISO 4217 codes in use. */
 static const char crm_currencies[] =
@@ -89,36 +82,15 @@ static const crm_constraint_field_t crm_deal_constraints[] = {
     {"deals_check", "currency", "amount_minor and currency go together"},
 };
 
-/* Pipeline and stage default to the tenant's default pipeline and its first stage; the
- * contact must be live; custom fields were validated against a remembered context ($13,
- * $14: nothing is written unless it is still the tenant's, columns 6-8). */
-static const crm_stmt_t crm_stmt_deal_create = {
-    "core.deal_create",
-    "WITH " CRM_IDEM_PRIOR("deals", "$11") "," CRM_ENTITY_CONTEXT_CHECK(
-        "'deal'", "$13",
-        "$14") ","
-               " target AS (SELECT coalesce($5::uuid, (SELECT id FROM pipelines WHERE tenant_id ="
-               "   current_tenant_id() AND is_default)) AS pipeline_id),"
-               " d AS (INSERT INTO deals AS d (tenant_id, contact_id, title, amount_minor, "
-               "currency,"
-               "   pipeline_id, stage_id, owner_id, expected_close_date, lost_reason, "
-               "custom_fields,"
-               "   created_by)"
-               "   SELECT current_tenant_id(), $1::uuid, $2, $3::bigint, $4, t.pipeline_id,"
-               "   coalesce($6::uuid, (SELECT s.id FROM pipeline_stages s WHERE s.tenant_id ="
-               "     current_tenant_id() AND s.pipeline_id = t.pipeline_id ORDER BY s.position "
-               "LIMIT 1)),"
-               "   $7::uuid, $8::date, $9, coalesce($10::jsonb, '{}'),"
-               "   nullif(current_setting('app.user_id', true), '')::uuid"
-               "   FROM target t WHERE NOT EXISTS (SELECT 1 FROM prior) AND (SELECT ok FROM ctx)"
-               "   AND EXISTS (SELECT 1 FROM contacts c"
-               "     WHERE c.tenant_id = current_tenant_id() AND c.id = $1::uuid AND c.deleted_at "
-               "IS NULL)"
-               "   RETURNING " CRM_DEAL_JSON " AS j, d.version, d.id),"
-               " " CRM_IDEM_STORE("deals", "$11", "$12",
-                                  "d") " SELECT (SELECT j FROM d), (SELECT version FROM d), "
-                                       "(SELECT id FROM d), " CRM_IDEM_COLUMNS
-                                       ", " CRM_ENTITY_CONTEXT_COLUMNS " FROM ctx"};
+CRM_CREATE_ROW(DEAL_CREATE);
+CRM_RECORD_ROW(DEAL_GET);
+CRM_PATCH_ROW(DEAL_UPDATE);
+CRM_DELETE_ROW(DEAL_DELETE);
+CRM_RECORD_ROW(DEAL_RESTORE);
+CRM_PAGE_ROW(DEALS_LIST_CREATED_DESC);
+CRM_PAGE_ROW(DEALS_LIST_CREATED_ASC);
+CRM_PAGE_ROW(DEALS_LIST_UPDATED_DESC);
+CRM_PAGE_ROW(DEALS_LIST_UPDATED_ASC);
 
 void
 crm_deals_create(crm_req_t *r)
@@ -134,44 +106,26 @@ crm_deals_create(crm_req_t *r)
                             in.pipeline_id, in.stage_id, in.owner_id, in.expected,
                             in.lost_reason, NULL,        idem.key,    idem.hash,
                             NULL,           NULL};
-    crm_record_create(r, "deal", "/api/v1/deals", &crm_stmt_deal_create, values, 14, 9, &idem,
+    crm_record_create(r, "deal", "/api/v1/deals", &crm_sql_deal_create, values,
+                      CRM_SQL_NPARAMS(crm_sql_deal_create, CRM_COUNT(values)), 9, &idem,
                       crm_deal_constraints,
                       sizeof(crm_deal_constraints) / sizeof(crm_deal_constraints[0]));
 }
 
-static const crm_stmt_t crm_stmt_deal_get = {
-    "core.deal_get", "SELECT " CRM_DEAL_JSON ", d.version FROM deals d"
-                     " WHERE d.tenant_id = current_tenant_id() AND d.id = $1"
-                     " AND d.deleted_at IS NULL"};
-
 void
 crm_deals_get(crm_req_t *r)
 {
-    crm_record_get(r, &crm_stmt_deal_get, "deal", NULL);
+    crm_record_get(r, &crm_sql_deal_get, "deal", NULL);
 }
-
-#define CRM_DEALS_LIST(NAME, KEY, CAST, CMP, DIR)                                                  \
-    {                                                                                              \
-        "core.deals_list_" NAME,                                                                   \
-            "SELECT " CRM_DEAL_JSON ", (" KEY ")::text, d.id FROM deals d"                         \
-            " WHERE d.tenant_id = current_tenant_id() AND d.deleted_at IS NULL"                    \
-            " AND ($1::uuid IS NULL OR d.pipeline_id = $1::uuid)"                                  \
-            " AND ($2::uuid IS NULL OR d.stage_id = $2::uuid)"                                     \
-            " AND ($3::text IS NULL OR d.status = $3) AND ($4::uuid IS NULL OR d.owner_id = "      \
-            "$4::uuid)"                                                                            \
-            " AND ($5::uuid IS NULL OR d.contact_id = $5::uuid)"                                   \
-            " AND ($6::text IS NULL OR (" KEY ", d.id) " CMP " ($6::" CAST ", $7::uuid))"          \
-            " ORDER BY " KEY " " DIR ", d.id " DIR " LIMIT $8::int"                                \
-    }
 
 static const struct {
     const char *sort;
-    crm_stmt_t stmt;
+    const crm_stmt_t *stmt;
 } crm_deal_sorts[] = {
-    {"-created_at", CRM_DEALS_LIST("created_desc", "d.created_at", "timestamptz", "<", "DESC")},
-    {"created_at", CRM_DEALS_LIST("created_asc", "d.created_at", "timestamptz", ">", "ASC")},
-    {"-updated_at", CRM_DEALS_LIST("updated_desc", "d.updated_at", "timestamptz", "<", "DESC")},
-    {"updated_at", CRM_DEALS_LIST("updated_asc", "d.updated_at", "timestamptz", ">", "ASC")},
+    {"-created_at", &crm_sql_deals_list_created_desc},
+    {"created_at", &crm_sql_deals_list_created_asc},
+    {"-updated_at", &crm_sql_deals_list_updated_desc},
+    {"updated_at", &crm_sql_deals_list_updated_asc},
 };
 
 static const char *
@@ -202,52 +156,19 @@ crm_deals_list(crm_req_t *r)
         crm_reply_problem(r, 400, "the list parameters are not valid");
         return;
     }
-    const crm_stmt_t *stmt = &crm_deal_sorts[s == n ? 0 : s].stmt;
+    const crm_stmt_t *stmt = crm_deal_sorts[s == n ? 0 : s].stmt;
     crm_page_t page;
     if (!crm_page_read(r, &page, stmt->name))
         return;
     crm_tx_t *tx = crm_tx_new(r);
-    int i = crm_tx_add(tx, stmt, 8,
-                       (const char *[]){pipeline, stage, status, owner, contact, page.after_key,
-                                        page.after_id, page.fetch});
+    const char *values[] = {pipeline, stage,          status,        owner,
+                            contact,  page.after_key, page.after_id, page.fetch};
+    /* every sort's statement is the fragment deals_list: the same parameters */
+    int i = crm_tx_add(tx, stmt,
+                       CRM_SQL_NPARAMS(crm_sql_deals_list_created_desc, CRM_COUNT(values)), values);
     if (crm_tx_run(tx) == 0)
         crm_reply_page(r, &page, crm_tx_result(tx, i));
 }
-
-/* Given fields are set (null clears the optional ones); moving to a stage of another
- * pipeline needs pipeline_id too (the foreign key holds stage and pipeline together). */
-static const crm_stmt_t crm_stmt_deal_update = {
-    "core.deal_update",
-    "WITH " CRM_ENTITY_CONTEXT_CHECK(
-        "'deal'", "$13",
-        "$14") ","
-               " u AS (UPDATE deals d SET"
-               " title = CASE WHEN 'title' = ANY($12::text[]) THEN $2 ELSE d.title END,"
-               " amount_minor = CASE WHEN 'amount_minor' = ANY($12::text[]) THEN $3::bigint"
-               "   ELSE d.amount_minor END,"
-               " currency = CASE WHEN 'currency' = ANY($12::text[]) THEN $4 ELSE d.currency END,"
-               " pipeline_id = coalesce($5::uuid, d.pipeline_id),"
-               " stage_id = coalesce($6::uuid, CASE WHEN $5::uuid IS NOT NULL AND $5::uuid <> "
-               "d.pipeline_id"
-               "   THEN (SELECT s.id FROM pipeline_stages s WHERE s.tenant_id = current_tenant_id()"
-               "   AND s.pipeline_id = $5::uuid ORDER BY s.position LIMIT 1) ELSE d.stage_id END),"
-               " owner_id = CASE WHEN 'owner_id' = ANY($12::text[]) THEN $7::uuid ELSE d.owner_id "
-               "END,"
-               " expected_close_date = CASE WHEN 'expected_close_date' = ANY($12::text[]) THEN "
-               "$8::date"
-               "   ELSE d.expected_close_date END,"
-               " lost_reason = CASE WHEN 'lost_reason' = ANY($12::text[]) THEN $9 ELSE "
-               "d.lost_reason END,"
-               " custom_fields = jsonb_strip_nulls(d.custom_fields || coalesce($10::jsonb, '{}')),"
-               " version = d.version + 1, updated_at = now()"
-               " WHERE d.tenant_id = current_tenant_id() AND d.id = $1 AND d.deleted_at IS NULL"
-               "   AND d.version = $11::int AND (SELECT ok FROM ctx)"
-               " RETURNING " CRM_DEAL_JSON " AS j, d.version)"
-               " SELECT (SELECT j FROM u), (SELECT version FROM u), " CRM_ENTITY_CONTEXT_COLUMNS
-               " FROM ctx"};
-static const crm_stmt_t crm_stmt_deal_version = {
-    "core.deal_version", "SELECT version FROM deals WHERE tenant_id = current_tenant_id()"
-                         " AND id = $1 AND deleted_at IS NULL"};
 
 void
 crm_deals_patch(crm_req_t *r)
@@ -275,47 +196,23 @@ crm_deals_patch(crm_req_t *r)
                             crm_record_patch_mask(r, crm_deal_fields),
                             NULL,
                             NULL};
-    crm_record_patch(r, "deal", &crm_stmt_deal_update, &crm_stmt_deal_version, values, 14, 9,
+    crm_record_patch(r, "deal", &crm_sql_deal_update, &crm_sql_deal_version, values,
+                     CRM_SQL_NPARAMS(crm_sql_deal_update, CRM_COUNT(values)), 9,
                      crm_deal_constraints,
                      sizeof(crm_deal_constraints) / sizeof(crm_deal_constraints[0]));
 }
 
-static const crm_stmt_t crm_stmt_deal_delete = {"core.deal_delete", CRM_RECORD_DELETE_SQL("deals")};
-static const crm_stmt_t crm_stmt_deal_restore = {
-    "core.deal_restore", CRM_RECORD_RESTORE_SQL("deals", "d", CRM_DEAL_JSON, "")};
-
 void
 crm_deals_delete(crm_req_t *r)
 {
-    crm_record_delete(r, &crm_stmt_deal_delete, "deal");
+    crm_record_delete(r, &crm_sql_deal_delete, "deal");
 }
 
 void
 crm_deals_restore(crm_req_t *r)
 {
-    crm_record_restore(r, &crm_stmt_deal_restore, "deal");
+    crm_record_restore(r, &crm_sql_deal_restore, "deal");
 }
-
-/* Per stage of the pipeline (default: the tenant's default), in one query: the number of
- * live deals and, per currency, the total and the probability-weighted total. */
-static const crm_stmt_t crm_stmt_deals_summary = {
-    "core.deals_summary",
-    "WITH p AS (SELECT id FROM pipelines WHERE tenant_id = current_tenant_id()"
-    "   AND id = coalesce($1::uuid, (SELECT id FROM pipelines WHERE tenant_id ="
-    "   current_tenant_id() AND is_default))),"
-    " per AS (SELECT d.stage_id, d.currency, count(*) AS n, sum(d.amount_minor) AS total"
-    "   FROM deals d JOIN p ON d.pipeline_id = p.id"
-    "   WHERE d.tenant_id = current_tenant_id() AND d.deleted_at IS NULL"
-    "   GROUP BY d.stage_id, d.currency)"
-    " SELECT (SELECT id FROM p), json_agg(json_build_object('stage_id', s.id, 'name', s.name,"
-    "   'position', s.position, 'kind', s.kind, 'probability', s.probability,"
-    "   'count', coalesce((SELECT sum(n) FROM per WHERE per.stage_id = s.id), 0),"
-    "   'totals', coalesce((SELECT json_agg(json_build_object('currency', per.currency,"
-    "     'total_minor', per.total, 'weighted_minor', round(per.total * s.probability / 100.0)))"
-    "     FROM per WHERE per.stage_id = s.id AND per.currency IS NOT NULL), '[]'))"
-    "   ORDER BY s.position)"
-    " FROM pipeline_stages s JOIN p ON s.pipeline_id = p.id"
-    " WHERE s.tenant_id = current_tenant_id()"};
 
 void
 crm_deals_summary(crm_req_t *r)
@@ -326,15 +223,16 @@ crm_deals_summary(crm_req_t *r)
         return;
     }
     crm_tx_t *tx = crm_tx_new(r);
-    int i = crm_tx_add(tx, &crm_stmt_deals_summary, 1, (const char *[]){pipeline});
+    int i = CRM_TX_ADD(tx, crm_sql_deals_summary, pipeline);
     if (crm_tx_run(tx) != 0)
         return;
     PGresult *res = crm_tx_result(tx, i);
-    if (PQgetisnull(res, 0, 0)) {
+    if (PQgetisnull(res, 0, DEALS_SUMMARY_PIPELINE_ID)) {
         crm_reply_problem(r, 404, "no such pipeline");
         return;
     }
     const char *body = crm_arena_sprintf(r->arena, "{\"pipeline_id\":\"%s\",\"stages\":%s}",
-                                         PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+                                         PQgetvalue(res, 0, DEALS_SUMMARY_PIPELINE_ID),
+                                         PQgetvalue(res, 0, DEALS_SUMMARY_STAGES));
     crm_reply(r, 200, "application/json", body, strlen(body));
 }

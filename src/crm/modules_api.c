@@ -7,6 +7,7 @@
 #include "core/auth/tenant_modules.h"
 #include "core/http/validate.h"
 #include "crm/handlers.h"
+#include "crm_modules_api_sql.h"
 
 void
 crm_modules_list(crm_req_t *r)
@@ -18,13 +19,6 @@ crm_modules_list(crm_req_t *r)
                                               crm_tenant_module_enabled(r->tenant_id, (*m)->name)));
     crm_reply_json(r, 200, json_pack("{so}", "data", data));
 }
-
-static const crm_stmt_t crm_stmt_module_on = {
-    "core.module_on", "INSERT INTO tenant_modules (tenant_id, module)"
-                      " VALUES (current_tenant_id(), $1) ON CONFLICT DO NOTHING"};
-static const crm_stmt_t crm_stmt_module_off = {
-    "core.module_off",
-    "DELETE FROM tenant_modules WHERE tenant_id = current_tenant_id() AND module = $1"};
 
 /* PUT /api/v1/modules/{name} {"enabled": true|false}. A disabled module's routes answer 404
  * for the tenant and its permissions leave /me; its data stays, ready for re-enabling. Other
@@ -50,7 +44,10 @@ crm_modules_put(crm_req_t *r)
         return;
     bool on = json_is_true(json_object_get(r->json, "enabled"));
     crm_tx_t *tx = crm_tx_new(r);
-    crm_tx_add(tx, on ? &crm_stmt_module_on : &crm_stmt_module_off, 1, (const char *[]){name});
+    if (on)
+        CRM_TX_ADD(tx, crm_sql_module_on, name);
+    else
+        CRM_TX_ADD(tx, crm_sql_module_off, name);
     if (crm_tx_run(tx) != 0)
         return;
     crm_tenant_modules_set(r->tenant_id, name, on);

@@ -7,55 +7,27 @@
 #include "core/http/validate.h"
 #include "crm/handlers.h"
 #include "crm/records.h"
+#include "crm_pipelines_sql.h"
 
-#define CRM_PIPELINE_JSON                                                                          \
-    "json_build_object('id', p.id, 'name', p.name, 'is_default', p.is_default, 'stages',"          \
-    " (SELECT json_agg(json_build_object('id', s.id, 'name', s.name, 'position', s.position,"      \
-    "   'probability', s.probability, 'kind', s.kind) ORDER BY s.position)"                        \
-    "  FROM pipeline_stages s WHERE s.tenant_id = p.tenant_id AND s.pipeline_id = p.id),"          \
-    " 'created_at', p.created_at, 'updated_at', p.updated_at, 'version', p.version)"
-
-static const crm_stmt_t crm_stmt_pipelines_list = {
-    "core.pipelines_list",
-    "SELECT coalesce(json_agg(" CRM_PIPELINE_JSON " ORDER BY p.is_default DESC, p.name), '[]')"
-    " FROM pipelines p WHERE p.tenant_id = current_tenant_id()"};
+CRM_RECORD_ROW(PIPELINE_GET);
 
 void
 crm_pipelines_list(crm_req_t *r)
 {
     crm_tx_t *tx = crm_tx_new(r);
-    int i = crm_tx_add(tx, &crm_stmt_pipelines_list, 0, NULL);
+    int i = CRM_TX_ADD0(tx, crm_sql_pipelines_list);
     if (crm_tx_run(tx) != 0)
         return;
     const char *body = crm_arena_sprintf(r->arena, "{\"data\":%s,\"next_cursor\":null}",
-                                         PQgetvalue(crm_tx_result(tx, i), 0, 0));
+                                         PQgetvalue(crm_tx_result(tx, i), 0, PIPELINES_LIST_DATA));
     crm_reply(r, 200, "application/json", body, strlen(body));
 }
-
-static const crm_stmt_t crm_stmt_pipeline_get = {
-    "core.pipeline_get", "SELECT " CRM_PIPELINE_JSON ", p.version FROM pipelines p"
-                         " WHERE p.tenant_id = current_tenant_id() AND p.id = $1"};
 
 void
 crm_pipelines_get(crm_req_t *r)
 {
-    crm_record_get(r, &crm_stmt_pipeline_get, "pipeline", NULL);
+    crm_record_get(r, &crm_sql_pipeline_get, "pipeline", NULL);
 }
-
-/* The pipeline and its stages in one statement; making it the default takes that from the
- * previous default. */
-static const crm_stmt_t crm_stmt_pipeline_create = {
-    "core.pipeline_create",
-    "WITH old AS (UPDATE pipelines SET is_default = false, updated_at = now()"
-    "   WHERE tenant_id = current_tenant_id() AND is_default AND $2::boolean RETURNING id),"
-    " p AS (INSERT INTO pipelines (tenant_id, name, is_default)"
-    "   SELECT current_tenant_id(), $1, $2::boolean FROM (SELECT count(*) FROM old) o"
-    "   RETURNING id, tenant_id),"
-    " s AS (INSERT INTO pipeline_stages (tenant_id, pipeline_id, name, position, probability, kind)"
-    "   SELECT p.tenant_id, p.id, e.value ->> 'name', (e.ordinality - 1)::int,"
-    "   (e.value ->> 'probability')::int, e.value ->> 'kind'"
-    "   FROM p, jsonb_array_elements($3::jsonb) WITH ORDINALITY e RETURNING 1)"
-    " SELECT id, (SELECT count(*) FROM s) FROM p"};
 
 void
 crm_pipelines_create(crm_req_t *r)
@@ -96,8 +68,7 @@ crm_pipelines_create(crm_req_t *r)
     char *text = json_dumps(stages, JSON_COMPACT);
     crm_arena_cleanup(r->arena, free, text);
     crm_tx_t *tx = crm_tx_new(r);
-    int c = crm_tx_add(tx, &crm_stmt_pipeline_create, 3,
-                       (const char *[]){name, is_default ? "t" : "f", text});
+    int c = CRM_TX_ADD(tx, crm_sql_pipeline_create, name, is_default ? "t" : "f", text);
     if (crm_tx_run(tx) != 0) {
         const char *cons = crm_tx_constraint(tx);
         if (cons && strstr(cons, "pipelines_tenant_id_name_key")) {
@@ -109,9 +80,9 @@ crm_pipelines_create(crm_req_t *r)
         }
         return;
     }
-    const char *id = PQgetvalue(crm_tx_result(tx, c), 0, 0);
+    const char *id = PQgetvalue(crm_tx_result(tx, c), 0, PIPELINE_CREATE_ID);
     crm_tx_t *get = crm_tx_new(r);
-    int g = crm_tx_add(get, &crm_stmt_pipeline_get, 1, (const char *[]){id});
+    int g = CRM_TX_ADD(get, crm_sql_pipeline_get, id);
     if (crm_tx_run(get) != 0)
         return;
     crm_req_add_header(r, "Location", crm_arena_sprintf(r->arena, "/api/v1/pipelines/%s", id));

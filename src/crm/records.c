@@ -13,8 +13,10 @@
 void
 crm_reply_record(crm_req_t *r, int status, PGresult *res)
 {
-    crm_req_add_header(r, "ETag", crm_arena_sprintf(r->arena, "\"%s\"", PQgetvalue(res, 0, 1)));
-    crm_reply(r, status, "application/json", PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+    crm_req_add_header(
+        r, "ETag", crm_arena_sprintf(r->arena, "\"%s\"", PQgetvalue(res, 0, CRM_RECORD_VERSION)));
+    crm_reply(r, status, "application/json", PQgetvalue(res, 0, CRM_RECORD_JSON),
+              (size_t)PQgetlength(res, 0, CRM_RECORD_JSON));
 }
 
 const char *
@@ -86,9 +88,9 @@ crm_record_delete(crm_req_t *r, const crm_stmt_t *stmt, const char *what)
     if (crm_tx_run(tx) != 0)
         return;
     PGresult *res = crm_tx_result(tx, i);
-    if (strcmp(PQgetvalue(res, 0, 0), "1") == 0)
+    if (strcmp(PQgetvalue(res, 0, CRM_DELETE_DELETED), "1") == 0)
         crm_reply(r, 204, NULL, "", 0);
-    else if (!PQgetisnull(res, 0, 1))
+    else if (!PQgetisnull(res, 0, CRM_DELETE_VERSION))
         crm_reply_problem(r, 412, "the %s changed since that version; fetch it again", what);
     else
         crm_reply_problem(r, 404, "no such %s", what);
@@ -160,21 +162,23 @@ crm_record_create(crm_req_t *r, const char *entity, const char *collection,
             return;
         }
         res = crm_tx_result(tx, i);
-        if (crm_idem_replayed(r, idem, res, 3))
+        if (crm_idem_replayed(r, idem, res, CRM_CREATE_PRIOR))
             return;
-        crm_context_state_t state = crm_entity_context_after(r, entity, res, 6, attempt);
+        crm_context_state_t state =
+            crm_entity_context_after(r, entity, res, CRM_CREATE_CONTEXT, attempt);
         if (state == CRM_CONTEXT_GAVE_UP)
             return;
         if (state == CRM_CONTEXT_STALE)
             res = NULL;
     }
-    if (PQgetisnull(res, 0, 0)) {
+    if (PQgetisnull(res, 0, CRM_RECORD_JSON)) {
         crm_req_field_error(r, "contact_id", "is not a contact of this tenant");
         crm_reply_problem(r, 422, "%s", invalid);
         return;
     }
-    crm_req_add_header(r, "Location",
-                       crm_arena_sprintf(r->arena, "%s/%s", collection, PQgetvalue(res, 0, 2)));
+    crm_req_add_header(
+        r, "Location",
+        crm_arena_sprintf(r->arena, "%s/%s", collection, PQgetvalue(res, 0, CRM_CREATE_ID)));
     crm_reply_record(r, 201, res);
 }
 
@@ -196,12 +200,13 @@ crm_record_patch(crm_req_t *r, const char *entity, const crm_stmt_t *update,
             return;
         }
         PGresult *res = crm_tx_result(tx, u);
-        crm_context_state_t state = crm_entity_context_after(r, entity, res, 2, attempt);
+        crm_context_state_t state =
+            crm_entity_context_after(r, entity, res, CRM_PATCH_CONTEXT, attempt);
         if (state == CRM_CONTEXT_GAVE_UP)
             return;
         if (state == CRM_CONTEXT_STALE)
             continue;
-        if (!PQgetisnull(res, 0, 0))
+        if (!PQgetisnull(res, 0, CRM_RECORD_JSON))
             crm_reply_record(r, 200, res);
         else if (PQntuples(crm_tx_result(tx, v)) == 1)
             crm_reply_problem(r, 412, "the %s changed since that version; fetch it again", entity);

@@ -9,8 +9,47 @@
 #include "core/db/db.h"
 #include "core/http/request.h"
 
-/* Soft delete of {id} in TABLE, honouring an optional If-Match ($2): column 0 counts the rows
- * deleted, column 1 is the live version when the delete did not match. */
+/* The rows the shared readers below take, by position: a statement that feeds one names its
+ * columns so (-- returns:, docs/sql.md) and states it with the CRM_..._ROW macro, which fails
+ * to compile when a column is elsewhere. Record: the JSON and the version (the ETag). */
+enum { CRM_RECORD_JSON, CRM_RECORD_VERSION };
+#define CRM_RECORD_ROW(S)                                                                          \
+    CRM_SQL_COLUMN_AT(S##_J, CRM_RECORD_JSON);                                                     \
+    CRM_SQL_COLUMN_AT(S##_VERSION, CRM_RECORD_VERSION)
+/* A page for crm_reply_page: the item's JSON, its sort key and its id. */
+enum { CRM_PAGE_JSON, CRM_PAGE_KEY, CRM_PAGE_ID };
+#define CRM_PAGE_ROW(S)                                                                            \
+    CRM_SQL_COLUMN_AT(S##_J, CRM_PAGE_JSON);                                                       \
+    CRM_SQL_COLUMN_AT(S##_K, CRM_PAGE_KEY);                                                        \
+    CRM_SQL_COLUMN_AT(S##_ID, CRM_PAGE_ID)
+/* A create for crm_record_create: the record, its id, :idem_columns, :entity_context_columns. */
+enum {
+    CRM_CREATE_ID = CRM_RECORD_VERSION + 1,
+    CRM_CREATE_PRIOR,
+    CRM_CREATE_CONTEXT = CRM_CREATE_PRIOR + 3
+};
+#define CRM_CREATE_ROW(S)                                                                          \
+    CRM_RECORD_ROW(S);                                                                             \
+    CRM_SQL_COLUMN_AT(S##_ID, CRM_CREATE_ID);                                                      \
+    CRM_SQL_COLUMN_AT(S##_REQUEST_HASH, CRM_CREATE_PRIOR);                                         \
+    CRM_SQL_COLUMN_AT(S##_OK, CRM_CREATE_CONTEXT)
+/* A change for crm_record_patch: the record (null when nothing changed), :entity_context_columns.
+ */
+enum { CRM_PATCH_CONTEXT = CRM_RECORD_VERSION + 1 };
+#define CRM_PATCH_ROW(S)                                                                           \
+    CRM_RECORD_ROW(S);                                                                             \
+    CRM_SQL_COLUMN_AT(S##_OK, CRM_PATCH_CONTEXT)
+/* A soft delete (:record_delete, records.sql) for crm_record_delete: the rows deleted and the
+ * live version. */
+enum { CRM_DELETE_DELETED, CRM_DELETE_VERSION };
+#define CRM_DELETE_ROW(S)                                                                          \
+    CRM_SQL_COLUMN_AT(S##_DELETED, CRM_DELETE_DELETED);                                            \
+    CRM_SQL_COLUMN_AT(S##_VERSION, CRM_DELETE_VERSION)
+
+/* The statements still written in C use these; records.sql's fragments :record_delete and
+ * :record_restore are the same SQL. Soft delete of {id} in TABLE, honouring an optional
+ * If-Match ($2): column 0 counts the rows deleted, column 1 is the live version when the
+ * delete did not match. */
 #define CRM_RECORD_DELETE_SQL(TABLE)                                                               \
     "WITH d AS (UPDATE " TABLE " SET deleted_at = now(), version = version + 1,"                   \
     " updated_at = now() WHERE tenant_id = current_tenant_id() AND id = $1"                        \
@@ -27,7 +66,7 @@
     " FROM tenants t WHERE t.id = current_tenant_id()), 30)) RETURNING " JSON ", " ALIAS           \
     ".version"
 
-/* Replies row 0 of res: column 0 the record's JSON, column 1 its version (the ETag). */
+/* Replies row 0 of res: the record's JSON and its version (the ETag): CRM_RECORD_ROW. */
 void crm_reply_record(crm_req_t *r, int status, PGresult *res);
 /* {id} of the path when it is a UUID; otherwise replies 404 ("no such <what>") and NULL. */
 const char *crm_record_id(crm_req_t *r, const char *what);
@@ -55,7 +94,7 @@ struct crm_idem;
 /* POST of a record belonging to a contact, with custom fields of entity, in one round trip:
  * they are validated (into values[custom]) against the tenant's remembered context, and the
  * last two of the nvalues parameters of insert are that context's country and defs (set
- * here). insert returns (json, version, id, CRM_IDEM_COLUMNS, CRM_ENTITY_CONTEXT_COLUMNS).
+ * here). insert's row is CRM_CREATE_ROW.
  * Answers the earlier answer again (Idempotency-Key), 422 naming contact_id when nothing was
  * inserted (the contact is not a live one of the tenant) or a violated constraint of map,
  * else 201 with Location under collection ("/api/v1/deals"); validates again and retries
@@ -67,8 +106,7 @@ void crm_record_create(crm_req_t *r, const char *entity, const char *collection,
 /* PATCH {id} of a record with custom fields of entity, in one round trip: they are validated
  * (into values[custom]) against the tenant's remembered context, and the last two of the
  * nvalues parameters of update are that context's country and defs (set here). update's row
- * holds the changed record (json, version; null when nothing changed) and at columns 2-4 its
- * CRM_ENTITY_CONTEXT_CHECK columns; version ($1 = values[0]) gives the record's current
+ * is CRM_PATCH_ROW; version ($1 = values[0]) gives the record's current
  * version. Answers 200 with the record, 412, 404, 422 (faults of map), or validates again
  * and retries when the context changed. */
 void crm_record_patch(crm_req_t *r, const char *entity, const crm_stmt_t *update,
@@ -79,13 +117,14 @@ void crm_record_patch(crm_req_t *r, const char *entity, const crm_stmt_t *update
  * "CASE WHEN 'name' = ANY($n::text[])" of PATCH statements (null clears, absent keeps). */
 const char *crm_record_patch_mask(crm_req_t *r, const char *const *fields);
 
-/* GET {id}: stmt takes $1 = id and returns (json, version) of a live record; audit, if not
+/* GET {id}: stmt takes $1 = id and returns a CRM_RECORD_ROW of a live record; audit, if not
  * NULL, takes the same $1 and records the read in the audit log in the same transaction. */
 void crm_record_get(crm_req_t *r, const crm_stmt_t *stmt, const char *what,
                     const crm_stmt_t *audit);
-/* DELETE {id} with CRM_RECORD_DELETE_SQL: 204, 412 or 404. */
+/* DELETE {id} with a CRM_DELETE_ROW statement (:record_delete): 204, 412 or 404. */
 void crm_record_delete(crm_req_t *r, const crm_stmt_t *stmt, const char *what);
-/* POST {id}/restore with CRM_RECORD_RESTORE_SQL: 200 with the record, or 404. */
+/* POST {id}/restore with a CRM_RECORD_ROW statement (:record_restore): 200 with the record,
+ * or 404. */
 void crm_record_restore(crm_req_t *r, const crm_stmt_t *stmt, const char *what);
 
 #endif

@@ -16,13 +16,10 @@
 #include "core/util/uuid.h"
 #include "core/http/validate.h"
 #include "crm/handlers.h"
+#include "crm/records.h"
+#include "crm_tenants_sql.h"
 
-#define CRM_TENANT_JSON                                                                            \
-    "json_build_object('id', t.id, 'name', t.name, 'slug', t.slug, 'status', t.status,"            \
-    " 'time_zone', t.time_zone, 'default_country', t.default_country, 'modules',"                  \
-    " coalesce((SELECT json_agg(m.module ORDER BY m.module) FROM tenant_modules m"                 \
-    "           WHERE m.tenant_id = t.id), '[]'::json),"                                           \
-    " 'created_at', t.created_at, 'updated_at', t.updated_at)"
+CRM_PAGE_ROW(TENANTS_LIST);
 
 static bool
 crm_matches(const char *s, const char *pattern)
@@ -68,31 +65,11 @@ crm_tenant_modules(crm_req_t *r)
     return b.data;
 }
 
-/* A platform call about one tenant, in that tenant's audit log ({id} is its id or slug). */
-static const crm_stmt_t crm_stmt_platform_audit = {
-    "core.platform_audit",
-    "SELECT audit_platform(t.id, jsonb_build_object('method', $2::text, 'path', $3::text))"
-    " FROM tenants t WHERE t.id::text = $1 OR t.slug = $1"};
-
 static void
 crm_tenant_audit_call(crm_tx_t *tx, crm_req_t *r, const char *key)
 {
-    crm_tx_add(tx, &crm_stmt_platform_audit, 3, (const char *[]){key, r->method, r->path});
+    CRM_TX_ADD(tx, crm_sql_platform_audit, key, r->method, r->path);
 }
-
-static const crm_stmt_t crm_stmt_tenant_insert = {
-    "core.tenant_insert", "INSERT INTO tenants (id, name, slug, time_zone, default_country)"
-                          " VALUES ($1, $2, $3, coalesce($4, 'UTC'), coalesce($5, 'US'))"};
-static const crm_stmt_t crm_stmt_tenant_modules = {
-    "core.tenant_modules",
-    "INSERT INTO tenant_modules (tenant_id, module) SELECT $1, unnest($2::text[])"};
-static const crm_stmt_t crm_stmt_tenant_admin = {
-    "core.tenant_admin", "INSERT INTO users (tenant_id, email, password_hash, full_name, role)"
-                         " VALUES ($1, $2, $3, $4, 'admin') RETURNING id"};
-static const crm_stmt_t crm_stmt_tenant_pipeline = {"core.tenant_pipeline",
-                                                    "SELECT create_default_pipeline($1)"};
-static const crm_stmt_t crm_stmt_tenant_get = {
-    "core.tenant_get", "SELECT " CRM_TENANT_JSON " FROM tenants t WHERE t.id = $1"};
 
 /* The field a failed constraint of the tenant insert is about. */
 static const char *
@@ -157,12 +134,12 @@ crm_tenants_create(crm_req_t *r)
     crm_uuid_v4(id);
     crm_tx_t *tx = crm_tx_new(r);
     crm_tx_use_platform_role(tx);
-    crm_tx_add(tx, &crm_stmt_tenant_insert, 5, (const char *[]){id, name, slug, tz, country});
-    crm_tx_add(tx, &crm_stmt_tenant_modules, 2, (const char *[]){id, modules});
-    int a = crm_tx_add(tx, &crm_stmt_tenant_admin, 4,
-                       (const char *[]){id, email, hash, full_name ? full_name : "Administrator"});
-    crm_tx_add(tx, &crm_stmt_tenant_pipeline, 1, (const char *[]){id});
-    int g = crm_tx_add(tx, &crm_stmt_tenant_get, 1, (const char *[]){id});
+    CRM_TX_ADD(tx, crm_sql_tenant_insert, id, name, slug, tz, country);
+    CRM_TX_ADD(tx, crm_sql_tenant_modules, id, modules);
+    int a = CRM_TX_ADD(tx, crm_sql_tenant_admin, id, email, hash,
+                       full_name ? full_name : "Administrator");
+    CRM_TX_ADD(tx, crm_sql_tenant_pipeline, id);
+    int g = CRM_TX_ADD(tx, crm_sql_tenant_get, id);
     crm_tenant_audit_call(tx, r, id);
     if (crm_tx_run(tx) != 0) {
         const char *field = crm_tenant_constraint_field(crm_tx_constraint(tx));
@@ -180,17 +157,12 @@ crm_tenants_create(crm_req_t *r)
     json_t *mod;
     json_array_foreach(json_object_get(r->json, "modules"), mi, mod)
         crm_tenant_modules_set(id, json_string_value(mod), true); /* at once, in this process */
-    json_t *t = json_loads(PQgetvalue(crm_tx_result(tx, g), 0, 0), 0, NULL);
-    json_object_set_new(t, "admin_user_id", json_string(PQgetvalue(crm_tx_result(tx, a), 0, 0)));
+    json_t *t = json_loads(PQgetvalue(crm_tx_result(tx, g), 0, TENANT_GET_J), 0, NULL);
+    json_object_set_new(t, "admin_user_id",
+                        json_string(PQgetvalue(crm_tx_result(tx, a), 0, TENANT_ADMIN_ID)));
     crm_req_add_header(r, "Location", crm_arena_sprintf(r->arena, "/platform/v1/tenants/%s", id));
     crm_reply_json(r, 201, t);
 }
-
-static const crm_stmt_t crm_stmt_tenants_list = {
-    "core.tenants_list",
-    "SELECT " CRM_TENANT_JSON ", t.created_at, t.id FROM tenants t"
-    " WHERE ($1::timestamptz IS NULL OR (t.created_at, t.id) > ($1::timestamptz, $2::uuid))"
-    " ORDER BY t.created_at, t.id LIMIT $3::int"};
 
 void
 crm_tenants_list(crm_req_t *r)
@@ -200,15 +172,10 @@ crm_tenants_list(crm_req_t *r)
         return;
     crm_tx_t *tx = crm_tx_new(r);
     crm_tx_use_platform_role(tx);
-    int i = crm_tx_add(tx, &crm_stmt_tenants_list, 3,
-                       (const char *[]){page.after_key, page.after_id, page.fetch});
+    int i = CRM_TX_ADD(tx, crm_sql_tenants_list, page.after_key, page.after_id, page.fetch);
     if (crm_tx_run(tx) == 0)
         crm_reply_page(r, &page, crm_tx_result(tx, i));
 }
-
-static const crm_stmt_t crm_stmt_tenant_by_key = {
-    "core.tenant_by_key",
-    "SELECT " CRM_TENANT_JSON " FROM tenants t WHERE t.id::text = $1 OR t.slug = $1"};
 
 /* {id} is the tenant's id or its slug. */
 void
@@ -216,7 +183,7 @@ crm_tenants_get(crm_req_t *r)
 {
     crm_tx_t *tx = crm_tx_new(r);
     crm_tx_use_platform_role(tx);
-    int i = crm_tx_add(tx, &crm_stmt_tenant_by_key, 1, (const char *[]){crm_req_param(r, "id")});
+    int i = CRM_TX_ADD(tx, crm_sql_tenant_by_key, crm_req_param(r, "id"));
     crm_tenant_audit_call(tx, r, crm_req_param(r, "id"));
     if (crm_tx_run(tx) != 0)
         return;
@@ -225,13 +192,9 @@ crm_tenants_get(crm_req_t *r)
         crm_reply_problem(r, 404, "no such tenant");
         return;
     }
-    crm_reply(r, 200, "application/json", PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+    crm_reply(r, 200, "application/json", PQgetvalue(res, 0, TENANT_BY_KEY_J),
+              (size_t)PQgetlength(res, 0, TENANT_BY_KEY_J));
 }
-
-static const crm_stmt_t crm_stmt_tenant_status = {
-    "core.tenant_status", "WITH changed AS (UPDATE tenants SET status = $2, updated_at = now()"
-                          "  WHERE id::text = $1 OR slug = $1 RETURNING *)"
-                          " SELECT " CRM_TENANT_JSON " FROM changed t"};
 
 /* PATCH {"status": "active" | "suspended"}: a suspended tenant's users cannot log in, refresh
  * or use their access tokens (within the deny list's reload interval). */
@@ -248,8 +211,7 @@ crm_tenants_patch(crm_req_t *r)
         return;
     crm_tx_t *tx = crm_tx_new(r);
     crm_tx_use_platform_role(tx);
-    int i = crm_tx_add(tx, &crm_stmt_tenant_status, 2,
-                       (const char *[]){crm_req_param(r, "id"), status});
+    int i = CRM_TX_ADD(tx, crm_sql_tenant_status, crm_req_param(r, "id"), status);
     crm_tenant_audit_call(tx, r, crm_req_param(r, "id"));
     if (crm_tx_run(tx) != 0)
         return;
@@ -258,5 +220,6 @@ crm_tenants_patch(crm_req_t *r)
         crm_reply_problem(r, 404, "no such tenant");
         return;
     }
-    crm_reply(r, 200, "application/json", PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+    crm_reply(r, 200, "application/json", PQgetvalue(res, 0, TENANT_STATUS_J),
+              (size_t)PQgetlength(res, 0, TENANT_STATUS_J));
 }

@@ -12,6 +12,8 @@
 #include "core/db/db.h"
 #include "core/util/log.h"
 #include "core/auth/tenant_modules.h"
+#include "auth_denylist_sql.h"
+#include "auth_tenant_modules_sql.h"
 
 typedef struct crm_denied_user {
     char id[37];
@@ -40,12 +42,6 @@ static struct {
 } crm_deny = {.lock = PTHREAD_RWLOCK_INITIALIZER,
               .stop_lock = PTHREAD_MUTEX_INITIALIZER,
               .stop_cond = PTHREAD_COND_INITIALIZER};
-
-static const char crm_deny_query[] =
-    "SELECT 't', id::text, 0, true FROM tenants WHERE status <> 'active'"
-    " UNION ALL"
-    " SELECT 'u', id::text, floor(extract(epoch FROM tokens_valid_after))::bigint, active"
-    " FROM users WHERE tokens_valid_after > now() - make_interval(secs => $1::int)";
 
 static void
 crm_deny_set_free(crm_deny_set_t *s)
@@ -76,9 +72,12 @@ crm_deny_reload(char *err, size_t errlen)
     char window[24];
     snprintf(window, sizeof(window), "%ld", crm_deny.window_s);
     const char *params[] = {window};
-    PQclear(PQexec(crm_deny.pg, "BEGIN READ ONLY; SET LOCAL ROLE " CRM_DB_PLATFORM_ROLE));
-    PGresult *res = PQexecParams(crm_deny.pg, crm_deny_query, 1, NULL, params, NULL, NULL, 0);
-    PGresult *mods = PQexec(crm_deny.pg, crm_tenant_modules_query);
+    PQclear(PQexec(crm_deny.pg, "BEGIN READ ONLY"));
+    PQclear(PQexec(crm_deny.pg, crm_sql_platform_role_enter.sql));
+    PGresult *res = PQexecParams(crm_deny.pg, crm_sql_deny_list.sql,
+                                 CRM_SQL_NPARAMS(crm_sql_deny_list, CRM_COUNT(params)), NULL,
+                                 params, NULL, NULL, 0);
+    PGresult *mods = PQexec(crm_deny.pg, crm_sql_tenant_modules_enabled.sql);
     PQclear(PQexec(crm_deny.pg, "COMMIT"));
     if (PQresultStatus(mods) == PGRES_TUPLES_OK)
         crm_tenant_modules_load(mods); /* the enabled modules ride along with the deny list */
@@ -93,14 +92,14 @@ crm_deny_reload(char *err, size_t errlen)
     s->tenants = crm_xcalloc((size_t)n + 1, sizeof(*s->tenants));
     s->users = crm_xcalloc((size_t)n + 1, sizeof(*s->users));
     for (int i = 0; i < n; i++) {
-        const char *id = PQgetvalue(res, i, 1);
-        if (PQgetvalue(res, i, 0)[0] == 't') {
+        const char *id = PQgetvalue(res, i, DENY_LIST_ID);
+        if (PQgetvalue(res, i, DENY_LIST_KIND)[0] == 't') {
             snprintf(s->tenants[s->ntenants++], 37, "%s", id);
         } else {
             crm_denied_user_t *u = &s->users[s->nusers++];
             snprintf(u->id, sizeof(u->id), "%s", id);
-            u->valid_after = atoll(PQgetvalue(res, i, 2));
-            u->active = PQgetvalue(res, i, 3)[0] == 't';
+            u->valid_after = atoll(PQgetvalue(res, i, DENY_LIST_VALID_AFTER));
+            u->active = PQgetvalue(res, i, DENY_LIST_ACTIVE)[0] == 't';
         }
     }
     PQclear(res);

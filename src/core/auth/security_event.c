@@ -11,9 +11,7 @@
 #include "core/db/db.h"
 #include "core/util/log.h"
 #include "core/auth/throttle.h"
-
-static const crm_stmt_t crm_stmt_security_event = {"core.security_event",
-                                                   "SELECT audit_security($1, $2::jsonb)"};
+#include "auth_security_event_sql.h"
 
 static atomic_ullong crm_security_suppressed;
 
@@ -36,7 +34,7 @@ crm_security_event_add(crm_tx_t *tx, crm_req_t *r, const char *event, json_t *de
 {
     const char *text = crm_security_log(r, event, detail);
     if (text)
-        crm_tx_add(tx, &crm_stmt_security_event, 2, (const char *[]){event, text});
+        CRM_TX_ADD(tx, crm_sql_security_event, event, text);
 }
 
 void
@@ -56,7 +54,7 @@ crm_security_event(crm_req_t *r, const char *event, json_t *detail)
     }
     crm_tx_t *tx = crm_tx_new(r);
     crm_tx_quiet(tx);
-    crm_tx_add(tx, &crm_stmt_security_event, 2, (const char *[]){event, text});
+    CRM_TX_ADD(tx, crm_sql_security_event, event, text);
     if (crm_tx_run(tx) != 0)
         crm_warn("security event %s not written to the audit log", event);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/util/arena.h"
+#include "auth_tenant_modules_sql.h"
 
 typedef struct crm_tm_entry {
     char tenant[37];
@@ -17,8 +18,6 @@ static struct {
     crm_tm_entry_t *entries; /* sorted by (tenant, module) */
     size_t n, cap;
 } crm_tm = {.lock = PTHREAD_RWLOCK_INITIALIZER};
-
-const char crm_tenant_modules_query[] = "SELECT tenant_id::text, module FROM tenant_modules";
 
 static int
 crm_tm_cmp(const void *a, const void *b)
@@ -34,8 +33,10 @@ crm_tenant_modules_load(PGresult *rows)
     size_t n = (size_t)PQntuples(rows);
     crm_tm_entry_t *e = crm_xcalloc(n + 1, sizeof(*e));
     for (size_t i = 0; i < n; i++) {
-        strncpy(e[i].tenant, PQgetvalue(rows, (int)i, 0), sizeof(e[i].tenant) - 1);
-        strncpy(e[i].module, PQgetvalue(rows, (int)i, 1), sizeof(e[i].module) - 1);
+        strncpy(e[i].tenant, PQgetvalue(rows, (int)i, TENANT_MODULES_ENABLED_TENANT_ID),
+                sizeof(e[i].tenant) - 1);
+        strncpy(e[i].module, PQgetvalue(rows, (int)i, TENANT_MODULES_ENABLED_MODULE),
+                sizeof(e[i].module) - 1);
     }
     qsort(e, n, sizeof(*e), crm_tm_cmp);
     pthread_rwlock_wrlock(&crm_tm.lock);

@@ -6,14 +6,12 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 
-/* Replaces the whole map from rows of (tenant_id, module) read as crm_platform. */
+/* Replaces the whole map from the rows of tenant_modules_enabled (tenant_modules.sql), read
+ * as crm_platform. */
 void crm_tenant_modules_load(PGresult *rows);
 /* Records a change made by this process at once (other processes see it at their reload). */
 void crm_tenant_modules_set(const char *tenant_id, const char *module, bool enabled);
 bool crm_tenant_module_enabled(const char *tenant_id, const char *module);
 void crm_tenant_modules_free(void);
-
-/* The statement the reload runs (as crm_platform). */
-extern const char crm_tenant_modules_query[];
 
 #endif

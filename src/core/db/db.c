@@ -14,6 +14,7 @@
 #include "core/util/json.h"
 #include "core/util/log.h"
 #include "core/db/sqlstate.h"
+#include "db_db_sql.h"
 
 #define CRM_PREPARED_SLOTS        512 /* per connection: open addressing on the statement's address */
 #define CRM_RECONNECT_INTERVAL_NS 250000000LL
@@ -60,19 +61,6 @@ static atomic_long crm_db_up;
 static _Atomic int64_t crm_db_connected_ns;
 static atomic_ullong crm_db_errors;
 
-/* Sets the request's identity (tenant, user, role name as app.role; client IP, user agent and
- * "cli" or "platform" as app.actor for the command line and the platform API, for the audit
- * log) inside the transaction; the database role first, so that everything after it runs
- * as the non-owner app role under row-level security. */
-static const crm_stmt_t crm_stmt_prelude = {
-    "core.tx_prelude",
-    "SELECT set_config('role', $1, true), set_config('app.tenant_id', $2, true),"
-    " set_config('app.user_id', $3, true), set_config('app.request_id', $4, true),"
-    " set_config('statement_timeout', $5, true), set_config('app.role', $6, true),"
-    " set_config('app.client_ip', $7, true), set_config('app.user_agent', $8, true),"
-    " set_config('app.actor', $9, true)",
-};
-
 /* The request's User-Agent for the audit log: its well-formed UTF-8 prefix, at most 256
  * bytes (a header is not text PostgreSQL would accept as it comes). */
 static const char *
@@ -93,9 +81,9 @@ crm_db_user_agent(crm_req_t *r)
     return ua[n] == '\0' ? ua : crm_arena_strndup(r->arena, ua, n);
 }
 
-#define CRM_DB_PRELUDE_PARAMS 9
+#define CRM_DB_PRELUDE_PARAMS crm_sql_tx_prelude_params
 
-/* The prelude's parameters for request r, in crm_stmt_prelude's order. */
+/* The prelude's parameters for request r, in the order of tx_prelude (db.sql). */
 static void
 crm_db_prelude(crm_req_t *r, const char *db_role, const char *timeout,
                const char *out[CRM_DB_PRELUDE_PARAMS])
@@ -508,7 +496,8 @@ crm_tx_attempt(crm_conn_t *c, crm_tx_t *tx)
     size_t nsent = 0;
     int rc = crm_send_plain(c, sent, &nsent, "BEGIN");
     if (rc == 0)
-        rc = crm_send_stmt(c, sent, &nsent, &crm_stmt_prelude, -1, CRM_DB_PRELUDE_PARAMS, prelude);
+        rc =
+            crm_send_stmt(c, sent, &nsent, &crm_sql_tx_prelude, -1, CRM_DB_PRELUDE_PARAMS, prelude);
     for (size_t i = 0; rc == 0 && i < tx->count; i++)
         rc = crm_send_stmt(c, sent, &nsent, tx->stmts[i].stmt, (int)i, tx->stmts[i].nparams,
                            tx->stmts[i].values);
@@ -600,8 +589,8 @@ crm_db_dedicated_open(crm_req_t *r)
         PQclear(PQexec(pg, "BEGIN")); /* not read only: the export is audited */
         const char *prelude[CRM_DB_PRELUDE_PARAMS];
         crm_db_prelude(r, CRM_DB_APP_ROLE, crm_db.export_timeout, prelude);
-        PGresult *res = PQexecParams(pg, crm_stmt_prelude.sql, CRM_DB_PRELUDE_PARAMS, NULL, prelude,
-                                     NULL, NULL, 0);
+        PGresult *res = PQexecParams(pg, crm_sql_tx_prelude.sql, CRM_DB_PRELUDE_PARAMS, NULL,
+                                     prelude, NULL, NULL, 0);
         bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;
         PQclear(res);
         if (ok)

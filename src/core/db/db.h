@@ -53,6 +53,34 @@ void crm_tx_set_timeout(crm_tx_t *tx, const char *ms);
 void crm_db_close_thread(void);
 /* Queues a statement with text parameters (NULL is SQL NULL); returns its index. */
 int crm_tx_add(crm_tx_t *tx, const crm_stmt_t *stmt, int nparams, const char *const *values);
+
+/* Statements live in .sql files (docs/sql.md); each generated crm_stmt_t S comes with the
+ * constant S_params, its $n count. CRM_TX_ADD queues S with the values listed and fails to
+ * compile unless there are S_params of them; CRM_TX_ADD0 is for a statement without any. */
+#define CRM_TX_ADD(tx, S, ...)                                                                     \
+    crm_tx_add((tx), &(S), CRM_SQL_NPARAMS(S, CRM_NARGS(__VA_ARGS__)),                             \
+               (const char *const[]){__VA_ARGS__})
+#define CRM_TX_ADD0(tx, S) crm_tx_add((tx), &(S), CRM_SQL_NPARAMS(S, 0), NULL)
+/* N, after checking at compile time that it is the $n count of statement S: for an array of
+ * values built beforehand, CRM_SQL_NPARAMS(S, CRM_COUNT(values)). */
+#define CRM_SQL_NPARAMS(S, N)                                                                      \
+    ((int)(0 * sizeof(struct {                                                                     \
+               _Static_assert((N) == S##_params, #S " takes another number of parameters");        \
+               int ok;                                                                             \
+           })) +                                                                                   \
+     (int)(N))
+#define CRM_COUNT(array) (sizeof(array) / sizeof((array)[0]))
+/* The number of its arguments, 1 to 32, as a literal: a constant even when they are not. */
+#define CRM_NARGS(...)                                                                             \
+    CRM_NARGS_(__VA_ARGS__, 32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16,    \
+               15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0)
+#define CRM_NARGS_(_1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, _14, _15, _16, _17,     \
+                   _18, _19, _20, _21, _22, _23, _24, _25, _26, _27, _28, _29, _30, _31, _32, N,   \
+                   ...)                                                                            \
+    N
+/* Holds at compile time that column C of a statement is where a shared reader takes it
+ * (column P of crm_reply_record's rows, say). */
+#define CRM_SQL_COLUMN_AT(C, P) _Static_assert((int)(C) == (int)(P), #C " is not column " #P)
 /* Sends BEGIN, the set_configs, the statements and COMMIT in pipeline mode: one round trip.
  * Any error rolls everything back and replies a problem (status from the SQLSTATE table,
  * 503 with Retry-After when the database is unreachable); returns -1 then, 0 on commit. */

@@ -13,11 +13,7 @@
 #include "core/db/listing.h"
 #include "core/util/log.h"
 #include "core/http/tenant_slots.h"
-
-/* The export's second row: how it ended. The first (crm_export_record_start) says it began. */
-static const char crm_export_finished_sql[] =
-    "SELECT audit_read('export', $1, NULL, NULL, $2::jsonb || jsonb_build_object('stage',"
-    " 'finished', 'records', $3::bigint, 'complete', $4::boolean))";
+#include "db_db_export_sql.h"
 
 typedef struct crm_export {
     PGconn *pg;
@@ -91,8 +87,9 @@ crm_export_done(void *cls)
         snprintf(rows, sizeof(rows), "%ld",
                  e->rows > e->header_rows ? e->rows - e->header_rows : 0);
         const char *params[] = {e->entity, e->detail, rows, complete ? "true" : "false"};
-        PGresult *res =
-            PQexecParams(e->pg, crm_export_finished_sql, 4, NULL, params, NULL, NULL, 0);
+        PGresult *res = PQexecParams(e->pg, crm_sql_export_finished.sql,
+                                     CRM_SQL_NPARAMS(crm_sql_export_finished, CRM_COUNT(params)),
+                                     NULL, params, NULL, NULL, 0);
         ok = PQresultStatus(res) == PGRES_TUPLES_OK;
         if (!ok)
             crm_error("export audit: %s", PQresultErrorMessage(res));
@@ -136,12 +133,9 @@ crm_export_literal(crm_req_t *r, PGconn *pg, const char *field, const char *v)
 static int
 crm_export_record_start(crm_req_t *r, const char *entity, const char *detail)
 {
-    static const crm_stmt_t started = {"core.export_started",
-                                       "SELECT audit_read('export', $1, NULL, NULL, $2::jsonb ||"
-                                       " '{\"stage\": \"started\"}'::jsonb)"};
     crm_tx_t *tx = crm_tx_new(r);
     crm_tx_quiet(tx);
-    crm_tx_add(tx, &started, 2, (const char *[]){entity, detail});
+    CRM_TX_ADD(tx, crm_sql_export_started, entity, detail);
     if (crm_tx_run(tx) == 0)
         return 0;
     crm_error("export of %s not started: its audit row could not be written", entity);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/db/db.h"
+#include "db_idempotency_sql.h"
 
 bool
 crm_idem_read(crm_req_t *r, crm_idem_t *idem)
@@ -68,18 +69,9 @@ crm_idem_conflict(crm_req_t *r, const char *constraint)
     return true;
 }
 
-/* Keys live 24 hours (core migration 0019). */
-static const crm_stmt_t crm_stmt_idem_purge = {
-    "core.idempotency_purge",
-    "DELETE FROM idempotency_keys WHERE tenant_id = current_tenant_id()"
-    " AND created_at <= now() - interval '24 hours' AND ((user_id = " CRM_IDEM_USER
-    " AND key = $1) OR (user_id, route, key) IN (SELECT x.user_id, x.route, x.key"
-    " FROM idempotency_keys x WHERE x.tenant_id = current_tenant_id()"
-    " AND x.created_at <= now() - interval '24 hours' LIMIT 100))"};
-
 void
 crm_idem_purge(crm_tx_t *tx, const crm_idem_t *idem)
 {
     if (idem->key)
-        crm_tx_add(tx, &crm_stmt_idem_purge, 1, (const char *[]){idem->key});
+        CRM_TX_ADD(tx, crm_sql_idempotency_purge, idem->key);
 }

@@ -12,10 +12,11 @@ typedef struct crm_idem {
     char hash[65];   /* SHA-256 of the request body, hex */
 } crm_idem_t;
 
-/* SQL of a create statement that honours the key: a CTE "prior" with an earlier answer under
- * (user, route, key) from the last 24 hours, and a CTE "stored" keeping this answer (column j
- * of CTE src). KEY and HASH are the statement's placeholders ("$17"). Queue crm_idem_purge
- * before it. */
+/* A create statement honours the key with the fragments of idempotency.sql: a CTE "prior"
+ * with an earlier answer under (user, route, key) from the last 24 hours (:idem_prior), a CTE
+ * "stored" keeping this answer (:idem_store) and the earlier answer's columns
+ * (:idem_columns). Queue crm_idem_purge before it. The macros below are the same SQL for the
+ * statements still written in C. */
 #define CRM_IDEM_USER "nullif(current_setting('app.user_id', true), '')::uuid"
 #define CRM_IDEM_PRIOR(ROUTE, KEY)                                                                 \
     "prior AS (SELECT request_hash, status, body FROM idempotency_keys"                            \
@@ -32,7 +33,8 @@ typedef struct crm_idem {
  * answering 400 for a malformed key. */
 bool crm_idem_read(crm_req_t *r, crm_idem_t *idem);
 /* When the statement found an earlier answer (columns col, col + 1, col + 2 of row 0 are
- * CRM_IDEM_COLUMNS): replies it again (same body), or 422 when the body differs; true then. */
+ * :idem_columns, or CRM_IDEM_COLUMNS): replies it again (same body), or 422 when the body differs;
+ * true then. */
 bool crm_idem_replayed(crm_req_t *r, const crm_idem_t *idem, PGresult *res, int col);
 /* With a key: queues, before the create, the removal of keys past their 24 hours: this
  * user's under the same key (so that it can be used again), and up to 100 of the tenant's. */

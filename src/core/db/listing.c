@@ -14,7 +14,9 @@
 #include "core/util/buf.h"
 #include "core/auth/jws.h"
 
-#define B64URL         sodium_base64_VARIANT_URLSAFE_NO_PADDING
+#define B64URL sodium_base64_VARIANT_URLSAFE_NO_PADDING
+/* A page statement's columns, as listing.h says (crm/records.h's CRM_PAGE_ROW checks them). */
+enum { CRM_PAGE_ITEM, CRM_PAGE_SORT_KEY, CRM_PAGE_ITEM_ID };
 #define CRM_CURSOR_TAG 16
 #define CRM_CURSOR_MAX 512
 
@@ -132,12 +134,14 @@ crm_reply_page_items(crm_req_t *r, const crm_page_t *page, PGresult *rows, const
         if (items)
             crm_buf_puts(&b, items[i]);
         else
-            crm_buf_append(&b, PQgetvalue(rows, i, 0), (size_t)PQgetlength(rows, i, 0));
+            crm_buf_append(&b, PQgetvalue(rows, i, CRM_PAGE_ITEM),
+                           (size_t)PQgetlength(rows, i, CRM_PAGE_ITEM));
     }
     crm_buf_puts(&b, "],\"next_cursor\":");
-    char *next = n > page->limit ? crm_page_cursor(r, page, PQgetvalue(rows, shown - 1, 1),
-                                                   PQgetvalue(rows, shown - 1, 2))
-                                 : NULL;
+    char *next = n > page->limit
+                     ? crm_page_cursor(r, page, PQgetvalue(rows, shown - 1, CRM_PAGE_SORT_KEY),
+                                       PQgetvalue(rows, shown - 1, CRM_PAGE_ITEM_ID))
+                     : NULL;
     if (next)
         crm_buf_json_string(&b, next);
     else

@@ -9,24 +9,7 @@
 #include "core/util/arena.h"
 #include "core/module.h"
 #include "core/auth/rbac.h"
-
-/* An arbitrary constant that names the migration lock among advisory locks. */
-#define CRM_MIGRATE_LOCK "7294017731"
-
-const char crm_migrate_select_applied[] =
-    "SELECT module, version, checksum FROM schema_migrations ORDER BY module, version";
-
-static const char crm_migrate_bootstrap[] = "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                                            " module text NOT NULL,"
-                                            " version integer NOT NULL CHECK (version > 0),"
-                                            " name text NOT NULL,"
-                                            " checksum text NOT NULL,"
-                                            " applied_at timestamptz NOT NULL DEFAULT now(),"
-                                            " PRIMARY KEY (module, version))";
-/* The crm module was called "core" until its migrations moved out of the core's rooms: its
- * applied rows take the new name before they are read (a no-op once done). */
-static const char crm_migrate_rename_crm[] =
-    "UPDATE schema_migrations SET module = 'crm' WHERE module = 'core'";
+#include "db_migrate_sql.h"
 
 void
 crm_migration_checksum(const char *sql, char out[CRM_CHECKSUM_HEX])
@@ -82,9 +65,9 @@ crm_migrate_check_result(PGresult *rows, size_t *pending, char *err, size_t errl
     int n = PQntuples(rows);
     crm_applied_t *applied = crm_xcalloc((size_t)n + 1, sizeof(*applied));
     for (int i = 0; i < n; i++) {
-        applied[i].module = PQgetvalue(rows, i, 0);
-        applied[i].version = atoi(PQgetvalue(rows, i, 1));
-        applied[i].checksum = PQgetvalue(rows, i, 2);
+        applied[i].module = PQgetvalue(rows, i, MIGRATIONS_APPLIED_MODULE);
+        applied[i].version = atoi(PQgetvalue(rows, i, MIGRATIONS_APPLIED_VERSION));
+        applied[i].checksum = PQgetvalue(rows, i, MIGRATIONS_APPLIED_CHECKSUM);
     }
     *pending = 0;
     int rc = 0;
@@ -127,10 +110,9 @@ crm_apply_one(PGconn *conn, const char *module, const crm_migration_t *m, char *
     crm_migration_checksum(m->sql, sum);
     snprintf(version, sizeof(version), "%d", m->version);
     const char *params[] = {module, version, m->name, sum};
-    PGresult *res = PQexecParams(conn,
-                                 "INSERT INTO schema_migrations (module, version, name, checksum)"
-                                 " VALUES ($1, $2, $3, $4)",
-                                 4, NULL, params, NULL, NULL, 0);
+    PGresult *res = PQexecParams(conn, crm_sql_migration_record.sql,
+                                 CRM_SQL_NPARAMS(crm_sql_migration_record, CRM_COUNT(params)), NULL,
+                                 params, NULL, NULL, 0);
     int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
     if (!ok)
         snprintf(err, errlen, "%s: recording it failed: %s", m->name, PQresultErrorMessage(res));
@@ -145,10 +127,12 @@ crm_apply_one(PGconn *conn, const char *module, const crm_migration_t *m, char *
 static int
 crm_migrate_locked(PGconn *conn, FILE *out, char *err, size_t errlen)
 {
-    if (crm_exec(conn, crm_migrate_bootstrap, err, errlen, "schema_migrations") != 0 ||
-        crm_exec(conn, crm_migrate_rename_crm, err, errlen, "schema_migrations") != 0)
+    if (crm_exec(conn, crm_sql_schema_migrations_create.sql, err, errlen, "schema_migrations") !=
+            0 ||
+        crm_exec(conn, crm_sql_schema_migrations_rename_crm.sql, err, errlen,
+                 "schema_migrations") != 0)
         return -1;
-    PGresult *rows = PQexec(conn, crm_migrate_select_applied);
+    PGresult *rows = PQexec(conn, crm_sql_migrations_applied.sql);
     if (PQresultStatus(rows) != PGRES_TUPLES_OK) {
         snprintf(err, errlen, "reading schema_migrations: %s", PQresultErrorMessage(rows));
         PQclear(rows);
@@ -162,8 +146,8 @@ crm_migrate_locked(PGconn *conn, FILE *out, char *err, size_t errlen)
         for (const crm_migration_t *m = (*mp)->migrations; m && m->sql && rc == 0; m++) {
             bool done = false;
             for (int i = 0; i < n && !done; i++)
-                done = atoi(PQgetvalue(rows, i, 1)) == m->version &&
-                       strcmp(PQgetvalue(rows, i, 0), (*mp)->name) == 0;
+                done = atoi(PQgetvalue(rows, i, MIGRATIONS_APPLIED_VERSION)) == m->version &&
+                       strcmp(PQgetvalue(rows, i, MIGRATIONS_APPLIED_MODULE), (*mp)->name) == 0;
             if (done)
                 continue;
             rc = crm_apply_one(conn, (*mp)->name, m, err, errlen);
@@ -182,12 +166,11 @@ crm_migrate_locked(PGconn *conn, FILE *out, char *err, size_t errlen)
 int
 crm_migrate_run(PGconn *conn, FILE *out, char *err, size_t errlen)
 {
-    if (crm_exec(conn, "SELECT pg_advisory_lock(" CRM_MIGRATE_LOCK ")", err, errlen,
-                 "taking the migration lock") != 0)
+    if (crm_exec(conn, crm_sql_migrate_lock.sql, err, errlen, "taking the migration lock") != 0)
         return -1;
     int rc = crm_migrate_locked(conn, out, err, errlen);
     if (rc == 0)
         rc = crm_rbac_sync(conn, err, errlen);
-    PQclear(PQexec(conn, "SELECT pg_advisory_unlock(" CRM_MIGRATE_LOCK ")"));
+    PQclear(PQexec(conn, crm_sql_migrate_unlock.sql));
     return rc;
 }

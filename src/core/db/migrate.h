@@ -31,12 +31,9 @@ int crm_migrate_check(const char *module, const crm_migration_t *embedded,
                       const crm_applied_t *applied, size_t napplied, size_t *pending, char *err,
                       size_t errlen);
 
-/* Checks every compiled-in module against rows of (module, version, checksum), as selected
- * from schema_migrations. Sets *pending to the total not applied; -1 on a changed checksum. */
+/* Checks every compiled-in module against the rows of migrations_applied (migrate.sql:
+ * module, version, checksum). Sets *pending to the total not applied; -1 on a changed checksum. */
 int crm_migrate_check_result(PGresult *rows, size_t *pending, char *err, size_t errlen);
-
-/* The statement that lists applied migrations, for crm_migrate_check_result. */
-extern const char crm_migrate_select_applied[];
 
 /* Applies every pending migration of every module, each in its own transaction, printing
  * what it applied to out. Holds an advisory lock so two runs cannot interleave. */

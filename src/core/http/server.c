@@ -23,6 +23,8 @@
 #include "core/db/migrate.h"
 #include "core/module.h"
 #include "core/http/openapi.h"
+#include "db_migrate_sql.h"
+#include "http_server_sql.h"
 #include "core/http/system_routes.h"
 
 /* With a connection of its own for provisioning (CRM_PLATFORM_DATABASE_URL), the split must be
@@ -42,15 +44,16 @@ crm_server_check_platform(const crm_config_t *c)
             crm_error("%s: cannot connect: %s", urls[i], err);
             return -1;
         }
-        PGresult *res = PQexec(pg, "SELECT pg_has_role(current_user, '" CRM_DB_PLATFORM_ROLE
-                                   "', 'MEMBER'), current_user");
-        bool member =
-            PQresultStatus(res) == PGRES_TUPLES_OK && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+        PGresult *res = PQexec(pg, crm_sql_platform_membership.sql);
+        bool member = PQresultStatus(res) == PGRES_TUPLES_OK &&
+                      strcmp(PQgetvalue(res, 0, PLATFORM_MEMBERSHIP_MEMBER), "t") == 0;
         bool ok = i == 0 ? !member : member;
         if (!ok)
             crm_error("refusing to serve: the role %s of %s %s %s",
-                      PQresultStatus(res) == PGRES_TUPLES_OK ? PQgetvalue(res, 0, 1) : "?", urls[i],
-                      i == 0 ? "can act as" : "cannot act as", CRM_DB_PLATFORM_ROLE);
+                      PQresultStatus(res) == PGRES_TUPLES_OK
+                          ? PQgetvalue(res, 0, PLATFORM_MEMBERSHIP_CURRENT_USER)
+                          : "?",
+                      urls[i], i == 0 ? "can act as" : "cannot act as", CRM_DB_PLATFORM_ROLE);
         PQclear(res);
         PQfinish(pg);
         if (!ok)
@@ -71,26 +74,28 @@ crm_server_check_database(const crm_config_t *c)
         return -1;
     }
     int rc = -1;
-    PGresult *res = PQexec(pg, "BEGIN; SET LOCAL ROLE " CRM_DB_APP_ROLE ";"
-                               " SELECT r.rolsuper, r.rolbypassrls,"
-                               "  EXISTS (SELECT 1 FROM pg_class k WHERE k.relowner = r.oid"
-                               "          AND k.relkind IN ('r', 'p'))"
-                               " FROM pg_roles r WHERE r.rolname = current_user");
+    PQclear(PQexec(pg, "BEGIN"));
+    PGresult *res = PQexec(pg, crm_sql_app_role_enter.sql);
+    if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+        PQclear(res);
+        res = PQexec(pg, crm_sql_app_role_powers.sql);
+    }
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
         crm_error("cannot switch to the role %s (is the connecting role a member? has `crm "
                   "migrate` run?): %s",
                   CRM_DB_APP_ROLE, PQresultErrorMessage(res));
         goto out;
     }
-    if (strcmp(PQgetvalue(res, 0, 0), "t") == 0 || strcmp(PQgetvalue(res, 0, 1), "t") == 0 ||
-        strcmp(PQgetvalue(res, 0, 2), "t") == 0) {
+    if (strcmp(PQgetvalue(res, 0, APP_ROLE_POWERS_ROLSUPER), "t") == 0 ||
+        strcmp(PQgetvalue(res, 0, APP_ROLE_POWERS_ROLBYPASSRLS), "t") == 0 ||
+        strcmp(PQgetvalue(res, 0, APP_ROLE_POWERS_OWNS_TABLES), "t") == 0) {
         crm_error("refusing to serve: the role %s is superuser, has BYPASSRLS or owns tables, "
                   "so row-level security would not isolate tenants",
                   CRM_DB_APP_ROLE);
         goto out;
     }
     PQclear(res);
-    res = PQexec(pg, crm_migrate_select_applied);
+    res = PQexec(pg, crm_sql_migrations_applied.sql);
     size_t pending = 0;
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         crm_error("cannot read schema_migrations (run `crm migrate` first): %s",

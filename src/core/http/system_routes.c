@@ -12,6 +12,7 @@
 #include "core/http/openapi.h"
 #include "core/http/request.h"
 #include "core/http/static_files.h"
+#include "db_migrate_sql.h"
 
 static const char *crm_docs_dir;
 static const char *crm_metrics_token;
@@ -31,8 +32,6 @@ crm_healthz(crm_req_t *r)
     crm_reply(r, 200, "application/json", body, sizeof(body) - 1);
 }
 
-static const crm_stmt_t crm_stmt_applied = {"core.readyz_applied", crm_migrate_select_applied};
-
 /* Ready: not shutting down, the database answers, and it has every migration we know. */
 static void
 crm_readyz(crm_req_t *r)
@@ -43,7 +42,7 @@ crm_readyz(crm_req_t *r)
         return;
     }
     crm_tx_t *tx = crm_tx_new(r);
-    int i = crm_tx_add(tx, &crm_stmt_applied, 0, NULL);
+    int i = CRM_TX_ADD0(tx, crm_sql_migrations_applied);
     if (crm_tx_run(tx) != 0)
         return; /* 503 (or the mapped error) already replied */
     size_t pending;

@@ -10,6 +10,7 @@
 #include "core/module.h"
 #include "core/auth/rbac.h"
 #include "core/http/request.h"
+#include "testkit_testkit_sql.h"
 
 extern const char crm_testkit_asset_openapi[];
 extern const crm_migration_t crm_testkit_migrations[];
@@ -20,8 +21,6 @@ testkit_echo(crm_req_t *r)
 {
     crm_reply_json(r, 200, json_pack("{sO}", "received", r->json));
 }
-
-static const crm_stmt_t testkit_stmt_sleep = {"testkit.sleep", "SELECT pg_sleep($1::int / 1000.0)"};
 
 /* GET /testkit/sleep?ms=N: holds a database transaction for N milliseconds. */
 static void
@@ -36,22 +35,11 @@ testkit_sleep(crm_req_t *r)
         return;
     }
     crm_tx_t *tx = crm_tx_new(r);
-    crm_tx_add(tx, &testkit_stmt_sleep, 1, (const char *[]){ms});
+    CRM_TX_ADD(tx, testkit_sql_sleep, ms);
     if (crm_tx_run(tx) != 0)
         return;
     crm_reply_json(r, 200, json_pack("{sI}", "slept_ms", (json_int_t)v));
 }
-
-static const crm_stmt_t testkit_stmt_identity = {
-    "testkit.identity",
-    "SELECT current_user, current_setting('app.tenant_id', true),"
-    " current_setting('app.user_id', true), current_setting('app.request_id', true),"
-    " current_setting('statement_timeout'),"
-    " current_setting('idle_in_transaction_session_timeout')"};
-static const crm_stmt_t testkit_stmt_insert = {
-    "testkit.insert", "INSERT INTO testkit_notes (body, request_id)"
-                      " VALUES ($1, current_setting('app.request_id')) RETURNING id"};
-static const crm_stmt_t testkit_stmt_divide = {"testkit.divide", "SELECT 1 / $1::int"};
 
 /* POST /testkit/notes {"body": "...", "then_divide_by": 0}: inserts a note and, in the same
  * transaction, runs a division, so a zero proves that an error rolls the insert back. */
@@ -75,19 +63,23 @@ testkit_create_note(crm_req_t *r)
     char divisor[32];
     snprintf(divisor, sizeof(divisor), "%lld", div ? (long long)json_integer_value(div) : 1LL);
     crm_tx_t *tx = crm_tx_new(r);
-    int id = crm_tx_add(tx, &testkit_stmt_identity, 0, NULL);
-    int ins = crm_tx_add(tx, &testkit_stmt_insert, 1, (const char *[]){json_string_value(body)});
-    crm_tx_add(tx, &testkit_stmt_divide, 1, (const char *[]){divisor});
+    int id = CRM_TX_ADD0(tx, testkit_sql_identity);
+    int ins = CRM_TX_ADD(tx, testkit_sql_insert, json_string_value(body));
+    CRM_TX_ADD(tx, testkit_sql_divide, divisor);
     if (crm_tx_run(tx) != 0)
         return;
     PGresult *who = crm_tx_result(tx, id);
-    crm_reply_json(r, 201,
-                   json_pack("{ss sI s{ss ss ss ss ss ss}}", "body", json_string_value(body), "id",
-                             (json_int_t)atoll(PQgetvalue(crm_tx_result(tx, ins), 0, 0)), "session",
-                             "current_user", PQgetvalue(who, 0, 0), "tenant_id",
-                             PQgetvalue(who, 0, 1), "user_id", PQgetvalue(who, 0, 2), "request_id",
-                             PQgetvalue(who, 0, 3), "statement_timeout", PQgetvalue(who, 0, 4),
-                             "idle_in_transaction_session_timeout", PQgetvalue(who, 0, 5)));
+    crm_reply_json(
+        r, 201,
+        json_pack("{ss sI s{ss ss ss ss ss ss}}", "body", json_string_value(body), "id",
+                  (json_int_t)atoll(PQgetvalue(crm_tx_result(tx, ins), 0, TESTKIT_INSERT_ID)),
+                  "session", "current_user", PQgetvalue(who, 0, TESTKIT_IDENTITY_CURRENT_USER),
+                  "tenant_id", PQgetvalue(who, 0, TESTKIT_IDENTITY_TENANT_ID), "user_id",
+                  PQgetvalue(who, 0, TESTKIT_IDENTITY_USER_ID), "request_id",
+                  PQgetvalue(who, 0, TESTKIT_IDENTITY_REQUEST_ID), "statement_timeout",
+                  PQgetvalue(who, 0, TESTKIT_IDENTITY_STATEMENT_TIMEOUT),
+                  "idle_in_transaction_session_timeout",
+                  PQgetvalue(who, 0, TESTKIT_IDENTITY_IDLE_IN_TRANSACTION_SESSION_TIMEOUT)));
 }
 
 /* POST /testkit/sever: half-closes this worker thread's database connection after making
@@ -96,17 +88,12 @@ static void
 testkit_sever(crm_req_t *r)
 {
     crm_tx_t *tx = crm_tx_new(r);
-    crm_tx_add(tx, &testkit_stmt_divide, 1, (const char *[]){"1"});
+    CRM_TX_ADD(tx, testkit_sql_divide, "1");
     if (crm_tx_run(tx) != 0)
         return;
     crm_db_sever_thread_connection();
     crm_reply(r, 204, NULL, "", 0);
 }
-
-static const crm_stmt_t testkit_stmt_conflict_prepare = {"testkit.conflict_prepare",
-                                                         "SELECT testkit_conflict_prepare($1)"};
-static const crm_stmt_t testkit_stmt_conflict = {"testkit.conflict",
-                                                 "SELECT testkit_conflict($1, $2::int)"};
 
 /* POST /testkit/conflicts?times=N: a transaction the database aborts as a deadlock victim N
  * times in a row (per request); answers on which attempt it committed. */
@@ -122,16 +109,17 @@ testkit_conflicts(crm_req_t *r)
         return;
     }
     crm_tx_t *prepare = crm_tx_new(r);
-    crm_tx_add(prepare, &testkit_stmt_conflict_prepare, 1, (const char *[]){r->request_id});
+    CRM_TX_ADD(prepare, testkit_sql_conflict_prepare, r->request_id);
     if (crm_tx_run(prepare) != 0)
         return;
     crm_tx_t *tx = crm_tx_new(r);
-    int i = crm_tx_add(tx, &testkit_stmt_conflict, 2, (const char *[]){r->request_id, times});
+    int i = CRM_TX_ADD(tx, testkit_sql_conflict, r->request_id, times);
     if (crm_tx_run(tx) != 0)
         return;
     crm_reply_json(r, 200,
                    json_pack("{sI}", "committed_on_attempt",
-                             (json_int_t)atoll(PQgetvalue(crm_tx_result(tx, i), 0, 0))));
+                             (json_int_t)atoll(
+                                 PQgetvalue(crm_tx_result(tx, i), 0, TESTKIT_CONFLICT_ATTEMPT))));
 }
 
 /* GET /testkit/protected: a route with a permission, to prove deny by default. */
@@ -143,20 +131,6 @@ testkit_protected(crm_req_t *r)
 
 static const char *const testkit_sleep_query[] = {"ms", NULL};
 static const char *const testkit_conflicts_query[] = {"times", NULL};
-
-/* Contact hooks, to prove the seam: a timeline entry, an export, and an erasure refusal. */
-static const crm_stmt_t testkit_hook_timeline = {
-    "testkit.timeline",
-    "SELECT to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
-    " c.id, 'testkit', json_build_object('note', 'from the testkit module')"
-    " FROM contacts c WHERE c.tenant_id = current_tenant_id() AND c.id = $1"
-    " AND 'testkit-timeline' = ANY (c.tags)"
-    " AND ($2::timestamptz IS NULL OR (c.created_at, c.id) < ($2::timestamptz, $3::uuid))"
-    " LIMIT $4::int"};
-static const crm_stmt_t testkit_hook_export = {
-    "testkit.export", "SELECT json_build_object('contact', $1::uuid, 'notes', 0)"};
-static const crm_stmt_t testkit_hook_erase = {"testkit.erase",
-                                              "SELECT testkit_erase_guard($1::uuid)"};
 
 static const crm_route_t testkit_routes[] = {
     {"POST", "/testkit/echo", testkit_echo, CRM_PERM_PUBLIC, NULL, CRM_ROUTE_JSON_BODY},
@@ -181,7 +155,8 @@ const crm_module_t crm_testkit_module = {
     .permissions = testkit_permissions,
     .openapi = crm_testkit_asset_openapi,
     .init = NULL,
-    .contact = {.timeline = &testkit_hook_timeline,
-                .export_records = &testkit_hook_export,
-                .erase = &testkit_hook_erase},
+    /* contact hooks, to prove the seam: a timeline entry, an export, an erasure refusal */
+    .contact = {.timeline = &testkit_sql_timeline,
+                .export_records = &testkit_sql_export,
+                .erase = &testkit_sql_erase},
 };

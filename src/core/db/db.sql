@@ -1,0 +1,16 @@
+-- db.sql - statements of db.c
+
+-- name: tx_prelude
+-- Sets the request's identity (tenant, user, role name as app.role; client IP, user agent and
+-- "cli" or "platform" as app.actor for the command line and the platform API, for the audit
+-- log) inside the transaction; the database role first, so that everything after it runs as
+-- the non-owner app role under row-level security. Parameters in crm_db_prelude's order.
+SELECT set_config('role', $1, true),
+    set_config('app.tenant_id', $2, true),
+    set_config('app.user_id', $3, true),
+    set_config('app.request_id', $4, true),
+    set_config('statement_timeout', $5, true),
+    set_config('app.role', $6, true),
+    set_config('app.client_ip', $7, true),
+    set_config('app.user_agent', $8, true),
+    set_config('app.actor', $9, true);

@@ -1,0 +1,71 @@
+-- tenants.sql - statements of tenants.c: provisioning, run as crm_platform
+
+-- fragment: tenant_json
+json_build_object('id', t.id, 'name', t.name, 'slug', t.slug, 'status', t.status,
+    'time_zone', t.time_zone, 'default_country', t.default_country,
+    'modules', coalesce((
+        SELECT json_agg(m.module ORDER BY m.module)
+        FROM tenant_modules m
+        WHERE m.tenant_id = t.id
+    ), '[]'::json),
+    'created_at', t.created_at, 'updated_at', t.updated_at)
+
+-- name: platform_audit
+-- A platform call ($2 method, $3 path) about one tenant, in that tenant's audit log ($1 is
+-- its id or slug).
+SELECT audit_platform(t.id, jsonb_build_object('method', $2::text, 'path', $3::text))
+FROM tenants t
+WHERE t.id::text = $1 OR t.slug = $1;
+
+-- name: tenant_insert
+INSERT INTO tenants (id, name, slug, time_zone, default_country)
+VALUES ($1, $2, $3, coalesce($4, 'UTC'), coalesce($5, 'US'));
+
+-- name: tenant_modules
+-- The industry modules ($2, a text[]) the new tenant starts with.
+INSERT INTO tenant_modules (tenant_id, module)
+SELECT $1, unnest($2::text[]);
+
+-- name: tenant_admin
+-- The tenant's first user, an Admin.
+-- returns: id
+INSERT INTO users (tenant_id, email, password_hash, full_name, role)
+VALUES ($1, $2, $3, $4, 'admin')
+RETURNING id;
+
+-- name: tenant_pipeline
+SELECT create_default_pipeline($1);
+
+-- name: tenant_get
+-- returns: j
+SELECT :tenant_json AS j
+FROM tenants t
+WHERE t.id = $1;
+
+-- name: tenants_list
+-- A page of tenants in creation order, after the cursor's key and id ($1, $2).
+-- returns: j, k, id
+SELECT :tenant_json AS j, t.created_at AS k, t.id
+FROM tenants t
+WHERE ($1::timestamptz IS NULL OR (t.created_at, t.id) > ($1::timestamptz, $2::uuid))
+ORDER BY t.created_at, t.id
+LIMIT $3::int;
+
+-- name: tenant_by_key
+-- The tenant whose id or slug is $1.
+-- returns: j
+SELECT :tenant_json AS j
+FROM tenants t
+WHERE t.id::text = $1 OR t.slug = $1;
+
+-- name: tenant_status
+-- Suspends or resumes ($2) the tenant whose id or slug is $1.
+-- returns: j
+WITH changed AS (
+    UPDATE tenants
+    SET status = $2, updated_at = now()
+    WHERE id::text = $1 OR slug = $1
+    RETURNING *
+)
+SELECT :tenant_json AS j
+FROM changed t;
