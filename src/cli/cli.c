@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/db/db.h"
+#include "core/http/db_problem.h"
 #include "core/auth/password.h"
 #include "core/auth/rbac.h"
 #include "core/util/uuid.h"
@@ -67,7 +68,7 @@ crm_cli_setup(const char *cmd, int argc, char **argv, crm_flag_t *flags, const c
         return 2;
     }
     config->database_url = config->migrate_database_url;
-    crm_db_init(config);
+    crm_db_init(config, crm_reply_db_error);
     crm_password_init(config->hash_concurrency);
     return 0;
 }

@@ -13,7 +13,6 @@
 
 #include "core/util/json.h"
 #include "core/util/log.h"
-#include "core/db/sqlstate.h"
 #include "db_db_sql.h"
 
 #define CRM_PREPARED_SLOTS        512 /* per connection: open addressing on the statement's address */
@@ -40,10 +39,8 @@ struct crm_tx {
     bool quiet;             /* a failure is the caller's to report: no reply */
     size_t count;
     crm_tx_stmt_t stmts[CRM_TX_MAX_STMTS];
-    const char *sqlstate;
-    const char *constraint;
-    const char *message;
-    bool began; /* the server answered BEGIN: the transaction reached it */
+    crm_db_error_t error; /* why the last run failed; kind CRM_DB_OK after a commit */
+    bool began;           /* the server answered BEGIN: the transaction reached it */
 };
 
 static struct {
@@ -53,6 +50,7 @@ static struct {
     char export_timeout[24];
     pthread_key_t key;
     pthread_once_t once;
+    crm_db_answer_fn answer; /* the request layer's answer to a failed transaction */
 } crm_db = {.once = PTHREAD_ONCE_INIT};
 
 static atomic_long crm_db_up;
@@ -139,8 +137,9 @@ crm_db_make_key(void)
 }
 
 void
-crm_db_init(const crm_config_t *config)
+crm_db_init(const crm_config_t *config, crm_db_answer_fn answer)
 {
+    crm_db.answer = answer;
     crm_db.url = config->database_url;
     crm_db.platform_url =
         config->platform_database_url ? config->platform_database_url : config->database_url;
@@ -267,9 +266,7 @@ crm_tx_new(crm_req_t *r)
     tx->timeout_ms = NULL;
     tx->quiet = false;
     tx->count = 0;
-    tx->sqlstate = NULL;
-    tx->constraint = NULL;
-    tx->message = NULL;
+    tx->error = (crm_db_error_t){CRM_DB_OK, NULL, NULL, NULL, NULL};
     return tx;
 }
 
@@ -337,22 +334,28 @@ crm_tx_result(const crm_tx_t *tx, int i)
     return tx->stmts[i].result;
 }
 
+const crm_db_error_t *
+crm_tx_error(const crm_tx_t *tx)
+{
+    return &tx->error;
+}
+
 const char *
 crm_tx_sqlstate(const crm_tx_t *tx)
 {
-    return tx->sqlstate;
+    return tx->error.sqlstate;
 }
 
 const char *
 crm_tx_constraint(const crm_tx_t *tx)
 {
-    return tx->constraint;
+    return tx->error.constraint;
 }
 
 const char *
 crm_tx_error_message(const crm_tx_t *tx)
 {
-    return tx->message ? tx->message : "";
+    return tx->error.message ? tx->error.message : "";
 }
 
 /* What was sent, in order, so results can be matched to it. */
@@ -399,6 +402,20 @@ crm_send_plain(crm_conn_t *c, crm_sent_t *sent, size_t *nsent, const char *sql)
     return 0;
 }
 
+/* Keeps what the server said of a failed statement, in the request's arena. */
+static void
+crm_tx_record_error(crm_tx_t *tx, const PGresult *res, const char *code)
+{
+    crm_arena_t *a = tx->r->arena;
+    const char *cons = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
+    const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+    const char *column = PQresultErrorField(res, PG_DIAG_COLUMN_NAME);
+    tx->error.sqlstate = crm_arena_strdup(a, code);
+    tx->error.constraint = cons ? crm_arena_strdup(a, cons) : NULL;
+    tx->error.message = msg ? crm_arena_strdup(a, msg) : NULL;
+    tx->error.column = column ? crm_arena_strdup(a, column) : NULL;
+}
+
 /* Reads the results of everything sent and the sync. Returns 0 when all succeeded, 1 when
  * the server reported an error (recorded in tx), -1 when the connection broke. */
 static int
@@ -416,11 +433,7 @@ crm_read_results(crm_conn_t *c, crm_tx_t *tx, const crm_sent_t *sent, size_t nse
                 PQclear(res);
                 return -1;
             }
-            tx->sqlstate = crm_arena_strdup(tx->r->arena, code);
-            const char *cons = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
-            tx->constraint = cons ? crm_arena_strdup(tx->r->arena, cons) : NULL;
-            const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-            tx->message = msg ? crm_arena_strdup(tx->r->arena, msg) : NULL;
+            crm_tx_record_error(tx, res, code);
             crm_log(code[0] == '2' ? CRM_LOG_DEBUG : CRM_LOG_WARN, "statement %s failed: %s %s",
                     sent[i].stmt ? sent[i].stmt->name : "(tx)", code,
                     PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
@@ -460,23 +473,22 @@ crm_rollback(crm_conn_t *c, crm_tx_t *tx)
     size_t nsent = 0;
     if (crm_send_plain(c, sent, &nsent, "ROLLBACK") != 0 || !PQpipelineSync(c->pg))
         return -1;
-    const char *keep_state = tx->sqlstate, *keep_cons = tx->constraint, *keep_msg = tx->message;
+    crm_db_error_t keep_error = tx->error;
     bool keep_began = tx->began;
     int rc = crm_read_results(c, tx, sent, nsent);
     tx->began = keep_began;
-    tx->sqlstate = keep_state;
-    tx->constraint = keep_cons;
-    tx->message = keep_msg;
+    tx->error = keep_error;
     return rc == 0 ? 0 : -1;
 }
 
-static void
-crm_tx_unavailable(crm_tx_t *tx)
+/* A failed run: the error goes to the request layer's answer, unless the caller reports it. */
+static int
+crm_tx_fail(crm_tx_t *tx, crm_db_error_kind_t kind)
 {
-    if (tx->quiet)
-        return;
-    crm_req_add_header(tx->r, "Retry-After", "1");
-    crm_reply_problem(tx->r, 503, "the database is unavailable; retry shortly");
+    tx->error.kind = kind;
+    if (!tx->quiet && crm_db.answer)
+        crm_db.answer(tx->r, &tx->error);
+    return -1;
 }
 
 /* One attempt: BEGIN, the prelude, the statements and COMMIT in one pipeline, and their
@@ -489,7 +501,7 @@ crm_tx_attempt(crm_conn_t *c, crm_tx_t *tx)
     crm_db_prelude(tx->r, tx->role, tx->timeout_ms ? tx->timeout_ms : crm_db.statement_timeout,
                    prelude);
     tx->began = false;
-    tx->sqlstate = tx->constraint = tx->message = NULL;
+    tx->error = (crm_db_error_t){CRM_DB_OK, NULL, NULL, NULL, NULL};
     for (size_t i = 0; i < tx->count; i++)
         tx->stmts[i].result = NULL;
     crm_sent_t sent[2 * CRM_TX_MAX_STMTS + 6];
@@ -519,8 +531,8 @@ crm_tx_attempt(crm_conn_t *c, crm_tx_t *tx)
 static bool
 crm_tx_conflicted(const crm_tx_t *tx)
 {
-    return tx->sqlstate &&
-           (strcmp(tx->sqlstate, "40P01") == 0 || strcmp(tx->sqlstate, "40001") == 0);
+    const char *s = tx->error.sqlstate;
+    return s && (strcmp(s, "40P01") == 0 || strcmp(s, "40001") == 0);
 }
 
 /* Before re-running a conflicted transaction: 1 to 4 ms times the attempt, so that the
@@ -535,14 +547,12 @@ crm_tx_pause(int attempt)
 int
 crm_tx_run(crm_tx_t *tx)
 {
-    crm_req_t *r = tx->r;
     for (int attempt = 1;; attempt++) {
         crm_conn_t *c = crm_db_conn(strcmp(tx->role, CRM_DB_PLATFORM_ROLE) == 0 ? CRM_CONN_PLATFORM
                                                                                 : CRM_CONN_TENANT);
         if (!c) {
             atomic_fetch_add(&crm_db_errors, 1);
-            crm_tx_unavailable(tx);
-            return -1;
+            return crm_tx_fail(tx, CRM_DB_UNAVAILABLE);
         }
         int rc = crm_tx_attempt(c, tx);
         if (rc == 0)
@@ -558,25 +568,18 @@ crm_tx_run(crm_tx_t *tx)
              * After BEGIN, the outcome is unknown and the client must be told. */
             if (!tx->began && attempt == 1)
                 continue;
-            crm_tx_unavailable(tx);
-            return -1;
+            return crm_tx_fail(tx, CRM_DB_UNAVAILABLE);
         }
         /* A deadlock victim or a serialisation failure was rolled back whole: nothing it did
          * stands, so it runs again (concurrent bookings of one slot meet this way, each
          * waiting for the other's row of the exclusion constraint) after a short random
          * pause, up to CRM_TX_CONFLICT_ATTEMPTS times in all. */
         if (crm_tx_conflicted(tx) && attempt < CRM_TX_CONFLICT_ATTEMPTS) {
-            crm_info("transaction re-run after %s (attempt %d)", tx->sqlstate, attempt);
+            crm_info("transaction re-run after %s (attempt %d)", tx->error.sqlstate, attempt);
             crm_tx_pause(attempt);
             continue;
         }
-        if (tx->quiet)
-            return -1;
-        const crm_sqlstate_map_t *m = crm_sqlstate_lookup(tx->sqlstate);
-        if (m->status == 503)
-            crm_req_add_header(r, "Retry-After", "1");
-        crm_reply_problem(r, m->status, "%s", m->detail);
-        return -1;
+        return crm_tx_fail(tx, CRM_DB_STATEMENT);
     }
 }
 
@@ -598,8 +601,9 @@ crm_db_dedicated_open(crm_req_t *r)
         PQfinish(pg);
     }
     atomic_fetch_add(&crm_db_errors, 1);
-    crm_req_add_header(r, "Retry-After", "1");
-    crm_reply_problem(r, 503, "the database is unavailable; retry shortly");
+    crm_db_error_t e = {CRM_DB_UNAVAILABLE, NULL, NULL, NULL, NULL};
+    if (crm_db.answer)
+        crm_db.answer(r, &e);
     return NULL;
 }
 

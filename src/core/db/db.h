@@ -30,9 +30,29 @@ typedef struct crm_stmt {
 
 typedef struct crm_tx crm_tx_t;
 
-/* Call once before serving: connection string, statement timeout. Each worker thread's
- * connection is closed when the thread exits. */
-void crm_db_init(const crm_config_t *config);
+/* Why a transaction failed, for whoever answers the request: the database layer writes no
+ * replies. */
+typedef enum {
+    CRM_DB_OK,
+    CRM_DB_UNAVAILABLE, /* no connection, or it broke: the outcome may be unknown */
+    CRM_DB_STATEMENT,   /* the server refused a statement: everything was rolled back */
+} crm_db_error_kind_t;
+
+typedef struct crm_db_error {
+    crm_db_error_kind_t kind;
+    const char *sqlstate;   /* CRM_DB_STATEMENT: the five-character code */
+    const char *constraint; /* the constraint that refused it, or NULL */
+    const char *message;    /* the server's primary message (never shown as is), or NULL */
+    const char *column;     /* the column concerned (a NOT NULL violation), or NULL */
+} crm_db_error_t;
+
+/* The request layer's answer to a failed transaction: maps the error to a reply, once. */
+typedef void (*crm_db_answer_fn)(crm_req_t *r, const crm_db_error_t *e);
+
+/* Call once before serving: connection string, statement timeout, and the answer to failed
+ * transactions (crm_reply_db_error). Each worker thread's connection is closed when the
+ * thread exits. */
+void crm_db_init(const crm_config_t *config, crm_db_answer_fn answer);
 
 /* A transaction for request r: its identity (tenant, user, request id) is set with
  * set_config(..., true) before the statements, and every statement runs as the app role. */
@@ -42,8 +62,8 @@ void crm_tx_use_platform_role(crm_tx_t *tx);
 /* Runs the transaction as another of the schema's NOLOGIN roles (a literal, such as
  * CRM_DB_RETENTION_ROLE); only the CLI, on the schema owner's connection, may. */
 void crm_tx_use_role(crm_tx_t *tx, const char *role);
-/* On failure, crm_tx_run replies nothing (it still logs): for work beside the answer, such as
- * recording a security event before a 401 or 403. */
+/* On failure, crm_tx_run leaves the reply to the caller (it still logs): for work beside the
+ * answer, such as recording a security event before a 401 or 403. */
 void crm_tx_quiet(crm_tx_t *tx);
 /* A statement timeout (milliseconds, as text that outlives the run) for a transaction known
  * to need longer than the configured one. */
@@ -82,12 +102,13 @@ int crm_tx_add(crm_tx_t *tx, const crm_stmt_t *stmt, int nparams, const char *co
  * (column P of crm_reply_record's rows, say). */
 #define CRM_SQL_COLUMN_AT(C, P) _Static_assert((int)(C) == (int)(P), #C " is not column " #P)
 /* Sends BEGIN, the set_configs, the statements and COMMIT in pipeline mode: one round trip.
- * Any error rolls everything back and replies a problem (status from the SQLSTATE table,
- * 503 with Retry-After when the database is unreachable); returns -1 then, 0 on commit. */
+ * Any error rolls everything back and hands the error to the answer given to crm_db_init
+ * (unless quiet); returns -1 then, 0 on commit. A deadlock victim is run again first. */
 int crm_tx_run(crm_tx_t *tx);
 /* The result of statement i after a successful run (freed with the request's arena). */
 PGresult *crm_tx_result(const crm_tx_t *tx, int i);
-/* After a failed run: the SQLSTATE and constraint name of the error (NULL when none). */
+/* After a failed run: the whole error, and its SQLSTATE and constraint name (NULL when none). */
+const crm_db_error_t *crm_tx_error(const crm_tx_t *tx);
 const char *crm_tx_sqlstate(const crm_tx_t *tx);
 const char *crm_tx_constraint(const crm_tx_t *tx);
 /* After a failed run: the database's primary message (for RAISE EXCEPTION of a hook). */
@@ -95,7 +116,8 @@ const char *crm_tx_error_message(const crm_tx_t *tx);
 
 /* A connection of its own for a long answer streamed to the client (an export), inside a
  * transaction already carrying the request's identity as crm_tx_run sets it. NULL after
- * replying 503. Finish with crm_db_dedicated_close (commits, or rolls back on failure). */
+ * handing CRM_DB_UNAVAILABLE to the answer. Finish with crm_db_dedicated_close (commits, or rolls
+ * back on failure). */
 PGconn *crm_db_dedicated_open(crm_req_t *r);
 void crm_db_dedicated_close(PGconn *pg, bool ok);
 

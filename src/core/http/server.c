@@ -17,6 +17,7 @@
 #include "core/util/public_url.h"
 #include "core/auth/rbac.h"
 #include "core/auth/throttle.h"
+#include "core/http/db_problem.h"
 #include "core/http/http.h"
 #include "core/util/log.h"
 #include "core/http/metrics.h"
@@ -175,7 +176,7 @@ crm_server_run(const crm_config_t *c, void (*ready)(int port))
     crm_password_init(c->hash_concurrency);
     crm_throttle_init(c->login_max_failures, c->login_window_s, c->login_ip_max,
                       c->security_events_per_minute);
-    crm_db_init(c);
+    crm_db_init(c, crm_reply_db_error);
     crm_system_routes_init(c);
     crm_metrics_init(rt);
     if (crm_server_check_database(c) != 0 || crm_server_check_platform(c) != 0)

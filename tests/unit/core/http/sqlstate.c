@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "core/db/sqlstate.h"
+#include "core/http/sqlstate.h"
 
 static void
 test_mapping(void **state)

@@ -1,5 +1,5 @@
 /* sqlstate.c - maps PostgreSQL SQLSTATE codes to HTTP statuses, in one table */
-#include "core/db/sqlstate.h"
+#include "core/http/sqlstate.h"
 
 #include <string.h>
 
