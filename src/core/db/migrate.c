@@ -9,6 +9,7 @@
 #include "core/util/arena.h"
 #include "core/module.h"
 #include "core/auth/rbac.h"
+#include "core/contact_types.h"
 
 /* An arbitrary constant that names the migration lock among advisory locks. */
 #define CRM_MIGRATE_LOCK "7294017731"
@@ -188,6 +189,8 @@ crm_migrate_run(PGconn *conn, FILE *out, char *err, size_t errlen)
     int rc = crm_migrate_locked(conn, out, err, errlen);
     if (rc == 0)
         rc = crm_rbac_sync(conn, err, errlen);
+    if (rc == 0)
+        rc = crm_contact_types_sync(conn, err, errlen);
     PQclear(PQexec(conn, "SELECT pg_advisory_unlock(" CRM_MIGRATE_LOCK ")"));
     return rc;
 }
