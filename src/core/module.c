@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/contact_types.h"
 #include "core/util/arena.h"
 
 #include "core/http/system_routes.h"
@@ -60,6 +61,8 @@ crm_modules_free(void)
 int
 crm_modules_init(const crm_config_t *c, char *err, size_t errlen)
 {
+    if (crm_contact_types_load(err, errlen) != 0)
+        return -1;
     for (const crm_module_t *const *m = crm_modules; *m; m++) {
         if ((*m)->init && (*m)->init(c) != 0) {
             snprintf(err, errlen, "module %s failed to initialise", (*m)->name);

@@ -2,6 +2,8 @@
 #ifndef CRM_CORE_MODULE_H
 #define CRM_CORE_MODULE_H
 
+#include <stdbool.h>
+
 #include "core/db/migrate.h"
 #include "core/util/config.h"
 #include "core/http/router.h"
@@ -22,6 +24,21 @@ typedef struct crm_role_def {
      * NULL; its own module's permissions name it in their roles instead */
     const char *grants;
 } crm_role_def_t;
+
+/* A contact type a module brings ("buyer"): what contacts.type holds. The crm module declares
+ * lead and customer. Lists end with {NULL}. */
+typedef struct crm_contact_type {
+    const char *name;
+    /* its plural ("buyers"): the key under which an audited page lists the subjects of this
+     * type it showed (changes.buyers) */
+    const char *plural;
+    /* a subject: such a contact's record is personal in the module's sense, so that reading it
+     * is audited, with the contact as the audit row's subject_id, and every page showing it */
+    bool sensitive;
+    /* once a contact has this type a change to another is refused; merges and CSV imports
+     * keep it */
+    bool sticky;
+} crm_contact_type_t;
 
 struct crm_stmt;
 
@@ -80,6 +97,7 @@ typedef struct crm_module {
     crm_contact_hooks_t contact; /* optional: its part in timeline, export, merge, erase */
     crm_user_hooks_t user;       /* optional: its fields of a user */
     const crm_sensitive_column_t *sensitive; /* optional: columns to mask in the audit API */
+    const crm_contact_type_t *contact_types; /* optional: its contact types, ending {NULL} */
     /* optional: writes an error reply (status, detail, r->errors) in the format a standard
      * requires, for its routes flagged CRM_ROUTE_OWN_ERRORS (e.g. FHIR's OperationOutcome) */
     void (*reply_error)(struct crm_req *r, int status, const char *detail);
@@ -96,7 +114,8 @@ const crm_module_t *crm_module_of_route(size_t route_index);
 const crm_module_t *crm_module_of_permission(const char *permission);
 void crm_modules_free(void);
 
-/* Runs every module's init with c; -1 with a message naming the module that failed. */
+/* Checks the modules' contact types (crm_contact_types_load), then runs every module's init
+ * with c; -1 with a message naming the module that failed. */
 int crm_modules_init(const crm_config_t *c, char *err, size_t errlen);
 
 #endif

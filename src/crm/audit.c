@@ -15,18 +15,19 @@
 #include "crm/records.h"
 
 /* An entry as JSON; MASKS is the jsonb {"table.column": label} of the values the caller may
- * not read (crm_audit_masks), NULL for none. */
+ * not read (crm_audit_masks), NULL for none. The subject is published under its first name
+ * too, patient_id, which clients of the API read. */
 #define CRM_AUDIT_JSONB(MASKS)                                                                     \
     "jsonb_build_object('id', l.id::text, 'occurred_at', l.occurred_at, 'actor_id', l.actor_id,"   \
     " 'actor', l.actor, 'action', l.action, 'entity_type', l.entity_type, 'entity_id',"            \
-    " l.entity_id, 'patient_id', l.patient_id, 'changes',"                                         \
+    " l.entity_id, 'subject_id', l.subject_id, 'patient_id', l.subject_id, 'changes',"             \
     " audit_mask(l.entity_type, l.changes, " MASKS "::jsonb), 'request_id',"                       \
     " l.request_id, 'client_ip', l.client_ip, 'user_agent', l.user_agent)"
 #define CRM_AUDIT_JSON(MASKED) CRM_AUDIT_JSONB(MASKED) "::text"
 
 /* The filters of the list and the export. */
 typedef struct crm_audit_filters {
-    const char *type, *entity, *actor, *patient, *action, *from, *to;
+    const char *type, *entity, *actor, *subject, *action, *from, *to;
 } crm_audit_filters_t;
 
 #define CRM_AUDIT_WHERE(P)                                                                         \
@@ -34,8 +35,9 @@ typedef struct crm_audit_filters {
     " AND (" P "1::text IS NULL OR l.entity_type = " P "1)"                                        \
     " AND (" P "2::text IS NULL OR l.entity_id = " P "2)"                                          \
     " AND (" P "3::uuid IS NULL OR l.actor_id = " P "3::uuid)"                                     \
-    " AND (" P "4::uuid IS NULL OR l.patient_id = " P "4::uuid"                                    \
-    "   OR l.changes -> 'patients' ? " P "4::text)"                                                \
+    " AND (" P "4::uuid IS NULL OR l.subject_id = " P "4::uuid OR l.changes @> ANY (ARRAY("        \
+    "   SELECT jsonb_build_object(t.plural, jsonb_build_array(" P "4::text))"                      \
+    "   FROM contact_types t WHERE t.sensitive)))"                                                 \
     " AND (" P "5::text IS NULL OR l.action = " P "5)"                                             \
     " AND (" P "6::timestamptz IS NULL OR l.occurred_at >= " P "6::timestamptz)"                   \
     " AND (" P "7::timestamptz IS NULL OR l.occurred_at < " P "7::timestamptz)"
@@ -82,17 +84,25 @@ static bool
 crm_audit_filters_read(crm_req_t *r, crm_audit_filters_t *f)
 {
     *f = (crm_audit_filters_t){crm_req_query(r, "entity_type"), crm_req_query(r, "entity_id"),
-                               crm_req_query(r, "actor_id"),    crm_req_query(r, "patient_id"),
+                               crm_req_query(r, "actor_id"),    crm_req_query(r, "subject_id"),
                                crm_req_query(r, "action"),      crm_req_query(r, "from"),
                                crm_req_query(r, "to")};
+    const char *alias = crm_req_query(r, "patient_id"); /* subject_id's first name */
     if (f->type && (!*f->type || strlen(f->type) > 63))
         crm_req_field_error(r, "query.entity_type", "must be a table name");
     if (f->entity && (!*f->entity || strlen(f->entity) > 200))
         crm_req_field_error(r, "query.entity_id", "must be 1-200 characters");
     if (f->actor && !crm_uuid_valid(f->actor))
         crm_req_field_error(r, "query.actor_id", "must be a UUID");
-    if (f->patient && !crm_uuid_valid(f->patient))
+    if (f->subject && !crm_uuid_valid(f->subject))
+        crm_req_field_error(r, "query.subject_id", "must be a UUID");
+    if (alias && !crm_uuid_valid(alias))
         crm_req_field_error(r, "query.patient_id", "must be a UUID");
+    else if (alias && f->subject && strcmp(alias, f->subject) != 0)
+        crm_req_field_error(r, "query.patient_id",
+                            "is another name of subject_id: give one of them, or the same value");
+    else if (alias)
+        f->subject = alias;
     if (f->action && !crm_audit_action_known(f->action))
         crm_req_field_error(r, "query.action",
                             "must be one of create, update, delete, restore,"
@@ -107,7 +117,8 @@ crm_audit_filters_read(crm_req_t *r, crm_audit_filters_t *f)
     return false;
 }
 
-/* GET /api/v1/audit?entity_type=&entity_id=&actor_id=&patient_id=&action=&from=&to= */
+/* GET /api/v1/audit?entity_type=&entity_id=&actor_id=&subject_id=&action=&from=&to= (and
+ * patient_id=, subject_id's first name) */
 void
 crm_audit_list(crm_req_t *r)
 {
@@ -117,7 +128,7 @@ crm_audit_list(crm_req_t *r)
         return;
     crm_tx_t *tx = crm_tx_new(r);
     int i = crm_tx_add(tx, &crm_stmt_audit_list, 10,
-                       (const char *[]){f.type, f.entity, f.actor, f.patient, f.action, f.from,
+                       (const char *[]){f.type, f.entity, f.actor, f.subject, f.action, f.from,
                                         f.to, page.after_id, page.fetch, crm_audit_masks(r)});
     if (crm_tx_run(tx) == 0)
         crm_reply_page(r, &page, crm_tx_result(tx, i));
@@ -135,9 +146,9 @@ crm_audit_export(crm_req_t *r)
     PGconn *pg = crm_export_open(r);
     if (!pg)
         return;
-    const char *v[] = {f.type, f.entity, f.actor, f.patient, f.action, f.from, f.to};
+    const char *v[] = {f.type, f.entity, f.actor, f.subject, f.action, f.from, f.to};
     static const char *const fields[] = {"query.entity_type", "query.entity_id", "query.actor_id",
-                                         "query.patient_id",  "query.action",    "query.from",
+                                         "query.subject_id",  "query.action",    "query.from",
                                          "query.to"};
     crm_buf_t sql;
     crm_buf_init(&sql, r->arena, 2048);
@@ -177,7 +188,7 @@ static const crm_stmt_t crm_stmt_contact_history = {
 static const crm_stmt_t crm_stmt_contact_exists = {
     "core.contact_exists", "SELECT 1 FROM contacts WHERE tenant_id = current_tenant_id()"
                            " AND id = $1::text::uuid AND erased_at IS NULL"};
-/* Reading a patient's history is reading their record: audited like a contact GET. */
+/* Reading a contact's history is reading their record: audited like a contact GET. */
 static const crm_stmt_t crm_stmt_history_audit = {
     "core.history_audit", "SELECT audit_read('read', 'contacts', $1::text, $1::text::uuid,"
                           " '{\"view\": \"history\"}') FROM contacts"

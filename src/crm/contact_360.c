@@ -12,6 +12,7 @@
 #include "core/auth/rbac.h"
 #include "core/util/uuid.h"
 #include "core/http/validate.h"
+#include "crm/contacts.h"
 #include "crm/handlers.h"
 #include "crm/records.h"
 
@@ -21,8 +22,8 @@ static const crm_stmt_t crm_stmt_contact_live = {
     "core.contact_live", "SELECT 1 FROM contacts WHERE tenant_id = current_tenant_id()"
                          " AND id = $1 AND deleted_at IS NULL"};
 
-/* Reading a patient's timeline or exporting their data is audited (any contact's with the
- * tenant's audit_all_reads). */
+/* Reading the timeline of a contact of a sensitive type or exporting their data is audited
+ * (any contact's with the tenant's audit_all_reads). */
 static const crm_stmt_t crm_stmt_timeline_audit = {
     "core.timeline_audit",
     "SELECT audit_read('read', 'contacts', $1::text, $1::text::uuid, '{\"view\": \"timeline\"}')"};
@@ -281,7 +282,8 @@ static const crm_stmt_t crm_stmt_contact_merge = {
     "   owner_id = coalesce(c.owner_id, s.owner_id), source = coalesce(c.source, s.source),"
     "   custom_fields = s.custom_fields || c.custom_fields, consent = s.consent || c.consent,"
     "   consent_updated_at = s.consent_updated_at || c.consent_updated_at,"
-    "   type = CASE WHEN 'patient' IN (c.type, s.type) THEN 'patient' ELSE c.type END,"
+    "   type = CASE WHEN s.type = ANY (" CRM_STICKY_TYPES ") AND c.type <> ALL (" CRM_STICKY_TYPES
+    ") THEN s.type ELSE c.type END,"
     "   version = c.version + 1, updated_at = now()"
     "   FROM s WHERE c.tenant_id = current_tenant_id() AND c.id = $1 RETURNING c.*),"
     " tomb AS (UPDATE contacts SET merged_into = $1, deleted_at = now(), version = version + 1,"

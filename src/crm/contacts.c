@@ -1,10 +1,11 @@
-/* contacts.c - contacts (leads, customers, patients): create, read, list, change, delete, restore
- */
+/* contacts.c - contacts (of the types modules declare): create, read, list, change, delete,
+ * restore */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/contact_types.h"
 #include "core/util/buf.h"
 #include "core/db/db.h"
 #include "core/db/idempotency.h"
@@ -28,7 +29,6 @@
     " 'created_at', c.created_at, 'updated_at', c.updated_at, 'created_by', c.created_by,"         \
     " 'version', c.version)"
 
-static const char *const crm_contact_types[] = {"lead", "customer", "patient", NULL};
 static const char *const crm_genders[] = {"female", "male", "other", "unknown", NULL};
 static const char *const crm_consents[] = {"email_marketing", "sms_marketing", "sms_reminders",
                                            "email_reminders", NULL};
@@ -138,7 +138,7 @@ static void
 crm_contact_read(crm_req_t *r, crm_contact_in_t *in, bool creating)
 {
     memset(in, 0, sizeof(*in));
-    in->type = crm_field_enum(r, "type", crm_contact_types, creating);
+    in->type = crm_field_enum(r, "type", crm_contact_type_names(), creating);
     in->first_name = crm_field_string(r, "first_name", false, 100);
     in->last_name = crm_field_string(r, "last_name", false, 100);
     in->company = crm_field_string(r, "company", false, 200);
@@ -352,7 +352,8 @@ static const crm_stmt_t crm_stmt_contact_get = {
     "SELECT " CRM_CONTACT_JSON ", c.version FROM contacts c"
     " WHERE c.tenant_id = current_tenant_id() AND c.id = $1 AND c.deleted_at IS NULL"};
 
-/* Reading a patient (or any contact, with the tenant's audit_all_reads) is audited. */
+/* Reading a contact of a sensitive type (or any contact, with the tenant's audit_all_reads) is
+ * audited. */
 static const crm_stmt_t crm_stmt_contact_audit_read = {
     "core.contact_audit_read",
     "SELECT audit_read('read', 'contacts', $1::text, $1::text::uuid, NULL)"};
@@ -364,13 +365,15 @@ crm_contacts_get(crm_req_t *r)
 }
 
 /* One list statement per sort: keyset on (sort key, id), filters as optional parameters; a
- * page showing patients is written to the audit log with its filters ($10). */
+ * page showing contacts of sensitive types (subjects) is written to the audit log with its
+ * filters ($10). */
 #define CRM_CONTACTS_LIST(NAME, KEY, CAST, CMP, DIR)                                               \
     {                                                                                              \
         "core.contacts_list_" NAME,                                                                \
             CRM_AUDITED_PAGE("contacts", "$10", "$9",                                              \
                              "SELECT " CRM_CONTACT_JSON ", (" KEY ")::text, c.id,"                 \
-                             " CASE WHEN c.type = 'patient' THEN c.id END FROM contacts c"         \
+                             " CASE WHEN c.type = ANY (" CRM_SENSITIVE_TYPES ") THEN c.id END"     \
+                             " FROM contacts c"                                                    \
                              " WHERE c.tenant_id = current_tenant_id() AND c.merged_into IS NULL"  \
                              " AND (CASE WHEN $6::boolean THEN c.deleted_at IS NOT NULL ELSE "     \
                              "c.deleted_at IS NULL "                                               \
@@ -415,11 +418,8 @@ crm_contacts_list(crm_req_t *r)
                             "must be one of created_at, -created_at, updated_at, "
                             "-updated_at, last_name, -last_name");
     const char *type = crm_req_query(r, "type");
-    bool type_ok = !type;
-    for (const char *const *t = crm_contact_types; type && *t; t++)
-        type_ok = type_ok || strcmp(*t, type) == 0;
-    if (!type_ok)
-        crm_req_field_error(r, "query.type", "must be lead, customer or patient");
+    if (type && !crm_contact_type_find(type))
+        crm_req_field_error(r, "query.type", "must be %s", crm_contact_types_text());
     const char *owner = crm_req_query(r, "owner_id");
     if (owner && !crm_uuid_valid(owner))
         crm_req_field_error(r, "query.owner_id", "must be a UUID");
@@ -475,7 +475,7 @@ crm_contacts_list(crm_req_t *r)
 /* Columns given in the PATCH are set (null clears them); the rest keep their value. Consent
  * keys that change get a new time in consent_updated_at; custom fields merge, null removes.
  * One statement: the update happens only when the If-Match version ($17) and the remembered
- * context ($18, $19) still hold and a patient stays a patient; columns 2-3 are the contact as
+ * context ($18, $19) still hold and a sticky type stays; columns 2-3 are the contact as
  * it was (version, type; null when there is none), 4-6 the context check. */
 static const crm_stmt_t crm_stmt_contact_update = {
     "core.contact_update",
@@ -513,7 +513,8 @@ static const crm_stmt_t crm_stmt_contact_update = {
                " version = c.version + 1, updated_at = now()"
                " WHERE c.tenant_id = current_tenant_id() AND c.id = $1 AND c.deleted_at IS NULL"
                "   AND c.version = $17::int AND (SELECT ok FROM ctx)"
-               "   AND NOT (c.type = 'patient' AND 'type' = ANY($15::text[]) AND $2 <> 'patient')"
+               "   AND NOT ('type' = ANY($15::text[]) AND $2 <> c.type"
+               "   AND c.type = ANY (" CRM_STICKY_TYPES "))"
                " RETURNING " CRM_CONTACT_JSON " AS j, c.version)"
                " SELECT (SELECT j FROM u), (SELECT version FROM u), (SELECT version FROM cur),"
                " (SELECT type FROM cur), " CRM_ENTITY_CONTEXT_COLUMNS " FROM ctx"};
@@ -568,9 +569,9 @@ crm_contacts_patch(crm_req_t *r)
             return;
     }
     if (PQgetisnull(res, 0, 0)) {
-        if (in.type && strcmp(PQgetvalue(res, 0, 3), "patient") == 0 &&
-            strcmp(in.type, "patient") != 0) {
-            crm_req_field_error(r, "type", "a patient stays a patient");
+        const crm_contact_type_t *was = crm_contact_type_find(PQgetvalue(res, 0, 3));
+        if (in.type && was && was->sticky && strcmp(in.type, was->name) != 0) {
+            crm_req_field_error(r, "type", "a %s stays a %s", was->name, was->name);
             crm_reply_problem(r, 422, "the change is not valid");
         } else { /* changed by another request since this one's snapshot */
             crm_reply_problem(r, 412, "the contact changed since that version; fetch it again");

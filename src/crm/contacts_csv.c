@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/contact_types.h"
 #include "core/util/buf.h"
 #include "core/db/db.h"
 #include "core/db/db_export.h"
@@ -77,8 +78,8 @@ crm_contacts_export_csv(crm_req_t *r)
     const char *type = crm_req_query(r, "type"), *tag = crm_req_query(r, "tag");
     const char *owner = crm_req_query(r, "owner_id"), *after = crm_req_query(r, "created_after");
     const char *q = crm_req_query(r, "q");
-    if (type && strcmp(type, "lead") && strcmp(type, "customer") && strcmp(type, "patient"))
-        crm_req_field_error(r, "query.type", "must be lead, customer or patient");
+    if (type && !crm_contact_type_find(type))
+        crm_req_field_error(r, "query.type", "must be %s", crm_contact_types_text());
     if (owner && !crm_uuid_valid(owner))
         crm_req_field_error(r, "query.owner_id", "must be a UUID");
     if (after && !crm_valid_time(after) && !crm_valid_date(after, false))

@@ -234,8 +234,8 @@ static const char *const crm_import_order[] = {
     " e.v->>11 AS source, nullif(e.v->12, 'null') AS custom_fields,"                            \
     " nullif(e.v->13, 'null') AS consent"                                                       \
     " FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(v, n)),"                        \
-    " u AS (UPDATE contacts c SET type = CASE WHEN c.type = 'patient' THEN c.type ELSE"         \
-    " x.type END, first_name = coalesce(x.first_name, c.first_name),"                           \
+    " u AS (UPDATE contacts c SET type = CASE WHEN c.type = ANY (" CRM_STICKY_TYPES ")"         \
+    " THEN c.type ELSE x.type END, first_name = coalesce(x.first_name, c.first_name),"          \
     " last_name = coalesce(x.last_name, c.last_name), phone = coalesce(x.phone, c.phone),"      \
     " date_of_birth = coalesce(x.date_of_birth, c.date_of_birth),"                              \
     " gender = coalesce(x.gender, c.gender), address = c.address || coalesce(x.address, '{}')," \

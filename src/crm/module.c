@@ -9,11 +9,13 @@ extern const crm_migration_t crm_core_migrations[];
 extern const char crm_module_asset_openapi[];
 
 static const char *const crm_list_query[] = {"limit", "cursor", NULL};
+/* patient_id: subject_id's first name, kept for the API's clients */
 static const char *const crm_audit_query[] = {"limit",    "cursor",     "entity_type", "entity_id",
-                                              "actor_id", "patient_id", "action",      "from",
-                                              "to",       NULL};
-static const char *const crm_audit_export_query[] = {
-    "entity_type", "entity_id", "actor_id", "patient_id", "action", "from", "to", NULL};
+                                              "actor_id", "subject_id", "patient_id",  "action",
+                                              "from",     "to",         NULL};
+static const char *const crm_audit_export_query[] = {"entity_type", "entity_id",  "actor_id",
+                                                     "subject_id",  "patient_id", "action",
+                                                     "from",        "to",         NULL};
 static const char *const crm_audit_verify_query[] = {"checkpoint", NULL};
 static const char *const crm_contacts_query[] = {
     "limit", "cursor", "sort", "type", "tag", "owner_id", "created_after", "q", "deleted", NULL};
@@ -142,6 +144,13 @@ crm_module_init(const crm_config_t *c)
     return 0;
 }
 
+/* The contact types every tenant has; modules add theirs. */
+static const crm_contact_type_t crm_core_contact_types[] = {
+    {.name = "lead", .plural = "leads"},
+    {.name = "customer", .plural = "customers"},
+    {NULL},
+};
+
 const crm_module_t crm_crm_module = {
     .name = "crm",
     .description = "Contacts, deals, activities, users and the rest every tenant has.",
@@ -149,6 +158,7 @@ const crm_module_t crm_crm_module = {
     .migrations = crm_core_migrations,
     .permissions = crm_core_permissions,
     .roles = crm_core_roles,
+    .contact_types = crm_core_contact_types,
     .openapi = crm_module_asset_openapi,
     .init = crm_module_init,
 };

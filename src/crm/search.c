@@ -11,12 +11,13 @@
 #include "core/db/listing.h"
 #include "core/auth/rbac.h"
 #include "core/http/request.h"
+#include "crm/contacts.h"
 #include "crm/handlers.h"
 
 /* $1 the query in lower case, $2 its digits (or NULL), $3 how many, $4 the request's query
- * for the audit log, $5 whether deals are shown (deals.read) (patients found are logged as one
- * search row, core migration 0011). The candidates come from search_candidates()
- * (db/migrations/0005), the records themselves through the app role. */
+ * for the audit log, $5 whether deals are shown (deals.read) (contacts of sensitive types found
+ * are logged as one search row, core migrations 0011 and 0022). The candidates come from
+ * search_candidates() (db/migrations/0005), the records themselves through the app role. */
 static const crm_stmt_t crm_stmt_search = {
     "core.search",
     "WITH cand AS (SELECT * FROM search_candidates($1, $2, $3::int)),"
@@ -24,7 +25,7 @@ static const crm_stmt_t crm_stmt_search = {
     " SELECT 'contact' AS kind, c.id, coalesce(nullif(btrim(coalesce(c.first_name, '') || ' '"
     "   || coalesce(c.last_name, '')), ''), c.company) AS title,"
     "   concat_ws(' · ', c.type, c.email, c.phone, c.company) AS subtitle, cand.score,"
-    "   CASE WHEN c.type = 'patient' THEN c.id END AS patient"
+    "   CASE WHEN c.type = ANY (" CRM_SENSITIVE_TYPES ") THEN c.id END AS subject"
     "   FROM cand JOIN contacts c ON c.tenant_id = current_tenant_id() AND c.id = cand.id"
     "   WHERE cand.kind = 'contact' AND c.deleted_at IS NULL"
     " UNION ALL"
@@ -33,7 +34,7 @@ static const crm_stmt_t crm_stmt_search = {
     "   WHERE cand.kind = 'deal' AND $5::boolean AND d.deleted_at IS NULL)"
     " SELECT coalesce(json_agg(json_build_object('kind', x.kind, 'id', x.id, 'title', x.title,"
     " 'subtitle', x.subtitle, 'score', round(x.score::numeric, 3)) ORDER BY x.score DESC,"
-    " x.title), '[]'), audit_page('contacts', $4::jsonb, array_agg(x.patient), $3::int)"
+    " x.title), '[]'), audit_page('contacts', $4::jsonb, array_agg(x.subject), $3::int)"
     " FROM (SELECT * FROM ranked ORDER BY score DESC, title LIMIT $3::int) x"};
 
 void

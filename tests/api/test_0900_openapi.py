@@ -69,3 +69,29 @@ def test_role_names_are_those_the_modules_declare(server, tenants):
     listed = [r["name"] for r in tenants[0].request("admin", "GET", "/api/v1/roles").json()["data"]]
     assert doc["components"]["schemas"]["RoleName"]["enum"] == listed
     assert listed[0] == "admin" and {"sales", "viewer", "auditor"} <= set(listed)
+
+
+def test_contact_types_are_those_the_modules_declare(server):
+    """ContactType's enum is filled in from the contact types the core and the modules declare
+    (the testkit's volunteer in the test build); every place a type goes refers to it."""
+    doc = server.get("/openapi.json").json()
+    schemas = doc["components"]["schemas"]
+    assert schemas["ContactType"]["enum"] == ["lead", "customer", "patient", "volunteer"]
+    ref = {"$ref": "#/components/schemas/ContactType"}
+    assert schemas["Contact"]["properties"]["type"] == ref
+    assert schemas["ContactInput"]["properties"]["type"] == ref
+    for path in ["/api/v1/contacts", "/api/v1/contacts/export"]:
+        params = {p.get("name"): p for p in doc["paths"][path]["get"]["parameters"]}
+        assert params["type"]["schema"] == ref
+
+
+def test_the_audit_subject_is_documented_with_its_first_name_deprecated(server):
+    doc = server.get("/openapi.json").json()
+    entry = doc["components"]["schemas"]["AuditEntry"]["properties"]
+    assert entry["subject_id"]["format"] == "uuid" and "deprecated" not in entry["subject_id"]
+    assert entry["patient_id"]["deprecated"] is True
+    for path in ["/api/v1/audit", "/api/v1/audit/export"]:
+        params = {p.get("name"): p for p in doc["paths"][path]["get"]["parameters"]}
+        assert "deprecated" not in params["subject_id"]
+        assert params["patient_id"]["deprecated"] is True
+        assert {"subject_id", "patient_id"} <= set(doc["paths"][path]["get"]["x-query"])

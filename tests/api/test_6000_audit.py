@@ -31,7 +31,7 @@ def t(server):
 def audit(pg, where):
     rows = pg.sql("SELECT coalesce(json_agg(json_build_object('action', action, 'entity_type',"
                   " entity_type, 'entity_id', entity_id, 'actor_id', actor_id, 'actor', actor,"
-                  " 'patient_id', patient_id, 'changes', changes, 'request_id', request_id,"
+                  " 'patient_id', subject_id, 'changes', changes, 'request_id', request_id,"
                   " 'client_ip', client_ip, 'user_agent', user_agent) ORDER BY id), '[]')"
                   f" FROM audit_log WHERE {where}")
     return json.loads(rows[0][0])
@@ -187,7 +187,7 @@ def test_appointment_and_fhir_reads_are_logged(t, pg):
     r = t.request("practitioner", "GET", "/fhir/R4/Appointment",
                   params=[("patient", patient), ("date", "ge2027-09-01")])
     assert r.status_code == 200
-    rows = audit(pg, f"patient_id = '{patient}' AND action IN ('read', 'search')")
+    rows = audit(pg, f"subject_id = '{patient}' AND action IN ('read', 'search')")
     assert [(x["action"], x["entity_type"]) for x in rows] == [
         ("read", "clinic_appointments"), ("read", "clinic_appointments"), ("read", "contacts"),
         ("search", "clinic_appointments")]
@@ -206,8 +206,8 @@ def test_the_audit_api(t, pg, server):
     page = r.json()
     assert [x["action"] for x in page["data"]] == ["read", "update"] and page["next_cursor"]
     assert set(page["data"][0]) == {"id", "occurred_at", "actor_id", "actor", "action",
-                                    "entity_type", "entity_id", "patient_id", "changes",
-                                    "request_id", "client_ip", "user_agent"}
+                                    "entity_type", "entity_id", "subject_id", "patient_id",
+                                    "changes", "request_id", "client_ip", "user_agent"}
     rest = t.request("admin", "GET", "/api/v1/audit",
                      params={"entity_id": cid, "cursor": page["next_cursor"], "limit": "2"}).json()
     assert [x["action"] for x in rest["data"]] == ["create"] and rest["next_cursor"] is None

@@ -46,7 +46,7 @@ def test_an_untouched_chain_verifies(server, pg):
     rows = pg.sql("SELECT encode(prev_hash, 'hex'), encode(hash, 'hex'),"
                   " encode(sha256(prev_hash || convert_to(jsonb_build_array(id, tenant_id,"
                   " (extract(epoch FROM occurred_at) * 1000000)::bigint, actor_id, actor, action,"
-                  " entity_type, entity_id, patient_id, changes, request_id, client_ip,"
+                  " entity_type, entity_id, subject_id, changes, request_id, client_ip,"
                   f" user_agent)::text, 'UTF8')), 'hex') FROM audit_log WHERE tenant_id = '{t.id}'"
                   " ORDER BY id")
     assert rows[0][0] == "0" * 64
@@ -311,8 +311,8 @@ def test_audit_reads_never_reach_another_tenant(server, pg):
     b = Tenant(server, "chain-iso-b")
     cid = pg.sql(f"SELECT entity_id FROM audit_log WHERE tenant_id = '{a.id}'"
                  " AND entity_type = 'contacts' LIMIT 1")[0][0]
-    patient = pg.sql(f"SELECT patient_id FROM audit_log WHERE tenant_id = '{a.id}'"
-                     " AND patient_id IS NOT NULL LIMIT 1")[0][0]
+    patient = pg.sql(f"SELECT subject_id FROM audit_log WHERE tenant_id = '{a.id}'"
+                     " AND subject_id IS NOT NULL LIMIT 1")[0][0]
     for params in ({"entity_id": cid}, {"patient_id": patient}):
         r = b.request("auditor", "GET", "/api/v1/audit/export", params=params)
         assert r.status_code == 200 and r.text == ""

@@ -29,7 +29,7 @@ def t(server):
 
 def page_rows(pg, t, entity, since):
     rows = pg.sql("SELECT coalesce(json_agg(json_build_object('actor_id', actor_id, 'patient_id',"
-                  " patient_id, 'changes', changes, 'entity_id', entity_id) ORDER BY id), '[]')"
+                  " subject_id, 'changes', changes, 'entity_id', entity_id) ORDER BY id), '[]')"
                   f" FROM audit_log WHERE tenant_id = '{t.id}' AND action = 'search'"
                   f" AND entity_type = '{entity}' AND id > {since}")
     return json.loads(rows[0][0])

@@ -10,6 +10,7 @@
 #include "core/module.h"
 #include "core/auth/rbac.h"
 #include "db_migrate_sql.h"
+#include "core/contact_types.h"
 
 void
 crm_migration_checksum(const char *sql, char out[CRM_CHECKSUM_HEX])
@@ -171,6 +172,8 @@ crm_migrate_run(PGconn *conn, FILE *out, char *err, size_t errlen)
     int rc = crm_migrate_locked(conn, out, err, errlen);
     if (rc == 0)
         rc = crm_rbac_sync(conn, err, errlen);
+    if (rc == 0)
+        rc = crm_contact_types_sync(conn, err, errlen);
     PQclear(PQexec(conn, crm_sql_migrate_unlock.sql));
     return rc;
 }

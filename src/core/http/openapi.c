@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "core/auth/rbac.h"
+#include "core/contact_types.h"
 #include "core/module.h"
 #include "core/http/system_routes.h"
 #include "crm_build.h"
@@ -139,6 +140,20 @@ crm_openapi_user_fields(json_t *doc)
     }
 }
 
+/* So are the contact types: ContactType's enum lists them all, in order. */
+static void
+crm_openapi_contact_types(json_t *doc)
+{
+    json_t *schema = json_object_get(json_object_get(json_object_get(doc, "components"), "schemas"),
+                                     "ContactType");
+    if (!schema)
+        return;
+    json_t *names = json_array();
+    for (size_t i = 0; i < crm_contact_type_count(); i++)
+        json_array_append_new(names, json_string(crm_contact_type_at(i)->name));
+    json_object_set_new(schema, "enum", names);
+}
+
 int
 crm_openapi_build(char *err, size_t errlen)
 {
@@ -167,6 +182,7 @@ crm_openapi_build(char *err, size_t errlen)
     }
     crm_openapi_roles(doc);
     crm_openapi_user_fields(doc);
+    crm_openapi_contact_types(doc);
     crm_openapi_annotate(doc, crm_system_routes);
     for (const crm_module_t *const *m = crm_modules; *m; m++)
         crm_openapi_annotate(doc, (*m)->routes);

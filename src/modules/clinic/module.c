@@ -124,6 +124,13 @@ static const crm_sensitive_column_t clinic_sensitive[] = {
     {NULL, NULL, NULL, NULL},
 };
 
+/* Patients: their records are personal (reading one is audited, the audit row names them)
+ * and a patient stays a patient (booking makes a lead or customer one: clinic 0010). */
+static const crm_contact_type_t clinic_contact_types[] = {
+    {.name = "patient", .plural = "patients", .sensitive = true, .sticky = true},
+    {NULL},
+};
+
 /* The practitioner role's number, known once the roles are loaded (at start-up). */
 static int clinic_practitioner_role = -1;
 
@@ -148,6 +155,7 @@ const crm_module_t crm_clinic_module = {
     .migrations = crm_clinic_migrations,
     .permissions = clinic_permissions,
     .roles = clinic_roles,
+    .contact_types = clinic_contact_types,
     .openapi = crm_clinic_asset_openapi,
     .init = clinic_init,
     .demo_seed = crm_clinic_asset_demo,

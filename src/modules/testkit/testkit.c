@@ -147,12 +147,20 @@ static const crm_permission_t testkit_permissions[] = {
     {NULL, NULL, NULL},
 };
 
+/* A contact type of a module that is not the clinic's: sticky (a volunteer stays one), not a
+ * subject of the audit log. */
+static const crm_contact_type_t testkit_contact_types[] = {
+    {.name = "volunteer", .plural = "volunteers", .sticky = true},
+    {NULL},
+};
+
 const crm_module_t crm_testkit_module = {
     .name = "testkit",
     .description = "Routes and hooks that exist only for the API test suite.",
     .routes = testkit_routes,
     .migrations = crm_testkit_migrations,
     .permissions = testkit_permissions,
+    .contact_types = testkit_contact_types,
     .openapi = crm_testkit_asset_openapi,
     .init = NULL,
     /* contact hooks, to prove the seam: a timeline entry, an export, an erasure refusal */
