@@ -22,12 +22,14 @@ else
     failed=$((failed + 1))
 fi
 
-echo "== layout (scripts/check_layers.py)"
-if scripts/check_layers.py includes; then
-    passed=$((passed + 1))
-else
-    failed=$((failed + 1))
-fi
+echo "== layout (scripts/check_layers.py, scripts/code_map.py)"
+for check in "scripts/check_layers.py includes" "scripts/check_layers.py words"; do
+    if $check; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+    fi
+done
 
 echo "== unit tests (cmocka)"
 for t in "$BUILD"/unit_*; do

@@ -9,14 +9,14 @@
 #include "core/http/router.h"
 
 typedef struct crm_permission {
-    const char *name; /* "clinic.notes.read": the module's name is its namespace */
+    const char *name; /* "estate.offers.read": the module's name is its namespace */
     const char *description;
     /* the roles holding it besides Admin (who holds every one), by name, separated by spaces:
      * the module's own roles and those of the modules before it ("sales viewer"), or NULL */
     const char *roles;
 } crm_permission_t;
 
-/* A role a module brings ("receptionist"). Its name is what tokens and users.role carry. */
+/* A role a module brings ("agent"). Its name is what tokens and users.role carry. */
 typedef struct crm_role_def {
     const char *name;
     const char *description;
@@ -59,7 +59,7 @@ typedef struct crm_contact_hooks {
     const struct crm_stmt *erase;
 } crm_contact_hooks_t;
 
-/* A module's fields of a user (the Clinic's is_practitioner): booleans in the user's body,
+/* A module's fields of a user (say, an estate agency's is_agent): booleans in the user's body,
  * accepted when a user is created or changed and shown wherever a user is, kept in the
  * module's own tables. */
 typedef struct crm_user_hooks {
@@ -84,7 +84,7 @@ typedef struct crm_sensitive_column {
 } crm_sensitive_column_t;
 
 typedef struct crm_module {
-    const char *name;                    /* "clinic": also its config and permission namespace */
+    const char *name;                    /* "estate": also its config and permission namespace */
     const char *description;             /* one line, for GET /api/v1/modules */
     const crm_route_t *routes;           /* ends with a row whose handler is NULL; may be NULL */
     const crm_migration_t *migrations;   /* its own numbered SQL, tracked per (module, version) */
@@ -99,7 +99,8 @@ typedef struct crm_module {
     const crm_sensitive_column_t *sensitive; /* optional: columns to mask in the audit API */
     const crm_contact_type_t *contact_types; /* optional: its contact types, ending {NULL} */
     /* optional: writes an error reply (status, detail, r->errors) in the format a standard
-     * requires, for its routes flagged CRM_ROUTE_OWN_ERRORS (e.g. FHIR's OperationOutcome) */
+     * requires, for its routes flagged CRM_ROUTE_OWN_ERRORS (e.g. a standard's own error resource)
+     */
     void (*reply_error)(struct crm_req *r, int status, const char *detail);
 } crm_module_t;
 

@@ -373,7 +373,7 @@ crm_req_sets_header(const crm_req_t *r, const char *name)
 }
 
 /* Headers every response carries unless its handler chose otherwise: nothing is cached (API
- * answers carry personal and clinical data; cacheable ones say so themselves), nothing may
+ * answers carry personal and sensitive data; cacheable ones say so themselves), nothing may
  * frame, load or run anything from it, and no Referer leaves a page of it. */
 static void
 crm_http_security_headers(const crm_req_t *r, struct MHD_Response *resp)

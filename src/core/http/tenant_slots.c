@@ -57,7 +57,7 @@ crm_tenant_slot_take(crm_req_t *r, crm_slot_kind_t kind)
     if (!taken) {
         crm_req_add_header(r, "Retry-After", "5");
         crm_reply_problem(r, 429,
-                          "this clinic already has %d of its %s running; retry when one ends",
+                          "this tenant already has %d of its %s running; retry when one ends",
                           crm_slot_limit[kind], crm_slot_name[kind]);
     }
     return taken;

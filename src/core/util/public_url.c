@@ -1,5 +1,5 @@
 /* public_url.c - the server's public base URL (CRM_PUBLIC_URL): checked, and joined with paths.
- * Absolute URLs (FHIR fullUrls, links, feed addresses) are built from it, never from the
+ * Absolute URLs (links in answers, feed addresses) are built from it, never from the
  * request's Host header, which any client can set. */
 #include "core/util/public_url.h"
 
