@@ -23,7 +23,8 @@ else
 fi
 
 echo "== layout (scripts/check_layers.py, scripts/code_map.py)"
-for check in "scripts/check_layers.py includes" "scripts/check_layers.py words"; do
+for check in "scripts/check_layers.py includes" "scripts/check_layers.py words" \
+    "scripts/code_map.py --check"; do
     if $check; then
         passed=$((passed + 1))
     else
