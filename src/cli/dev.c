@@ -25,6 +25,7 @@
 #include "core/db/migrate.h"
 #include "core/module.h"
 #include "core/http/server.h"
+#include "cli_dev_sql.h"
 
 extern const char crm_core_asset_demo[];
 extern const char crm_core_asset_demo_records[];
@@ -196,6 +197,16 @@ crm_dev_sql(PGconn *pg, const char *sql, const char *what)
     return ok ? 0 : -1;
 }
 
+/* Whether statement stmt (a lookup without parameters) finds a row. */
+static bool
+crm_dev_found(PGconn *pg, const crm_stmt_t *stmt)
+{
+    PGresult *res = PQexec(pg, stmt->sql);
+    bool found = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+    PQclear(res);
+    return found;
+}
+
 /* The owner role and database of the application, created once as the superuser. */
 static int
 crm_dev_bootstrap(const crm_dev_t *d)
@@ -208,17 +219,11 @@ crm_dev_bootstrap(const crm_dev_t *d)
         crm_error("cannot connect to the private cluster: %s", err);
         return -1;
     }
-    int rc = crm_dev_sql(pg,
-                         "DO $$ BEGIN"
-                         " IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'crm') THEN"
-                         "  CREATE ROLE crm LOGIN CREATEROLE PASSWORD 'crm';"
-                         " END IF; END $$",
-                         "creating the role crm");
-    PGresult *res = PQexec(pg, "SELECT 1 FROM pg_database WHERE datname = 'crm'");
-    bool exists = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
-    PQclear(res);
-    if (rc == 0 && !exists)
-        rc = crm_dev_sql(pg, "CREATE DATABASE crm OWNER crm", "creating the database crm");
+    int rc = 0;
+    if (!crm_dev_found(pg, &crm_sql_dev_role_exists))
+        rc = crm_dev_sql(pg, crm_sql_dev_role_create.sql, "creating the role crm");
+    if (rc == 0 && !crm_dev_found(pg, &crm_sql_dev_database_exists))
+        rc = crm_dev_sql(pg, crm_sql_dev_database_create.sql, "creating the database crm");
     PQfinish(pg);
     return rc;
 }
@@ -248,12 +253,9 @@ crm_dev_seed_users(PGconn *pg)
         }
         const char *params[] = {crm_dev_users[i][0], hash, crm_dev_users[i][1],
                                 crm_dev_users[i][2]};
-        PGresult *res =
-            PQexecParams(pg,
-                         "INSERT INTO users (tenant_id, email, password_hash, full_name, role)"
-                         " VALUES (current_tenant_id(), $1, $2, $3, $4)"
-                         " ON CONFLICT (tenant_id, email) DO NOTHING",
-                         4, NULL, params, NULL, NULL, 0);
+        PGresult *res = PQexecParams(pg, crm_sql_dev_user_seed.sql,
+                                     CRM_SQL_NPARAMS(crm_sql_dev_user_seed, CRM_COUNT(params)),
+                                     NULL, params, NULL, NULL, 0);
         int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
         if (!ok)
             crm_error("seeding demo users: %s", PQresultErrorMessage(res));

@@ -9,6 +9,7 @@
 #include "core/util/arena.h"
 #include "core/util/buf.h"
 #include "core/module.h"
+#include "auth_rbac_sql.h"
 
 typedef struct crm_rbac_role {
     const char *name;
@@ -332,19 +333,19 @@ crm_rbac_sync(PGconn *conn, char *err, size_t errlen)
     int rc = crm_rbac_exec(conn, "BEGIN", 0, NULL, err, errlen);
     for (int r = 0; rc == 0 && r < crm_rbac.nroles; r++) {
         const char *p[] = {crm_rbac.roles[r].name, crm_rbac.roles[r].description};
-        rc = crm_rbac_exec(conn,
-                           "INSERT INTO roles (name, description) VALUES ($1, $2)"
-                           " ON CONFLICT (name) DO UPDATE SET description = EXCLUDED.description",
-                           2, p, err, errlen);
+        rc = crm_rbac_exec(conn, crm_sql_role_upsert.sql,
+                           CRM_SQL_NPARAMS(crm_sql_role_upsert, CRM_COUNT(p)), p, err, errlen);
     }
     if (rc == 0)
-        rc = crm_rbac_exec(conn, "DELETE FROM role_permissions", 0, NULL, err, errlen);
+        rc = crm_rbac_exec(conn, crm_sql_role_permissions_clear.sql,
+                           CRM_SQL_NPARAMS(crm_sql_role_permissions_clear, 0), NULL, err, errlen);
     for (size_t i = 0; rc == 0 && i < crm_rbac.nperms; i++) {
         for (int r = 0; rc == 0 && r < crm_rbac.nroles; r++) {
             if (!((crm_rbac.perms[i].roles >> r) & 1u))
                 continue;
             const char *p[] = {crm_rbac.roles[r].name, crm_rbac.perms[i].name};
-            rc = crm_rbac_exec(conn, "INSERT INTO role_permissions VALUES ($1, $2)", 2, p, err,
+            rc = crm_rbac_exec(conn, crm_sql_role_permission_grant.sql,
+                               CRM_SQL_NPARAMS(crm_sql_role_permission_grant, CRM_COUNT(p)), p, err,
                                errlen);
         }
     }
