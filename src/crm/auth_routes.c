@@ -20,6 +20,7 @@
 #include "core/http/validate.h"
 #include "crm/handlers.h"
 #include "crm/user_fields.h"
+#include "crm_auth_routes_sql.h"
 
 static long crm_refresh_ttl_s = 30L * 86400;
 
@@ -53,22 +54,6 @@ crm_reply_bad_credentials(crm_req_t *r, const char *detail)
     crm_reply_problem(r, 401, "%s", detail);
 }
 
-static const crm_stmt_t crm_stmt_login_tenant = {
-    "core.login_tenant", "SELECT set_config('app.tenant_id', t.id::text, true), t.id, t.status"
-                         " FROM tenant_by_slug($1) t"};
-static const crm_stmt_t crm_stmt_login_user = {
-    "core.login_user", "SELECT id, password_hash, role, active, email FROM users"
-                       " WHERE tenant_id = current_tenant_id() AND email = $1"};
-static const crm_stmt_t crm_stmt_session_start = {
-    "core.session_start",
-    "INSERT INTO refresh_tokens (tenant_id, user_id, family_id, token_hash, expires_at)"
-    " VALUES (current_tenant_id(), $1, gen_random_uuid(), $2::bytea,"
-    "         now() + make_interval(secs => $3::int))"};
-static const crm_stmt_t crm_stmt_login_touch = {
-    "core.login_touch",
-    "UPDATE users SET last_login_at = now(), password_hash = coalesce($2, password_hash)"
-    " WHERE tenant_id = current_tenant_id() AND id = $1"};
-
 void
 crm_auth_login(crm_req_t *r)
 {
@@ -93,16 +78,18 @@ crm_auth_login(crm_req_t *r)
         return;
     }
     crm_tx_t *tx = crm_tx_new(r);
-    int ti = crm_tx_add(tx, &crm_stmt_login_tenant, 1, (const char *[]){slug});
-    int ui = crm_tx_add(tx, &crm_stmt_login_user, 1, (const char *[]){email});
+    int ti = CRM_TX_ADD(tx, crm_sql_login_tenant, slug);
+    int ui = CRM_TX_ADD(tx, crm_sql_login_user, email);
     if (crm_tx_run(tx) != 0) {
         crm_throttle_release(account);
         return;
     }
     PGresult *tr = crm_tx_result(tx, ti), *ur = crm_tx_result(tx, ui);
-    bool usable = PQntuples(tr) == 1 && strcmp(PQgetvalue(tr, 0, 2), "active") == 0 &&
-                  PQntuples(ur) == 1 && PQgetvalue(ur, 0, 3)[0] == 't';
-    crm_pw_result_t pw = crm_password_verify(usable ? PQgetvalue(ur, 0, 1) : NULL, password);
+    bool usable = PQntuples(tr) == 1 &&
+                  strcmp(PQgetvalue(tr, 0, LOGIN_TENANT_STATUS), "active") == 0 &&
+                  PQntuples(ur) == 1 && PQgetvalue(ur, 0, LOGIN_USER_ACTIVE)[0] == 't';
+    crm_pw_result_t pw =
+        crm_password_verify(usable ? PQgetvalue(ur, 0, LOGIN_USER_PASSWORD_HASH) : NULL, password);
     if (pw == CRM_PW_BUSY) {
         crm_throttle_release(account);
         crm_req_add_header(r, "Retry-After", "1");
@@ -112,16 +99,18 @@ crm_auth_login(crm_req_t *r)
     /* A wrong password keeps its reservation: it was a failure. */
     if (pw != CRM_PW_OK) {
         if (PQntuples(tr) == 1) { /* a tenant's own log learns of attempts on it */
-            r->tenant_id = crm_arena_strdup(r->arena, PQgetvalue(tr, 0, 1));
-            const char *why = strcmp(PQgetvalue(tr, 0, 2), "active") != 0 ? "tenant_suspended"
-                              : PQntuples(ur) != 1                        ? "unknown_user"
-                              : PQgetvalue(ur, 0, 3)[0] != 't'            ? "user_disabled"
-                                                                          : "wrong_password";
+            r->tenant_id = crm_arena_strdup(r->arena, PQgetvalue(tr, 0, LOGIN_TENANT_ID));
+            const char *why = strcmp(PQgetvalue(tr, 0, LOGIN_TENANT_STATUS), "active") != 0
+                                  ? "tenant_suspended"
+                              : PQntuples(ur) != 1                             ? "unknown_user"
+                              : PQgetvalue(ur, 0, LOGIN_USER_ACTIVE)[0] != 't' ? "user_disabled"
+                                                                               : "wrong_password";
             /* the email only as the tenant knows it: an attacker's text never enters its log */
             crm_security_event(r, "login_failed",
-                               PQntuples(ur) == 1 ? json_pack("{ss ss}", "email",
-                                                              PQgetvalue(ur, 0, 4), "reason", why)
-                                                  : json_pack("{ss}", "reason", why));
+                               PQntuples(ur) == 1
+                                   ? json_pack("{ss ss}", "email",
+                                               PQgetvalue(ur, 0, LOGIN_USER_EMAIL), "reason", why)
+                                   : json_pack("{ss}", "reason", why));
         } else {
             crm_info("security: login failed for unknown tenant %s from %s", slug, r->client_ip);
         }
@@ -129,10 +118,11 @@ crm_auth_login(crm_req_t *r)
         return;
     }
     crm_throttle_success(account);
-    const char *tenant_id = PQgetvalue(tr, 0, 1), *user_id = PQgetvalue(ur, 0, 0);
-    const char *role = PQgetvalue(ur, 0, 2);
+    const char *tenant_id = PQgetvalue(tr, 0, LOGIN_TENANT_ID);
+    const char *user_id = PQgetvalue(ur, 0, LOGIN_USER_ID);
+    const char *role = PQgetvalue(ur, 0, LOGIN_USER_ROLE);
     char rehash[CRM_PASSWORD_HASH_MAX];
-    bool upgrade = crm_password_needs_rehash(PQgetvalue(ur, 0, 1)) &&
+    bool upgrade = crm_password_needs_rehash(PQgetvalue(ur, 0, LOGIN_USER_PASSWORD_HASH)) &&
                    crm_password_hash(password, rehash) == CRM_PW_OK;
     crm_tenant_token_t refresh;
     crm_tenant_token_new(tenant_id, &refresh);
@@ -141,17 +131,14 @@ crm_auth_login(crm_req_t *r)
     r->tenant_id = crm_arena_strdup(r->arena, tenant_id);
     r->user_id = crm_arena_strdup(r->arena, user_id);
     crm_tx_t *start = crm_tx_new(r);
-    crm_tx_add(start, &crm_stmt_session_start, 3, (const char *[]){user_id, refresh.hash, ttl});
-    crm_tx_add(start, &crm_stmt_login_touch, 2, (const char *[]){user_id, upgrade ? rehash : NULL});
+    CRM_TX_ADD(start, crm_sql_session_start, user_id, refresh.hash, ttl);
+    CRM_TX_ADD(start, crm_sql_login_touch, user_id, upgrade ? rehash : NULL);
     crm_security_event_add(start, r, "login_succeeded",
-                           json_pack("{ss}", "email", PQgetvalue(ur, 0, 4)));
+                           json_pack("{ss}", "email", PQgetvalue(ur, 0, LOGIN_USER_EMAIL)));
     if (crm_tx_run(start) != 0)
         return;
     crm_reply_tokens(r, user_id, tenant_id, role, &refresh);
 }
-
-static const crm_stmt_t crm_stmt_refresh = {
-    "core.refresh", "SELECT outcome, user_id, role FROM auth_refresh($1::bytea, $2::bytea, $3)"};
 
 void
 crm_auth_refresh(crm_req_t *r)
@@ -172,14 +159,14 @@ crm_auth_refresh(crm_req_t *r)
     snprintf(ttl, sizeof(ttl), "%ld", crm_refresh_ttl_s);
     r->tenant_id = crm_arena_strdup(r->arena, old.tenant_id);
     crm_tx_t *tx = crm_tx_new(r);
-    int i = crm_tx_add(tx, &crm_stmt_refresh, 3, (const char *[]){old.hash, next.hash, ttl});
+    int i = CRM_TX_ADD(tx, crm_sql_refresh, old.hash, next.hash, ttl);
     if (crm_tx_run(tx) != 0)
         return;
     PGresult *res = crm_tx_result(tx, i);
-    const char *outcome = PQgetvalue(res, 0, 0);
+    const char *outcome = PQgetvalue(res, 0, REFRESH_OUTCOME);
     if (strcmp(outcome, "ok") != 0) {
         if (strcmp(outcome, "reused") == 0) { /* the tenant is known: the token was ours */
-            r->user_id = crm_arena_strdup(r->arena, PQgetvalue(res, 0, 1));
+            r->user_id = crm_arena_strdup(r->arena, PQgetvalue(res, 0, REFRESH_USER_ID));
             crm_security_event(r, "refresh_token_reused",
                                json_pack("{ss ss}", "user_id", r->user_id, "outcome",
                                          "every token of the session revoked"));
@@ -190,15 +177,9 @@ crm_auth_refresh(crm_req_t *r)
                                          : "the refresh token is not valid");
         return;
     }
-    r->user_id = crm_arena_strdup(r->arena, PQgetvalue(res, 0, 1));
-    crm_reply_tokens(r, r->user_id, old.tenant_id, PQgetvalue(res, 0, 2), &next);
+    r->user_id = crm_arena_strdup(r->arena, PQgetvalue(res, 0, REFRESH_USER_ID));
+    crm_reply_tokens(r, r->user_id, old.tenant_id, PQgetvalue(res, 0, REFRESH_ROLE), &next);
 }
-
-static const crm_stmt_t crm_stmt_logout = {
-    "core.logout", "UPDATE refresh_tokens SET revoked_at = now()"
-                   " WHERE tenant_id = current_tenant_id() AND revoked_at IS NULL AND family_id ="
-                   "  (SELECT family_id FROM refresh_tokens"
-                   "    WHERE tenant_id = current_tenant_id() AND token_hash = $1::bytea)"};
 
 /* Revokes the session (the refresh token's family). Like RFC 7009 revocation, an unknown or
  * spent token is not an error: the answer is 204 either way. */
@@ -215,7 +196,7 @@ crm_auth_logout(crm_req_t *r)
     if (crm_tenant_token_parse(token, strlen(token), &t)) {
         r->tenant_id = crm_arena_strdup(r->arena, t.tenant_id);
         crm_tx_t *tx = crm_tx_new(r);
-        crm_tx_add(tx, &crm_stmt_logout, 1, (const char *[]){t.hash});
+        CRM_TX_ADD(tx, crm_sql_logout, t.hash);
         if (crm_tx_run(tx) != 0)
             return;
     }
@@ -236,15 +217,11 @@ crm_role_permissions(int role, const char *tenant_id)
     return perms;
 }
 
-static const crm_stmt_t crm_stmt_me = {
-    "core.me", "SELECT id, tenant_id, email, full_name, role FROM users"
-               " WHERE tenant_id = current_tenant_id() AND id = $1 AND active"};
-
 void
 crm_auth_me(crm_req_t *r)
 {
     crm_tx_t *tx = crm_tx_new(r);
-    int i = crm_tx_add(tx, &crm_stmt_me, 1, (const char *[]){r->user_id});
+    int i = CRM_TX_ADD(tx, crm_sql_me, r->user_id);
     int first = crm_user_fields_read(tx, crm_arena_sprintf(r->arena, "{%s}", r->user_id));
     if (crm_tx_run(tx) != 0)
         return;
@@ -254,11 +231,12 @@ crm_auth_me(crm_req_t *r)
         crm_reply_problem(r, 401, "the token's user no longer exists or is disabled");
         return;
     }
-    int role = crm_role_by_name(PQgetvalue(res, 0, 4));
+    int role = crm_role_by_name(PQgetvalue(res, 0, ME_ROLE));
     crm_req_add_header(r, "Cache-Control", "no-store");
-    json_t *me = json_pack("{ss ss ss ss ss so}", "id", PQgetvalue(res, 0, 0), "tenant_id",
-                           PQgetvalue(res, 0, 1), "email", PQgetvalue(res, 0, 2), "full_name",
-                           PQgetvalue(res, 0, 3), "role", PQgetvalue(res, 0, 4), "permissions",
+    json_t *me = json_pack("{ss ss ss ss ss so}", "id", PQgetvalue(res, 0, ME_ID), "tenant_id",
+                           PQgetvalue(res, 0, ME_TENANT_ID), "email", PQgetvalue(res, 0, ME_EMAIL),
+                           "full_name", PQgetvalue(res, 0, ME_FULL_NAME), "role",
+                           PQgetvalue(res, 0, ME_ROLE), "permissions",
                            crm_role_permissions(role, r->tenant_id));
     crm_user_fields_merge(tx, first, r->user_id, me);
     crm_reply_json(r, 200, me);

@@ -15,28 +15,22 @@
 #include "crm/handlers.h"
 #include "crm/records.h"
 #include "crm/user_fields.h"
+#include "crm_users_sql.h"
 
-#define CRM_USER_JSON                                                                              \
-    "json_build_object('id', u.id, 'tenant_id', u.tenant_id, 'email', u.email, 'full_name',"       \
-    " u.full_name, 'role', u.role, 'active', u.active,"                                            \
-    " 'last_login_at', u.last_login_at, 'created_at', u.created_at, 'updated_at',"                 \
-    " u.updated_at, 'version', u.version)"
+CRM_PAGE_ROW(USERS_LIST);
+CRM_RECORD_ROW(USER_CREATE);
+CRM_RECORD_ROW(USER_GET);
+CRM_RECORD_ROW(USER_UPDATE);
 
-static const crm_stmt_t crm_stmt_users_list = {
-    "core.users_list",
-    "SELECT " CRM_USER_JSON ", u.created_at, u.id FROM users u"
-    " WHERE u.tenant_id = current_tenant_id()"
-    "   AND ($1::timestamptz IS NULL OR (u.created_at, u.id) > ($1::timestamptz, $2::uuid))"
-    " ORDER BY u.created_at, u.id LIMIT $3::int"};
-
-/* The user JSON of column 0 of row with the modules' fields of user id added (arena text). */
+/* The user JSON of row (a CRM_RECORD_ROW or CRM_PAGE_ROW: the JSON first) with the modules'
+ * fields of user id added (arena text). */
 static const char *
 crm_user_json(crm_req_t *r, PGresult *res, int row, const crm_tx_t *fields, int first,
               const char *id)
 {
     if (first < 0)
-        return PQgetvalue(res, row, 0);
-    json_t *user = json_loads(PQgetvalue(res, row, 0), 0, NULL);
+        return PQgetvalue(res, row, CRM_RECORD_JSON);
+    json_t *user = json_loads(PQgetvalue(res, row, CRM_RECORD_JSON), 0, NULL);
     crm_user_fields_merge(fields, first, id, user);
     char *text = json_dumps(user, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(user);
@@ -52,8 +46,7 @@ crm_users_list(crm_req_t *r)
     if (!crm_page_read(r, &page, "users"))
         return;
     crm_tx_t *tx = crm_tx_new(r);
-    int i = crm_tx_add(tx, &crm_stmt_users_list, 3,
-                       (const char *[]){page.after_key, page.after_id, page.fetch});
+    int i = CRM_TX_ADD(tx, crm_sql_users_list, page.after_key, page.after_id, page.fetch);
     if (crm_tx_run(tx) != 0)
         return;
     PGresult *rows = crm_tx_result(tx, i);
@@ -66,7 +59,7 @@ crm_users_list(crm_req_t *r)
     crm_buf_t ids;
     crm_buf_init(&ids, r->arena, (size_t)n * 40);
     for (int k = 0; k < n; k++)
-        crm_buf_printf(&ids, "%c%s", k ? ',' : '{', PQgetvalue(rows, k, 2));
+        crm_buf_printf(&ids, "%c%s", k ? ',' : '{', PQgetvalue(rows, k, USERS_LIST_ID));
     crm_buf_putc(&ids, '}');
     crm_tx_t *ftx = crm_tx_new(r);
     int first = crm_user_fields_read(ftx, ids.data);
@@ -74,17 +67,18 @@ crm_users_list(crm_req_t *r)
         return;
     const char **items = crm_arena_alloc(r->arena, (size_t)n * sizeof(*items));
     for (int k = 0; k < n; k++)
-        items[k] = crm_user_json(r, rows, k, ftx, first, PQgetvalue(rows, k, 2));
+        items[k] = crm_user_json(r, rows, k, ftx, first, PQgetvalue(rows, k, USERS_LIST_ID));
     crm_reply_page_items(r, &page, rows, items);
 }
 
-/* Replies user id's row (column 0 its JSON, column 1 its version) with its ETag and the
+/* Replies user id's row (a CRM_RECORD_ROW: its JSON and version) with its ETag and the
  * modules' fields read from statement first on of tx. */
 static void
 crm_reply_user(crm_req_t *r, int status, PGresult *res, const crm_tx_t *tx, int first,
                const char *id)
 {
-    crm_req_add_header(r, "ETag", crm_arena_sprintf(r->arena, "\"%s\"", PQgetvalue(res, 0, 1)));
+    crm_req_add_header(
+        r, "ETag", crm_arena_sprintf(r->arena, "\"%s\"", PQgetvalue(res, 0, CRM_RECORD_VERSION)));
     if (status == 201)
         crm_req_add_header(r, "Location", crm_arena_sprintf(r->arena, "/api/v1/users/%s", id));
     const char *json = crm_user_json(r, res, 0, tx, first, id);
@@ -119,19 +113,14 @@ crm_user_role(crm_req_t *r, bool required, bool *forbidden)
     return role;
 }
 
-static const crm_stmt_t crm_stmt_tenant_name = {
-    "core.tenant_name", "SELECT name FROM tenants WHERE id = current_tenant_id()"};
-static const crm_stmt_t crm_stmt_user_email = {
-    "core.user_email", "SELECT email FROM users WHERE tenant_id = current_tenant_id() AND id = $1"};
-
 /* Checks the password rules and hashes it into out; false after replying a problem. */
 static bool
 crm_user_password(crm_req_t *r, const char *password, const char *email, const char *user_id,
                   char *out)
 {
     crm_tx_t *tx = crm_tx_new(r);
-    int t = crm_tx_add(tx, &crm_stmt_tenant_name, 0, NULL);
-    int u = email ? -1 : crm_tx_add(tx, &crm_stmt_user_email, 1, (const char *[]){user_id});
+    int t = CRM_TX_ADD0(tx, crm_sql_tenant_name);
+    int u = email ? -1 : CRM_TX_ADD(tx, crm_sql_user_email, user_id);
     if (crm_tx_run(tx) != 0)
         return false;
     if (u >= 0) {
@@ -139,10 +128,11 @@ crm_user_password(crm_req_t *r, const char *password, const char *email, const c
             crm_reply_problem(r, 404, "no such user");
             return false;
         }
-        email = PQgetvalue(crm_tx_result(tx, u), 0, 0);
+        email = PQgetvalue(crm_tx_result(tx, u), 0, USER_EMAIL_EMAIL);
     }
-    const char *tenant =
-        PQntuples(crm_tx_result(tx, t)) ? PQgetvalue(crm_tx_result(tx, t), 0, 0) : NULL;
+    const char *tenant = PQntuples(crm_tx_result(tx, t))
+                             ? PQgetvalue(crm_tx_result(tx, t), 0, TENANT_NAME_NAME)
+                             : NULL;
     const char *why = crm_password_rule_violation(password, email, tenant);
     if (why) {
         crm_req_field_error(r, "password", "%s", why);
@@ -156,12 +146,6 @@ crm_user_password(crm_req_t *r, const char *password, const char *email, const c
     }
     return true;
 }
-
-static const crm_stmt_t crm_stmt_user_create = {
-    "core.user_create",
-    "INSERT INTO users AS u (tenant_id, id, email, password_hash, full_name, role)"
-    " VALUES (current_tenant_id(), $5, $1, $2, $3, $4)"
-    " RETURNING " CRM_USER_JSON ", u.version"};
 
 void
 crm_users_create(crm_req_t *r)
@@ -191,7 +175,7 @@ crm_users_create(crm_req_t *r)
     char id[CRM_UUID_LEN + 1];
     crm_uuid_v4(id);
     crm_tx_t *tx = crm_tx_new(r);
-    int i = crm_tx_add(tx, &crm_stmt_user_create, 5, (const char *[]){email, hash, name, role, id});
+    int i = CRM_TX_ADD(tx, crm_sql_user_create, email, hash, name, role, id);
     crm_user_fields_write(tx, id, &extra);
     int first = crm_user_fields_read(tx, crm_user_ids(r, id));
     if (crm_tx_run(tx) != 0) {
@@ -208,10 +192,6 @@ crm_users_create(crm_req_t *r)
     crm_reply_user(r, 201, crm_tx_result(tx, i), tx, first, id);
 }
 
-static const crm_stmt_t crm_stmt_user_get = {
-    "core.user_get", "SELECT " CRM_USER_JSON ", u.version FROM users u"
-                     " WHERE u.tenant_id = current_tenant_id() AND u.id = $1"};
-
 void
 crm_users_get(crm_req_t *r)
 {
@@ -221,7 +201,7 @@ crm_users_get(crm_req_t *r)
         return;
     }
     crm_tx_t *tx = crm_tx_new(r);
-    int i = crm_tx_add(tx, &crm_stmt_user_get, 1, (const char *[]){id});
+    int i = CRM_TX_ADD(tx, crm_sql_user_get, id);
     int first = crm_user_fields_read(tx, crm_user_ids(r, id));
     if (crm_tx_run(tx) != 0)
         return;
@@ -231,30 +211,6 @@ crm_users_get(crm_req_t *r)
     }
     crm_reply_user(r, 200, crm_tx_result(tx, i), tx, first, id);
 }
-
-/* One statement: the change (if the version matches), the revocation of the user's sessions
- * when disabled or given a new password, and tokens issued before refused from now on. */
-static const crm_stmt_t crm_stmt_user_update = {
-    "core.user_update",
-    "WITH changed AS ("
-    "  UPDATE users u SET full_name = coalesce($2, u.full_name), role = coalesce($3, u.role),"
-    "    active = coalesce($4::boolean, u.active),"
-    "    password_hash = coalesce($5, u.password_hash),"
-    "    tokens_valid_after = CASE WHEN ($3 IS NOT NULL AND $3 <> u.role)"
-    "      OR ($4::boolean = false AND u.active) OR $5 IS NOT NULL"
-    "      THEN now() ELSE u.tokens_valid_after END,"
-    "    version = u.version + 1, updated_at = now()"
-    "  WHERE u.tenant_id = current_tenant_id() AND u.id = $1"
-    "    AND ($6::int IS NULL OR u.version = $6::int)"
-    "  RETURNING u.*),"
-    " revoked AS ("
-    "  UPDATE refresh_tokens t SET revoked_at = now() FROM changed"
-    "  WHERE t.tenant_id = changed.tenant_id AND t.user_id = changed.id"
-    "    AND t.revoked_at IS NULL AND ($4::boolean = false OR $5 IS NOT NULL))"
-    " SELECT " CRM_USER_JSON ", u.version FROM changed u"};
-static const crm_stmt_t crm_stmt_user_version = {
-    "core.user_version",
-    "SELECT version FROM users WHERE tenant_id = current_tenant_id() AND id = $1"};
 
 /* Applies a change to user {id}: full_name, role, active, password, the modules' fields. */
 static void
@@ -292,11 +248,13 @@ crm_user_change(crm_req_t *r, const char *id, int status_ok)
     if (password && !crm_user_password(r, password, NULL, id, hash))
         return;
     crm_tx_t *tx = crm_tx_new(r);
-    int u = crm_tx_add(tx, &crm_stmt_user_update, 6,
-                       (const char *[]){id, name, role, active, password ? hash : NULL, version});
+    /* the change, the revocation of the user's sessions when disabled or given a new password
+     * and the refusal of tokens issued before, in one statement (users.sql) */
+    int u = CRM_TX_ADD(tx, crm_sql_user_update, id, name, role, active, password ? hash : NULL,
+                       version);
     crm_user_fields_write(tx, id, &extra);
     int first = crm_user_fields_read(tx, crm_user_ids(r, id));
-    int v = crm_tx_add(tx, &crm_stmt_user_version, 1, (const char *[]){id});
+    int v = CRM_TX_ADD(tx, crm_sql_user_version, id);
     if (crm_tx_run(tx) != 0)
         return;
     if (PQntuples(crm_tx_result(tx, u)) == 1) {
@@ -307,7 +265,8 @@ crm_user_change(crm_req_t *r, const char *id, int status_ok)
     } else if (PQntuples(crm_tx_result(tx, v)) == 1) {
         crm_req_add_header(
             r, "ETag",
-            crm_arena_sprintf(r->arena, "\"%s\"", PQgetvalue(crm_tx_result(tx, v), 0, 0)));
+            crm_arena_sprintf(r->arena, "\"%s\"",
+                              PQgetvalue(crm_tx_result(tx, v), 0, USER_VERSION_VERSION)));
         crm_reply_problem(r, 412, "the user changed since that version; fetch it again");
     } else {
         crm_reply_problem(r, 404, "no such user");

@@ -1,0 +1,52 @@
+-- auth_routes.sql - statements of auth_routes.c: sign-in, refresh-token rotation, sign-out
+-- and the caller's profile
+
+-- name: login_tenant
+-- The tenant of slug $1, made the transaction's tenant for the statements after it.
+-- returns: set_config, id, status
+SELECT set_config('app.tenant_id', t.id::text, true), t.id, t.status
+FROM tenant_by_slug($1) t;
+
+-- name: login_user
+-- returns: id, password_hash, role, active, email
+SELECT id, password_hash, role, active, email
+FROM users
+WHERE tenant_id = current_tenant_id() AND email = $1;
+
+-- name: session_start
+-- A new session (token family) for user $1: the refresh token's hash $2, living $3 seconds.
+INSERT INTO refresh_tokens (tenant_id, user_id, family_id, token_hash, expires_at)
+VALUES (current_tenant_id(), $1, gen_random_uuid(), $2::bytea,
+    now() + make_interval(secs => $3::int));
+
+-- name: login_touch
+-- The sign-in's time, and the password's new hash $2 when its parameters were upgraded.
+UPDATE users
+SET last_login_at = now(), password_hash = coalesce($2, password_hash)
+WHERE tenant_id = current_tenant_id() AND id = $1;
+
+-- name: refresh
+-- Rotates refresh token $1 (its hash) to $2, living $3 seconds: the outcome is ok, or why
+-- not (reused: every token of its session is now revoked); core migration 0002.
+-- returns: outcome, user_id, role
+SELECT outcome, user_id, role
+FROM auth_refresh($1::bytea, $2::bytea, $3);
+
+-- name: logout
+-- Revokes the session (the token family) of refresh token $1 (its hash).
+UPDATE refresh_tokens
+SET revoked_at = now()
+WHERE tenant_id = current_tenant_id()
+    AND revoked_at IS NULL
+    AND family_id = (
+        SELECT family_id
+        FROM refresh_tokens
+        WHERE tenant_id = current_tenant_id() AND token_hash = $1::bytea
+    );
+
+-- name: me
+-- The caller, while active.
+-- returns: id, tenant_id, email, full_name, role
+SELECT id, tenant_id, email, full_name, role
+FROM users
+WHERE tenant_id = current_tenant_id() AND id = $1 AND active;
