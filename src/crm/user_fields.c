@@ -107,9 +107,9 @@ crm_user_fields_merge(const crm_tx_t *tx, int first, const char *id, json_t *use
             continue;
         PGresult *res = crm_tx_result(tx, i++);
         for (int row = 0; res && row < PQntuples(res); row++) {
-            if (strcmp(PQgetvalue(res, row, 0), id) != 0)
+            if (strcmp(PQgetvalue(res, row, CRM_USER_FIELDS_ID), id) != 0)
                 continue;
-            json_t *fields = json_loads(PQgetvalue(res, row, 1), 0, NULL);
+            json_t *fields = json_loads(PQgetvalue(res, row, CRM_USER_FIELDS_JSON), 0, NULL);
             if (json_is_object(fields))
                 json_object_update(user, fields);
             json_decref(fields);

@@ -24,6 +24,13 @@ const char *const *crm_user_fields_known(crm_req_t *r, const char *const *core);
 void crm_user_fields_parse(crm_req_t *r, crm_user_fields_t *f, bool dflt_false);
 /* Queues each module's write of f for user id (after the core's statement writing it). */
 void crm_user_fields_write(crm_tx_t *tx, const char *id, const crm_user_fields_t *f);
+/* The rows of a module's read statement, by position: the user's id and the JSON object of
+ * its fields. The statement names them so (-- returns: id, fields) and states it with
+ * CRM_USER_FIELDS_ROW, which fails to compile when a column is elsewhere. */
+enum { CRM_USER_FIELDS_ID, CRM_USER_FIELDS_JSON };
+#define CRM_USER_FIELDS_ROW(S)                                                                     \
+    CRM_SQL_COLUMN_AT(S##_ID, CRM_USER_FIELDS_ID);                                                 \
+    CRM_SQL_COLUMN_AT(S##_FIELDS, CRM_USER_FIELDS_JSON)
 /* Queues each module's read for the users ids (a PostgreSQL array literal: "{a,b}"); returns
  * the index of the first, or -1 when no module adds fields. */
 int crm_user_fields_read(crm_tx_t *tx, const char *ids);

@@ -17,28 +17,12 @@
 #include "crm/records.h"
 #include "modules/clinic/clinic.h"
 #include "modules/clinic/transitions.h"
+#include "clinic_appointments_sql.h"
 
-/* Notes appear when the transaction's app.notes is 'all', or 'own' and the appointment is the
- * caller's (clinic_notes_scope sets it); patient_id only for roles with clinic.patients.read. */
-#define CLINIC_JSON                                                                                \
-    "(jsonb_build_object('id', a.id, 'tenant_id', a.tenant_id,"                                    \
-    " 'practitioner_id', a.practitioner_id, 'practitioner_name', a.practitioner_name,"             \
-    " 'appointment_time', a.starts_at, 'duration_minutes', a.duration_minutes, 'end_time',"        \
-    " a.ends_at, 'status', a.status, 'appointment_type', a.appointment_type, 'reason',"            \
-    " a.reason, 'location', a.location, 'room', a.room, 'cancel_reason', a.cancel_reason,"         \
-    " 'source', a.source, 'overbooked', a.overbooked, 'created_at', a.created_at,"                 \
-    " 'updated_at', a.updated_at, 'created_by', a.created_by, 'version', a.version)"               \
-    " || CASE WHEN current_setting('app.notes', true) = 'all'"                                     \
-    "   OR (current_setting('app.notes', true) = 'own' AND a.practitioner_id ="                    \
-    "       nullif(current_setting('app.user_id', true), '')::uuid)"                               \
-    "   THEN jsonb_build_object('notes', a.notes) ELSE '{}' END"                                   \
-    " || CASE WHEN clinic_sees_patients() THEN jsonb_build_object('patient_id', a.patient_id)"     \
-    "   ELSE '{}' END)"
-
-#define CLINIC_ACTIVE "('proposed', 'pending', 'booked', 'arrived', 'checked-in')"
-
-static const crm_stmt_t clinic_stmt_notes_scope = {"clinic.notes_scope",
-                                                   "SELECT set_config('app.notes', $1, true)"};
+CRM_RECORD_ROW(CLINIC_CREATE);
+CRM_RECORD_ROW(CLINIC_GET);
+CRM_PAGE_ROW(CLINIC_LIST);
+CRM_RECORD_ROW(CLINIC_UPDATE);
 
 /* Whose notes the caller may read: all (Admin), own (a practitioner), none. */
 static const char *
@@ -53,7 +37,7 @@ static crm_tx_t *
 clinic_tx(crm_req_t *r)
 {
     crm_tx_t *tx = crm_tx_new(r);
-    crm_tx_add(tx, &clinic_stmt_notes_scope, 1, (const char *[]){clinic_notes_scope(r)});
+    CRM_TX_ADD(tx, clinic_sql_notes_scope, clinic_notes_scope(r));
     return tx;
 }
 
@@ -140,31 +124,20 @@ clinic_allowed(crm_req_t *r, const clinic_in_t *in, const char *practitioner)
     return true;
 }
 
-static const crm_stmt_t clinic_stmt_clash = {
-    "clinic.clash",
-    "SELECT a.id, a.starts_at FROM clinic_appointments a WHERE a.tenant_id = current_tenant_id()"
-    " AND a.status IN " CLINIC_ACTIVE " AND NOT a.overbooked AND a.id IS DISTINCT FROM $5::uuid"
-    " AND (a.practitioner_id = $1::uuid OR (a.room IS NOT NULL AND a.room = $2))"
-    " AND a.starts_at < $3::timestamptz + make_interval(mins => $4::int)"
-    " AND a.ends_at > $3::timestamptz"
-    " AND a.starts_at > $3::timestamptz - interval '" CLINIC_MAX_DURATION "'"
-    " ORDER BY a.starts_at LIMIT 1"};
-
 /* After an exclusion violation: 409 naming the appointment in the way. */
 static void
 clinic_reply_clash(crm_req_t *r, const char *practitioner, const char *room, const char *time,
                    const char *duration, const char *self)
 {
     crm_tx_t *tx = crm_tx_new(r);
-    int i = crm_tx_add(tx, &clinic_stmt_clash, 5,
-                       (const char *[]){practitioner, room, time, duration, self});
+    int i = CRM_TX_ADD(tx, clinic_sql_clash, practitioner, room, time, duration, self);
     if (crm_tx_run(tx) != 0)
         return;
     PGresult *res = crm_tx_result(tx, i);
     if (PQntuples(res) == 1)
         r->problem_extra = crm_arena_sprintf(
             r->arena, "\"conflicting_appointment_id\":\"%s\",\"appointment_time\":\"%s\"",
-            PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+            PQgetvalue(res, 0, CLINIC_CLASH_ID), PQgetvalue(res, 0, CLINIC_CLASH_STARTS_AT));
     crm_reply_problem(r, 409, "the practitioner or the room is already booked at that time");
 }
 
@@ -181,37 +154,6 @@ static const crm_constraint_field_t clinic_constraints[] = {
 #define CLINIC_OUTSIDE_HOURS                                                                       \
     "is outside the practitioner's working hours (overbook to book it anyway)"
 
-/* Booking a lead or customer makes them a patient (the trigger clinic_make_patient, clinic
- * migration 0010); the practitioner must be an active user
- * who is one of clinic_practitioners, whose name at booking time is kept; outside the working hours
- * only an overbook ($12) books. The hours check is MATERIALIZED: inlined, the function was called
- * once per reference to its result. */
-/* clang-format off */
-static const crm_stmt_t clinic_stmt_create = {
-    "clinic.create",
-    "WITH " CRM_IDEM_PRIOR("appointments", "$14") ","
-    " prac AS (SELECT u.id, u.full_name FROM users u JOIN clinic_practitioners p"
-    "   ON p.tenant_id = u.tenant_id AND p.id = u.id WHERE u.tenant_id = current_tenant_id()"
-    "   AND u.id = $2::uuid AND u.active),"
-    " live AS (SELECT id FROM contacts WHERE tenant_id = current_tenant_id()"
-    "   AND id = $1::uuid AND deleted_at IS NULL),"
-    " inside AS MATERIALIZED (SELECT $12::boolean OR clinic_within_hours($2::uuid,"
-    "   $3::timestamptz, $3::timestamptz + make_interval(mins => $4::int)) AS ok),"
-    " a AS (INSERT INTO clinic_appointments AS a (tenant_id, patient_id, practitioner_id,"
-    "   practitioner_name, starts_at, duration_minutes, ends_at, status, appointment_type,"
-    "   reason, location, room, notes, source, overbooked, overbook_reason, created_by)"
-    "   SELECT current_tenant_id(), live.id, prac.id, prac.full_name, $3::timestamptz,"
-    "   $4::int, $3::timestamptz + make_interval(mins => $4::int), coalesce($5, 'booked'),"
-    "   $6, $7, $8, $9, $10, coalesce($11, 'staff'), $12::boolean, $13,"
-    "   nullif(current_setting('app.user_id', true), '')::uuid"
-    "   FROM prac, live WHERE NOT EXISTS (SELECT 1 FROM prior) AND (SELECT ok FROM inside)"
-    "   RETURNING " CLINIC_JSON "::text AS j, a.version, a.id),"
-    " " CRM_IDEM_STORE("appointments", "$14", "$15", "a")
-    " SELECT (SELECT j FROM a), (SELECT version FROM a), (SELECT id FROM a), "
-    CRM_IDEM_COLUMNS ", (SELECT count(*) FROM prac), (SELECT count(*) FROM live),"
-    " (SELECT ok FROM inside)"};
-/* clang-format on */
-
 void
 clinic_appointments_create(crm_req_t *r)
 {
@@ -227,12 +169,12 @@ clinic_appointments_create(crm_req_t *r)
         return;
     crm_tx_t *tx = clinic_tx(r);
     crm_idem_purge(tx, &idem);
-    int i =
-        crm_tx_add(tx, &clinic_stmt_create, 15,
-                   (const char *[]){in.patient_id, in.practitioner_id, in.time, in.duration,
-                                    in.status, in.type, in.reason, in.location, in.room, in.notes,
-                                    in.source, in.overbook ? "t" : "f",
-                                    in.overbook ? in.overbook_reason : NULL, idem.key, idem.hash});
+    /* a lead or customer booked becomes a patient; the practitioner, the patient and, unless
+     * overbooked, the working hours are checked by the same statement (appointments.sql) */
+    int i = CRM_TX_ADD(tx, clinic_sql_create, in.patient_id, in.practitioner_id, in.time,
+                       in.duration, in.status, in.type, in.reason, in.location, in.room, in.notes,
+                       in.source, in.overbook ? "t" : "f", in.overbook ? in.overbook_reason : NULL,
+                       idem.key, idem.hash);
     if (crm_tx_run(tx) != 0) {
         const char *state = crm_tx_sqlstate(tx);
         if (state && strcmp(state, "23P01") == 0)
@@ -242,32 +184,28 @@ clinic_appointments_create(crm_req_t *r)
         return;
     }
     PGresult *res = crm_tx_result(tx, i);
-    if (crm_idem_replayed(r, &idem, res, 3))
+    if (crm_idem_replayed(r, &idem, res, CLINIC_CREATE_REQUEST_HASH))
         return;
-    if (PQgetisnull(res, 0, 0)) {
-        if (strcmp(PQgetvalue(res, 0, 6), "1") != 0)
+    if (PQgetisnull(res, 0, CLINIC_CREATE_J)) {
+        if (strcmp(PQgetvalue(res, 0, CLINIC_CREATE_PRACTITIONERS), "1") != 0)
             crm_req_field_error(r, "practitioner_id",
                                 "is not an active practitioner of this "
                                 "tenant");
-        if (strcmp(PQgetvalue(res, 0, 7), "1") != 0)
+        if (strcmp(PQgetvalue(res, 0, CLINIC_CREATE_PATIENTS), "1") != 0)
             crm_req_field_error(r, "patient_id", "is not a contact of this tenant");
-        if (!r->errors && strcmp(PQgetvalue(res, 0, 8), "t") != 0)
+        if (!r->errors && strcmp(PQgetvalue(res, 0, CLINIC_CREATE_INSIDE), "t") != 0)
             crm_req_field_error(r, "appointment_time", CLINIC_OUTSIDE_HOURS);
         crm_reply_problem(r, 422, "the appointment is not valid");
         return;
     }
     if (in.overbook)
-        crm_warn("security: overbooked appointment %s by user %s: %s", PQgetvalue(res, 0, 2),
-                 r->user_id, in.overbook_reason);
-    crm_req_add_header(
-        r, "Location",
-        crm_arena_sprintf(r->arena, "/api/v1/appointments/%s", PQgetvalue(res, 0, 2)));
+        crm_warn("security: overbooked appointment %s by user %s: %s",
+                 PQgetvalue(res, 0, CLINIC_CREATE_ID), r->user_id, in.overbook_reason);
+    crm_req_add_header(r, "Location",
+                       crm_arena_sprintf(r->arena, "/api/v1/appointments/%s",
+                                         PQgetvalue(res, 0, CLINIC_CREATE_ID)));
     crm_reply_record(r, 201, res);
 }
-
-static const crm_stmt_t clinic_stmt_get = {
-    "clinic.get", "SELECT " CLINIC_JSON ", a.version FROM clinic_appointments a"
-                  " WHERE a.tenant_id = current_tenant_id() AND a.id = $1"};
 
 bool
 clinic_may_see_patients(crm_req_t *r)
@@ -279,12 +217,6 @@ clinic_may_see_patients(crm_req_t *r)
     return false;
 }
 
-/* Reading one appointment is a read of its patient's record, for the audit log. */
-const crm_stmt_t clinic_stmt_audit_read = {
-    "clinic.audit_read",
-    "SELECT audit_read('read', 'clinic_appointments', $1, a.patient_id, NULL)"
-    " FROM clinic_appointments a WHERE a.tenant_id = current_tenant_id() AND a.id = $1::uuid"};
-
 void
 clinic_appointments_get(crm_req_t *r)
 {
@@ -292,8 +224,8 @@ clinic_appointments_get(crm_req_t *r)
     if (!id)
         return;
     crm_tx_t *tx = clinic_tx(r);
-    int i = crm_tx_add(tx, &clinic_stmt_get, 1, (const char *[]){id});
-    crm_tx_add(tx, &clinic_stmt_audit_read, 1, (const char *[]){id});
+    int i = CRM_TX_ADD(tx, clinic_sql_get, id);
+    CRM_TX_ADD(tx, clinic_sql_audit_read, id);
     if (crm_tx_run(tx) != 0)
         return;
     if (PQntuples(crm_tx_result(tx, i)) != 1)
@@ -301,22 +233,6 @@ clinic_appointments_get(crm_req_t *r)
     else
         crm_reply_record(r, 200, crm_tx_result(tx, i));
 }
-
-/* A page showing whose appointments these are is written to the audit log ($10). */
-static const crm_stmt_t clinic_stmt_list = {
-    "clinic.list",
-    CRM_AUDITED_PAGE(
-        "clinic_appointments", "$10", "$9",
-        "SELECT " CLINIC_JSON ", a.starts_at::text, a.id,"
-        " CASE WHEN clinic_sees_patients() THEN a.patient_id END FROM clinic_appointments a"
-        " WHERE a.tenant_id = current_tenant_id()"
-        " AND ($1::uuid IS NULL OR a.practitioner_id = $1::uuid)"
-        " AND ($2::uuid IS NULL OR a.patient_id = $2::uuid) AND ($3::text IS NULL OR a.status = $3)"
-        " AND ($4::timestamptz IS NULL OR a.ends_at > $4::timestamptz)"
-        " AND ($5::timestamptz IS NULL OR a.starts_at < $5::timestamptz)"
-        " AND ($6::text IS NULL OR a.room = $6)"
-        " AND ($7::text IS NULL OR (a.starts_at, a.id) > ($7::timestamptz, $8::uuid))"
-        " ORDER BY a.starts_at, a.id LIMIT $9::int")};
 
 void
 clinic_appointments_list(crm_req_t *r)
@@ -344,62 +260,19 @@ clinic_appointments_list(crm_req_t *r)
     if (!crm_page_read(r, &page, "appointments"))
         return;
     crm_tx_t *tx = clinic_tx(r);
-    int i = crm_tx_add(tx, &clinic_stmt_list, 10,
-                       (const char *[]){prac, pat, status, from, to, room, page.after_key,
-                                        page.after_id, page.fetch, crm_page_query_json(r)});
+    /* the page, showing whose appointments these are, goes to the audit log */
+    int i = CRM_TX_ADD(tx, clinic_sql_list, prac, pat, status, from, to, room, page.after_key,
+                       page.after_id, page.fetch, crm_page_query_json(r));
     if (crm_tx_run(tx) == 0)
         crm_reply_page(r, &page, crm_tx_result(tx, i));
 }
-
-/* The appointment as it is (for the 409 of a clash). */
-static const crm_stmt_t clinic_stmt_current = {
-    "clinic.current",
-    "SELECT practitioner_id, room, starts_at, duration_minutes FROM clinic_appointments"
-    " WHERE tenant_id = current_tenant_id() AND id = $1"};
-
-/* A change in one statement: given fields are set (null clears the optional ones; a new time
- * or duration moves the appointment, the history keeps the old one) only when the If-Match
- * version ($14) holds, a practitioner ($15) changes their own, the status may move from the
- * current one ($16: the statuses that may move to $4) and, unless overbooked ($11), a new time
- * or duration stays inside the working hours, checked in the same snapshot. The row as it was
- * comes back beside the change, so that a refusal is explained without another round trip. */
-#define CLINIC_SET(field, n)                                                                       \
-    " " field " = CASE WHEN '" field "' = ANY($13::text[]) THEN $" #n " ELSE a." field " END,"
-/* clang-format off */
-static const crm_stmt_t clinic_stmt_update = {
-    "clinic.update",
-    "WITH cur AS (SELECT a.version, a.status, a.practitioner_id,"
-    "   ($2::timestamptz IS NULL AND $3::int IS NULL)"
-    "   OR clinic_within_hours(a.practitioner_id, s.t, s.t + s.d) AS inside"
-    " FROM clinic_appointments a, LATERAL (SELECT coalesce($2::timestamptz, a.starts_at) AS t,"
-    "   make_interval(mins => coalesce($3::int, a.duration_minutes)) AS d) s"
-    " WHERE a.tenant_id = current_tenant_id() AND a.id = $1),"
-    " up AS (UPDATE clinic_appointments a SET"
-    " starts_at = coalesce($2::timestamptz, a.starts_at),"
-    " duration_minutes = coalesce($3::int, a.duration_minutes),"
-    " ends_at = coalesce($2::timestamptz, a.starts_at)"
-    "   + make_interval(mins => coalesce($3::int, a.duration_minutes)),"
-    " status = coalesce($4, a.status),"
-    CLINIC_SET("appointment_type", 5) CLINIC_SET("reason", 6) CLINIC_SET("location", 7)
-    CLINIC_SET("room", 8) CLINIC_SET("notes", 9) CLINIC_SET("cancel_reason", 10)
-    " overbooked = CASE WHEN $11::boolean THEN true ELSE a.overbooked END,"
-    " overbook_reason = CASE WHEN $11::boolean THEN $12 ELSE a.overbook_reason END,"
-    " version = a.version + 1, updated_at = now()"
-    " FROM cur WHERE a.tenant_id = current_tenant_id() AND a.id = $1 AND a.version = $14::int"
-    " AND ($15::uuid IS NULL OR a.practitioner_id = $15::uuid)"
-    " AND ($4::text IS NULL OR a.status = $4 OR a.status = ANY($16::text[]))"
-    " AND ($11::boolean OR cur.inside)"
-    " RETURNING " CLINIC_JSON "::text AS j, a.version)"
-    " SELECT (SELECT j FROM up), (SELECT version FROM up), cur.version, cur.status,"
-    " cur.practitioner_id, cur.inside FROM (SELECT) one LEFT JOIN cur ON true"};
-/* clang-format on */
 
 /* After a clash: 409 naming the appointment in the way of the one moved (id). */
 static void
 clinic_reply_moved_clash(crm_req_t *r, const char *id, const clinic_in_t *in)
 {
     crm_tx_t *tx = crm_tx_new(r);
-    int c = crm_tx_add(tx, &clinic_stmt_current, 1, (const char *[]){id});
+    int c = CRM_TX_ADD(tx, clinic_sql_current, id);
     if (crm_tx_run(tx) != 0)
         return;
     PGresult *cur = crm_tx_result(tx, c);
@@ -407,34 +280,37 @@ clinic_reply_moved_clash(crm_req_t *r, const char *id, const clinic_in_t *in)
         crm_reply_problem(r, 404, "no such appointment");
         return;
     }
-    clinic_reply_clash(r, PQgetvalue(cur, 0, 0),
-                       crm_field_present(r, "room") ? in->room : PQgetvalue(cur, 0, 1),
-                       in->time ? in->time : PQgetvalue(cur, 0, 2),
-                       in->duration ? in->duration : PQgetvalue(cur, 0, 3), id);
+    clinic_reply_clash(
+        r, PQgetvalue(cur, 0, CLINIC_CURRENT_PRACTITIONER_ID),
+        crm_field_present(r, "room") ? in->room : PQgetvalue(cur, 0, CLINIC_CURRENT_ROOM),
+        in->time ? in->time : PQgetvalue(cur, 0, CLINIC_CURRENT_STARTS_AT),
+        in->duration ? in->duration : PQgetvalue(cur, 0, CLINIC_CURRENT_DURATION_MINUTES), id);
 }
 
-/* Why a change was refused, from the row as it was (cur: version, status, practitioner_id,
- * inside the hours), in the order the checks are documented: 404, 403, 412, 409, 422. */
+/* Why a change was refused, from the row as it was (its version, status, practitioner and
+ * whether the new time is inside the hours), in the order the checks are documented: 404,
+ * 403, 412, 409, 422. */
 static void
 clinic_reply_refused(crm_req_t *r, const clinic_in_t *in, PGresult *res, const char *version)
 {
-    if (PQgetisnull(res, 0, 2)) {
+    if (PQgetisnull(res, 0, CLINIC_UPDATE_CURRENT_VERSION)) {
         crm_reply_problem(r, 404, "no such appointment");
         return;
     }
-    if (!clinic_allowed(r, in, PQgetvalue(res, 0, 4)))
+    if (!clinic_allowed(r, in, PQgetvalue(res, 0, CLINIC_UPDATE_PRACTITIONER_ID)))
         return;
     /* with another version, that is the answer; with this one, the first check that failed
      * (none when a concurrent change got in first: then 412 as well) */
-    bool current = strcmp(PQgetvalue(res, 0, 2), version) == 0;
-    const char *from = PQgetvalue(res, 0, 3);
+    bool current = strcmp(PQgetvalue(res, 0, CLINIC_UPDATE_CURRENT_VERSION), version) == 0;
+    const char *from = PQgetvalue(res, 0, CLINIC_UPDATE_STATUS);
     if (current && in->status && strcmp(in->status, from) != 0 &&
         !clinic_transition_allowed(from, in->status)) {
         r->problem_extra =
             crm_arena_sprintf(r->arena, "\"allowed\":\"%s\"", clinic_transitions_from(from));
         crm_reply_problem(r, 409, "an appointment cannot go from %s to %s; allowed: %s", from,
                           in->status, clinic_transitions_from(from));
-    } else if (current && !in->overbook && strcmp(PQgetvalue(res, 0, 5), "t") != 0) {
+    } else if (current && !in->overbook &&
+               strcmp(PQgetvalue(res, 0, CLINIC_UPDATE_INSIDE), "t") != 0) {
         crm_req_field_error(r, "appointment_time", CLINIC_OUTSIDE_HOURS);
         crm_reply_problem(r, 422, "the change is not valid");
     } else {
@@ -458,12 +334,13 @@ clinic_appointments_patch(crm_req_t *r)
         return;
     const char *own = clinic_is_practitioner_role(r) ? r->user_id : NULL;
     crm_tx_t *tx = clinic_tx(r);
-    int u = crm_tx_add(tx, &clinic_stmt_update, 16,
-                       (const char *[]){id, in.time, in.duration, in.status, in.type, in.reason,
-                                        in.location, in.room, in.notes, in.cancel_reason,
-                                        in.overbook ? "t" : "f", in.overbook_reason,
-                                        crm_record_patch_mask(r, clinic_fields), version, own,
-                                        in.status ? clinic_transitions_to(in.status) : NULL});
+    /* the change only when version, owner, status move and hours allow it; the row as it was
+     * beside it explains a refusal (appointments.sql) */
+    int u =
+        CRM_TX_ADD(tx, clinic_sql_update, id, in.time, in.duration, in.status, in.type, in.reason,
+                   in.location, in.room, in.notes, in.cancel_reason, in.overbook ? "t" : "f",
+                   in.overbook_reason, crm_record_patch_mask(r, clinic_fields), version, own,
+                   in.status ? clinic_transitions_to(in.status) : NULL);
     if (crm_tx_run(tx) != 0) {
         const char *state = crm_tx_sqlstate(tx);
         if (state && strcmp(state, "23P01") == 0)
@@ -471,7 +348,7 @@ clinic_appointments_patch(crm_req_t *r)
         return;
     }
     PGresult *res = crm_tx_result(tx, u);
-    if (PQgetisnull(res, 0, 0))
+    if (PQgetisnull(res, 0, CLINIC_UPDATE_J))
         clinic_reply_refused(r, &in, res, version);
     else
         crm_reply_record(r, 200, res);

@@ -4,10 +4,10 @@
 
 #include "core/http/request.h"
 
-/* The longest appointment, in minutes and as an SQL interval (the table's CHECK says the
- * same): a bound that lets time-overlap queries use a btree range on starts_at. */
-#define CLINIC_MAX_MINUTES  720
-#define CLINIC_MAX_DURATION "720 minutes"
+/* The longest appointment, in minutes (the table's CHECK and appointments.sql's fragment
+ * clinic_max_duration say the same): a bound that lets time-overlap queries use a btree range
+ * on starts_at. */
+#define CLINIC_MAX_MINUTES 720
 
 void clinic_appointments_list(crm_req_t *r);
 void clinic_appointments_create(crm_req_t *r);
@@ -27,9 +27,8 @@ void clinic_availability(crm_req_t *r);
 bool clinic_is_practitioner_role(const crm_req_t *r);
 
 /* appointments.c: whether the caller may know whose appointments they are (replies 403 when
- * not), and the statement that audits the read of appointment $1 */
+ * not); appointments.sql's audit_read audits the read of appointment $1 */
 bool clinic_may_see_patients(crm_req_t *r);
-extern const crm_stmt_t clinic_stmt_audit_read;
 
 /* fhir.c */
 void clinic_fhir_metadata(crm_req_t *r);

@@ -17,33 +17,20 @@
 #include "core/http/validate.h"
 #include "modules/clinic/clinic.h"
 #include "modules/clinic/transitions.h"
+#include "clinic_appointments_sql.h"
+#include "clinic_fhir_sql.h"
 
 #define FHIR_JSON      "application/fhir+json"
 #define FHIR_MAX_DATES 2
 
-/* The Appointment resource of row a; the patient participant only for roles that may see
- * it (clinic_sees_patients). */
-#define FHIR_APPOINTMENT                                                                           \
-    "jsonb_strip_nulls(jsonb_build_object('resourceType', 'Appointment', 'id', a.id,"              \
-    " 'meta', jsonb_build_object('versionId', a.version::text, 'lastUpdated', a.updated_at),"      \
-    " 'status', a.status, 'start', a.starts_at, 'end', a.ends_at,"                                 \
-    " 'minutesDuration', a.duration_minutes, 'created', a.created_at,"                             \
-    " 'appointmentType', CASE WHEN a.appointment_type IS NOT NULL"                                 \
-    "   THEN jsonb_build_object('text', a.appointment_type) END,"                                  \
-    " 'cancelationReason', CASE WHEN a.cancel_reason IS NOT NULL"                                  \
-    "   THEN jsonb_build_object('text', a.cancel_reason) END,"                                     \
-    " 'participant', (SELECT jsonb_agg(p) FROM (VALUES (CASE WHEN clinic_sees_patients()"          \
-    "   THEN jsonb_build_object('actor', jsonb_build_object('reference', 'Patient/' ||"            \
-    "   a.patient_id), 'required', 'required', 'status', s.v) END),"                               \
-    "   (jsonb_build_object('actor', jsonb_build_object('reference', 'Practitioner/' ||"           \
-    "   a.practitioner_id, 'display', a.practitioner_name), 'required', 'required',"               \
-    "   'status', s.v))) v(p) WHERE p IS NOT NULL)))"
-
-/* A participant's FHIR status follows the appointment's. */
-#define FHIR_PARTICIPANT_STATUS                                                                    \
-    " CROSS JOIN LATERAL (SELECT CASE a.status WHEN 'cancelled' THEN 'declined'"                   \
-    "   WHEN 'proposed' THEN 'needs-action' WHEN 'pending' THEN 'tentative'"                       \
-    "   ELSE 'accepted' END AS v) s"
+/* A read by id (fhir_read): its statements take the id alone, and the resource statement
+ * answers one column, the resource. */
+enum { FHIR_RESOURCE };
+CRM_SQL_COLUMN_AT(CLINIC_FHIR_PATIENT_RESOURCE, FHIR_RESOURCE);
+CRM_SQL_COLUMN_AT(CLINIC_FHIR_APPOINTMENT_RESOURCE, FHIR_RESOURCE);
+_Static_assert(clinic_sql_fhir_patient_params == 1 && clinic_sql_fhir_patient_audit_params == 1 &&
+                   clinic_sql_fhir_appointment_params == 1 && clinic_sql_audit_read_params == 1,
+               "fhir_read passes one parameter");
 
 static const char *
 fhir_issue_code(int status)
@@ -95,7 +82,7 @@ clinic_fhir_error(crm_req_t *r, int status, const char *detail)
     crm_reply(r, status, FHIR_JSON, copy, strlen(copy));
 }
 
-/* Replies with the one-column result of statement i, or 404 when it found nothing. */
+/* Replies with the resource statement i found (FHIR_RESOURCE), or 404 when none. */
 static void
 fhir_reply_resource(crm_req_t *r, crm_tx_t *tx, int i, const char *what)
 {
@@ -104,7 +91,8 @@ fhir_reply_resource(crm_req_t *r, crm_tx_t *tx, int i, const char *what)
         crm_reply_problem(r, 404, "no such %s", what);
         return;
     }
-    crm_reply(r, 200, FHIR_JSON, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+    crm_reply(r, 200, FHIR_JSON, PQgetvalue(res, 0, FHIR_RESOURCE),
+              (size_t)PQgetlength(res, 0, FHIR_RESOURCE));
 }
 
 /* A read by id: the resource statement $1 gives, or 404; audit ($1 too) logs the read. */
@@ -133,70 +121,19 @@ fhir_reference_id(const char *value, const char *type)
     return crm_uuid_valid(value) ? value : NULL;
 }
 
-static const crm_stmt_t fhir_stmt_patient = {
-    "clinic.fhir_patient",
-    "SELECT jsonb_strip_nulls(jsonb_build_object('resourceType', 'Patient', 'id', c.id,"
-    " 'meta', jsonb_build_object('versionId', c.version::text, 'lastUpdated', c.updated_at),"
-    " 'active', true, 'name', jsonb_build_array(jsonb_build_object('use', 'official',"
-    "   'family', c.last_name, 'given', CASE WHEN c.first_name IS NOT NULL"
-    "   THEN jsonb_build_array(c.first_name) END)),"
-    " 'telecom', (SELECT jsonb_agg(t) FROM (VALUES"
-    "   (CASE WHEN c.phone IS NOT NULL THEN jsonb_build_object('system', 'phone', 'value',"
-    "   c.phone) END), (CASE WHEN c.email IS NOT NULL THEN jsonb_build_object('system',"
-    "   'email', 'value', c.email) END)) v(t) WHERE t IS NOT NULL),"
-    " 'gender', c.gender, 'birthDate', c.date_of_birth))::text"
-    " FROM contacts c WHERE c.tenant_id = current_tenant_id() AND c.id = $1"
-    " AND c.type = 'patient' AND c.deleted_at IS NULL AND c.erased_at IS NULL"};
-
-static const crm_stmt_t fhir_stmt_patient_audit = {
-    "clinic.fhir_patient_audit",
-    "SELECT audit_read('read', 'contacts', $1::text, $1::text::uuid, '{\"view\": \"fhir\"}')"};
-
 /* GET /fhir/R4/Patient/{id} */
 void
 clinic_fhir_patient(crm_req_t *r)
 {
-    fhir_read(r, &fhir_stmt_patient, "Patient", &fhir_stmt_patient_audit);
+    fhir_read(r, &clinic_sql_fhir_patient, "Patient", &clinic_sql_fhir_patient_audit);
 }
-
-static const crm_stmt_t fhir_stmt_appointment = {
-    "clinic.fhir_appointment",
-    "SELECT " FHIR_APPOINTMENT "::text FROM clinic_appointments a" FHIR_PARTICIPANT_STATUS
-    " WHERE a.tenant_id = current_tenant_id() AND a.id = $1"};
 
 /* GET /fhir/R4/Appointment/{id} */
 void
 clinic_fhir_appointment(crm_req_t *r)
 {
-    fhir_read(r, &fhir_stmt_appointment, "Appointment", &clinic_stmt_audit_read);
+    fhir_read(r, &clinic_sql_fhir_appointment, "Appointment", &clinic_sql_audit_read);
 }
-
-/* The search: $1 patient, $2 practitioner, $3 status, $4/$5 and $6/$7 date (prefix, value),
- * $8 _count, $9 the base URL, $10/$11 the start and id of the last appointment of the page
- * before (from _cursor). The dates become one time range, computed once, so that the
- * start-time index serves them (clinic migration 0011). Sorted by start; total counts every
- * match. Beside the Bundle: whether more follow, and the start and id of its last entry. */
-static const crm_stmt_t fhir_stmt_search = {
-    "clinic.fhir_search",
-    "WITH d AS MATERIALIZED (SELECT greatest(x.lo, y.lo) AS lo, least(x.hi, y.hi) AS hi"
-    "   FROM clinic_fhir_date_bounds($4, $5) x, clinic_fhir_date_bounds($6, $7) y),"
-    " m AS (SELECT a.* FROM clinic_appointments a WHERE a.tenant_id = current_tenant_id()"
-    "   AND ($1::uuid IS NULL OR a.patient_id = $1::uuid)"
-    "   AND ($2::uuid IS NULL OR a.practitioner_id = $2::uuid)"
-    "   AND ($3::text IS NULL OR a.status = $3)"
-    "   AND a.starts_at >= (SELECT lo FROM d) AND a.starts_at < (SELECT hi FROM d)),"
-    " ahead AS (SELECT * FROM m WHERE $10::timestamptz IS NULL"
-    "   OR (m.starts_at, m.id) > ($10::timestamptz, $11::uuid)"
-    "   ORDER BY starts_at, id LIMIT $8::int + 1),"
-    " page AS (SELECT * FROM ahead ORDER BY starts_at, id LIMIT $8::int)"
-    " SELECT jsonb_strip_nulls(jsonb_build_object('resourceType', 'Bundle', 'type', 'searchset',"
-    " 'meta', jsonb_build_object('lastUpdated', now()), 'total', (SELECT count(*) FROM m),"
-    " 'entry', (SELECT jsonb_agg(jsonb_build_object('fullUrl', $9 || 'Appointment/' || a.id,"
-    "   'resource', " FHIR_APPOINTMENT ", 'search', jsonb_build_object('mode', 'match'))"
-    "   ORDER BY a.starts_at, a.id) FROM page a" FHIR_PARTICIPANT_STATUS ")))::text,"
-    " (SELECT count(*) FROM ahead) > $8::int,"
-    " (SELECT starts_at::text FROM page ORDER BY starts_at DESC, id DESC LIMIT 1),"
-    " (SELECT id FROM page ORDER BY starts_at DESC, id DESC LIMIT 1)"};
 
 typedef struct fhir_dates {
     crm_req_t *r;
@@ -243,11 +180,6 @@ fhir_base_url(crm_req_t *r)
     return crm_public_url_to(r->arena, "/fhir/R4/");
 }
 
-/* Every search is audited, with its parameters; $1 the patient searched for, if any. */
-static const crm_stmt_t fhir_stmt_search_audit = {
-    "clinic.fhir_search_audit",
-    "SELECT audit_read('search', 'clinic_appointments', NULL, $1::uuid, $2::jsonb)"};
-
 /* The search's parameters as JSON, for the audit log. */
 static const char *
 fhir_query_json(crm_req_t *r, const char *patient, const char *actor, const char *status,
@@ -289,15 +221,17 @@ fhir_collect_query(void *cls, enum MHD_ValueKind kind, const char *key, const ch
     return MHD_YES;
 }
 
-/* The Bundle of a search page (res: bundle, more, last start, last id), with a link to the
- * next page when more follow: ...Appointment?<the same search>&_cursor=<signed position>. */
+/* The Bundle of a search page (res: fhir_search's row), with a link to the next page when
+ * more follow: ...Appointment?<the same search>&_cursor=<signed position>. */
 static void
 fhir_reply_search(crm_req_t *r, PGresult *res, crm_page_t *page, const char *base)
 {
-    const char *bundle = PQgetvalue(res, 0, 0);
-    size_t len = (size_t)PQgetlength(res, 0, 0);
-    char *cursor = strcmp(PQgetvalue(res, 0, 1), "t") == 0 && !PQgetisnull(res, 0, 2)
-                       ? crm_page_cursor(r, page, PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3))
+    const char *bundle = PQgetvalue(res, 0, CLINIC_FHIR_SEARCH_BUNDLE);
+    size_t len = (size_t)PQgetlength(res, 0, CLINIC_FHIR_SEARCH_BUNDLE);
+    char *cursor = strcmp(PQgetvalue(res, 0, CLINIC_FHIR_SEARCH_MORE), "t") == 0 &&
+                           !PQgetisnull(res, 0, CLINIC_FHIR_SEARCH_LAST_START)
+                       ? crm_page_cursor(r, page, PQgetvalue(res, 0, CLINIC_FHIR_SEARCH_LAST_START),
+                                         PQgetvalue(res, 0, CLINIC_FHIR_SEARCH_LAST_ID))
                        : NULL;
     if (!cursor || len < 2 || bundle[0] != '{') {
         crm_reply(r, 200, FHIR_JSON, bundle, len);
@@ -356,14 +290,14 @@ clinic_fhir_search(crm_req_t *r)
     if (patient_id && !clinic_may_see_patients(r))
         return;
     crm_tx_t *tx = crm_tx_new(r);
-    crm_tx_add(tx, &fhir_stmt_search_audit, 2,
-               (const char *[]){patient_id, fhir_query_json(r, patient, actor, status, &dates, n)});
+    /* every search is audited, with its parameters */
+    CRM_TX_ADD(tx, clinic_sql_fhir_search_audit, patient_id,
+               fhir_query_json(r, patient, actor, status, &dates, n));
     const char *base = fhir_base_url(r);
-    int i = crm_tx_add(tx, &fhir_stmt_search, 11,
-                       (const char *[]){patient_id, practitioner_id, status, dates.op[0],
-                                        dates.value[0], dates.op[1], dates.value[1],
-                                        crm_arena_sprintf(r->arena, "%ld", n), base, page.after_key,
-                                        page.after_id});
+    /* the dates become one time range, which the start-time index serves */
+    int i = CRM_TX_ADD(tx, clinic_sql_fhir_search, patient_id, practitioner_id, status, dates.op[0],
+                       dates.value[0], dates.op[1], dates.value[1],
+                       crm_arena_sprintf(r->arena, "%ld", n), base, page.after_key, page.after_id);
     if (crm_tx_run(tx) == 0)
         fhir_reply_search(r, crm_tx_result(tx, i), &page, base);
 }

@@ -3,7 +3,9 @@
 #include "core/db/db.h"
 #include "core/module.h"
 #include "core/auth/rbac.h"
+#include "crm/user_fields.h"
 #include "modules/clinic/clinic.h"
+#include "clinic_module_sql.h"
 
 extern const crm_migration_t crm_clinic_migrations[];
 extern const char crm_clinic_asset_openapi[];
@@ -79,43 +81,12 @@ static const crm_role_def_t clinic_roles[] = {
     {NULL, NULL, NULL},
 };
 
-/* The contact's appointments in its timeline: when booked, with status and practitioner (for
- * roles that may see whom appointments are for). */
-static const crm_stmt_t clinic_hook_timeline = {
-    "clinic.timeline",
-    "SELECT to_char(a.starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), a.id,"
-    " 'appointment', json_build_object('status', a.status, 'practitioner_name',"
-    " a.practitioner_name, 'appointment_type', a.appointment_type, 'end_time', a.ends_at)"
-    " FROM clinic_appointments a WHERE a.tenant_id = current_tenant_id() AND a.patient_id = $1"
-    " AND EXISTS (SELECT 1 FROM tenant_modules m WHERE m.tenant_id = current_tenant_id()"
-    "   AND m.module = 'clinic') AND clinic_sees_patients()"
-    " AND ($2::timestamptz IS NULL OR (a.starts_at, a.id) < ($2::timestamptz, $3::uuid))"
-    " ORDER BY a.starts_at DESC, a.id DESC LIMIT $4::int"};
-static const crm_stmt_t clinic_hook_export = {
-    "clinic.export",
-    "SELECT coalesce(json_agg(to_json(a) ORDER BY a.starts_at), '[]') FROM clinic_appointments a"
-    " WHERE a.tenant_id = current_tenant_id() AND a.patient_id = $1"};
-static const crm_stmt_t clinic_hook_merge = {
-    "clinic.merge", "UPDATE clinic_appointments SET patient_id = $1, updated_at = now()"
-                    " WHERE tenant_id = current_tenant_id() AND patient_id = $2"};
-/* Clinical records must be kept (for years, by medical record law): a patient with
- * appointments is not erased. */
-static const crm_stmt_t clinic_hook_erase = {"clinic.erase", "SELECT clinic_erase_guard($1::uuid)"};
-
-/* A user's is_practitioner: a row of clinic_practitioners, written only when the core's
- * statement of the same transaction wrote the user (a failed version check changes nothing). */
-static const crm_stmt_t clinic_user_write = {
-    "clinic.user_write",
-    "WITH u AS (SELECT id FROM users WHERE tenant_id = current_tenant_id() AND id = $1::uuid"
-    "   AND xmin = pg_current_xact_id()::xid),"
-    " added AS (INSERT INTO clinic_practitioners (tenant_id, id)"
-    "   SELECT current_tenant_id(), u.id FROM u WHERE $2::boolean ON CONFLICT DO NOTHING)"
-    " DELETE FROM clinic_practitioners p USING u"
-    " WHERE p.tenant_id = current_tenant_id() AND p.id = u.id AND NOT $2::boolean"};
-static const crm_stmt_t clinic_user_read = {
-    "clinic.user_read", "SELECT u.id, json_build_object('is_practitioner', p.id IS NOT NULL)"
-                        " FROM unnest($1::uuid[]) u (id) LEFT JOIN clinic_practitioners p"
-                        "   ON p.tenant_id = current_tenant_id() AND p.id = u.id"};
+/* The hooks (module.sql) take the parameters core/module.h gives them. */
+_Static_assert(clinic_sql_timeline_params == 4 && clinic_sql_export_params == 1 &&
+                   clinic_sql_merge_params == 2 && clinic_sql_erase_params == 1 &&
+                   clinic_sql_user_write_params == 2 && clinic_sql_user_read_params == 1,
+               "a clinic hook takes other parameters than the core passes");
+CRM_USER_FIELDS_ROW(CLINIC_USER_READ);
 static const char *const clinic_user_fields[] = {"is_practitioner", NULL};
 
 /* What only those who may read clinical notes see in the audit log. */
@@ -159,11 +130,13 @@ const crm_module_t crm_clinic_module = {
     .openapi = crm_clinic_asset_openapi,
     .init = clinic_init,
     .demo_seed = crm_clinic_asset_demo,
-    .contact = {.timeline = &clinic_hook_timeline,
-                .export_records = &clinic_hook_export,
-                .merge = &clinic_hook_merge,
-                .erase = &clinic_hook_erase},
+    .contact = {.timeline = &clinic_sql_timeline,
+                .export_records = &clinic_sql_export,
+                .merge = &clinic_sql_merge,
+                .erase = &clinic_sql_erase},
     .sensitive = clinic_sensitive,
-    .user = {.fields = clinic_user_fields, .write = &clinic_user_write, .read = &clinic_user_read},
+    .user = {.fields = clinic_user_fields,
+             .write = &clinic_sql_user_write,
+             .read = &clinic_sql_user_read},
     .reply_error = clinic_fhir_error,
 };

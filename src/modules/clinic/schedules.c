@@ -12,6 +12,7 @@
 #include "core/http/validate.h"
 #include "crm/records.h"
 #include "modules/clinic/clinic.h"
+#include "clinic_schedules_sql.h"
 
 /* "HH:MM" with HH 00-23 (and 24:00 for the end of a day), MM 00-59. */
 static bool
@@ -37,37 +38,18 @@ clinic_own_or_staff(crm_req_t *r, const char *practitioner)
     return true;
 }
 
-static const crm_stmt_t clinic_stmt_practitioner = {
-    "clinic.practitioner",
-    "SELECT 1 FROM clinic_practitioners WHERE tenant_id = current_tenant_id()"
-    " AND id = $1"};
-static const crm_stmt_t clinic_stmt_schedule_get = {
-    "clinic.schedule_get",
-    "SELECT json_build_object('practitioner_id', $1::uuid, 'weekly', coalesce(json_agg("
-    " json_build_object('weekday', weekday, 'start', to_char(start_time, 'HH24:MI'),"
-    " 'end', CASE WHEN end_time = '24:00' THEN '24:00' ELSE to_char(end_time, 'HH24:MI') END)"
-    " ORDER BY weekday, start_time), '[]')) FROM clinic_schedules"
-    " WHERE tenant_id = current_tenant_id() AND practitioner_id = $1"};
-static const crm_stmt_t clinic_stmt_schedule_clear = {
-    "clinic.schedule_clear", "DELETE FROM clinic_schedules WHERE tenant_id = current_tenant_id()"
-                             " AND practitioner_id = $1"};
-static const crm_stmt_t clinic_stmt_schedule_set = {
-    "clinic.schedule_set",
-    "INSERT INTO clinic_schedules (tenant_id, practitioner_id, weekday, start_time, end_time)"
-    " SELECT current_tenant_id(), $1, (e ->> 'weekday')::int, (e ->> 'start')::time,"
-    " (e ->> 'end')::time FROM jsonb_array_elements($2::jsonb) e"};
-
-/* Runs stmt (after checking {id} is a practitioner) and answers the schedule. */
+/* Sets the week to weekly (a JSON array) unless NULL, after checking {id} is a practitioner,
+ * and answers the schedule. */
 static void
 clinic_schedule_answer(crm_req_t *r, const char *id, const char *weekly)
 {
     crm_tx_t *tx = crm_tx_new(r);
-    int p = crm_tx_add(tx, &clinic_stmt_practitioner, 1, (const char *[]){id});
+    int p = CRM_TX_ADD(tx, clinic_sql_practitioner, id);
     if (weekly) {
-        crm_tx_add(tx, &clinic_stmt_schedule_clear, 1, (const char *[]){id});
-        crm_tx_add(tx, &clinic_stmt_schedule_set, 2, (const char *[]){id, weekly});
+        CRM_TX_ADD(tx, clinic_sql_schedule_clear, id);
+        CRM_TX_ADD(tx, clinic_sql_schedule_set, id, weekly);
     }
-    int g = crm_tx_add(tx, &clinic_stmt_schedule_get, 1, (const char *[]){id});
+    int g = CRM_TX_ADD(tx, clinic_sql_schedule_get, id);
     if (crm_tx_run(tx) != 0) {
         if (crm_tx_sqlstate(tx) && !strcmp(crm_tx_sqlstate(tx), "23503")) {
             r->errors = NULL;
@@ -80,7 +62,8 @@ clinic_schedule_answer(crm_req_t *r, const char *id, const char *weekly)
         return;
     }
     PGresult *res = crm_tx_result(tx, g);
-    crm_reply(r, 200, "application/json", PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+    crm_reply(r, 200, "application/json", PQgetvalue(res, 0, CLINIC_SCHEDULE_GET_SCHEDULE),
+              (size_t)PQgetlength(res, 0, CLINIC_SCHEDULE_GET_SCHEDULE));
 }
 
 void
@@ -135,20 +118,6 @@ clinic_schedule_put(crm_req_t *r)
     clinic_schedule_answer(r, id, text);
 }
 
-#define CLINIC_EXCEPTION_JSON                                                                      \
-    "json_build_object('id', e.id, 'practitioner_id', e.practitioner_id, 'date', e.date,"          \
-    " 'kind', e.kind, 'start', to_char(e.start_time, 'HH24:MI'), 'end',"                           \
-    " to_char(e.end_time, 'HH24:MI'), 'reason', e.reason)"
-
-static const crm_stmt_t clinic_stmt_exception_add = {
-    "clinic.exception_add",
-    "INSERT INTO clinic_schedule_exceptions AS e (tenant_id, practitioner_id, date, kind,"
-    " start_time, end_time, reason)"
-    " SELECT current_tenant_id(), u.id, $2::date, $3, $4::time, $5::time, $6 FROM users u"
-    " WHERE u.tenant_id = current_tenant_id() AND u.id = $1 AND EXISTS (SELECT 1"
-    "   FROM clinic_practitioners p WHERE p.tenant_id = u.tenant_id AND p.id = u.id)"
-    " RETURNING " CLINIC_EXCEPTION_JSON ", e.id"};
-
 void
 clinic_exceptions_create(crm_req_t *r)
 {
@@ -172,8 +141,7 @@ clinic_exceptions_create(crm_req_t *r)
     if (crm_fields_failed(r, "the exception is not valid"))
         return;
     crm_tx_t *tx = crm_tx_new(r);
-    int i = crm_tx_add(tx, &clinic_stmt_exception_add, 6,
-                       (const char *[]){id, date, kind, start, end, reason});
+    int i = CRM_TX_ADD(tx, clinic_sql_exception_add, id, date, kind, start, end, reason);
     if (crm_tx_run(tx) != 0)
         return;
     PGresult *res = crm_tx_result(tx, i);
@@ -185,15 +153,10 @@ clinic_exceptions_create(crm_req_t *r)
                        crm_arena_sprintf(r->arena,
                                          "/api/v1/practitioners/%s/schedule/"
                                          "exceptions/%s",
-                                         id, PQgetvalue(res, 0, 1)));
-    crm_reply(r, 201, "application/json", PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+                                         id, PQgetvalue(res, 0, CLINIC_EXCEPTION_ADD_ID)));
+    crm_reply(r, 201, "application/json", PQgetvalue(res, 0, CLINIC_EXCEPTION_ADD_J),
+              (size_t)PQgetlength(res, 0, CLINIC_EXCEPTION_ADD_J));
 }
-
-static const crm_stmt_t clinic_stmt_exceptions = {
-    "clinic.exceptions",
-    "SELECT coalesce(json_agg(" CLINIC_EXCEPTION_JSON " ORDER BY e.date, e.start_time), '[]')"
-    " FROM clinic_schedule_exceptions e WHERE e.tenant_id = current_tenant_id()"
-    " AND e.practitioner_id = $1"};
 
 void
 clinic_exceptions_list(crm_req_t *r)
@@ -202,23 +165,19 @@ clinic_exceptions_list(crm_req_t *r)
     if (!id)
         return;
     crm_tx_t *tx = crm_tx_new(r);
-    int p = crm_tx_add(tx, &clinic_stmt_practitioner, 1, (const char *[]){id});
-    int i = crm_tx_add(tx, &clinic_stmt_exceptions, 1, (const char *[]){id});
+    int p = CRM_TX_ADD(tx, clinic_sql_practitioner, id);
+    int i = CRM_TX_ADD(tx, clinic_sql_exceptions, id);
     if (crm_tx_run(tx) != 0)
         return;
     if (PQntuples(crm_tx_result(tx, p)) != 1) {
         crm_reply_problem(r, 404, "no such practitioner");
         return;
     }
-    const char *body = crm_arena_sprintf(r->arena, "{\"data\":%s,\"next_cursor\":null}",
-                                         PQgetvalue(crm_tx_result(tx, i), 0, 0));
+    const char *body =
+        crm_arena_sprintf(r->arena, "{\"data\":%s,\"next_cursor\":null}",
+                          PQgetvalue(crm_tx_result(tx, i), 0, CLINIC_EXCEPTIONS_DATA));
     crm_reply(r, 200, "application/json", body, strlen(body));
 }
-
-static const crm_stmt_t clinic_stmt_exception_delete = {
-    "clinic.exception_delete",
-    "DELETE FROM clinic_schedule_exceptions WHERE tenant_id = current_tenant_id()"
-    " AND practitioner_id = $1 AND id = $2 RETURNING id"};
 
 void
 clinic_exceptions_delete(crm_req_t *r)
@@ -232,7 +191,7 @@ clinic_exceptions_delete(crm_req_t *r)
         return;
     }
     crm_tx_t *tx = crm_tx_new(r);
-    int i = crm_tx_add(tx, &clinic_stmt_exception_delete, 2, (const char *[]){id, ex});
+    int i = CRM_TX_ADD(tx, clinic_sql_exception_delete, id, ex);
     if (crm_tx_run(tx) != 0)
         return;
     if (PQntuples(crm_tx_result(tx, i)) != 1)
@@ -240,33 +199,6 @@ clinic_exceptions_delete(crm_req_t *r)
     else
         crm_reply(r, 204, NULL, "", 0);
 }
-
-/* Times in the answer carry the offset in force on their date: the transaction's time zone
- * is the tenant's. */
-static const crm_stmt_t clinic_stmt_tenant_zone = {
-    "clinic.tenant_zone", "SELECT set_config('TimeZone', (SELECT time_zone FROM tenants WHERE id ="
-                          " current_tenant_id()), true)"};
-/* Working time minus busy time, as slots; the working time is MATERIALIZED (inlined, the
- * function ran once per reference to it). */
-static const crm_stmt_t clinic_stmt_availability = {
-    "clinic.availability",
-    "WITH q AS (SELECT $2::timestamptz AS f, least(greatest($3::timestamptz, $2::timestamptz),"
-    "   $2::timestamptz + interval '31 days') AS t,"
-    "   $2::timestamptz - interval '" CLINIC_MAX_DURATION "' AS lo),"
-    " w AS MATERIALIZED (SELECT clinic_working_time($1::uuid, q.f, q.t) AS m FROM q),"
-    " busy AS (SELECT coalesce(range_agg(tstzrange(a.starts_at, a.ends_at)),"
-    "   '{}'::tstzmultirange) AS m FROM clinic_appointments a, q"
-    "   WHERE a.tenant_id = current_tenant_id() AND a.practitioner_id = $1::uuid"
-    "   AND a.status IN ('proposed', 'pending', 'booked', 'arrived', 'checked-in')"
-    "   AND a.starts_at < q.t AND a.ends_at > q.f"
-    "   AND a.starts_at > q.lo),"
-    " free AS (SELECT unnest(w.m - busy.m) AS r FROM w, busy WHERE w.m IS NOT NULL),"
-    " slots AS (SELECT s, s + make_interval(mins => $4::int) AS e FROM free,"
-    "   generate_series(lower(free.r), upper(free.r) - make_interval(mins => $4::int),"
-    "   make_interval(mins => $4::int)) s)"
-    " SELECT (SELECT m IS NOT NULL FROM w), coalesce((SELECT json_agg(json_build_object("
-    " 'start', to_char(s, 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM'),"
-    " 'end', to_char(e, 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM')) ORDER BY s) FROM slots), '[]')"};
 
 /* GET /api/v1/availability?practitioner_id=&from=&to=&duration_minutes= (at most 31 days). */
 void
@@ -288,18 +220,16 @@ clinic_availability(crm_req_t *r)
         crm_reply_problem(r, 400, "the availability query is not valid");
         return;
     }
-    static const crm_stmt_t span = {"clinic.span",
-                                    "SELECT $2::timestamptz > $1::timestamptz,"
-                                    " $2::timestamptz - $1::timestamptz <= interval '31 days'"};
     crm_tx_t *tx = crm_tx_new(r);
-    int sp = crm_tx_add(tx, &span, 2, (const char *[]){from, to});
-    int p = crm_tx_add(tx, &clinic_stmt_practitioner, 1, (const char *[]){prac});
-    crm_tx_add(tx, &clinic_stmt_tenant_zone, 0, NULL);
-    int a = crm_tx_add(tx, &clinic_stmt_availability, 4, (const char *[]){prac, from, to, dur});
+    int sp = CRM_TX_ADD(tx, clinic_sql_span, from, to);
+    int p = CRM_TX_ADD(tx, clinic_sql_practitioner, prac);
+    CRM_TX_ADD0(tx, clinic_sql_tenant_zone); /* slot times with the tenant's offsets */
+    int a = CRM_TX_ADD(tx, clinic_sql_availability, prac, from, to, dur);
     if (crm_tx_run(tx) != 0)
         return;
     PGresult *s = crm_tx_result(tx, sp);
-    if (strcmp(PQgetvalue(s, 0, 0), "t") || strcmp(PQgetvalue(s, 0, 1), "t")) {
+    if (strcmp(PQgetvalue(s, 0, CLINIC_SPAN_AFTER), "t") ||
+        strcmp(PQgetvalue(s, 0, CLINIC_SPAN_WITHIN), "t")) {
         crm_req_field_error(r, "query.to", "must be after from, at most 31 days later");
         crm_reply_problem(r, 400, "the availability query is not valid");
         return;
@@ -310,10 +240,11 @@ clinic_availability(crm_req_t *r)
         return;
     }
     PGresult *res = crm_tx_result(tx, a);
-    if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+    if (strcmp(PQgetvalue(res, 0, CLINIC_AVAILABILITY_HAS_HOURS), "t") != 0) {
         crm_reply_problem(r, 422, "the practitioner has no working hours (PUT their schedule)");
         return;
     }
-    const char *body = crm_arena_sprintf(r->arena, "{\"slots\":%s}", PQgetvalue(res, 0, 1));
+    const char *body = crm_arena_sprintf(r->arena, "{\"slots\":%s}",
+                                         PQgetvalue(res, 0, CLINIC_AVAILABILITY_SLOTS));
     crm_reply(r, 200, "application/json", body, strlen(body));
 }

@@ -1,0 +1,192 @@
+-- appointments.sql - statements of appointments.c: book, read, list and change appointments
+
+-- fragment: clinic_appointment_json
+-- Appointment a as jsonb. Notes appear when the transaction's app.notes is 'all', or 'own' and
+-- the appointment is the caller's (notes_scope sets it); patient_id only for roles with
+-- clinic.patients.read.
+(jsonb_build_object('id', a.id, 'tenant_id', a.tenant_id, 'practitioner_id', a.practitioner_id,
+    'practitioner_name', a.practitioner_name, 'appointment_time', a.starts_at,
+    'duration_minutes', a.duration_minutes, 'end_time', a.ends_at, 'status', a.status,
+    'appointment_type', a.appointment_type, 'reason', a.reason, 'location', a.location,
+    'room', a.room, 'cancel_reason', a.cancel_reason, 'source', a.source,
+    'overbooked', a.overbooked, 'created_at', a.created_at, 'updated_at', a.updated_at,
+    'created_by', a.created_by, 'version', a.version)
+    || CASE WHEN current_setting('app.notes', true) = 'all'
+        OR (current_setting('app.notes', true) = 'own'
+            AND a.practitioner_id = nullif(current_setting('app.user_id', true), '')::uuid)
+        THEN jsonb_build_object('notes', a.notes) ELSE '{}' END
+    || CASE WHEN clinic_sees_patients() THEN jsonb_build_object('patient_id', a.patient_id)
+        ELSE '{}' END)
+
+-- fragment: clinic_active
+-- The statuses in which an appointment holds its practitioner and room.
+('proposed', 'pending', 'booked', 'arrived', 'checked-in')
+
+-- fragment: clinic_max_duration
+-- The longest appointment (CLINIC_MAX_MINUTES in clinic.h; the table's CHECK says the same): a
+-- bound that lets time-overlap queries use a btree range on starts_at.
+interval '720 minutes'
+
+-- name: notes_scope
+-- Whose clinical notes the transaction's appointments show: all, own or none ($1).
+SELECT set_config('app.notes', $1, true);
+
+-- name: clash
+-- The first active appointment in the way of practitioner $1 or room $2 from $3 for $4
+-- minutes, other than appointment $5.
+-- returns: id, starts_at
+SELECT a.id, a.starts_at
+FROM clinic_appointments a
+WHERE a.tenant_id = current_tenant_id()
+    AND a.status IN :clinic_active
+    AND NOT a.overbooked
+    AND a.id IS DISTINCT FROM $5::uuid
+    AND (a.practitioner_id = $1::uuid OR (a.room IS NOT NULL AND a.room = $2))
+    AND a.starts_at < $3::timestamptz + make_interval(mins => $4::int)
+    AND a.ends_at > $3::timestamptz
+    AND a.starts_at > $3::timestamptz - :clinic_max_duration
+ORDER BY a.starts_at
+LIMIT 1;
+
+-- name: create
+-- Booking a lead or customer makes them a patient (the trigger clinic_make_patient, clinic
+-- migration 0010); the practitioner ($2) must be an active user who is one of
+-- clinic_practitioners, whose name at booking time is kept; outside the working hours only an
+-- overbook ($12) books. The hours check is MATERIALIZED: inlined, the function was called once
+-- per reference to its result. $14, $15: Idempotency-Key and the body's hash. Beside the
+-- appointment: whether practitioner, patient and hours were found good.
+-- returns: j, version, id, request_hash, status, body, practitioners, patients, inside
+WITH :idem_prior('appointments', $14),
+prac AS (
+    SELECT u.id, u.full_name
+    FROM users u
+    JOIN clinic_practitioners p ON p.tenant_id = u.tenant_id AND p.id = u.id
+    WHERE u.tenant_id = current_tenant_id() AND u.id = $2::uuid AND u.active
+),
+live AS (
+    SELECT id
+    FROM contacts
+    WHERE tenant_id = current_tenant_id() AND id = $1::uuid AND deleted_at IS NULL
+),
+inside AS MATERIALIZED (
+    SELECT $12::boolean OR clinic_within_hours($2::uuid, $3::timestamptz,
+        $3::timestamptz + make_interval(mins => $4::int)) AS ok
+),
+a AS (
+    INSERT INTO clinic_appointments AS a (tenant_id, patient_id, practitioner_id,
+        practitioner_name, starts_at, duration_minutes, ends_at, status, appointment_type,
+        reason, location, room, notes, source, overbooked, overbook_reason, created_by)
+    SELECT current_tenant_id(), live.id, prac.id, prac.full_name, $3::timestamptz, $4::int,
+        $3::timestamptz + make_interval(mins => $4::int), coalesce($5, 'booked'), $6, $7, $8,
+        $9, $10, coalesce($11, 'staff'), $12::boolean, $13,
+        nullif(current_setting('app.user_id', true), '')::uuid
+    FROM prac, live
+    WHERE NOT EXISTS (SELECT 1 FROM prior) AND (SELECT ok FROM inside)
+    RETURNING :clinic_appointment_json::text AS j, a.version, a.id
+),
+:idem_store('appointments', $14, $15, a)
+SELECT (SELECT j FROM a), (SELECT version FROM a), (SELECT id FROM a), :idem_columns,
+    (SELECT count(*) FROM prac) AS practitioners,
+    (SELECT count(*) FROM live) AS patients,
+    (SELECT ok FROM inside) AS inside;
+
+-- name: get
+-- returns: j, version
+SELECT :clinic_appointment_json AS j, a.version
+FROM clinic_appointments a
+WHERE a.tenant_id = current_tenant_id() AND a.id = $1;
+
+-- name: audit_read
+-- Reading appointment $1 is a read of its patient's record, for the audit log.
+SELECT audit_read('read', 'clinic_appointments', $1, a.patient_id, NULL)
+FROM clinic_appointments a
+WHERE a.tenant_id = current_tenant_id() AND a.id = $1::uuid;
+
+-- name: list
+-- A page of appointments by start, filtered by practitioner ($1), patient ($2), status ($3),
+-- time ($4 to $5) and room ($6), after the cursor's key and id ($7, $8). The page, showing
+-- whose appointments these are (the subject: each one's patient, for roles that may see it),
+-- is written to the audit log (audit_page(), core migration 0011) by the same statement, the
+-- shape of listing.h's CRM_AUDITED_PAGE: $10 the request's filters, $9 the page's fetch.
+-- returns: j, k, id
+WITH page (j, k, i, subject) AS MATERIALIZED (
+    SELECT :clinic_appointment_json, a.starts_at::text, a.id,
+        CASE WHEN clinic_sees_patients() THEN a.patient_id END
+    FROM clinic_appointments a
+    WHERE a.tenant_id = current_tenant_id()
+        AND ($1::uuid IS NULL OR a.practitioner_id = $1::uuid)
+        AND ($2::uuid IS NULL OR a.patient_id = $2::uuid)
+        AND ($3::text IS NULL OR a.status = $3)
+        AND ($4::timestamptz IS NULL OR a.ends_at > $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR a.starts_at < $5::timestamptz)
+        AND ($6::text IS NULL OR a.room = $6)
+        AND ($7::text IS NULL OR (a.starts_at, a.id) > ($7::timestamptz, $8::uuid))
+    ORDER BY a.starts_at, a.id
+    LIMIT $9::int
+)
+SELECT p.j, p.k, p.i AS id
+FROM page p
+WHERE (
+    SELECT audit_page('clinic_appointments', $10::jsonb, array_agg(q.subject), $9::int - 1)
+    FROM page q
+);
+
+-- name: current
+-- The appointment as it is (for the 409 of a clash).
+-- returns: practitioner_id, room, starts_at, duration_minutes
+SELECT practitioner_id, room, starts_at, duration_minutes
+FROM clinic_appointments
+WHERE tenant_id = current_tenant_id() AND id = $1;
+
+-- name: update
+-- A change in one statement: given fields are set (null clears the optional ones; a new time
+-- or duration moves the appointment, the history keeps the old one) only when the If-Match
+-- version ($14) holds, a practitioner ($15) changes their own, the status may move from the
+-- current one ($16: the statuses that may move to $4) and, unless overbooked ($11), a new time
+-- or duration stays inside the working hours, checked in the same snapshot. The row as it was
+-- comes back beside the change (its version, status, practitioner and whether the new time is
+-- inside the hours), so that a refusal is explained without another round trip.
+-- returns: j, version, current_version, status, practitioner_id, inside
+WITH cur AS (
+    SELECT a.version, a.status, a.practitioner_id,
+        ($2::timestamptz IS NULL AND $3::int IS NULL)
+            OR clinic_within_hours(a.practitioner_id, s.t, s.t + s.d) AS inside
+    FROM clinic_appointments a,
+        LATERAL (
+            SELECT coalesce($2::timestamptz, a.starts_at) AS t,
+                make_interval(mins => coalesce($3::int, a.duration_minutes)) AS d
+        ) s
+    WHERE a.tenant_id = current_tenant_id() AND a.id = $1
+),
+up AS (
+    UPDATE clinic_appointments a
+    SET starts_at = coalesce($2::timestamptz, a.starts_at),
+        duration_minutes = coalesce($3::int, a.duration_minutes),
+        ends_at = coalesce($2::timestamptz, a.starts_at)
+            + make_interval(mins => coalesce($3::int, a.duration_minutes)),
+        status = coalesce($4, a.status),
+        appointment_type = CASE WHEN 'appointment_type' = ANY ($13::text[]) THEN $5
+            ELSE a.appointment_type END,
+        reason = CASE WHEN 'reason' = ANY ($13::text[]) THEN $6 ELSE a.reason END,
+        location = CASE WHEN 'location' = ANY ($13::text[]) THEN $7 ELSE a.location END,
+        room = CASE WHEN 'room' = ANY ($13::text[]) THEN $8 ELSE a.room END,
+        notes = CASE WHEN 'notes' = ANY ($13::text[]) THEN $9 ELSE a.notes END,
+        cancel_reason = CASE WHEN 'cancel_reason' = ANY ($13::text[]) THEN $10
+            ELSE a.cancel_reason END,
+        overbooked = CASE WHEN $11::boolean THEN true ELSE a.overbooked END,
+        overbook_reason = CASE WHEN $11::boolean THEN $12 ELSE a.overbook_reason END,
+        version = a.version + 1,
+        updated_at = now()
+    FROM cur
+    WHERE a.tenant_id = current_tenant_id()
+        AND a.id = $1
+        AND a.version = $14::int
+        AND ($15::uuid IS NULL OR a.practitioner_id = $15::uuid)
+        AND ($4::text IS NULL OR a.status = $4 OR a.status = ANY ($16::text[]))
+        AND ($11::boolean OR cur.inside)
+    RETURNING :clinic_appointment_json::text AS j, a.version
+)
+SELECT (SELECT j FROM up), (SELECT version FROM up), cur.version AS current_version,
+    cur.status, cur.practitioner_id, cur.inside
+FROM (SELECT) one
+LEFT JOIN cur ON true;
