@@ -28,7 +28,7 @@ ALLOWED = [
      "was written with, and later migrations replace what it defined"),
     (r"db/migrations/0022_contact_types_subjects\.sql", r"patient_id|audit_log_patient",
      "renames the audit log's column and index that core 0007 named"),
-    (r"src/crm/(audit|module)\.c", r"patient_id",
+    (r"src/crm/(audit|module)\.c|src/crm/audit\.sql", r"patient_id",
      "the audit API's published field and filter keep their first name beside subject_id"),
     (r"src/crm/openapi\.json", r'"patient_id"',
      "documents that published name, as a deprecated alias of subject_id"),

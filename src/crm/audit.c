@@ -13,42 +13,15 @@
 #include "core/http/validate.h"
 #include "crm/handlers.h"
 #include "crm/records.h"
+#include "crm_audit_sql.h"
 
-/* An entry as JSON; MASKS is the jsonb {"table.column": label} of the values the caller may
- * not read (crm_audit_masks), NULL for none. The subject is published under its first name
- * too, patient_id, which clients of the API read. */
-#define CRM_AUDIT_JSONB(MASKS)                                                                     \
-    "jsonb_build_object('id', l.id::text, 'occurred_at', l.occurred_at, 'actor_id', l.actor_id,"   \
-    " 'actor', l.actor, 'action', l.action, 'entity_type', l.entity_type, 'entity_id',"            \
-    " l.entity_id, 'subject_id', l.subject_id, 'patient_id', l.subject_id, 'changes',"             \
-    " audit_mask(l.entity_type, l.changes, " MASKS "::jsonb), 'request_id',"                       \
-    " l.request_id, 'client_ip', l.client_ip, 'user_agent', l.user_agent)"
-#define CRM_AUDIT_JSON(MASKED) CRM_AUDIT_JSONB(MASKED) "::text"
+CRM_PAGE_ROW(AUDIT_LIST);
+CRM_PAGE_ROW(CONTACT_HISTORY);
 
 /* The filters of the list and the export. */
 typedef struct crm_audit_filters {
     const char *type, *entity, *actor, *subject, *action, *from, *to;
 } crm_audit_filters_t;
-
-#define CRM_AUDIT_WHERE(P)                                                                         \
-    " WHERE l.tenant_id = current_tenant_id()"                                                     \
-    " AND (" P "1::text IS NULL OR l.entity_type = " P "1)"                                        \
-    " AND (" P "2::text IS NULL OR l.entity_id = " P "2)"                                          \
-    " AND (" P "3::uuid IS NULL OR l.actor_id = " P "3::uuid)"                                     \
-    " AND (" P "4::uuid IS NULL OR l.subject_id = " P "4::uuid OR l.changes @> ANY (ARRAY("        \
-    "   SELECT jsonb_build_object(t.plural, jsonb_build_array(" P "4::text))"                      \
-    "   FROM contact_types t WHERE t.sensitive)))"                                                 \
-    " AND (" P "5::text IS NULL OR l.action = " P "5)"                                             \
-    " AND (" P "6::timestamptz IS NULL OR l.occurred_at >= " P "6::timestamptz)"                   \
-    " AND (" P "7::timestamptz IS NULL OR l.occurred_at < " P "7::timestamptz)"
-
-/* Newest first; the cursor is the last id seen (both key and id). */
-static const crm_stmt_t crm_stmt_audit_list = {
-    "core.audit_list",
-    "SELECT " CRM_AUDIT_JSON("$10") ", l.id::text, l.id::text FROM audit_log l"
-                                    " " CRM_AUDIT_WHERE(
-                                        "$") " AND ($8::bigint IS NULL OR l.id < $8::bigint)"
-                                             " ORDER BY l.id DESC LIMIT $9::int"};
 
 /* The sensitive columns (crm_module_t.sensitive) the caller's role may not read, as the
  * jsonb {"table.column": label}, or NULL when it may read them all. */
@@ -127,9 +100,8 @@ crm_audit_list(crm_req_t *r)
     if (!crm_audit_filters_read(r, &f) || !crm_page_read(r, &page, "audit"))
         return;
     crm_tx_t *tx = crm_tx_new(r);
-    int i = crm_tx_add(tx, &crm_stmt_audit_list, 10,
-                       (const char *[]){f.type, f.entity, f.actor, f.subject, f.action, f.from,
-                                        f.to, page.after_id, page.fetch, crm_audit_masks(r)});
+    int i = CRM_TX_ADD(tx, crm_sql_audit_list, f.type, f.entity, f.actor, f.subject, f.action,
+                       f.from, f.to, page.after_id, page.fetch, crm_audit_masks(r));
     if (crm_tx_run(tx) == 0)
         crm_reply_page(r, &page, crm_tx_result(tx, i));
 }
@@ -146,54 +118,18 @@ crm_audit_export(crm_req_t *r)
     PGconn *pg = crm_export_open(r);
     if (!pg)
         return;
-    const char *v[] = {f.type, f.entity, f.actor, f.subject, f.action, f.from, f.to};
-    static const char *const fields[] = {"query.entity_type", "query.entity_id", "query.actor_id",
-                                         "query.subject_id",  "query.action",    "query.from",
-                                         "query.to"};
-    crm_buf_t sql;
-    crm_buf_init(&sql, r->arena, 2048);
-    /* COPY takes no parameters: the filters go in as literals, $n -> literal n */
-    const char *where = CRM_AUDIT_WHERE("$");
-    for (const char *p = where; *p; p++) {
-        if (*p == '$' && p[1] >= '1' && p[1] <= '7') {
-            crm_buf_puts(&sql, crm_export_literal(r, pg, fields[p[1] - '1'], v[p[1] - '1']));
-            p++;
-        } else {
-            crm_buf_putc(&sql, *p);
-        }
-    }
-    char *copy = crm_arena_sprintf(
-        r->arena,
-        "COPY (SELECT (%s || jsonb_build_object('lane', l.lane, 'prev_hash',"
-        " encode(l.prev_hash, 'hex'), 'hash', encode(l.hash, 'hex')))::text FROM audit_log l %s"
-        " ORDER BY l.id)"
-        " TO STDOUT WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')",
-        crm_arena_sprintf(r->arena, CRM_AUDIT_JSONB("%s"),
-                          crm_export_literal(r, pg, "masks", crm_audit_masks(r))),
-        sql.data);
+    const crm_export_param_t params[] = {{"query.entity_type", f.type},
+                                         {"query.entity_id", f.entity},
+                                         {"query.actor_id", f.actor},
+                                         {"query.subject_id", f.subject},
+                                         {"query.action", f.action},
+                                         {"query.from", f.from},
+                                         {"query.to", f.to},
+                                         {"masks", crm_audit_masks(r)}};
+    const char *copy = CRM_EXPORT_SQL(r, pg, crm_sql_audit_export, params);
     crm_export_audit_t audit = {"audit_log", "jsonl", 0};
     crm_export_stream(r, pg, copy, "application/jsonl", "audit.jsonl", &audit);
 }
-
-/* The contact's changes (not reads), newest first. */
-static const crm_stmt_t crm_stmt_contact_history = {
-    "core.contact_history",
-    "SELECT " CRM_AUDIT_JSON(
-        "NULL") ", l.id::text, l.id::text FROM audit_log l"
-                " WHERE l.tenant_id = current_tenant_id() AND l.entity_type = 'contacts'"
-                " AND l.entity_id = $1::text AND l.action NOT IN ('read', 'search', 'export')"
-                " AND ($2::bigint IS NULL OR l.id < $2::bigint)"
-                " ORDER BY l.id DESC LIMIT $3::int"};
-/* An erased contact has no history to show: 404, as for an unknown id. */
-static const crm_stmt_t crm_stmt_contact_exists = {
-    "core.contact_exists", "SELECT 1 FROM contacts WHERE tenant_id = current_tenant_id()"
-                           " AND id = $1::text::uuid AND erased_at IS NULL"};
-/* Reading a contact's history is reading their record: audited like a contact GET. */
-static const crm_stmt_t crm_stmt_history_audit = {
-    "core.history_audit", "SELECT audit_read('read', 'contacts', $1::text, $1::text::uuid,"
-                          " '{\"view\": \"history\"}') FROM contacts"
-                          " WHERE tenant_id = current_tenant_id() AND id = $1::text::uuid"
-                          " AND erased_at IS NULL"};
 
 /* GET /api/v1/contacts/{id}/history */
 void
@@ -206,10 +142,9 @@ crm_contacts_history(crm_req_t *r)
     if (!crm_page_read(r, &page, crm_arena_sprintf(r->arena, "history:%s", id)))
         return;
     crm_tx_t *tx = crm_tx_new(r);
-    int e = crm_tx_add(tx, &crm_stmt_contact_exists, 1, (const char *[]){id});
-    int i = crm_tx_add(tx, &crm_stmt_contact_history, 3,
-                       (const char *[]){id, page.after_id, page.fetch});
-    crm_tx_add(tx, &crm_stmt_history_audit, 1, (const char *[]){id});
+    int e = CRM_TX_ADD(tx, crm_sql_contact_exists, id);
+    int i = CRM_TX_ADD(tx, crm_sql_contact_history, id, page.after_id, page.fetch);
+    CRM_TX_ADD(tx, crm_sql_history_audit, id);
     if (crm_tx_run(tx) != 0)
         return;
     if (PQntuples(crm_tx_result(tx, e)) != 1)

@@ -33,4 +33,9 @@ def test_statements_disagree_with_a_database_they_do_not_fit(make_cluster):
                      r"ERROR:  relation \"testkit_notes\" does not exist", out.stdout, re.M), \
         out.stdout
     assert "core.tx_prelude" not in out.stdout  # set_config needs no table
+    # a COPY is checked by its query, which PostgreSQL plans (preparing the COPY itself would
+    # only parse it, and count no parameters)
+    assert re.search(r"^core\.contacts_csv_export \(src/crm/contacts_csv\.sql:\d+\): "
+                     r"ERROR:  relation \"contacts\" does not exist", out.stdout, re.M), \
+        out.stdout
     assert re.search(r"\d+ disagreements with the database", out.stderr)

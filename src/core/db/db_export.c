@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/db/db.h"
+#include "core/util/buf.h"
 #include "core/db/listing.h"
 #include "core/util/log.h"
 #include "core/http/tenant_slots.h"
@@ -114,7 +115,8 @@ crm_export_open(crm_req_t *r)
     return pg;
 }
 
-const char *
+/* An SQL literal of v ("NULL" for NULL), or "NULL" after recording a fault of field. */
+static const char *
 crm_export_literal(crm_req_t *r, PGconn *pg, const char *field, const char *v)
 {
     if (!v)
@@ -126,6 +128,36 @@ crm_export_literal(crm_req_t *r, PGconn *pg, const char *field, const char *v)
     }
     crm_arena_cleanup(r->arena, (crm_cleanup_fn)PQfreemem, lit);
     return lit;
+}
+
+const char *
+crm_export_sql(crm_req_t *r, PGconn *pg, const crm_stmt_t *copy, int nparams,
+               const crm_export_param_t *params)
+{
+    const char **lits = crm_arena_calloc(r->arena, (size_t)(nparams + 1) * sizeof(*lits));
+    for (int i = 0; i < nparams; i++)
+        lits[i] = crm_export_literal(r, pg, params[i].field, params[i].value);
+    crm_buf_t sql;
+    crm_buf_init(&sql, r->arena, strlen(copy->sql) + 256);
+    for (const char *p = copy->sql; *p;) {
+        if (*p == '\'' || *p == '"') { /* a literal or quoted name, '' and "" included */
+            size_t n = strcspn(p + 1, *p == '\'' ? "'" : "\"") + 1;
+            n += p[n] != '\0';
+            crm_buf_append(&sql, p, n);
+            p += n;
+        } else if (*p == '$' && p[1] >= '0' && p[1] <= '9') {
+            char *end;
+            long n = strtol(p + 1, &end, 10);
+            if (n >= 1 && n <= nparams)
+                crm_buf_puts(&sql, lits[n - 1]);
+            else /* not a parameter it was given: the database will say so */
+                crm_buf_append(&sql, p, (size_t)(end - p));
+            p = end;
+        } else {
+            crm_buf_putc(&sql, *p++);
+        }
+    }
+    return sql.data;
 }
 
 /* The export, with its filters, on record in a transaction of its own, committed before the

@@ -4,6 +4,7 @@
 
 #include <libpq-fe.h>
 
+#include "core/db/db.h"
 #include "core/http/request.h"
 
 /* What the audit row of an export says: the entity type exported and the format; the server
@@ -20,10 +21,23 @@ typedef struct crm_export_audit {
  * slow reader included). NULL after replying. Pass the connection to crm_export_stream. */
 PGconn *crm_export_open(crm_req_t *r);
 
-/* An SQL literal of v ("NULL" for NULL) for a COPY, which takes no parameters; freed with the
- * request. A value libpq cannot escape is recorded as an error of field (crm_export_stream
- * then answers 400 without running anything). */
-const char *crm_export_literal(crm_req_t *r, PGconn *pg, const char *field, const char *v);
+/* A parameter of an export's COPY: its value (NULL for SQL NULL) and the field a fault of it
+ * is reported under ("query.type"). */
+typedef struct crm_export_param {
+    const char *field;
+    const char *value;
+} crm_export_param_t;
+
+/* The text of copy, a COPY statement of a .sql file, with each of its parameters $n replaced
+ * by the SQL literal of params[n - 1] ("NULL" for NULL) as pg escapes it: a COPY takes no
+ * parameters. Freed with the request. A value libpq cannot escape is recorded as an error of
+ * its field (crm_export_stream then answers 400 without running anything). */
+const char *crm_export_sql(crm_req_t *r, PGconn *pg, const crm_stmt_t *copy, int nparams,
+                           const crm_export_param_t *params);
+/* crm_export_sql with an array of parameters, checked at compile time against the
+ * statement's $n count. */
+#define CRM_EXPORT_SQL(r, pg, S, params)                                                           \
+    crm_export_sql((r), (pg), &(S), CRM_SQL_NPARAMS(S, CRM_COUNT(params)), (params))
 
 /* Starts copy_sql (a COPY ... TO STDOUT) on pg, from crm_export_open, and streams its rows as
  * the 200 response. An audited export is first written to the audit log (its filters, with

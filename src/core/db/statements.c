@@ -2,6 +2,7 @@
  * and describes its parameters and result columns, which must be what its .sql file says */
 #include "core/db/statements.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* The disagreements between e's declared result columns and desc's; printed to out. */
@@ -28,12 +29,38 @@ crm_sql_check_columns(const crm_sql_entry_t *e, PGresult *desc, FILE *out)
     return faults;
 }
 
+/* The query of a COPY (query) TO statement, which PostgreSQL prepares and describes as any
+ * other (the COPY itself declares no parameters and no columns); NULL for another statement.
+ * The caller frees it. */
+static char *
+crm_sql_copy_query(const char *sql)
+{
+    if (strncmp(sql, "COPY (", 6) != 0)
+        return NULL;
+    int depth = 1;
+    for (const char *p = sql + 6; *p; p++) {
+        if (*p == '\'' || *p == '"') { /* a literal or quoted name: '' reopens it */
+            const char *close = strchr(p + 1, *p);
+            if (!close)
+                return NULL;
+            p = close;
+        } else if (*p == '(') {
+            depth++;
+        } else if (*p == ')' && --depth == 0) {
+            return strndup(sql + 6, (size_t)(p - sql - 6));
+        }
+    }
+    return NULL;
+}
+
 int
 crm_sql_check(PGconn *pg, const crm_sql_entry_t *table, FILE *out)
 {
     int faults = 0;
     for (const crm_sql_entry_t *e = table; e->stmt; e++) {
-        PGresult *res = PQprepare(pg, "", e->stmt->sql, 0, NULL);
+        char *query = crm_sql_copy_query(e->stmt->sql);
+        PGresult *res = PQprepare(pg, "", query ? query : e->stmt->sql, 0, NULL);
+        free(query);
         if (PQresultStatus(res) != PGRES_COMMAND_OK) {
             fprintf(out, "%s (%s): %s", e->stmt->name, e->where, PQresultErrorMessage(res));
             PQclear(res);

@@ -21,8 +21,9 @@ extern const crm_sql_entry_t crm_sql_statements[];
 
 /* Prepares every statement of table on pg (a migrated database, as the schema owner) and
  * compares what PostgreSQL describes with the declarations: the number of parameters, and
- * the result columns' names when declared. Prints each disagreement to out; returns their
- * number, 0 when all agree. */
+ * the result columns' names when declared. A COPY (query) TO statement is checked by its
+ * query: the parameters crm_export_sql makes literals. Prints each disagreement to out; returns
+ * their number, 0 when all agree. */
 int crm_sql_check(PGconn *pg, const crm_sql_entry_t *table, FILE *out);
 
 #endif
