@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core_contact_types_sql.h"
+
 static struct {
     const crm_contact_type_t *types[CRM_CONTACT_TYPES_MAX];
     const char *names[CRM_CONTACT_TYPES_MAX + 1];
@@ -139,13 +141,9 @@ crm_contact_types_sync(PGconn *conn, char *err, size_t errlen)
         for (const crm_contact_type_t *t = (*m)->contact_types; t && t->name; t++) {
             const char *p[] = {t->name, (*m)->name, t->plural, t->sensitive ? "t" : "f",
                                t->sticky ? "t" : "f"};
-            PGresult *res =
-                PQexecParams(conn,
-                             "INSERT INTO contact_types (name, module, plural, sensitive, sticky)"
-                             " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO UPDATE"
-                             " SET module = EXCLUDED.module, plural = EXCLUDED.plural,"
-                             " sensitive = EXCLUDED.sensitive, sticky = EXCLUDED.sticky",
-                             5, NULL, p, NULL, NULL, 0);
+            PGresult *res = PQexecParams(conn, crm_sql_contact_types_sync.sql,
+                                         CRM_SQL_NPARAMS(crm_sql_contact_types_sync, CRM_COUNT(p)),
+                                         NULL, p, NULL, NULL, 0);
             int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
             if (!ok)
                 snprintf(err, errlen, "syncing contact types: %s", PQresultErrorMessage(res));

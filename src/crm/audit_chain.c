@@ -10,21 +10,11 @@
 #include "core/http/request.h"
 #include "core/http/tenant_slots.h"
 #include "crm/handlers.h"
+#include "crm_audit_chain_sql.h"
 
 #define CRM_AUDIT_CHECKPOINT_TYP "audit-checkpoint+jwt"
 /* Walking a long chain takes longer than an ordinary request may. */
 #define CRM_AUDIT_VERIFY_TIMEOUT_MS "600000"
-
-static const crm_stmt_t crm_stmt_audit_verify = {
-    "core.audit_verify",
-    "SELECT v.ok, v.rows_checked, v.broken_id::text, to_jsonb(v.broken_at) #>> '{}', v.reason"
-    " FROM audit_verify() v"};
-static const crm_stmt_t crm_stmt_audit_check_checkpoint = {
-    "core.audit_check_checkpoints",
-    "SELECT c.ok, c.reason, c.last_id, c.last_at FROM audit_check_checkpoints($1::jsonb) c"};
-static const crm_stmt_t crm_stmt_audit_head = {
-    "core.audit_head", "SELECT h.last_id::text, to_jsonb(h.last_at) #>> '{}', h.head,"
-                       " h.rows_total::text, h.lanes::text FROM audit_head() h"};
 
 /* Whether a checkpoint's (last_id, head) pair is well formed. */
 static bool
@@ -97,31 +87,33 @@ crm_audit_verify(crm_req_t *r)
         return;
     crm_tx_t *tx = crm_tx_new(r);
     crm_tx_set_timeout(tx, CRM_AUDIT_VERIFY_TIMEOUT_MS);
-    int v = crm_tx_add(tx, &crm_stmt_audit_verify, 0, NULL);
-    int c =
-        heads ? crm_tx_add(tx, &crm_stmt_audit_check_checkpoint, 1, (const char *[]){heads}) : -1;
+    int v = CRM_TX_ADD0(tx, crm_sql_audit_verify);
+    int c = heads ? CRM_TX_ADD(tx, crm_sql_audit_check_checkpoints, heads) : -1;
     int rc = crm_tx_run(tx);
     crm_tenant_slot_give(r->tenant_id, CRM_SLOT_VERIFY);
     if (rc != 0)
         return;
     PGresult *res = crm_tx_result(tx, v);
-    bool ok = PQgetvalue(res, 0, 0)[0] == 't';
+    bool ok = PQgetvalue(res, 0, AUDIT_VERIFY_OK)[0] == 't';
     json_t *broken = json_null();
     if (!ok) {
-        broken =
-            json_pack("{so so so}", "id", crm_audit_text_or_null(res, 2), "occurred_at",
-                      crm_audit_text_or_null(res, 3), "reason", crm_audit_text_or_null(res, 4));
-    } else if (c >= 0 && PQgetvalue(crm_tx_result(tx, c), 0, 0)[0] != 't') {
+        broken = json_pack("{so so so}", "id", crm_audit_text_or_null(res, AUDIT_VERIFY_BROKEN_ID),
+                           "occurred_at", crm_audit_text_or_null(res, AUDIT_VERIFY_BROKEN_AT),
+                           "reason", crm_audit_text_or_null(res, AUDIT_VERIFY_REASON));
+    } else if (c >= 0 &&
+               PQgetvalue(crm_tx_result(tx, c), 0, AUDIT_CHECK_CHECKPOINTS_OK)[0] != 't') {
         PGresult *check = crm_tx_result(tx, c);
         ok = false;
-        broken =
-            json_pack("{so so so}", "id", crm_audit_text_or_null(check, 2), "occurred_at",
-                      crm_audit_text_or_null(check, 3), "reason", crm_audit_text_or_null(check, 1));
+        broken = json_pack(
+            "{so so so}", "id", crm_audit_text_or_null(check, AUDIT_CHECK_CHECKPOINTS_LAST_ID),
+            "occurred_at", crm_audit_text_or_null(check, AUDIT_CHECK_CHECKPOINTS_LAST_AT), "reason",
+            crm_audit_text_or_null(check, AUDIT_CHECK_CHECKPOINTS_REASON));
     }
-    crm_reply_json(r, 200,
-                   json_pack("{sb sI so}", "ok", ok, "rows_checked",
-                             (json_int_t)strtoll(PQgetvalue(res, 0, 1), NULL, 10), "first_broken",
-                             broken));
+    crm_reply_json(
+        r, 200,
+        json_pack("{sb sI so}", "ok", ok, "rows_checked",
+                  (json_int_t)strtoll(PQgetvalue(res, 0, AUDIT_VERIFY_ROWS_CHECKED), NULL, 10),
+                  "first_broken", broken));
 }
 
 /* GET /api/v1/audit/checkpoint -> the chain's head signed with the server's token key, to be
@@ -130,15 +122,17 @@ void
 crm_audit_checkpoint(crm_req_t *r)
 {
     crm_tx_t *tx = crm_tx_new(r);
-    int h = crm_tx_add(tx, &crm_stmt_audit_head, 0, NULL);
+    int h = CRM_TX_ADD0(tx, crm_sql_audit_head);
     if (crm_tx_run(tx) != 0)
         return;
     PGresult *res = crm_tx_result(tx, h);
-    json_t *claims =
-        json_pack("{ss ss so ss sI so sI}", "tid", r->tenant_id, "last_id", PQgetvalue(res, 0, 0),
-                  "last_at", crm_audit_text_or_null(res, 1), "head", PQgetvalue(res, 0, 2),
-                  "rows_total", (json_int_t)strtoll(PQgetvalue(res, 0, 3), NULL, 10), "lanes",
-                  json_loads(PQgetvalue(res, 0, 4), 0, NULL), "iat", (json_int_t)time(NULL));
+    json_t *claims = json_pack(
+        "{ss ss so ss sI so sI}", "tid", r->tenant_id, "last_id",
+        PQgetvalue(res, 0, AUDIT_HEAD_LAST_ID), "last_at",
+        crm_audit_text_or_null(res, AUDIT_HEAD_LAST_AT), "head",
+        PQgetvalue(res, 0, AUDIT_HEAD_HEAD), "rows_total",
+        (json_int_t)strtoll(PQgetvalue(res, 0, AUDIT_HEAD_ROWS_TOTAL), NULL, 10), "lanes",
+        json_loads(PQgetvalue(res, 0, AUDIT_HEAD_LANES), 0, NULL), "iat", (json_int_t)time(NULL));
     char *payload = json_dumps(claims, JSON_COMPACT);
     char *token = crm_jws_sign(r->arena, CRM_AUDIT_CHECKPOINT_TYP, payload, strlen(payload));
     free(payload);

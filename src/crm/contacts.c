@@ -19,15 +19,20 @@
 #include "crm/custom_fields.h"
 #include "crm/handlers.h"
 #include "crm/records.h"
+#include "crm_contacts_sql.h"
 
-#define CRM_CONTACT_JSON                                                                           \
-    "json_build_object('id', c.id, 'tenant_id', c.tenant_id, 'type', c.type, 'first_name',"        \
-    " c.first_name, 'last_name', c.last_name, 'email', c.email, 'phone', c.phone,"                 \
-    " 'date_of_birth', c.date_of_birth, 'gender', c.gender, 'address', c.address, 'company',"      \
-    " c.company, 'tags', c.tags, 'owner_id', c.owner_id, 'source', c.source, 'custom_fields',"     \
-    " c.custom_fields, 'consent', c.consent, 'consent_updated_at', c.consent_updated_at,"          \
-    " 'created_at', c.created_at, 'updated_at', c.updated_at, 'created_by', c.created_by,"         \
-    " 'version', c.version)"
+/* The shared readers' rows (records.h). */
+CRM_RECORD_ROW(CONTACT_CREATE);
+CRM_RECORD_ROW(CONTACT_GET);
+CRM_RECORD_ROW(CONTACT_UPDATE);
+CRM_DELETE_ROW(CONTACT_DELETE);
+CRM_RECORD_ROW(CONTACT_RESTORE);
+CRM_PAGE_ROW(CONTACTS_LIST_CREATED_DESC);
+CRM_PAGE_ROW(CONTACTS_LIST_CREATED_ASC);
+CRM_PAGE_ROW(CONTACTS_LIST_UPDATED_DESC);
+CRM_PAGE_ROW(CONTACTS_LIST_UPDATED_ASC);
+CRM_PAGE_ROW(CONTACTS_LIST_NAME_ASC);
+CRM_PAGE_ROW(CONTACTS_LIST_NAME_DESC);
 
 static const char *const crm_genders[] = {"female", "male", "other", "unknown", NULL};
 static const char *const crm_consents[] = {"email_marketing", "sms_marketing", "sms_reminders",
@@ -232,45 +237,6 @@ crm_contact_db_fault(crm_req_t *r, crm_tx_t *tx)
     return false;
 }
 
-/* A live contact with the same email, phone, or name and date of birth blocks the insert
- * unless $15 (allow_duplicate); the answer names them. One arm per rule, each an index probe
- * on a leakproof equality (core migration 0010; a NULL parameter matches nothing): as one OR
- * on citext and lower(), it was a scan of the tenant's contacts (26 ms at 30,000). The body
- * was validated against a remembered context ($18, $19): nothing is written unless it is
- * still the tenant's (columns 7-9). */
-#define CRM_DUP_LIVE "d.deleted_at IS NULL AND d.merged_into IS NULL"
-/* clang-format off */
-static const crm_stmt_t crm_stmt_contact_create = {
-    "core.contact_create",
-    "WITH " CRM_IDEM_PRIOR("contacts", "$16") ","
-    CRM_ENTITY_CONTEXT_CHECK("'contact'", "$18", "$19") ","
-    " dup AS (SELECT u.id FROM ("
-    "   SELECT d.id, d.created_at FROM contacts d WHERE d.tenant_id = current_tenant_id()"
-    "     AND d.email_key = lower($4) AND " CRM_DUP_LIVE
-    "   UNION SELECT d.id, d.created_at FROM contacts d"
-    "     WHERE d.tenant_id = current_tenant_id() AND d.phone = $5 AND " CRM_DUP_LIVE
-    "   UNION SELECT d.id, d.created_at FROM contacts d"
-    "     WHERE d.tenant_id = current_tenant_id() AND d.date_of_birth = $6::date"
-    "     AND d.name_key = lower(coalesce($3, '')) || '|' || lower(coalesce($2, ''))"
-    "     AND " CRM_DUP_LIVE ") u WHERE NOT EXISTS (SELECT 1 FROM prior)"
-    "   ORDER BY u.created_at LIMIT 10),"
-    " c AS (INSERT INTO contacts AS c (tenant_id, type, first_name, last_name, email, phone,"
-    "   date_of_birth, gender, address, company, tags, owner_id, source, custom_fields,"
-    "   consent, consent_updated_at, created_by)"
-    "   SELECT current_tenant_id(), $1, $2, $3, $4, $5, $6::date, $7,"
-    "   coalesce($8::jsonb, '{}'), $9,"
-    "   ARRAY(SELECT DISTINCT jsonb_array_elements_text(coalesce($10::jsonb, '[]')) ORDER BY 1),"
-    "   $11::uuid, $12, coalesce($13::jsonb, '{}'), coalesce($14::jsonb, '{}'),"
-    "   coalesce((SELECT jsonb_object_agg(k, now()) FROM jsonb_object_keys($14::jsonb) k), '{}'),"
-    "   nullif(current_setting('app.user_id', true), '')::uuid"
-    "   WHERE NOT EXISTS (SELECT 1 FROM prior) AND (SELECT ok FROM ctx)"
-    "     AND ($15::boolean OR NOT EXISTS (SELECT 1 FROM dup))"
-    "   RETURNING " CRM_CONTACT_JSON " AS j, c.version, c.id),"
-    " " CRM_IDEM_STORE("contacts", "$16", "$17", "c")
-    " SELECT (SELECT j FROM c), (SELECT version FROM c), (SELECT json_agg(id) FROM dup), "
-    CRM_IDEM_COLUMNS ", (SELECT id FROM c), " CRM_ENTITY_CONTEXT_COLUMNS " FROM ctx"};
-/* clang-format on */
-
 /* Reads and validates the body against the tenant's context; with a remembered context that
  * finds faults, once more against the database's (the definitions may have just changed). */
 static bool
@@ -313,20 +279,19 @@ crm_contacts_create(crm_req_t *r)
         crm_tx_t *tx = crm_tx_new(r);
         crm_idem_purge(tx, &idem);
         int i =
-            crm_tx_add(tx, &crm_stmt_contact_create, 19,
-                       (const char *[]){in.type, in.first_name, in.last_name, in.email, in.phone,
-                                        in.date_of_birth, in.gender, in.address, in.company,
-                                        in.tags, in.owner_id, in.source, in.custom_fields,
-                                        in.consent, allow && allow[0] == 't' ? "t" : "f", idem.key,
-                                        idem.hash, country, defs});
+            CRM_TX_ADD(tx, crm_sql_contact_create, in.type, in.first_name, in.last_name, in.email,
+                       in.phone, in.date_of_birth, in.gender, in.address, in.company, in.tags,
+                       in.owner_id, in.source, in.custom_fields, in.consent,
+                       allow && allow[0] == 't' ? "t" : "f", idem.key, idem.hash, country, defs);
         if (crm_tx_run(tx) != 0) {
             crm_contact_db_fault(r, tx);
             return;
         }
         res = crm_tx_result(tx, i);
-        if (crm_idem_replayed(r, &idem, res, 3))
+        if (crm_idem_replayed(r, &idem, res, CONTACT_CREATE_REQUEST_HASH))
             return;
-        crm_context_state_t state = crm_entity_context_after(r, "contact", res, 7, attempt);
+        crm_context_state_t state =
+            crm_entity_context_after(r, "contact", res, CONTACT_CREATE_OK, attempt);
         if (state == CRM_CONTEXT_GAVE_UP)
             return;
         if (state == CRM_CONTEXT_CURRENT)
@@ -334,75 +299,38 @@ crm_contacts_create(crm_req_t *r)
         if (!crm_contact_validate(r, &in, true, false, &country, &defs))
             return;
     }
-    if (PQgetisnull(res, 0, 0)) {
-        r->problem_extra =
-            crm_arena_sprintf(r->arena, "\"existing_ids\":%s", PQgetvalue(res, 0, 2));
+    if (PQgetisnull(res, 0, CONTACT_CREATE_J)) {
+        r->problem_extra = crm_arena_sprintf(r->arena, "\"existing_ids\":%s",
+                                             PQgetvalue(res, 0, CONTACT_CREATE_EXISTING_IDS));
         crm_reply_problem(r, 409,
                           "a contact with the same email, phone, or name and date of "
                           "birth exists; see existing_ids, or add ?allow_duplicate=true");
         return;
     }
-    crm_req_add_header(r, "Location",
-                       crm_arena_sprintf(r->arena, "/api/v1/contacts/%s", PQgetvalue(res, 0, 6)));
+    crm_req_add_header(
+        r, "Location",
+        crm_arena_sprintf(r->arena, "/api/v1/contacts/%s", PQgetvalue(res, 0, CONTACT_CREATE_ID)));
     crm_reply_record(r, 201, res);
 }
-
-static const crm_stmt_t crm_stmt_contact_get = {
-    "core.contact_get",
-    "SELECT " CRM_CONTACT_JSON ", c.version FROM contacts c"
-    " WHERE c.tenant_id = current_tenant_id() AND c.id = $1 AND c.deleted_at IS NULL"};
-
-/* Reading a contact of a sensitive type (or any contact, with the tenant's audit_all_reads) is
- * audited. */
-static const crm_stmt_t crm_stmt_contact_audit_read = {
-    "core.contact_audit_read",
-    "SELECT audit_read('read', 'contacts', $1::text, $1::text::uuid, NULL)"};
 
 void
 crm_contacts_get(crm_req_t *r)
 {
-    crm_record_get(r, &crm_stmt_contact_get, "contact", &crm_stmt_contact_audit_read);
+    crm_record_get(r, &crm_sql_contact_get, "contact", &crm_sql_contact_audit_read);
 }
 
-/* One list statement per sort: keyset on (sort key, id), filters as optional parameters; a
- * page showing contacts of sensitive types (subjects) is written to the audit log with its
- * filters ($10). */
-#define CRM_CONTACTS_LIST(NAME, KEY, CAST, CMP, DIR)                                               \
-    {                                                                                              \
-        "core.contacts_list_" NAME,                                                                \
-            CRM_AUDITED_PAGE("contacts", "$10", "$9",                                              \
-                             "SELECT " CRM_CONTACT_JSON ", (" KEY ")::text, c.id,"                 \
-                             " CASE WHEN c.type = ANY (" CRM_SENSITIVE_TYPES ") THEN c.id END"     \
-                             " FROM contacts c"                                                    \
-                             " WHERE c.tenant_id = current_tenant_id() AND c.merged_into IS NULL"  \
-                             " AND (CASE WHEN $6::boolean THEN c.deleted_at IS NOT NULL ELSE "     \
-                             "c.deleted_at IS NULL "                                               \
-                             "END)"                                                                \
-                             " AND ($1::text IS NULL OR c.type = $1) AND ($2::text IS NULL OR "    \
-                             "c.tags @> ARRAY[$2])"                                                \
-                             " AND ($3::uuid IS NULL OR c.owner_id = $3::uuid)"                    \
-                             " AND ($4::timestamptz IS NULL OR c.created_at > $4::timestamptz)"    \
-                             " AND ($5::text IS NULL OR lower(c.first_name) LIKE $5 OR "           \
-                             "lower(c.last_name) LIKE $5"                                          \
-                             "   OR lower(c.email::text) LIKE $5 OR c.phone LIKE $5 OR "           \
-                             "lower(c.company) LIKE $5)"                                           \
-                             " AND ($7::text IS NULL OR (" KEY ", c.id) " CMP " ($7::" CAST        \
-                             ", $8::uuid))"                                                        \
-                             " ORDER BY " KEY " " DIR ", c.id " DIR " LIMIT $9::int")              \
-    }
-
+/* One list statement per sort (contacts.sql); a page showing contacts of sensitive types is
+ * written to the audit log with its filters. */
 static const struct {
     const char *sort;
-    crm_stmt_t stmt;
+    const crm_stmt_t *stmt;
 } crm_contact_sorts[] = {
-    {"-created_at", CRM_CONTACTS_LIST("created_desc", "c.created_at", "timestamptz", "<", "DESC")},
-    {"created_at", CRM_CONTACTS_LIST("created_asc", "c.created_at", "timestamptz", ">", "ASC")},
-    {"-updated_at", CRM_CONTACTS_LIST("updated_desc", "c.updated_at", "timestamptz", "<", "DESC")},
-    {"updated_at", CRM_CONTACTS_LIST("updated_asc", "c.updated_at", "timestamptz", ">", "ASC")},
-    {"last_name",
-     CRM_CONTACTS_LIST("name_asc", "coalesce(lower(c.last_name), '')", "text", ">", "ASC")},
-    {"-last_name",
-     CRM_CONTACTS_LIST("name_desc", "coalesce(lower(c.last_name), '')", "text", "<", "DESC")},
+    {"-created_at", &crm_sql_contacts_list_created_desc},
+    {"created_at", &crm_sql_contacts_list_created_asc},
+    {"-updated_at", &crm_sql_contacts_list_updated_desc},
+    {"updated_at", &crm_sql_contacts_list_updated_asc},
+    {"last_name", &crm_sql_contacts_list_name_asc},
+    {"-last_name", &crm_sql_contacts_list_name_desc},
 };
 
 void
@@ -443,7 +371,7 @@ crm_contacts_list(crm_req_t *r)
         return;
     }
     crm_page_t page;
-    const crm_stmt_t *stmt = &crm_contact_sorts[s == nsorts ? 0 : s].stmt;
+    const crm_stmt_t *stmt = crm_contact_sorts[s == nsorts ? 0 : s].stmt;
     if (!crm_page_read(r, &page, stmt->name))
         return;
     char *pattern = NULL;
@@ -457,10 +385,12 @@ crm_contacts_list(crm_req_t *r)
         }
     }
     crm_tx_t *tx = crm_tx_new(r);
-    int i = crm_tx_add(tx, stmt, 10,
-                       (const char *[]){type, crm_req_query(r, "tag"), owner, after, pattern,
-                                        show_deleted ? "t" : "f", page.after_key, page.after_id,
-                                        page.fetch, crm_page_query_json(r)});
+    const char *values[] = {type,       crm_req_query(r, "tag"),  owner,          after,
+                            pattern,    show_deleted ? "t" : "f", page.after_key, page.after_id,
+                            page.fetch, crm_page_query_json(r)};
+    /* every sort's statement is the fragment contacts_list: the same parameters */
+    int i = crm_tx_add(
+        tx, stmt, CRM_SQL_NPARAMS(crm_sql_contacts_list_created_desc, CRM_COUNT(values)), values);
     if (crm_tx_run(tx) != 0) {
         if (crm_tx_sqlstate(tx) && strncmp(crm_tx_sqlstate(tx), "22", 2) == 0) {
             r->errors = NULL;
@@ -471,53 +401,6 @@ crm_contacts_list(crm_req_t *r)
     }
     crm_reply_page(r, &page, crm_tx_result(tx, i));
 }
-
-/* Columns given in the PATCH are set (null clears them); the rest keep their value. Consent
- * keys that change get a new time in consent_updated_at; custom fields merge, null removes.
- * One statement: the update happens only when the If-Match version ($17) and the remembered
- * context ($18, $19) still hold and a sticky type stays; columns 2-3 are the contact as
- * it was (version, type; null when there is none), 4-6 the context check. */
-static const crm_stmt_t crm_stmt_contact_update = {
-    "core.contact_update",
-    "WITH " CRM_ENTITY_CONTEXT_CHECK(
-        "'contact'", "$18",
-        "$19") ","
-               " cur AS (SELECT c.version, c.type FROM contacts c WHERE c.tenant_id = "
-               "current_tenant_id()"
-               "   AND c.id = $1 AND c.deleted_at IS NULL),"
-               " u AS (UPDATE contacts c SET"
-               " type = CASE WHEN 'type' = ANY($15::text[]) THEN $2 ELSE c.type END,"
-               " first_name = CASE WHEN 'first_name' = ANY($15::text[]) THEN $3 ELSE c.first_name "
-               "END,"
-               " last_name = CASE WHEN 'last_name' = ANY($15::text[]) THEN $4 ELSE c.last_name END,"
-               " email = CASE WHEN 'email' = ANY($15::text[]) THEN $5::citext ELSE c.email END,"
-               " phone = CASE WHEN 'phone' = ANY($15::text[]) THEN $6 ELSE c.phone END,"
-               " date_of_birth = CASE WHEN 'date_of_birth' = ANY($15::text[]) THEN $7::date"
-               "   ELSE c.date_of_birth END,"
-               " gender = CASE WHEN 'gender' = ANY($15::text[]) THEN $8 ELSE c.gender END,"
-               " address = CASE WHEN 'address' = ANY($15::text[]) THEN coalesce($9::jsonb, '{}')"
-               "   ELSE c.address END,"
-               " company = CASE WHEN 'company' = ANY($15::text[]) THEN $10 ELSE c.company END,"
-               " tags = CASE WHEN 'tags' = ANY($15::text[]) THEN ARRAY(SELECT DISTINCT"
-               "   jsonb_array_elements_text(coalesce($11::jsonb, '[]')) ORDER BY 1) ELSE c.tags "
-               "END,"
-               " owner_id = CASE WHEN 'owner_id' = ANY($15::text[]) THEN $12::uuid ELSE c.owner_id "
-               "END,"
-               " source = CASE WHEN 'source' = ANY($15::text[]) THEN $13 ELSE c.source END,"
-               " custom_fields = jsonb_strip_nulls(c.custom_fields || coalesce($14::jsonb, '{}')),"
-               " consent = c.consent || coalesce($16::jsonb, '{}'),"
-               " consent_updated_at = c.consent_updated_at || coalesce((SELECT "
-               "jsonb_object_agg(e.key, now())"
-               "   FROM jsonb_each($16::jsonb) e WHERE c.consent -> e.key IS DISTINCT FROM "
-               "e.value), '{}'),"
-               " version = c.version + 1, updated_at = now()"
-               " WHERE c.tenant_id = current_tenant_id() AND c.id = $1 AND c.deleted_at IS NULL"
-               "   AND c.version = $17::int AND (SELECT ok FROM ctx)"
-               "   AND NOT ('type' = ANY($15::text[]) AND $2 <> c.type"
-               "   AND c.type = ANY (" CRM_STICKY_TYPES "))"
-               " RETURNING " CRM_CONTACT_JSON " AS j, c.version)"
-               " SELECT (SELECT j FROM u), (SELECT version FROM u), (SELECT version FROM cur),"
-               " (SELECT type FROM cur), " CRM_ENTITY_CONTEXT_COLUMNS " FROM ctx"};
 
 void
 crm_contacts_patch(crm_req_t *r)
@@ -532,13 +415,11 @@ crm_contacts_patch(crm_req_t *r)
     PGresult *res;
     for (int attempt = 0;; attempt++) {
         crm_tx_t *tx = crm_tx_new(r);
-        int u = crm_tx_add(tx, &crm_stmt_contact_update, 19,
-                           (const char *[]){id, in.type, in.first_name, in.last_name, in.email,
-                                            in.phone, in.date_of_birth, in.gender, in.address,
-                                            in.company, in.tags, in.owner_id, in.source,
-                                            in.custom_fields,
-                                            crm_record_patch_mask(r, crm_contact_fields),
-                                            in.consent, version, country, defs});
+        int u = CRM_TX_ADD(tx, crm_sql_contact_update, id, in.type, in.first_name, in.last_name,
+                           in.email, in.phone, in.date_of_birth, in.gender, in.address, in.company,
+                           in.tags, in.owner_id, in.source, in.custom_fields,
+                           crm_record_patch_mask(r, crm_contact_fields), in.consent, version,
+                           country, defs);
         if (crm_tx_run(tx) != 0) {
             if (!crm_contact_db_fault(r, tx) && crm_tx_sqlstate(tx) &&
                 strcmp(crm_tx_sqlstate(tx), "23514") == 0) {
@@ -550,17 +431,20 @@ crm_contacts_patch(crm_req_t *r)
             return;
         }
         res = crm_tx_result(tx, u);
-        if (PQgetisnull(res, 0, 2)) {
+        const char *current = PQgetisnull(res, 0, CONTACT_UPDATE_CURRENT_VERSION)
+                                  ? NULL
+                                  : PQgetvalue(res, 0, CONTACT_UPDATE_CURRENT_VERSION);
+        if (!current) {
             crm_reply_problem(r, 404, "no such contact");
             return;
         }
-        if (strcmp(PQgetvalue(res, 0, 2), version) != 0) {
-            crm_req_add_header(r, "ETag",
-                               crm_arena_sprintf(r->arena, "\"%s\"", PQgetvalue(res, 0, 2)));
+        if (strcmp(current, version) != 0) {
+            crm_req_add_header(r, "ETag", crm_arena_sprintf(r->arena, "\"%s\"", current));
             crm_reply_problem(r, 412, "the contact changed since that version; fetch it again");
             return;
         }
-        crm_context_state_t state = crm_entity_context_after(r, "contact", res, 4, attempt);
+        crm_context_state_t state =
+            crm_entity_context_after(r, "contact", res, CONTACT_UPDATE_OK, attempt);
         if (state == CRM_CONTEXT_GAVE_UP)
             return;
         if (state == CRM_CONTEXT_CURRENT)
@@ -568,8 +452,9 @@ crm_contacts_patch(crm_req_t *r)
         if (!crm_contact_validate(r, &in, false, false, &country, &defs))
             return;
     }
-    if (PQgetisnull(res, 0, 0)) {
-        const crm_contact_type_t *was = crm_contact_type_find(PQgetvalue(res, 0, 3));
+    if (PQgetisnull(res, 0, CONTACT_UPDATE_J)) {
+        const crm_contact_type_t *was =
+            crm_contact_type_find(PQgetvalue(res, 0, CONTACT_UPDATE_CURRENT_TYPE));
         if (in.type && was && was->sticky && strcmp(in.type, was->name) != 0) {
             crm_req_field_error(r, "type", "a %s stays a %s", was->name, was->name);
             crm_reply_problem(r, 422, "the change is not valid");
@@ -581,23 +466,15 @@ crm_contacts_patch(crm_req_t *r)
     crm_reply_record(r, 200, res);
 }
 
-static const crm_stmt_t crm_stmt_contact_delete = {"core.contact_delete",
-                                                   CRM_RECORD_DELETE_SQL("contacts")};
-
 /* Soft delete: the contact disappears (404) and can be restored within the tenant's window. */
 void
 crm_contacts_delete(crm_req_t *r)
 {
-    crm_record_delete(r, &crm_stmt_contact_delete, "contact");
+    crm_record_delete(r, &crm_sql_contact_delete, "contact");
 }
-
-static const crm_stmt_t crm_stmt_contact_restore = {
-    "core.contact_restore",
-    CRM_RECORD_RESTORE_SQL("contacts", "c", CRM_CONTACT_JSON,
-                           "AND c.erased_at IS NULL AND c.merged_into IS NULL")};
 
 void
 crm_contacts_restore(crm_req_t *r)
 {
-    crm_record_restore(r, &crm_stmt_contact_restore, "contact");
+    crm_record_restore(r, &crm_sql_contact_restore, "contact");
 }

@@ -14,6 +14,7 @@
 #include "crm/contacts.h"
 #include "crm/custom_fields.h"
 #include "crm/handlers.h"
+#include "crm_contacts_import_sql.h"
 
 /* Every record after the header counts, blank lines included: a body of blank lines is
  * refused as early as one of rows. */
@@ -196,72 +197,13 @@ crm_import_object(const crm_csv_record_t *rec, const crm_column_t *cols, size_t 
     return o;
 }
 
-/* The file's emails and phones that live contacts have already: per list (one value a line,
- * an empty line for a row without one), a string of '1' (a live contact has it) and '0', one
- * a line. Each value is one index probe (email_key and phone compare with leakproof equality,
- * so row-level security does not turn them into scans). */
-static const crm_stmt_t crm_stmt_import_existing = {
-    "core.import_existing",
-    "SELECT coalesce((SELECT string_agg(CASE WHEN e.v <> '' AND EXISTS (SELECT 1 FROM contacts c"
-    " WHERE c.tenant_id = current_tenant_id() AND c.deleted_at IS NULL AND c.merged_into IS NULL"
-    " AND c.email_key = lower(e.v)) THEN '1' ELSE '0' END, '' ORDER BY e.n)"
-    " FROM string_to_table($1, E'\\n') WITH ORDINALITY AS e(v, n)), '') AS emails,"
-    " coalesce((SELECT string_agg(CASE WHEN p.v <> '' AND EXISTS (SELECT 1 FROM contacts c"
-    " WHERE c.tenant_id = current_tenant_id() AND c.deleted_at IS NULL AND c.merged_into IS NULL"
-    " AND c.phone = p.v) THEN '1' ELSE '0' END, '' ORDER BY p.n)"
-    " FROM string_to_table($2, E'\\n') WITH ORDINALITY AS p(v, n)), '') AS phones"};
-
 /* A kept row is a JSON array of the contact's fields in this order (trailing nulls left out):
- * shorter than the object a POST carries, which matters at 100,000 rows. */
+ * shorter than the object a POST carries, which matters at 100,000 rows; import_write reads
+ * them by position. */
 static const char *const crm_import_order[] = {
     "type",    "first_name", "last_name", "email",    "phone",  "date_of_birth", "gender",
     "address", "company",    "tags",      "owner_id", "source", "custom_fields", "consent"};
 #define CRM_IMPORT_FIELDS (sizeof(crm_import_order) / sizeof(crm_import_order[0]))
-
-/* One chunk of the import: $1 its rows (a JSON array of the arrays above), $2 what to do with
- * each, one character a row: 'u' updates the live contact of the same email (the row's given
- * fields replace the stored ones; custom fields, consent and tags merge), 'i' inserts, '-'
- * skips. A chunk without updates skips the update's join (the EXISTS is a one-time filter).
- * The contact is matched on email_key = x.email_key, a leakproof equality of two columns
- * (citext equality, or lower() of a column, waits for row-level security's filter; 0010). */
-/* clang-format off */
-#define CRM_IMPORT_WRITE_SQL \
-    "WITH x AS MATERIALIZED (SELECT substr($2, e.n::int, 1) AS op, e.v->>0 AS type,"            \
-    " e.v->>1 AS first_name, e.v->>2 AS last_name, (e.v->>3)::citext AS email,"                 \
-    " lower(e.v->>3) AS email_key, e.v->>4 AS phone,"                                           \
-    " (e.v->>5)::date AS date_of_birth, e.v->>6 AS gender, nullif(e.v->7, 'null') AS address,"  \
-    " e.v->>8 AS company, nullif(e.v->9, 'null') AS tags, (e.v->>10)::uuid AS owner_id,"        \
-    " e.v->>11 AS source, nullif(e.v->12, 'null') AS custom_fields,"                            \
-    " nullif(e.v->13, 'null') AS consent"                                                       \
-    " FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(v, n)),"                        \
-    " u AS (UPDATE contacts c SET type = CASE WHEN c.type = ANY (" CRM_STICKY_TYPES ")"         \
-    " THEN c.type ELSE x.type END, first_name = coalesce(x.first_name, c.first_name),"          \
-    " last_name = coalesce(x.last_name, c.last_name), phone = coalesce(x.phone, c.phone),"      \
-    " date_of_birth = coalesce(x.date_of_birth, c.date_of_birth),"                              \
-    " gender = coalesce(x.gender, c.gender), address = c.address || coalesce(x.address, '{}')," \
-    " company = coalesce(x.company, c.company), tags = ARRAY(SELECT DISTINCT unnest(c.tags ||"  \
-    " ARRAY(SELECT jsonb_array_elements_text(coalesce(x.tags, '[]')))) ORDER BY 1),"            \
-    " owner_id = coalesce(x.owner_id, c.owner_id), source = coalesce(x.source, c.source),"      \
-    " custom_fields = c.custom_fields || coalesce(x.custom_fields, '{}'),"                      \
-    " consent = c.consent || coalesce(x.consent, '{}'),"                                        \
-    " version = c.version + 1, updated_at = now()"                                              \
-    " FROM x WHERE x.op = 'u' AND EXISTS (SELECT 1 FROM x WHERE x.op = 'u')"                    \
-    " AND c.tenant_id = current_tenant_id() AND c.deleted_at IS NULL"                           \
-    " AND c.merged_into IS NULL AND c.email_key = x.email_key RETURNING 1),"                    \
-    " i AS (INSERT INTO contacts (tenant_id, type, first_name, last_name, email, phone,"        \
-    " date_of_birth, gender, address, company, tags, owner_id, source, custom_fields, consent," \
-    " consent_updated_at, created_by)"                                                          \
-    " SELECT current_tenant_id(), x.type, x.first_name, x.last_name, x.email, x.phone,"         \
-    " x.date_of_birth, x.gender, coalesce(x.address, '{}'), x.company,"                         \
-    " ARRAY(SELECT DISTINCT jsonb_array_elements_text(coalesce(x.tags, '[]')) ORDER BY 1),"     \
-    " x.owner_id, x.source, coalesce(x.custom_fields, '{}'), coalesce(x.consent, '{}'),"        \
-    " coalesce((SELECT jsonb_object_agg(k, now()) FROM jsonb_object_keys(x.consent) k), '{}')," \
-    " nullif(current_setting('app.user_id', true), '')::uuid"                                   \
-    " FROM x WHERE x.op = 'i' RETURNING 1)"                                                     \
-    " SELECT (SELECT count(*) FROM u) AS updated, (SELECT count(*) FROM i) AS created"
-/* clang-format on */
-
-static const crm_stmt_t crm_stmt_import_write = {"core.import_write", CRM_IMPORT_WRITE_SQL};
 
 /* An import under way. The rows that passed validation are kept as text only: their JSON
  * arrays, chunk after chunk ("[row,row,...]\0"), and their email and phone one a line. */
@@ -452,13 +394,12 @@ crm_import_duplicates(crm_import_t *im, char *ops)
 {
     crm_req_t *r = im->r;
     crm_tx_t *ex = crm_tx_new(r);
-    int xi = crm_tx_add(ex, &crm_stmt_import_existing, 2,
-                        (const char *[]){im->emails->data, im->phones->data});
+    int xi = CRM_TX_ADD(ex, crm_sql_import_existing, im->emails->data, im->phones->data);
     if (crm_tx_run(ex) != 0)
         return false;
     PGresult *res = crm_tx_result(ex, xi);
-    const char *in_db_email = PQgetvalue(res, 0, PQfnumber(res, "emails"));
-    const char *in_db_phone = PQgetvalue(res, 0, PQfnumber(res, "phones"));
+    const char *in_db_email = PQgetvalue(res, 0, IMPORT_EXISTING_EMAILS);
+    const char *in_db_phone = PQgetvalue(res, 0, IMPORT_EXISTING_PHONES);
     if (strlen(in_db_email) < im->kept || strlen(in_db_phone) < im->kept) {
         crm_reply_problem(r, 500, "the duplicate check answered for fewer rows than it was given");
         return false;
@@ -500,17 +441,6 @@ crm_import_duplicates(crm_import_t *im, char *ops)
     return true;
 }
 
-/* No nested loops while the chunks run: the planner takes the rows of a chunk for a function's
- * default 100 (1 once filtered) and the tenant's contacts for what statistics older than the last
- * import say (1 right after it), and it planned the update's join as a loop over both: 68 s for
- * 8,192 updates. A hash join is linear. The session's setting is back before COMMIT, where the
- * audit triggers plan their queries. */
-static const crm_stmt_t crm_stmt_import_no_nestloop = {
-    "core.import_no_nestloop", "SELECT set_config('enable_nestloop', 'off', true)"};
-static const crm_stmt_t crm_stmt_import_nestloop = {
-    "core.import_nestloop", "SELECT set_config('enable_nestloop', reset_val, true) FROM pg_settings"
-                            " WHERE name = 'enable_nestloop'"};
-
 /* Writes the chunks in one transaction; false after replying. */
 static bool
 crm_import_write(crm_import_t *im, const char *ops, long *created, long *updated)
@@ -520,16 +450,15 @@ crm_import_write(crm_import_t *im, const char *ops, long *created, long *updated
     crm_tx_set_timeout(tx, CRM_IMPORT_TIMEOUT_MS);
     int idx[CRM_IMPORT_MAX_CHUNKS];
     size_t nchunks = (im->kept + CRM_IMPORT_CHUNK_ROWS - 1) / CRM_IMPORT_CHUNK_ROWS;
-    crm_tx_add(tx, &crm_stmt_import_no_nestloop, 0, NULL);
+    CRM_TX_ADD0(tx, crm_sql_import_no_nestloop); /* a hash join: import_no_nestloop says why */
     for (size_t k = 0; k < nchunks; k++) {
         size_t from = k * CRM_IMPORT_CHUNK_ROWS;
         size_t n =
             im->kept - from < CRM_IMPORT_CHUNK_ROWS ? im->kept - from : CRM_IMPORT_CHUNK_ROWS;
         char *mask = crm_arena_strndup(r->arena, ops + from, n);
-        idx[k] = crm_tx_add(tx, &crm_stmt_import_write, 2,
-                            (const char *[]){im->rows->data + im->chunk[k], mask});
+        idx[k] = CRM_TX_ADD(tx, crm_sql_import_write, im->rows->data + im->chunk[k], mask);
     }
-    crm_tx_add(tx, &crm_stmt_import_nestloop, 0, NULL);
+    CRM_TX_ADD0(tx, crm_sql_import_nestloop);
     if (crm_tx_run(tx) != 0) {
         const char *cons = crm_tx_constraint(tx);
         if (cons && strstr(cons, "owner_id")) {
@@ -540,8 +469,8 @@ crm_import_write(crm_import_t *im, const char *ops, long *created, long *updated
     }
     for (size_t k = 0; k < nchunks; k++) {
         PGresult *res = crm_tx_result(tx, idx[k]);
-        *updated += atol(PQgetvalue(res, 0, PQfnumber(res, "updated")));
-        *created += atol(PQgetvalue(res, 0, PQfnumber(res, "created")));
+        *updated += atol(PQgetvalue(res, 0, IMPORT_WRITE_UPDATED));
+        *created += atol(PQgetvalue(res, 0, IMPORT_WRITE_CREATED));
     }
     return true;
 }
@@ -555,11 +484,11 @@ crm_contacts_import(crm_req_t *r)
     if (!crm_import_options(r, &im.o))
         return;
     crm_tx_t *ctx_tx = crm_tx_new(r);
-    int ci = crm_tx_add(ctx_tx, &crm_stmt_entity_context, 1, (const char *[]){"contact"});
+    int ci = CRM_TX_ADD(ctx_tx, crm_sql_entity_context, "contact");
     if (crm_tx_run(ctx_tx) != 0)
         return;
-    im.country = PQgetvalue(crm_tx_result(ctx_tx, ci), 0, 0);
-    im.defs = PQgetvalue(crm_tx_result(ctx_tx, ci), 0, 1);
+    im.country = PQgetvalue(crm_tx_result(ctx_tx, ci), 0, ENTITY_CONTEXT_DEFAULT_COUNTRY);
+    im.defs = PQgetvalue(crm_tx_result(ctx_tx, ci), 0, ENTITY_CONTEXT_DEFS);
     json_t *defs = json_loads(im.defs, 0, NULL);
     crm_arena_cleanup(r->arena, (crm_cleanup_fn)json_decref, defs);
     im.errors = crm_buf_new_heap(r->arena, 1024);

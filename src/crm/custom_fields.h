@@ -9,10 +9,6 @@
 #include "core/http/request.h"
 #include "crm_custom_fields_sql.h"
 
-/* entity_context (custom_fields.sql) gives what validating a record needs; the name below is
- * the one contacts_import.c knows it by. */
-#define crm_stmt_entity_context crm_sql_entity_context
-
 /* custom_fields.sql's fragments :entity_defs, :entity_context_check and
  * :entity_context_columns check a write against the remembered context; these macros are the
  * same SQL for the statements still written in C. The definitions' JSON text as

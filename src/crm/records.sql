@@ -19,18 +19,23 @@ SELECT (SELECT count(*) FROM d) AS deleted,
         WHERE tenant_id = current_tenant_id() AND id = $1 AND deleted_at IS NULL
     ) AS version
 
+-- fragment: restore_window(alias)
+-- Whether the record alias was deleted within the tenant's restore window
+-- (settings.restore_window_days, 30).
+:alias.deleted_at > now() - make_interval(days => coalesce((
+    SELECT (t.settings ->> 'restore_window_days')::int
+    FROM tenants t
+    WHERE t.id = current_tenant_id()
+), 30))
+
 -- fragment: record_restore(table, alias, json)
--- Restore of $1 within the tenant's restore window (settings.restore_window_days, 30).
+-- Restore of $1 within the tenant's restore window.
 UPDATE :table :alias
 SET deleted_at = NULL, version = :alias.version + 1, updated_at = now()
 WHERE :alias.tenant_id = current_tenant_id()
     AND :alias.id = $1
     AND :alias.deleted_at IS NOT NULL
-    AND :alias.deleted_at > now() - make_interval(days => coalesce((
-        SELECT (t.settings ->> 'restore_window_days')::int
-        FROM tenants t
-        WHERE t.id = current_tenant_id()
-    ), 30))
+    AND :restore_window(:alias)
 RETURNING :json AS j, :alias.version
 
 -- fragment: live_contact(id)

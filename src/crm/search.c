@@ -11,31 +11,8 @@
 #include "core/db/listing.h"
 #include "core/auth/rbac.h"
 #include "core/http/request.h"
-#include "crm/contacts.h"
 #include "crm/handlers.h"
-
-/* $1 the query in lower case, $2 its digits (or NULL), $3 how many, $4 the request's query
- * for the audit log, $5 whether deals are shown (deals.read) (contacts of sensitive types found
- * are logged as one search row, core migrations 0011 and 0022). The candidates come from
- * search_candidates() (db/migrations/0005), the records themselves through the app role. */
-static const crm_stmt_t crm_stmt_search = {
-    "core.search",
-    "WITH cand AS (SELECT * FROM search_candidates($1, $2, $3::int)),"
-    " ranked AS ("
-    " SELECT 'contact' AS kind, c.id, coalesce(nullif(btrim(coalesce(c.first_name, '') || ' '"
-    "   || coalesce(c.last_name, '')), ''), c.company) AS title,"
-    "   concat_ws(' · ', c.type, c.email, c.phone, c.company) AS subtitle, cand.score,"
-    "   CASE WHEN c.type = ANY (" CRM_SENSITIVE_TYPES ") THEN c.id END AS subject"
-    "   FROM cand JOIN contacts c ON c.tenant_id = current_tenant_id() AND c.id = cand.id"
-    "   WHERE cand.kind = 'contact' AND c.deleted_at IS NULL"
-    " UNION ALL"
-    " SELECT 'deal', d.id, d.title, concat_ws(' · ', d.status, d.currency), cand.score, NULL"
-    "   FROM cand JOIN deals d ON d.tenant_id = current_tenant_id() AND d.id = cand.id"
-    "   WHERE cand.kind = 'deal' AND $5::boolean AND d.deleted_at IS NULL)"
-    " SELECT coalesce(json_agg(json_build_object('kind', x.kind, 'id', x.id, 'title', x.title,"
-    " 'subtitle', x.subtitle, 'score', round(x.score::numeric, 3)) ORDER BY x.score DESC,"
-    " x.title), '[]'), audit_page('contacts', $4::jsonb, array_agg(x.subject), $3::int)"
-    " FROM (SELECT * FROM ranked ORDER BY score DESC, title LIMIT $3::int) x"};
+#include "crm_search_sql.h"
 
 void
 crm_search(crm_req_t *r)
@@ -70,12 +47,11 @@ crm_search(crm_req_t *r)
     snprintf(lim_text, sizeof(lim_text), "%ld", lim);
     crm_tx_t *tx = crm_tx_new(r);
     const char *deals = crm_rbac_allows(r->role_id, "deals.read") ? "true" : "false";
-    int i = crm_tx_add(
-        tx, &crm_stmt_search, 5,
-        (const char *[]){lower, nd ? digits : NULL, lim_text, crm_page_query_json(r), deals});
+    int i = CRM_TX_ADD(tx, crm_sql_search, lower, nd ? digits : NULL, lim_text,
+                       crm_page_query_json(r), deals);
     if (crm_tx_run(tx) != 0)
         return;
-    const char *rows = PQgetvalue(crm_tx_result(tx, i), 0, 0);
+    const char *rows = PQgetvalue(crm_tx_result(tx, i), 0, SEARCH_DATA);
     crm_buf_t b;
     crm_buf_init(&b, r->arena, strlen(rows) + 32);
     crm_buf_puts(&b, "{\"data\":");

@@ -30,18 +30,6 @@ bool crm_page_read(crm_req_t *r, crm_page_t *page, const char *list);
 bool crm_page_read_cursor(crm_req_t *r, crm_page_t *page, const char *param, const char *field);
 /* The signed cursor naming the position (sort key, id) in page's list; NULL when too long. */
 char *crm_page_cursor(crm_req_t *r, const crm_page_t *page, const char *key, const char *id);
-/* A page statement that writes its page to the audit log (audit_page(), core migration 0011)
- * in the same statement: INNER selects (item JSON, sort key, id, subject or NULL) in page
- * order with LIMIT FETCH (the crm_page_t's fetch parameter, "$n"), the subject being the
- * contact of a sensitive type the item shows (core migration 0022); QUERY is the parameter
- * holding crm_page_query_json(). The statement answers (JSON, key, id) like any page; its
- * rows come out of the materialised page in the order INNER made them. */
-#define CRM_AUDITED_PAGE(ENTITY, QUERY, FETCH, INNER)                                              \
-    "WITH page (j, k, i, subject) AS MATERIALIZED (" INNER ")"                                     \
-    " SELECT p.j, p.k, p.i FROM page p"                                                            \
-    " WHERE (SELECT audit_page('" ENTITY "', " QUERY "::jsonb, array_agg(q.subject),"              \
-    " " FETCH "::int - 1) FROM page q)"
-
 /* The request's filters (its declared query parameters but limit and cursor) as a JSON
  * object, for the audit log. */
 const char *crm_page_query_json(crm_req_t *r);

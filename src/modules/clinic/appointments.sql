@@ -107,7 +107,7 @@ WHERE a.tenant_id = current_tenant_id() AND a.id = $1::uuid;
 -- time ($4 to $5) and room ($6), after the cursor's key and id ($7, $8). The page, showing
 -- whose appointments these are (the subject: each one's patient, for roles that may see it),
 -- is written to the audit log (audit_page(), core migration 0011) by the same statement, the
--- shape of listing.h's CRM_AUDITED_PAGE: $10 the request's filters, $9 the page's fetch.
+-- shape of listing.sql's :audited_page: $10 the request's filters, $9 the page's fetch.
 -- returns: j, k, id
 WITH page (j, k, i, subject) AS MATERIALIZED (
     SELECT :clinic_appointment_json, a.starts_at::text, a.id,
