@@ -220,6 +220,8 @@ typedef struct crm_import {
     size_t kept;
     size_t chunk[CRM_IMPORT_MAX_CHUNKS]; /* where each chunk starts in rows */
     size_t records, nrows, skipped;      /* after the header; nrows without blank lines */
+    char *ops;             /* what becomes of each kept row: 'i', 'u' or '-' (a duplicate) */
+    long created, updated; /* written, or in a dry run what would be */
 } crm_import_t;
 
 static void
@@ -443,7 +445,7 @@ crm_import_duplicates(crm_import_t *im, char *ops)
 
 /* Writes the chunks in one transaction; false after replying. */
 static bool
-crm_import_write(crm_import_t *im, const char *ops, long *created, long *updated)
+crm_import_write_chunks(crm_import_t *im)
 {
     crm_req_t *r = im->r;
     crm_tx_t *tx = crm_tx_new(r);
@@ -455,7 +457,7 @@ crm_import_write(crm_import_t *im, const char *ops, long *created, long *updated
         size_t from = k * CRM_IMPORT_CHUNK_ROWS;
         size_t n =
             im->kept - from < CRM_IMPORT_CHUNK_ROWS ? im->kept - from : CRM_IMPORT_CHUNK_ROWS;
-        char *mask = crm_arena_strndup(r->arena, ops + from, n);
+        char *mask = crm_arena_strndup(r->arena, im->ops + from, n);
         idx[k] = CRM_TX_ADD(tx, crm_sql_import_write, im->rows->data + im->chunk[k], mask);
     }
     CRM_TX_ADD0(tx, crm_sql_import_nestloop);
@@ -469,10 +471,114 @@ crm_import_write(crm_import_t *im, const char *ops, long *created, long *updated
     }
     for (size_t k = 0; k < nchunks; k++) {
         PGresult *res = crm_tx_result(tx, idx[k]);
-        *updated += atol(PQgetvalue(res, 0, IMPORT_WRITE_UPDATED));
-        *created += atol(PQgetvalue(res, 0, IMPORT_WRITE_CREATED));
+        im->updated += atol(PQgetvalue(res, 0, IMPORT_WRITE_UPDATED));
+        im->created += atol(PQgetvalue(res, 0, IMPORT_WRITE_CREATED));
     }
     return true;
+}
+
+/* The tenant's context that rows are validated against (the import's first transaction): its
+ * default country and the custom field definitions of contacts, as text in im and as JSON in
+ * *defs (freed with the request). False after replying. */
+static bool
+crm_import_context(crm_import_t *im, json_t **defs)
+{
+    crm_req_t *r = im->r;
+    crm_tx_t *tx = crm_tx_new(r);
+    int i = CRM_TX_ADD(tx, crm_sql_entity_context, "contact");
+    if (crm_tx_run(tx) != 0)
+        return false;
+    PGresult *res = crm_tx_result(tx, i);
+    im->country = PQgetvalue(res, 0, ENTITY_CONTEXT_DEFAULT_COUNTRY);
+    im->defs = PQgetvalue(res, 0, ENTITY_CONTEXT_DEFS);
+    *defs = json_loads(im->defs, 0, NULL);
+    crm_arena_cleanup(r->arena, (crm_cleanup_fn)json_decref, *defs);
+    return true;
+}
+
+/* The header row: what each column holds. False after replying. */
+static bool
+crm_import_header(crm_import_t *im, crm_csv_t *csv, json_t *defs)
+{
+    crm_csv_record_t head;
+    if (!crm_csv_next(csv, &head) || head.count == 0) {
+        if (csv->fault == CRM_CSV_FAULT_TOO_MANY_FIELDS ||
+            csv->fault == CRM_CSV_FAULT_FIELD_TOO_LONG)
+            crm_import_too_big(im, csv, head.line);
+        else
+            crm_reply_problem(im->r, 400, "the CSV needs a header row%s%s", csv->error ? ": " : "",
+                              csv->error ? csv->error : "");
+        return false;
+    }
+    im->ncols = head.count;
+    im->cols = crm_import_columns(im->r, &head, defs, &im->o);
+    return im->cols != NULL;
+}
+
+/* Step 1, parse: the options, the tenant's context, the header and every row, each validated
+ * as a create would be, then kept (as text) or reported. False after replying. */
+static bool
+crm_import_parse(crm_import_t *im)
+{
+    crm_req_t *r = im->r;
+    json_t *defs;
+    if (!crm_import_options(r, &im->o) || !crm_import_context(im, &defs))
+        return false;
+    im->errors = crm_buf_new_heap(r->arena, 1024);
+    crm_csv_t csv;
+    crm_csv_init(&csv, r->arena, r->body, r->body_len);
+    if (!crm_import_header(im, &csv, defs))
+        return false;
+    im->rows = crm_buf_new_heap(r->arena, 64 * 1024);
+    im->emails = crm_buf_new_heap(r->arena, 4096);
+    im->phones = crm_buf_new_heap(r->arena, 4096);
+    im->lines = crm_arena_alloc(r->arena, CRM_IMPORT_MAX_ROWS * sizeof(*im->lines));
+    return crm_import_read(im, &csv);
+}
+
+/* Step 2, check: what becomes of each kept row, against the file's earlier rows and the
+ * tenant's live contacts (the second transaction). False after replying. */
+static bool
+crm_import_check(crm_import_t *im)
+{
+    im->ops = crm_arena_alloc(im->r->arena, im->kept + 1);
+    im->ops[im->kept] = '\0';
+    return im->kept == 0 || crm_import_duplicates(im, im->ops);
+}
+
+/* Step 3, write: the rows to insert or update in one transaction (the third), unless faults
+ * keep an all or nothing import from writing; a dry run only counts them. False after
+ * replying. */
+static bool
+crm_import_write(crm_import_t *im)
+{
+    if (im->o.dry_run) {
+        for (size_t i = 0; i < im->kept; i++) {
+            im->created += im->ops[i] == 'i';
+            im->updated += im->ops[i] == 'u';
+        }
+        return true;
+    }
+    bool write = (im->o.skip_invalid || im->nerrors == 0) && strpbrk(im->ops, "iu") != NULL;
+    return !write || crm_import_write_chunks(im);
+}
+
+/* The answer: 200 with what was done and every row's faults, or 422 with the same members
+ * when faults kept an all or nothing import from writing. */
+static void
+crm_import_reply(crm_import_t *im)
+{
+    crm_req_t *r = im->r;
+    crm_buf_release(im->rows); /* the answer may be megabytes too */
+    if (im->nerrors && !im->o.skip_invalid) {
+        /* a problem document that is also the import's answer */
+        im->skipped = im->nrows;
+        r->problem_extra = crm_import_answer(im, 0, 0, "", "")->data;
+        crm_reply_problem(r, 422, "%zu rows have faults: nothing was written", im->nerrors);
+        return;
+    }
+    crm_buf_t *answer = crm_import_answer(im, im->created, im->updated, "{", "}");
+    crm_reply(r, 200, "application/json", answer->data, answer->len);
 }
 
 /* POST /api/v1/contacts/import (text/csv): validates every row as a create would, reports
@@ -481,60 +587,6 @@ void
 crm_contacts_import(crm_req_t *r)
 {
     crm_import_t im = {.r = r};
-    if (!crm_import_options(r, &im.o))
-        return;
-    crm_tx_t *ctx_tx = crm_tx_new(r);
-    int ci = CRM_TX_ADD(ctx_tx, crm_sql_entity_context, "contact");
-    if (crm_tx_run(ctx_tx) != 0)
-        return;
-    im.country = PQgetvalue(crm_tx_result(ctx_tx, ci), 0, ENTITY_CONTEXT_DEFAULT_COUNTRY);
-    im.defs = PQgetvalue(crm_tx_result(ctx_tx, ci), 0, ENTITY_CONTEXT_DEFS);
-    json_t *defs = json_loads(im.defs, 0, NULL);
-    crm_arena_cleanup(r->arena, (crm_cleanup_fn)json_decref, defs);
-    im.errors = crm_buf_new_heap(r->arena, 1024);
-
-    crm_csv_t csv;
-    crm_csv_record_t head;
-    crm_csv_init(&csv, r->arena, r->body, r->body_len);
-    if (!crm_csv_next(&csv, &head) || head.count == 0) {
-        if (csv.fault == CRM_CSV_FAULT_TOO_MANY_FIELDS || csv.fault == CRM_CSV_FAULT_FIELD_TOO_LONG)
-            crm_import_too_big(&im, &csv, head.line);
-        else
-            crm_reply_problem(r, 400, "the CSV needs a header row%s%s", csv.error ? ": " : "",
-                              csv.error ? csv.error : "");
-        return;
-    }
-    im.ncols = head.count;
-    if (!(im.cols = crm_import_columns(r, &head, defs, &im.o)))
-        return;
-    im.rows = crm_buf_new_heap(r->arena, 64 * 1024);
-    im.emails = crm_buf_new_heap(r->arena, 4096);
-    im.phones = crm_buf_new_heap(r->arena, 4096);
-    im.lines = crm_arena_alloc(r->arena, CRM_IMPORT_MAX_ROWS * sizeof(*im.lines));
-    if (!crm_import_read(&im, &csv))
-        return;
-
-    char *ops = crm_arena_alloc(r->arena, im.kept + 1);
-    ops[im.kept] = '\0';
-    if (im.kept && !crm_import_duplicates(&im, ops))
-        return;
-    long created = 0, updated = 0;
-    for (size_t i = 0; i < im.kept && im.o.dry_run; i++) {
-        created += ops[i] == 'i';
-        updated += ops[i] == 'u';
-    }
-    bool write =
-        !im.o.dry_run && (im.o.skip_invalid || im.nerrors == 0) && strpbrk(ops, "iu") != NULL;
-    if (write && !crm_import_write(&im, ops, &created, &updated))
-        return;
-    crm_buf_release(im.rows); /* the answer may be megabytes too */
-    if (im.nerrors && !im.o.skip_invalid) {
-        /* a problem document that is also the import's answer */
-        im.skipped = im.nrows;
-        r->problem_extra = crm_import_answer(&im, 0, 0, "", "")->data;
-        crm_reply_problem(r, 422, "%zu rows have faults: nothing was written", im.nerrors);
-        return;
-    }
-    crm_buf_t *answer = crm_import_answer(&im, created, updated, "{", "}");
-    crm_reply(r, 200, "application/json", answer->data, answer->len);
+    if (crm_import_parse(&im) && crm_import_check(&im) && crm_import_write(&im))
+        crm_import_reply(&im);
 }
