@@ -393,7 +393,7 @@ crm_contacts_list(crm_req_t *r)
         tx, stmt, CRM_SQL_NPARAMS(crm_sql_contacts_list_created_desc, CRM_COUNT(values)), values);
     if (crm_tx_run(tx) != 0) {
         if (crm_tx_sqlstate(tx) && strncmp(crm_tx_sqlstate(tx), "22", 2) == 0) {
-            r->errors = NULL;
+            crm_req_forget_errors(r, NULL);
             crm_req_field_error(r, "query.created_after", "must be an RFC 3339 time");
             crm_reply_problem(r, 400, "the list parameters are not valid");
         }
@@ -423,7 +423,7 @@ crm_contacts_patch(crm_req_t *r)
         if (crm_tx_run(tx) != 0) {
             if (!crm_contact_db_fault(r, tx) && crm_tx_sqlstate(tx) &&
                 strcmp(crm_tx_sqlstate(tx), "23514") == 0) {
-                r->errors = NULL;
+                crm_req_forget_errors(r, NULL);
                 crm_req_field_error(r, "last_name",
                                     "a contact needs a first name, a last name or a company");
                 crm_reply_problem(r, 422, "the change is not valid");

@@ -287,11 +287,11 @@ crm_import_record(crm_import_t *im, const crm_csv_record_t *rec)
     crm_arena_t *request_arena = r->arena;
     r->arena = crm_arena_create(4096);
     json_t *obj = crm_import_object(rec, im->cols, im->ncols);
-    r->errors = r->errors_tail = NULL;
+    crm_req_forget_errors(r, NULL);
     json_t *row = crm_contact_import_row(r, obj, im->country, im->defs);
     for (crm_field_error_t *e = r->errors; e; e = e->next)
         crm_import_error(im, rec->line, 0, e->field, e->message);
-    r->errors = r->errors_tail = NULL;
+    crm_req_forget_errors(r, NULL);
     json_decref(obj);
     crm_arena_destroy(r->arena);
     r->arena = request_arena;
