@@ -10,31 +10,11 @@
 #include "crm_custom_fields_sql.h"
 
 /* custom_fields.sql's fragments :entity_defs, :entity_context_check and
- * :entity_context_columns check a write against the remembered context; these macros are the
- * same SQL for the statements still written in C. The definitions' JSON text as
- * entity_context gives it (ordered by name, so the same definitions give the same text);
- * ENTITY is a parameter or literal. */
-#define CRM_ENTITY_DEFS(ENTITY)                                                                    \
-    "coalesce((SELECT json_agg(json_build_object('name', f.name, 'type', f.type, 'options',"       \
-    " f.options, 'required', f.required) ORDER BY f.name) FROM custom_fields f"                    \
-    " WHERE f.tenant_id = current_tenant_id() AND f.entity = " ENTITY "), '[]')::text"
-
-/* CTE "ctx" for a write validated against a remembered context (COUNTRY, DEFS: parameters):
- * one row, ok when that is still the tenant's context; country and defs are the current
- * ones, for the caller to validate again when it is not. */
-#define CRM_ENTITY_CONTEXT_CHECK(ENTITY, COUNTRY, DEFS)                                            \
-    " ctx AS (SELECT c.country = " COUNTRY " AND c.defs = " DEFS " AS ok, c.country, c.defs"       \
-    " FROM (SELECT t.default_country AS country, " CRM_ENTITY_DEFS(                                \
-        ENTITY) " AS defs"                                                                         \
-                " FROM tenants t WHERE t.id = current_tenant_id()) c)"
-
-/* The columns to select FROM ctx: ok, then the current country and defs when not ok. */
-#define CRM_ENTITY_CONTEXT_COLUMNS                                                                 \
-    "ok, CASE WHEN NOT ok THEN country END, CASE WHEN NOT ok THEN defs END"
+ * :entity_context_columns check a write against the remembered context. */
 
 /* The context records of an entity are validated against: the tenant's default country and
  * the custom field definitions (JSON text). Remembered per worker thread and tenant, so a
- * write whose statement checks it with CRM_ENTITY_CONTEXT_CHECK costs one round trip; read
+ * write whose statement checks it with :entity_context_check costs one round trip; read
  * from the database (one transaction, remembered again) when not remembered or when fresh.
  * Sets *cached when it was remembered. The strings are in the arena. False when the database
  * could not be asked (the answer is given). */
@@ -60,7 +40,7 @@ crm_context_state_t crm_entity_context_after(crm_req_t *r, const char *entity, P
 /* Checks the body's custom_fields against the entity's definitions as remembered (once more
  * against the database's when that finds faults) and sets *text to what to store (JSON in the
  * arena; NULL when absent), *country and *defs to the context for the statement's
- * CRM_ENTITY_CONTEXT_CHECK. Faults are recorded for the caller to report. False when the
+ * :entity_context_check. Faults are recorded for the caller to report. False when the
  * database could not be asked (the answer is given). */
 bool crm_custom_fields_remembered(crm_req_t *r, const char *entity, bool creating,
                                   const char **country, const char **defs, const char **text);

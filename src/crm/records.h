@@ -46,26 +46,6 @@ enum { CRM_DELETE_DELETED, CRM_DELETE_VERSION };
     CRM_SQL_COLUMN_AT(S##_DELETED, CRM_DELETE_DELETED);                                            \
     CRM_SQL_COLUMN_AT(S##_VERSION, CRM_DELETE_VERSION)
 
-/* The statements still written in C use these; records.sql's fragments :record_delete and
- * :record_restore are the same SQL. Soft delete of {id} in TABLE, honouring an optional
- * If-Match ($2): column 0 counts the rows deleted, column 1 is the live version when the
- * delete did not match. */
-#define CRM_RECORD_DELETE_SQL(TABLE)                                                               \
-    "WITH d AS (UPDATE " TABLE " SET deleted_at = now(), version = version + 1,"                   \
-    " updated_at = now() WHERE tenant_id = current_tenant_id() AND id = $1"                        \
-    " AND deleted_at IS NULL AND ($2::int IS NULL OR version = $2::int) RETURNING id)"             \
-    " SELECT (SELECT count(*) FROM d), (SELECT version FROM " TABLE                                \
-    " WHERE tenant_id = current_tenant_id() AND id = $1 AND deleted_at IS NULL)"
-
-/* Restore of {id} within the tenant's restore window (settings.restore_window_days, 30). */
-#define CRM_RECORD_RESTORE_SQL(TABLE, ALIAS, JSON, EXTRA)                                          \
-    "UPDATE " TABLE " " ALIAS " SET deleted_at = NULL, version = " ALIAS ".version + 1,"           \
-    " updated_at = now() WHERE " ALIAS ".tenant_id = current_tenant_id() AND " ALIAS               \
-    ".id = $1 AND " ALIAS ".deleted_at IS NOT NULL " EXTRA " AND " ALIAS ".deleted_at > now()"     \
-    " - make_interval(days => coalesce((SELECT (t.settings ->> 'restore_window_days')::int"        \
-    " FROM tenants t WHERE t.id = current_tenant_id()), 30)) RETURNING " JSON ", " ALIAS           \
-    ".version"
-
 /* Replies row 0 of res: the record's JSON and its version (the ETag): CRM_RECORD_ROW. */
 void crm_reply_record(crm_req_t *r, int status, PGresult *res);
 /* {id} of the path when it is a UUID; otherwise replies 404 ("no such <what>") and NULL. */

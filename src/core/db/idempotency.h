@@ -15,25 +15,13 @@ typedef struct crm_idem {
 /* A create statement honours the key with the fragments of idempotency.sql: a CTE "prior"
  * with an earlier answer under (user, route, key) from the last 24 hours (:idem_prior), a CTE
  * "stored" keeping this answer (:idem_store) and the earlier answer's columns
- * (:idem_columns). Queue crm_idem_purge before it. The macros below are the same SQL for the
- * statements still written in C. */
-#define CRM_IDEM_USER "nullif(current_setting('app.user_id', true), '')::uuid"
-#define CRM_IDEM_PRIOR(ROUTE, KEY)                                                                 \
-    "prior AS (SELECT request_hash, status, body FROM idempotency_keys"                            \
-    " WHERE tenant_id = current_tenant_id() AND user_id = " CRM_IDEM_USER " AND route = '" ROUTE   \
-    "' AND key = " KEY " AND created_at > now() - interval '24 hours')"
-#define CRM_IDEM_STORE(ROUTE, KEY, HASH, SRC)                                                      \
-    "stored AS (INSERT INTO idempotency_keys (tenant_id, user_id, key, route, request_hash,"       \
-    " status, body) SELECT current_tenant_id(), " CRM_IDEM_USER ", " KEY ", '" ROUTE "', " HASH    \
-    ", 201, " SRC ".j::text FROM " SRC " WHERE " KEY " IS NOT NULL)"
-#define CRM_IDEM_COLUMNS                                                                           \
-    "(SELECT request_hash FROM prior), (SELECT status FROM prior), (SELECT body FROM prior)"
+ * (:idem_columns). Queue crm_idem_purge before it. */
 
 /* Reads Idempotency-Key (1-255 printable characters) and hashes the body; false after
  * answering 400 for a malformed key. */
 bool crm_idem_read(crm_req_t *r, crm_idem_t *idem);
 /* When the statement found an earlier answer (columns col, col + 1, col + 2 of row 0 are
- * :idem_columns, or CRM_IDEM_COLUMNS): replies it again (same body), or 422 when the body differs;
+ * :idem_columns): replies it again (same body), or 422 when the body differs;
  * true then. */
 bool crm_idem_replayed(crm_req_t *r, const crm_idem_t *idem, PGresult *res, int col);
 /* With a key: queues, before the create, the removal of keys past their 24 hours: this

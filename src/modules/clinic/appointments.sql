@@ -102,34 +102,30 @@ SELECT audit_read('read', 'clinic_appointments', $1, a.patient_id, NULL)
 FROM clinic_appointments a
 WHERE a.tenant_id = current_tenant_id() AND a.id = $1::uuid;
 
--- name: list
+-- fragment: clinic_appointments_page
 -- A page of appointments by start, filtered by practitioner ($1), patient ($2), status ($3),
--- time ($4 to $5) and room ($6), after the cursor's key and id ($7, $8). The page, showing
--- whose appointments these are (the subject: each one's patient, for roles that may see it),
--- is written to the audit log (audit_page(), core migration 0011) by the same statement, the
--- shape of listing.sql's :audited_page: $10 the request's filters, $9 the page's fetch.
+-- time ($4 to $5) and room ($6), after the cursor's key and id ($7, $8), $9 rows: item,
+-- sort key, id and whose appointment it is (the subject: its patient, for roles that may
+-- see it).
+SELECT :clinic_appointment_json, a.starts_at::text, a.id,
+    CASE WHEN clinic_sees_patients() THEN a.patient_id END
+FROM clinic_appointments a
+WHERE a.tenant_id = current_tenant_id()
+    AND ($1::uuid IS NULL OR a.practitioner_id = $1::uuid)
+    AND ($2::uuid IS NULL OR a.patient_id = $2::uuid)
+    AND ($3::text IS NULL OR a.status = $3)
+    AND ($4::timestamptz IS NULL OR a.ends_at > $4::timestamptz)
+    AND ($5::timestamptz IS NULL OR a.starts_at < $5::timestamptz)
+    AND ($6::text IS NULL OR a.room = $6)
+    AND ($7::text IS NULL OR (a.starts_at, a.id) > ($7::timestamptz, $8::uuid))
+ORDER BY a.starts_at, a.id
+LIMIT $9::int
+
+-- name: list
+-- The page, showing whose appointments these are, written to the audit log by the same
+-- statement: $10 the request's filters, $9 the page's fetch.
 -- returns: j, k, id
-WITH page (j, k, i, subject) AS MATERIALIZED (
-    SELECT :clinic_appointment_json, a.starts_at::text, a.id,
-        CASE WHEN clinic_sees_patients() THEN a.patient_id END
-    FROM clinic_appointments a
-    WHERE a.tenant_id = current_tenant_id()
-        AND ($1::uuid IS NULL OR a.practitioner_id = $1::uuid)
-        AND ($2::uuid IS NULL OR a.patient_id = $2::uuid)
-        AND ($3::text IS NULL OR a.status = $3)
-        AND ($4::timestamptz IS NULL OR a.ends_at > $4::timestamptz)
-        AND ($5::timestamptz IS NULL OR a.starts_at < $5::timestamptz)
-        AND ($6::text IS NULL OR a.room = $6)
-        AND ($7::text IS NULL OR (a.starts_at, a.id) > ($7::timestamptz, $8::uuid))
-    ORDER BY a.starts_at, a.id
-    LIMIT $9::int
-)
-SELECT p.j, p.k, p.i AS id
-FROM page p
-WHERE (
-    SELECT audit_page('clinic_appointments', $10::jsonb, array_agg(q.subject), $9::int - 1)
-    FROM page q
-);
+:audited_page('clinic_appointments', $10, $9, :clinic_appointments_page);
 
 -- name: current
 -- The appointment as it is (for the 409 of a clash).

@@ -52,7 +52,7 @@ clinic_schedule_answer(crm_req_t *r, const char *id, const char *weekly)
     int g = CRM_TX_ADD(tx, clinic_sql_schedule_get, id);
     if (crm_tx_run(tx) != 0) {
         if (crm_tx_sqlstate(tx) && !strcmp(crm_tx_sqlstate(tx), "23503")) {
-            r->errors = NULL;
+            crm_req_forget_errors(r, NULL);
             crm_reply_problem(r, 404, "no such practitioner");
         }
         return;
