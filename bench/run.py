@@ -344,6 +344,19 @@ def statement_log(pg, send):
         return f.read()
 
 
+LOG_ENTRY = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ \S+ \[(\d+)\] ", re.M)
+EXECUTE = re.compile(r"LOG: .*? execute ((?:core|clinic)\.[a-z_]+): (.*)", re.S)
+
+
+def log_entries(text):
+    """The log's entries as (backend pid, message): a statement's text spans lines (the .sql
+    files keep their line breaks), each later line belonging to the entry above it."""
+    starts = list(LOG_ENTRY.finditer(text))
+    return [(m.group(1), text[m.end():starts[k + 1].start() if k + 1 < len(starts)
+                              else len(text)].rstrip("\n"))
+            for k, m in enumerate(starts)]
+
+
 def server_statements(pg, server, token):
     """The exact text of the server's prepared statements, as PostgreSQL logs them while one
     request of each kind runs (pg_stat_statements would give them with constants replaced)."""
@@ -358,9 +371,10 @@ def server_statements(pg, server, token):
             assert server.request("GET", "/api/v1/search", params={"q": "oli"},
                                   headers=headers).ok
     found = {}
-    for name, text in re.findall(r"execute ((?:core|clinic)\.[a-z_]+): (.*)",
-                                 statement_log(pg, send)):
-        found.setdefault(name, text)
+    for _, message in log_entries(statement_log(pg, send)):
+        m = EXECUTE.search(message)
+        if m:
+            found.setdefault(m.group(1), m.group(2))
     return found
 
 
@@ -390,15 +404,15 @@ def server_writes(pg, server, data):
                                      "appointment_time": f"{day}T08:00:00Z",
                                      "duration_minutes": 30})
             assert r.status_code == 201, r.text
-    lines = statement_log(pg, send).splitlines()
+    entries = log_entries(statement_log(pg, send))
     tx, writes = {}, {}  # tx: each backend's transaction so far
-    for i, line in enumerate(lines):
-        m = re.search(r"\[(\d+)\] LOG: .* execute ((?:core|clinic)\.[a-z_]+): (.*)", line)
+    for i, (pid, message) in enumerate(entries):
+        m = EXECUTE.search(message)
         if not m:
             continue
-        pid, name, text = m.groups()
+        name, text = m.groups()
         params = {}
-        detail = next((d for d in lines[i + 1:] if f"[{pid}] " in d), "")
+        detail = next((d for p, d in entries[i + 1:] if p == pid), "")
         if "DETAIL:  parameters: " in detail:
             params = {int(n): v for n, v in re.findall(r"\$(\d+) = (NULL|'(?:[^']|'')*')",
                                                        detail)}
