@@ -189,12 +189,11 @@ crm_dev_stop_cluster(const crm_dev_t *d)
 static int
 crm_dev_sql(PGconn *pg, const char *sql, const char *what)
 {
-    PGresult *res = PQexec(pg, sql);
-    int ok = PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK;
-    if (!ok)
-        crm_error("%s: %s", what, PQresultErrorMessage(res));
-    PQclear(res);
-    return ok ? 0 : -1;
+    char err[1024];
+    int rc = crm_db_exec(pg, sql, 0, NULL, what, err, sizeof(err));
+    if (rc != 0)
+        crm_error("%s", err);
+    return rc;
 }
 
 /* Whether statement stmt (a lookup without parameters) finds a row. */
@@ -253,15 +252,13 @@ crm_dev_seed_users(PGconn *pg)
         }
         const char *params[] = {crm_dev_users[i][0], hash, crm_dev_users[i][1],
                                 crm_dev_users[i][2]};
-        PGresult *res = PQexecParams(pg, crm_sql_dev_user_seed.sql,
-                                     CRM_SQL_NPARAMS(crm_sql_dev_user_seed, CRM_COUNT(params)),
-                                     NULL, params, NULL, NULL, 0);
-        int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-        if (!ok)
-            crm_error("seeding demo users: %s", PQresultErrorMessage(res));
-        PQclear(res);
-        if (!ok)
+        char err[1024];
+        if (crm_db_exec(pg, crm_sql_dev_user_seed.sql,
+                        CRM_SQL_NPARAMS(crm_sql_dev_user_seed, CRM_COUNT(params)), params,
+                        "seeding demo users", err, sizeof(err)) != 0) {
+            crm_error("%s", err);
             return -1;
+        }
     }
     return 0;
 }

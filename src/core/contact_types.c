@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/db/db.h"
 #include "core_contact_types_sql.h"
 
 static struct {
@@ -141,14 +142,9 @@ crm_contact_types_sync(PGconn *conn, char *err, size_t errlen)
         for (const crm_contact_type_t *t = (*m)->contact_types; t && t->name; t++) {
             const char *p[] = {t->name, (*m)->name, t->plural, t->sensitive ? "t" : "f",
                                t->sticky ? "t" : "f"};
-            PGresult *res = PQexecParams(conn, crm_sql_contact_types_sync.sql,
-                                         CRM_SQL_NPARAMS(crm_sql_contact_types_sync, CRM_COUNT(p)),
-                                         NULL, p, NULL, NULL, 0);
-            int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-            if (!ok)
-                snprintf(err, errlen, "syncing contact types: %s", PQresultErrorMessage(res));
-            PQclear(res);
-            if (!ok)
+            if (crm_db_exec(conn, crm_sql_contact_types_sync.sql,
+                            CRM_SQL_NPARAMS(crm_sql_contact_types_sync, CRM_COUNT(p)), p,
+                            "syncing contact types", err, errlen) != 0)
                 return -1;
         }
     }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/db/db.h"
 #include "core/util/arena.h"
 #include "core/util/buf.h"
 #include "core/module.h"
@@ -313,45 +314,35 @@ crm_rbac_permission_name(size_t i)
     return i < crm_rbac.nperms ? crm_rbac.perms[i].name : NULL;
 }
 
-static int
-crm_rbac_exec(PGconn *conn, const char *sql, int n, const char *const *params, char *err,
-              size_t errlen)
-{
-    PGresult *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
-    int ok = PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK;
-    if (!ok)
-        snprintf(err, errlen, "syncing roles: %s", PQresultErrorMessage(res));
-    PQclear(res);
-    return ok ? 0 : -1;
-}
-
 int
 crm_rbac_sync(PGconn *conn, char *err, size_t errlen)
 {
     if (crm_rbac_load(err, errlen) != 0)
         return -1;
-    int rc = crm_rbac_exec(conn, "BEGIN", 0, NULL, err, errlen);
+    static const char what[] = "syncing roles";
+    int rc = crm_db_exec(conn, "BEGIN", 0, NULL, what, err, errlen);
     for (int r = 0; rc == 0 && r < crm_rbac.nroles; r++) {
         const char *p[] = {crm_rbac.roles[r].name, crm_rbac.roles[r].description};
-        rc = crm_rbac_exec(conn, crm_sql_role_upsert.sql,
-                           CRM_SQL_NPARAMS(crm_sql_role_upsert, CRM_COUNT(p)), p, err, errlen);
+        rc = crm_db_exec(conn, crm_sql_role_upsert.sql,
+                         CRM_SQL_NPARAMS(crm_sql_role_upsert, CRM_COUNT(p)), p, what, err, errlen);
     }
     if (rc == 0)
-        rc = crm_rbac_exec(conn, crm_sql_role_permissions_clear.sql,
-                           CRM_SQL_NPARAMS(crm_sql_role_permissions_clear, 0), NULL, err, errlen);
+        rc = crm_db_exec(conn, crm_sql_role_permissions_clear.sql,
+                         CRM_SQL_NPARAMS(crm_sql_role_permissions_clear, 0), NULL, what, err,
+                         errlen);
     for (size_t i = 0; rc == 0 && i < crm_rbac.nperms; i++) {
         for (int r = 0; rc == 0 && r < crm_rbac.nroles; r++) {
             if (!((crm_rbac.perms[i].roles >> r) & 1u))
                 continue;
             const char *p[] = {crm_rbac.roles[r].name, crm_rbac.perms[i].name};
-            rc = crm_rbac_exec(conn, crm_sql_role_permission_grant.sql,
-                               CRM_SQL_NPARAMS(crm_sql_role_permission_grant, CRM_COUNT(p)), p, err,
-                               errlen);
+            rc = crm_db_exec(conn, crm_sql_role_permission_grant.sql,
+                             CRM_SQL_NPARAMS(crm_sql_role_permission_grant, CRM_COUNT(p)), p, what,
+                             err, errlen);
         }
     }
     char ignored[8];
-    crm_rbac_exec(conn, rc == 0 ? "COMMIT" : "ROLLBACK", 0, NULL, rc == 0 ? err : ignored,
-                  rc == 0 ? errlen : sizeof(ignored));
+    crm_db_exec(conn, rc == 0 ? "COMMIT" : "ROLLBACK", 0, NULL, what, rc == 0 ? err : ignored,
+                rc == 0 ? errlen : sizeof(ignored));
     return rc;
 }
 

@@ -615,3 +615,21 @@ crm_db_dedicated_close(PGconn *pg, bool ok)
     PQclear(PQexec(pg, ok ? "COMMIT" : "ROLLBACK"));
     PQfinish(pg);
 }
+
+int
+crm_db_exec(PGconn *conn, const char *sql, int nparams, const char *const *params, const char *what,
+            char *err, size_t errlen)
+{
+    PGresult *res =
+        params ? PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0) : PQexec(conn, sql);
+    ExecStatusType st = PQresultStatus(res);
+    int rc = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? 0 : -1;
+    if (rc != 0) {
+        snprintf(err, errlen, "%s: %s", what, PQresultErrorMessage(res));
+        size_t n = strlen(err);
+        if (n && err[n - 1] == '\n')
+            err[n - 1] = '\0';
+    }
+    PQclear(res);
+    return rc;
+}

@@ -125,6 +125,12 @@ void crm_db_dedicated_close(PGconn *pg, bool ok);
  * database that went away unnoticed leaves it: it still looks alive until written to. */
 void crm_db_sever_thread_connection(void);
 
+/* Runs sql on conn outside a request (migrations, the syncs of roles and contact types,
+ * `crm dev`): with params through PQexecParams, else PQexec (which allows several
+ * statements). 0, or -1 with "what: the server's message" in err. */
+int crm_db_exec(PGconn *conn, const char *sql, int nparams, const char *const *params,
+                const char *what, char *err, size_t errlen);
+
 /* Gauges and counters for /metrics. */
 long crm_db_connections_up(void);
 unsigned long long crm_db_errors_total(void);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/db/db.h"
 #include "core/util/arena.h"
 #include "core/module.h"
 #include "core/auth/rbac.h"
@@ -82,28 +83,11 @@ crm_migrate_check_result(PGresult *rows, size_t *pending, char *err, size_t errl
 }
 
 static int
-crm_exec(PGconn *conn, const char *sql, char *err, size_t errlen, const char *what)
-{
-    PGresult *res = PQexec(conn, sql);
-    ExecStatusType st = PQresultStatus(res);
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-        snprintf(err, errlen, "%s: %s", what, PQresultErrorMessage(res));
-        size_t n = strlen(err);
-        if (n && err[n - 1] == '\n')
-            err[n - 1] = '\0';
-        PQclear(res);
-        return -1;
-    }
-    PQclear(res);
-    return 0;
-}
-
-static int
 crm_apply_one(PGconn *conn, const char *module, const crm_migration_t *m, char *err, size_t errlen)
 {
-    if (crm_exec(conn, "BEGIN", err, errlen, m->name) != 0)
+    if (crm_db_exec(conn, "BEGIN", 0, NULL, m->name, err, errlen) != 0)
         return -1;
-    if (crm_exec(conn, m->sql, err, errlen, m->name) != 0) {
+    if (crm_db_exec(conn, m->sql, 0, NULL, m->name, err, errlen) != 0) {
         PQclear(PQexec(conn, "ROLLBACK"));
         return -1;
     }
@@ -118,7 +102,7 @@ crm_apply_one(PGconn *conn, const char *module, const crm_migration_t *m, char *
     if (!ok)
         snprintf(err, errlen, "%s: recording it failed: %s", m->name, PQresultErrorMessage(res));
     PQclear(res);
-    if (!ok || crm_exec(conn, "COMMIT", err, errlen, m->name) != 0) {
+    if (!ok || crm_db_exec(conn, "COMMIT", 0, NULL, m->name, err, errlen) != 0) {
         PQclear(PQexec(conn, "ROLLBACK"));
         return -1;
     }
@@ -128,10 +112,10 @@ crm_apply_one(PGconn *conn, const char *module, const crm_migration_t *m, char *
 static int
 crm_migrate_locked(PGconn *conn, FILE *out, char *err, size_t errlen)
 {
-    if (crm_exec(conn, crm_sql_schema_migrations_create.sql, err, errlen, "schema_migrations") !=
-            0 ||
-        crm_exec(conn, crm_sql_schema_migrations_rename_crm.sql, err, errlen,
-                 "schema_migrations") != 0)
+    if (crm_db_exec(conn, crm_sql_schema_migrations_create.sql, 0, NULL, "schema_migrations", err,
+                    errlen) != 0 ||
+        crm_db_exec(conn, crm_sql_schema_migrations_rename_crm.sql, 0, NULL, "schema_migrations",
+                    err, errlen) != 0)
         return -1;
     PGresult *rows = PQexec(conn, crm_sql_migrations_applied.sql);
     if (PQresultStatus(rows) != PGRES_TUPLES_OK) {
@@ -167,7 +151,8 @@ crm_migrate_locked(PGconn *conn, FILE *out, char *err, size_t errlen)
 int
 crm_migrate_run(PGconn *conn, FILE *out, char *err, size_t errlen)
 {
-    if (crm_exec(conn, crm_sql_migrate_lock.sql, err, errlen, "taking the migration lock") != 0)
+    if (crm_db_exec(conn, crm_sql_migrate_lock.sql, 0, NULL, "taking the migration lock", err,
+                    errlen) != 0)
         return -1;
     int rc = crm_migrate_locked(conn, out, err, errlen);
     if (rc == 0)
