@@ -78,12 +78,8 @@ crm_req_t *
 crm_cli_run(void (*handler)(crm_req_t *), json_t *body, const char *tenant_id, const char *id,
             json_t *query)
 {
-    crm_arena_t *a = crm_arena_create(8192);
-    crm_req_t *r = crm_arena_calloc(a, sizeof(*r));
-    r->arena = a;
-    r->method = "CLI";
-    r->path = "crm";
-    r->resp_fd = -1;
+    crm_req_t *r = crm_req_new(8192, "CLI", "crm");
+    crm_arena_t *a = r->arena;
     r->role_id = CRM_ROLE_ADMIN;
     r->role = crm_role_name(CRM_ROLE_ADMIN);
     r->tenant_id = tenant_id ? crm_arena_strdup(a, tenant_id) : NULL;

@@ -84,14 +84,8 @@ crm_contacts_timeline(crm_req_t *r)
         crm_buf_puts(&b, all[i].summary);
         crm_buf_putc(&b, '}');
     }
-    crm_buf_puts(&b, "],\"next_cursor\":");
-    char *next = n > shown ? crm_page_cursor(r, &page, all[shown - 1].at, all[shown - 1].id) : NULL;
-    if (next)
-        crm_buf_json_string(&b, next);
-    else
-        crm_buf_puts(&b, "null");
-    crm_buf_putc(&b, '}');
-    crm_reply(r, 200, "application/json", b.data, b.len);
+    crm_reply_page_end(
+        r, &b, n > shown ? crm_page_cursor(r, &page, all[shown - 1].at, all[shown - 1].id) : NULL);
 }
 
 void

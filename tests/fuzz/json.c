@@ -57,26 +57,20 @@ fuzz_validators(crm_req_t *r)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    crm_arena_t *a = crm_arena_create(4096);
-    crm_req_t *r = crm_arena_calloc(a, sizeof(*r));
-    r->arena = a;
-    r->method = "POST";
-    r->path = "/api/v1/fuzz";
-    r->role_id = -1;
-    r->resp_fd = -1;
+    crm_req_t *r = crm_req_new(4096, "POST", "/api/v1/fuzz");
     crm_json_error_t je;
     r->json = crm_json_parse((const char *)data, size, &je);
     if (!r->json) {
         FUZZ_CHECK(je.position <= size && je.line >= 1 && je.column >= 0 && je.message[0]);
-        r->problem_extra = crm_arena_sprintf(a, "\"position\":%zu,\"line\":%d,\"column\":%d",
+        r->problem_extra = crm_arena_sprintf(r->arena, "\"position\":%zu,\"line\":%d,\"column\":%d",
                                              je.position, je.line, je.column);
         crm_reply_problem(r, 400, "malformed JSON body at line %d, column %d (byte %zu): %s",
                           je.line, je.column, je.position, je.message);
         fuzz_check_problem(r, 400);
     } else {
-        crm_arena_cleanup(a, (crm_cleanup_fn)json_decref, r->json);
+        crm_arena_cleanup(r->arena, (crm_cleanup_fn)json_decref, r->json);
         fuzz_validators(r);
     }
-    crm_arena_destroy(a);
+    crm_arena_destroy(r->arena);
     return 0;
 }

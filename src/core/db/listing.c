@@ -137,17 +137,23 @@ crm_reply_page_items(crm_req_t *r, const crm_page_t *page, PGresult *rows, const
             crm_buf_append(&b, PQgetvalue(rows, i, CRM_PAGE_ITEM),
                            (size_t)PQgetlength(rows, i, CRM_PAGE_ITEM));
     }
-    crm_buf_puts(&b, "],\"next_cursor\":");
-    char *next = n > page->limit
-                     ? crm_page_cursor(r, page, PQgetvalue(rows, shown - 1, CRM_PAGE_SORT_KEY),
-                                       PQgetvalue(rows, shown - 1, CRM_PAGE_ITEM_ID))
-                     : NULL;
+    crm_reply_page_end(
+        r, &b,
+        n > page->limit ? crm_page_cursor(r, page, PQgetvalue(rows, shown - 1, CRM_PAGE_SORT_KEY),
+                                          PQgetvalue(rows, shown - 1, CRM_PAGE_ITEM_ID))
+                        : NULL);
+}
+
+void
+crm_reply_page_end(crm_req_t *r, crm_buf_t *b, const char *next)
+{
+    crm_buf_puts(b, "],\"next_cursor\":");
     if (next)
-        crm_buf_json_string(&b, next);
+        crm_buf_json_string(b, next);
     else
-        crm_buf_puts(&b, "null");
-    crm_buf_putc(&b, '}');
-    crm_reply(r, 200, "application/json", b.data, b.len);
+        crm_buf_puts(b, "null");
+    crm_buf_putc(b, '}');
+    crm_reply(r, 200, "application/json", b->data, b->len);
 }
 
 const char *

@@ -6,6 +6,7 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 
+#include "core/util/buf.h"
 #include "core/http/request.h"
 
 #define CRM_LIST_DEFAULT_LIMIT 50
@@ -30,6 +31,9 @@ bool crm_page_read(crm_req_t *r, crm_page_t *page, const char *list);
 bool crm_page_read_cursor(crm_req_t *r, crm_page_t *page, const char *param, const char *field);
 /* The signed cursor naming the position (sort key, id) in page's list; NULL when too long. */
 char *crm_page_cursor(crm_req_t *r, const crm_page_t *page, const char *key, const char *id);
+/* Ends a page whose items b holds after "{\"data\":[": the next cursor (NULL on the last
+ * page), then replies 200 with it. */
+void crm_reply_page_end(crm_req_t *r, crm_buf_t *b, const char *next);
 /* The request's filters (its declared query parameters but limit and cursor) as a JSON
  * object, for the audit log. */
 const char *crm_page_query_json(crm_req_t *r);

@@ -106,15 +106,9 @@ crm_req_client(crm_req_t *r, const char *peer)
 static crm_req_t *
 crm_req_begin(struct MHD_Connection *conn, const char *url, const char *method)
 {
-    crm_arena_t *a = crm_arena_create(8192);
-    crm_req_t *r = crm_arena_calloc(a, sizeof(*r));
-    r->arena = a;
+    crm_req_t *r = crm_req_new(8192, method, url);
     r->conn = conn;
     r->start_us = crm_now_us();
-    r->method = crm_arena_strdup(a, method);
-    r->path = crm_arena_strdup(a, url);
-    r->resp_fd = -1;
-    r->role_id = -1;
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     if (ci && ci->client_addr) {

@@ -10,6 +10,19 @@
 #include "core/util/log.h"
 #include "core/module.h"
 
+crm_req_t *
+crm_req_new(size_t arena_bytes, const char *method, const char *path)
+{
+    crm_arena_t *a = crm_arena_create(arena_bytes);
+    crm_req_t *r = crm_arena_calloc(a, sizeof(*r));
+    r->arena = a;
+    r->method = crm_arena_strdup(a, method);
+    r->path = crm_arena_strdup(a, path);
+    r->resp_fd = -1;
+    r->role_id = -1;
+    return r;
+}
+
 const char *
 crm_req_param(crm_req_t *r, const char *name)
 {

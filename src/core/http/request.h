@@ -69,6 +69,11 @@ typedef struct crm_req {
     const char *problem_extra;
 } crm_req_t;
 
+/* A request in a fresh arena of arena_bytes, with its method and path (copied) and nothing
+ * else: no connection, no identity (role_id -1), no reply. The server makes each one so; the
+ * CLI, the tests and the fuzz targets make theirs the same way. Freed with its arena. */
+crm_req_t *crm_req_new(size_t arena_bytes, const char *method, const char *path);
+
 /* Path parameter {name} of the matched route, NUL-terminated in the arena; NULL if absent. */
 const char *crm_req_param(crm_req_t *r, const char *name);
 /* Query parameter or request header; NULL if absent. */

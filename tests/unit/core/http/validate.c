@@ -18,14 +18,7 @@
 static int
 setup(void **state)
 {
-    crm_arena_t *a = crm_arena_create(1024);
-    crm_req_t *r = crm_arena_calloc(a, sizeof(*r));
-    r->arena = a;
-    r->method = "POST";
-    r->path = "/api/v1/things";
-    r->role_id = -1;
-    r->resp_fd = -1;
-    *state = r;
+    *state = crm_req_new(1024, "POST", "/api/v1/things");
     return 0;
 }
 
