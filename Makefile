@@ -23,6 +23,7 @@ build:
 	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD) --buildtype=release >/dev/null
 	@ninja -C $(BUILD) >/dev/null
 	@echo "built $(BUILD)/crm"
+	@scripts/build_web.sh $(BUILD)/crm
 
 # The test build: warnings are errors, AddressSanitizer + UndefinedBehaviorSanitizer, and the
 # testkit module the API suite drives.

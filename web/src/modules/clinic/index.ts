@@ -1,0 +1,16 @@
+// index.ts - the Clinic module's screens: the diary and the practitioner's day.
+import type { WebModule } from "../types";
+
+export const clinicModule: WebModule = {
+  name: "clinic",
+  routes: [
+    { path: "diary", lazy: () => import("./diary/DiaryPage").then((m) => ({ Component: m.default })) },
+    { path: "my-day", lazy: () => import("./myday/MyDayPage").then((m) => ({ Component: m.default })) },
+  ],
+  nav: [
+    { to: "/diary", label: "Diary", icon: "📅", permission: "clinic.appointments.read", order: 10 },
+    { to: "/my-day", label: "My day", icon: "☀", permission: "clinic.appointments.read", order: 11,
+      when: (v) => v.me.is_practitioner },
+  ],
+  home: { path: "/diary", permission: "clinic.appointments.read", priority: 20 },
+};
