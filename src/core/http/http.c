@@ -195,6 +195,13 @@ crm_media_type_is(const char *ct, const char *type)
     return strncasecmp(p, "utf-8", 5) == 0 && (p[5] == '\0' || p[5] == '"' || p[5] == ' ');
 }
 
+static void
+crm_reply_json_expected(crm_req_t *r)
+{
+    crm_req_add_header(r, "Accept", "application/json");
+    crm_reply_problem(r, 415, "the request body must be application/json (UTF-8)");
+}
+
 /* Everything that can be decided from the request head, before any body byte is read. */
 static void
 crm_http_check_head(crm_req_t *r)
@@ -241,11 +248,12 @@ crm_http_check_head(crm_req_t *r)
         crm_reply_problem(r, 404, "no resource at this path");
         return;
     }
+    const char *ct = crm_req_header(r, "Content-Type");
+    /* an optional body without a Content-Type is judged once its length is known */
     if ((r->match.route->flags & CRM_ROUTE_JSON_BODY) &&
-        !crm_media_type_is(crm_req_header(r, "Content-Type"), "application/json")) {
-        crm_req_add_header(r, "Accept", "application/json");
-        crm_reply_problem(r, 415, "the request body must be application/json (UTF-8)");
-    }
+        !(ct == NULL && (r->match.route->flags & CRM_ROUTE_BODY_OPTIONAL)) &&
+        !crm_media_type_is(ct, "application/json"))
+        crm_reply_json_expected(r);
     if ((r->match.route->flags & CRM_ROUTE_CSV_BODY) &&
         !crm_media_type_is(crm_req_header(r, "Content-Type"), "text/csv")) {
         crm_req_add_header(r, "Accept", "text/csv");
@@ -300,9 +308,15 @@ crm_http_dispatch(crm_req_t *r)
             return;
         }
     }
-    if (r->match.route->flags & CRM_ROUTE_JSON_BODY) {
+    unsigned flags = r->match.route->flags;
+    /* an optional body left out: the handler sees r->json NULL */
+    if ((flags & CRM_ROUTE_JSON_BODY) && !(r->body_len == 0 && (flags & CRM_ROUTE_BODY_OPTIONAL))) {
         if (r->body_len == 0) {
             crm_reply_problem(r, 400, "a JSON request body is required");
+            return;
+        }
+        if (!crm_req_header(r, "Content-Type")) { /* an optional body, sent without its type */
+            crm_reply_json_expected(r);
             return;
         }
         crm_json_error_t je;

@@ -16,6 +16,9 @@ enum {
     CRM_ROUTE_JSON_BODY = 1 << 0,  /* takes an application/json body (parsed before the handler) */
     CRM_ROUTE_CSV_BODY = 1 << 1,   /* takes a text/csv body (UTF-8), up to CRM_MAX_IMPORT_BYTES */
     CRM_ROUTE_OWN_ERRORS = 1 << 2, /* errors in its module's format (reply_error), not RFC 9457 */
+    /* with CRM_ROUTE_JSON_BODY: the body may be left out (no bytes); the handler then sees
+     * json NULL. A body that is sent must still be application/json. */
+    CRM_ROUTE_BODY_OPTIONAL = 1 << 3,
 };
 
 typedef struct crm_route {
