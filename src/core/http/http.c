@@ -27,6 +27,7 @@
 #include "core/util/public_url.h"
 #include "core/auth/tenant_modules.h"
 #include "core/http/request.h"
+#include "core/http/web_app.h"
 #include "core/util/uuid.h"
 
 static struct {
@@ -207,6 +208,8 @@ static void
 crm_http_check_head(crm_req_t *r)
 {
     crm_match_result_t m = crm_router_match(crm_http.rt, r->method, r->path, &r->match);
+    if (m == CRM_MATCH_NOT_FOUND && crm_web_app_claims(crm_http.rt, r->method, r->path))
+        m = crm_router_match(crm_http.rt, "GET", "/", &r->match); /* the app routes it */
     if (m == CRM_MATCH_NOT_FOUND) {
         crm_reply_problem(r, 404, "no resource at this path");
         return;
@@ -224,7 +227,8 @@ crm_http_check_head(crm_req_t *r)
         crm_reply_problem(r, 413, "the request body is larger than %zu bytes", r->body_limit);
         return;
     }
-    if (MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "tenant_id")) {
+    bool any_query = r->match.route->flags & CRM_ROUTE_ANY_QUERY;
+    if (!any_query && MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "tenant_id")) {
         crm_req_field_error(r, "query.tenant_id", "the tenant comes from the access token only");
         crm_reply_problem(r, 422, "tenant_id is not accepted in requests");
         return;
@@ -234,7 +238,8 @@ crm_http_check_head(crm_req_t *r)
         crm_reply_problem(r, 400, "the path is not valid UTF-8 text");
         return;
     }
-    MHD_get_connection_values_n(r->conn, MHD_GET_ARGUMENT_KIND, crm_check_query_arg, r);
+    if (!any_query)
+        MHD_get_connection_values_n(r->conn, MHD_GET_ARGUMENT_KIND, crm_check_query_arg, r);
     if (r->errors) {
         crm_reply_problem(r, 400,
                           "the query parameters are not ones this resource takes, or"
