@@ -327,7 +327,7 @@ crm_dev_banner(int port)
     char host[80];
     snprintf(host, sizeof(host), c->listen_ipv6 ? "[%s]" : "%s", c->listen_host);
     printf(
-        "\n  CRM is running: http://%s:%d\n"
+        "\n  CRM is running: http://%s:%d/ (the web app: sign in as below)\n"
         "  API docs:       http://%s:%d/docs\n"
         "  Health:         http://%s:%d/readyz\n"
         "  Demo tenant:    slug 'demo' (Demo Clinic); users admin@, dr.patel@, reception@,\n"

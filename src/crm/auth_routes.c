@@ -19,6 +19,7 @@
 #include "core/util/uuid.h"
 #include "core/http/validate.h"
 #include "crm/handlers.h"
+#include "crm/session_cookie.h"
 #include "crm/user_fields.h"
 #include "crm_auth_routes_sql.h"
 
@@ -30,10 +31,11 @@ crm_auth_routes_init(long refresh_ttl_s)
     crm_refresh_ttl_s = refresh_ttl_s;
 }
 
-/* The 200 answer of login and refresh: a new access token and the new refresh token. */
+/* The 200 answer of login and refresh: a new access token and the new refresh token, in the
+ * body or, for a browser session, only in the session cookie. */
 static void
 crm_reply_tokens(crm_req_t *r, const char *user_id, const char *tenant_id, const char *role,
-                 const crm_tenant_token_t *refresh)
+                 const crm_tenant_token_t *refresh, bool cookie)
 {
     char *access = crm_jws_issue(r->arena, user_id, tenant_id, role);
     if (!access) {
@@ -41,10 +43,13 @@ crm_reply_tokens(crm_req_t *r, const char *user_id, const char *tenant_id, const
         return;
     }
     crm_req_add_header(r, "Cache-Control", "no-store");
-    crm_reply_json(r, 200,
-                   json_pack("{ss ss sI ss}", "access_token", access, "token_type", "Bearer",
-                             "expires_in", (json_int_t)crm_jws_ttl(), "refresh_token",
-                             refresh->text));
+    json_t *body = json_pack("{ss ss sI}", "access_token", access, "token_type", "Bearer",
+                             "expires_in", (json_int_t)crm_jws_ttl());
+    if (cookie)
+        crm_session_cookie_set(r, refresh->text, crm_refresh_ttl_s);
+    else
+        json_object_set_new(body, "refresh_token", json_string(refresh->text));
+    crm_reply_json(r, 200, body);
 }
 
 static void
@@ -57,12 +62,14 @@ crm_reply_bad_credentials(crm_req_t *r, const char *detail)
 void
 crm_auth_login(crm_req_t *r)
 {
-    static const char *const fields[] = {"tenant", "email", "password", NULL};
+    static const char *const fields[] = {"tenant", "email", "password", "session", NULL};
+    static const char *const sessions[] = {"body", "cookie", NULL};
     if (!crm_body_fields(r, fields))
         return;
     const char *slug = crm_field_string(r, "tenant", true, 63);
     const char *email = crm_field_string(r, "email", true, 254);
     const char *password = crm_field_string(r, "password", true, CRM_PASSWORD_MAX_BYTES);
+    const char *session = crm_field_enum(r, "session", sessions, false);
     if (crm_fields_failed(r, "the login request is not valid"))
         return;
     char *account = crm_arena_sprintf(r->arena, "%s|%s", slug, email);
@@ -137,21 +144,50 @@ crm_auth_login(crm_req_t *r)
                            json_pack("{ss}", "email", PQgetvalue(ur, 0, LOGIN_USER_EMAIL)));
     if (crm_tx_run(start) != 0)
         return;
-    crm_reply_tokens(r, user_id, tenant_id, role, &refresh);
+    crm_reply_tokens(r, user_id, tenant_id, role, &refresh,
+                     session && strcmp(session, "cookie") == 0);
+}
+
+/* The refresh token of a refresh or logout: from the body, or without a body from the
+ * session cookie (then only with the CSRF header). NULL when a reply was made, or when
+ * optional and there is none. */
+static const char *
+crm_presented_token(crm_req_t *r, const char *what, bool optional)
+{
+    if (!r->json) {
+        if (!crm_session_csrf_ok(r))
+            return NULL;
+        const char *token = crm_session_cookie_token(r);
+        if (!token && !optional)
+            crm_reply_bad_credentials(r, "no refresh token: neither a body nor the session "
+                                         "cookie " CRM_SESSION_COOKIE " was sent");
+        return token;
+    }
+    static const char *const fields[] = {"refresh_token", NULL};
+    if (!crm_body_fields(r, fields))
+        return NULL;
+    const char *token = crm_field_string(r, "refresh_token", true, 256);
+    return crm_fields_failed(r, what) ? NULL : token;
+}
+
+/* A refused refresh token; a refused cookie is also cleared, so that the browser forgets it. */
+static void
+crm_reply_bad_refresh(crm_req_t *r, const char *detail)
+{
+    if (!r->json)
+        crm_session_cookie_clear(r);
+    crm_reply_bad_credentials(r, detail);
 }
 
 void
 crm_auth_refresh(crm_req_t *r)
 {
-    static const char *const fields[] = {"refresh_token", NULL};
-    if (!crm_body_fields(r, fields))
-        return;
-    const char *token = crm_field_string(r, "refresh_token", true, 256);
-    if (crm_fields_failed(r, "the refresh request is not valid"))
+    const char *token = crm_presented_token(r, "the refresh request is not valid", false);
+    if (!token)
         return;
     crm_tenant_token_t old, next;
     if (!crm_tenant_token_parse(token, strlen(token), &old)) {
-        crm_reply_bad_credentials(r, "the refresh token is not valid");
+        crm_reply_bad_refresh(r, "the refresh token is not valid");
         return;
     }
     crm_tenant_token_new(old.tenant_id, &next);
@@ -171,35 +207,36 @@ crm_auth_refresh(crm_req_t *r)
                                json_pack("{ss ss}", "user_id", r->user_id, "outcome",
                                          "every token of the session revoked"));
         }
-        crm_reply_bad_credentials(r, strcmp(outcome, "reused") == 0
-                                         ? "the refresh token was already used; every token "
-                                           "of its session is now revoked"
-                                         : "the refresh token is not valid");
+        crm_reply_bad_refresh(r, strcmp(outcome, "reused") == 0
+                                     ? "the refresh token was already used; every token "
+                                       "of its session is now revoked"
+                                     : "the refresh token is not valid");
         return;
     }
     r->user_id = crm_arena_strdup(r->arena, PQgetvalue(res, 0, REFRESH_USER_ID));
-    crm_reply_tokens(r, r->user_id, old.tenant_id, PQgetvalue(res, 0, REFRESH_ROLE), &next);
+    crm_reply_tokens(r, r->user_id, old.tenant_id, PQgetvalue(res, 0, REFRESH_ROLE), &next,
+                     !r->json);
 }
 
 /* Revokes the session (the refresh token's family). Like RFC 7009 revocation, an unknown or
- * spent token is not an error: the answer is 204 either way. */
+ * spent token is not an error: the answer is 204 either way. Without a body the session
+ * cookie's token is revoked and the cookie cleared. */
 void
 crm_auth_logout(crm_req_t *r)
 {
-    static const char *const fields[] = {"refresh_token", NULL};
-    if (!crm_body_fields(r, fields))
-        return;
-    const char *token = crm_field_string(r, "refresh_token", true, 256);
-    if (crm_fields_failed(r, "the logout request is not valid"))
+    const char *token = crm_presented_token(r, "the logout request is not valid", true);
+    if (r->replied)
         return;
     crm_tenant_token_t t;
-    if (crm_tenant_token_parse(token, strlen(token), &t)) {
+    if (token && crm_tenant_token_parse(token, strlen(token), &t)) {
         r->tenant_id = crm_arena_strdup(r->arena, t.tenant_id);
         crm_tx_t *tx = crm_tx_new(r);
         CRM_TX_ADD(tx, crm_sql_logout, t.hash);
         if (crm_tx_run(tx) != 0)
             return;
     }
+    if (!r->json)
+        crm_session_cookie_clear(r);
     crm_reply(r, 204, NULL, "", 0);
 }
 

@@ -35,8 +35,10 @@ static const char *const crm_activities_query[] = {
 
 static const crm_route_t crm_core_routes[] = {
     {"POST", "/api/v1/auth/login", crm_auth_login, CRM_PERM_PUBLIC, NULL, CRM_ROUTE_JSON_BODY},
-    {"POST", "/api/v1/auth/refresh", crm_auth_refresh, CRM_PERM_PUBLIC, NULL, CRM_ROUTE_JSON_BODY},
-    {"POST", "/api/v1/auth/logout", crm_auth_logout, CRM_PERM_PUBLIC, NULL, CRM_ROUTE_JSON_BODY},
+    {"POST", "/api/v1/auth/refresh", crm_auth_refresh, CRM_PERM_PUBLIC, NULL,
+     CRM_ROUTE_JSON_BODY | CRM_ROUTE_BODY_OPTIONAL},
+    {"POST", "/api/v1/auth/logout", crm_auth_logout, CRM_PERM_PUBLIC, NULL,
+     CRM_ROUTE_JSON_BODY | CRM_ROUTE_BODY_OPTIONAL},
     {"GET", "/api/v1/me", crm_auth_me, CRM_PERM_AUTHENTICATED, NULL, 0},
     {"GET", "/api/v1/roles", crm_auth_roles, CRM_PERM_AUTHENTICATED, NULL, 0},
     {"GET", "/api/v1/users", crm_users_list, "users.manage", crm_list_query, 0},

@@ -4,6 +4,8 @@ Nothing is mocked: each cluster is a real PostgreSQL 15 made with initdb (as the
 system user when the suite runs as root), and each server is the real build/crm binary.
 """
 import atexit
+import glob
+import hashlib
 import json
 import os
 import re
@@ -109,6 +111,34 @@ class Postgres:
         if migrate:
             out = crm("migrate", env={"CRM_DATABASE_URL": self.url()})
             assert out.returncode == 0, out.stderr
+
+
+def psql(pg, *args, user="crm"):
+    """Runs psql with these arguments against pg's database; returns its output."""
+    out = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+                          "-d", pg.url(user), *args], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def migrate_up_to(pg, last):
+    """Applies each module's migrations up to a version, as `crm migrate` did then (each file
+    in its own transaction, recorded in schema_migrations): a database of an older release.
+    last maps a module to (its folder under the source tree, its last version)."""
+    psql(pg, "-c", "CREATE TABLE schema_migrations (module text NOT NULL, version integer NOT NULL"
+                   " CHECK (version > 0), name text NOT NULL, checksum text NOT NULL,"
+                   " applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (module, version))")
+    for module, (folder, version_max) in last.items():
+        for path in sorted(glob.glob(os.path.join(ROOT, folder, "[0-9][0-9][0-9][0-9]_*.sql"))):
+            name = os.path.basename(path)[:-4]
+            version = int(name[:4])
+            if version > version_max:
+                continue
+            with open(path, "rb") as f:
+                checksum = hashlib.sha256(f.read()).hexdigest()
+            psql(pg, "--single-transaction", "-f", path)
+            psql(pg, "-c", "INSERT INTO schema_migrations (module, version, name, checksum)"
+                           f" VALUES ('{module}', {version}, '{name}', '{checksum}')")
 
 
 def crm(*args, env=None, timeout=60):

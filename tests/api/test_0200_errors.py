@@ -3,10 +3,11 @@ from crmtest import assert_problem
 
 
 def test_unknown_path_is_404_problem(server):
-    r = server.get("/no/such/thing")
+    """Under the API's own folders (other page paths load the web app: test_0160)."""
+    r = server.get("/api/no/such/thing")
     body = assert_problem(r, 404, "no resource")
     assert body["title"] == "Not Found"
-    assert body["instance"] == "/no/such/thing"
+    assert body["instance"] == "/api/no/such/thing"
 
 
 def test_trailing_slash_is_not_the_resource(server):

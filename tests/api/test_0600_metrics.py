@@ -23,7 +23,7 @@ def test_metrics_count_requests_by_route_and_status(server):
 
 
 def test_metrics_count_errors_and_unmatched_paths(server):
-    server.get("/definitely/not/here")
+    server.get("/api/definitely/not/here")  # other page paths load the web app
     server.get("/healthz", params={"bogus": "1"})
     text = server.get("/metrics").text
     assert value(text, 'crm_http_requests_total{method="",route="unmatched",status="404"}') >= 1

@@ -3,14 +3,10 @@
 built by applying the migration files of that time from the source tree, as `crm migrate`
 did then, and filled by the statements and triggers of that time; the binary under test then
 migrates it."""
-import glob
-import hashlib
 import json
-import os
 import re
-import subprocess
 
-from crmtest import PASSWORD, ROOT, crm, default_key_set, login
+from crmtest import PASSWORD, crm, default_key_set, login, migrate_up_to, psql
 
 TENANT = "11111111-1111-4111-8111-111111111111"
 P1, P2, LEAD = (f"aaaaaaaa-0000-4000-8000-00000000000{i}" for i in (1, 2, 3))
@@ -18,29 +14,8 @@ P1, P2, LEAD = (f"aaaaaaaa-0000-4000-8000-00000000000{i}" for i in (1, 2, 3))
 BEFORE = {"crm": ("db/migrations", 21), "clinic": ("src/modules/clinic/migrations", 12)}
 
 
-def psql(pg, *args, user="crm"):
-    out = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
-                          "-d", pg.url(user), *args], capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr
-    return out.stdout
-
-
 def migrate_as_before(pg):
-    """Applies each module's migrations up to BEFORE, recording them as `crm migrate` does."""
-    psql(pg, "-c", "CREATE TABLE schema_migrations (module text NOT NULL, version integer NOT NULL"
-                   " CHECK (version > 0), name text NOT NULL, checksum text NOT NULL,"
-                   " applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (module, version))")
-    for module, (folder, last) in BEFORE.items():
-        for path in sorted(glob.glob(os.path.join(ROOT, folder, "[0-9][0-9][0-9][0-9]_*.sql"))):
-            name = os.path.basename(path)[:-4]
-            version = int(name[:4])
-            if version > last:
-                continue
-            with open(path, "rb") as f:
-                checksum = hashlib.sha256(f.read()).hexdigest()
-            psql(pg, "--single-transaction", "-f", path)
-            psql(pg, "-c", "INSERT INTO schema_migrations (module, version, name, checksum)"
-                           f" VALUES ('{module}', {version}, '{name}', '{checksum}')")
+    migrate_up_to(pg, BEFORE)
 
 
 OLD_DATA = f"""

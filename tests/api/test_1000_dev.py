@@ -37,6 +37,34 @@ def stop_dev(proc, log):
     return text
 
 
+def psql(url, query):
+    out = subprocess.run(["psql", "-X", "-At", "-d", url.replace("user=crm", "user=postgres"),
+                          "-c", query], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+def this_week(url):
+    """The demo diary's current week (Monday to Sunday in the clinic's zone): its count of
+    appointments, their practitioners and statuses, and how many fall outside working hours
+    (weekdays 09:00-12:30 and 13:30-17:00)."""
+    row = psql(url, """
+        WITH w AS (SELECT a.status, a.practitioner_id,
+                          a.starts_at AT TIME ZONE t.time_zone AS s,
+                          a.ends_at AT TIME ZONE t.time_zone AS e
+                     FROM clinic_appointments a JOIN tenants t ON t.id = a.tenant_id
+                    WHERE date_trunc('week', a.starts_at AT TIME ZONE t.time_zone)
+                          = date_trunc('week', now() AT TIME ZONE t.time_zone))
+        SELECT count(*), count(DISTINCT practitioner_id),
+               coalesce(string_agg(DISTINCT status, ','), ''),
+               count(*) FILTER (WHERE extract(isodow FROM s) > 5 OR s::date <> e::date
+                   OR NOT ((s::time >= '09:00' AND e::time <= '12:30')
+                        OR (s::time >= '13:30' AND e::time <= '17:00')))
+          FROM w""").split("|")
+    return {"count": int(row[0]), "practitioners": int(row[1]),
+            "statuses": set(filter(None, row[2].split(","))), "outside_hours": int(row[3])}
+
+
 def test_dev_sets_up_everything_and_reuses_it():
     base = tempfile.mkdtemp(prefix="crm-dev-")
     os.chmod(base, 0o755)
@@ -77,15 +105,44 @@ def test_dev_sets_up_everything_and_reuses_it():
                           json={"tenant": "demo", "email": "dr.patel@demo.clinic",
                                 "password": "demo-password-2026"}, timeout=30)
         assert r.status_code == 200, r.text
+        first = this_week(url)
+        assert first["practitioners"] == 3, first
+        assert first["count"] >= 3 * 5 * 5, first  # about seven a working day each
+        assert first["outside_hours"] == 0, first
+        # the statuses the clock allows: over, under way or ahead
+        assert first["statuses"] <= {"fulfilled", "noshow", "cancelled", "checked-in",
+                                     "arrived", "booked", "pending", "proposed"}, first
+        assert len(first["statuses"]) >= 3, first
+        total = int(psql(url, "SELECT count(*) FROM clinic_appointments"))
+        # a month goes by: the appointments are all in the past now
+        psql(url, "UPDATE clinic_appointments SET starts_at = starts_at - interval '28 days',"
+                  " ends_at = ends_at - interval '28 days'")
+        assert this_week(url)["count"] == 0
         text = stop_dev(proc, log)
         assert "stopped PostgreSQL" in text
         assert not os.path.exists(os.path.join(dev_dir, "pg", "postmaster.pid"))
 
         proc, log, port = run_dev(dev_dir)  # the second run reuses the cluster and its data
         assert requests.get(f"http://127.0.0.1:{port}/readyz", timeout=10).status_code == 200
+        url = re.search(r"Database: +(.+)", open(log).read()).group(1).strip()
+        again = this_week(url)  # the current week's diary is full again
+        assert again["practitioners"] == 3 and again["count"] >= 3 * 5 * 5, again
+        assert again["outside_hours"] == 0, again
+        added = int(psql(url, "SELECT count(*) FROM clinic_appointments")) - total
+        # all of them from this Monday on (from a Saturday, the next week's too)
+        assert added >= again["count"], (added, again)
+        assert int(psql(url, "SELECT count(*) FROM clinic_appointments a JOIN tenants t ON"
+                             " t.id = a.tenant_id WHERE a.starts_at AT TIME ZONE t.time_zone"
+                             " >= date_trunc('week', now() AT TIME ZONE t.time_zone)")) == added
         text = stop_dev(proc, log)
         assert "database is up to date" in text
         assert "creating a private PostgreSQL cluster" not in text
+        # a third start adds nothing: the week has its appointments
+        proc, log, port = run_dev(dev_dir)
+        url = re.search(r"Database: +(.+)", open(log).read()).group(1).strip()
+        assert this_week(url) == again
+        assert int(psql(url, "SELECT count(*) FROM clinic_appointments")) == total + added
+        stop_dev(proc, log)
     finally:
         pg_ctl = os.path.join(os.environ.get("CRM_PG_BINDIR", "/usr/lib/postgresql/15/bin"),
                               "pg_ctl")

@@ -27,6 +27,7 @@
 #include "core/util/public_url.h"
 #include "core/auth/tenant_modules.h"
 #include "core/http/request.h"
+#include "core/http/web_app.h"
 #include "core/util/uuid.h"
 
 static struct {
@@ -195,11 +196,20 @@ crm_media_type_is(const char *ct, const char *type)
     return strncasecmp(p, "utf-8", 5) == 0 && (p[5] == '\0' || p[5] == '"' || p[5] == ' ');
 }
 
+static void
+crm_reply_json_expected(crm_req_t *r)
+{
+    crm_req_add_header(r, "Accept", "application/json");
+    crm_reply_problem(r, 415, "the request body must be application/json (UTF-8)");
+}
+
 /* Everything that can be decided from the request head, before any body byte is read. */
 static void
 crm_http_check_head(crm_req_t *r)
 {
     crm_match_result_t m = crm_router_match(crm_http.rt, r->method, r->path, &r->match);
+    if (m == CRM_MATCH_NOT_FOUND && crm_web_app_claims(crm_http.rt, r->method, r->path))
+        m = crm_router_match(crm_http.rt, "GET", "/", &r->match); /* the app routes it */
     if (m == CRM_MATCH_NOT_FOUND) {
         crm_reply_problem(r, 404, "no resource at this path");
         return;
@@ -217,7 +227,8 @@ crm_http_check_head(crm_req_t *r)
         crm_reply_problem(r, 413, "the request body is larger than %zu bytes", r->body_limit);
         return;
     }
-    if (MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "tenant_id")) {
+    bool any_query = r->match.route->flags & CRM_ROUTE_ANY_QUERY;
+    if (!any_query && MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "tenant_id")) {
         crm_req_field_error(r, "query.tenant_id", "the tenant comes from the access token only");
         crm_reply_problem(r, 422, "tenant_id is not accepted in requests");
         return;
@@ -227,7 +238,8 @@ crm_http_check_head(crm_req_t *r)
         crm_reply_problem(r, 400, "the path is not valid UTF-8 text");
         return;
     }
-    MHD_get_connection_values_n(r->conn, MHD_GET_ARGUMENT_KIND, crm_check_query_arg, r);
+    if (!any_query)
+        MHD_get_connection_values_n(r->conn, MHD_GET_ARGUMENT_KIND, crm_check_query_arg, r);
     if (r->errors) {
         crm_reply_problem(r, 400,
                           "the query parameters are not ones this resource takes, or"
@@ -241,11 +253,12 @@ crm_http_check_head(crm_req_t *r)
         crm_reply_problem(r, 404, "no resource at this path");
         return;
     }
+    const char *ct = crm_req_header(r, "Content-Type");
+    /* an optional body without a Content-Type is judged once its length is known */
     if ((r->match.route->flags & CRM_ROUTE_JSON_BODY) &&
-        !crm_media_type_is(crm_req_header(r, "Content-Type"), "application/json")) {
-        crm_req_add_header(r, "Accept", "application/json");
-        crm_reply_problem(r, 415, "the request body must be application/json (UTF-8)");
-    }
+        !(ct == NULL && (r->match.route->flags & CRM_ROUTE_BODY_OPTIONAL)) &&
+        !crm_media_type_is(ct, "application/json"))
+        crm_reply_json_expected(r);
     if ((r->match.route->flags & CRM_ROUTE_CSV_BODY) &&
         !crm_media_type_is(crm_req_header(r, "Content-Type"), "text/csv")) {
         crm_req_add_header(r, "Accept", "text/csv");
@@ -300,9 +313,15 @@ crm_http_dispatch(crm_req_t *r)
             return;
         }
     }
-    if (r->match.route->flags & CRM_ROUTE_JSON_BODY) {
+    unsigned flags = r->match.route->flags;
+    /* an optional body left out: the handler sees r->json NULL */
+    if ((flags & CRM_ROUTE_JSON_BODY) && !(r->body_len == 0 && (flags & CRM_ROUTE_BODY_OPTIONAL))) {
         if (r->body_len == 0) {
             crm_reply_problem(r, 400, "a JSON request body is required");
+            return;
+        }
+        if (!crm_req_header(r, "Content-Type")) { /* an optional body, sent without its type */
+            crm_reply_json_expected(r);
             return;
         }
         crm_json_error_t je;

@@ -51,6 +51,14 @@ crm_req_header(crm_req_t *r, const char *name)
     return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
+const char *
+crm_req_cookie(crm_req_t *r, const char *name)
+{
+    if (!r->conn)
+        return NULL;
+    return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+}
+
 void
 crm_req_add_header(crm_req_t *r, const char *name, const char *value)
 {

@@ -79,6 +79,8 @@ const char *crm_req_param(crm_req_t *r, const char *name);
 /* Query parameter or request header; NULL if absent. */
 const char *crm_req_query(crm_req_t *r, const char *name);
 const char *crm_req_header(crm_req_t *r, const char *name);
+/* A cookie the client sent (the first of that name); NULL if absent. */
+const char *crm_req_cookie(crm_req_t *r, const char *name);
 
 /* Adds a response header; name and value must live as long as the request. */
 void crm_req_add_header(crm_req_t *r, const char *name, const char *value);

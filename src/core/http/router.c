@@ -228,6 +228,18 @@ crm_router_match(const crm_router_t *rt, const char *method, const char *path, c
 }
 
 bool
+crm_router_owns_segment(const crm_router_t *rt, const char *seg, size_t len)
+{
+    for (size_t i = 0; i < rt->count; i++) {
+        const crm_segment_t *s = &rt->entries[i].segs[0];
+        if (rt->entries[i].nsegs > 0 && !s->param && s->len == len &&
+            memcmp(s->text, seg, len) == 0)
+            return true;
+    }
+    return false;
+}
+
+bool
 crm_route_declares_query(const crm_route_t *route, const char *name)
 {
     if (!route->query)

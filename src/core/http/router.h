@@ -16,6 +16,11 @@ enum {
     CRM_ROUTE_JSON_BODY = 1 << 0,  /* takes an application/json body (parsed before the handler) */
     CRM_ROUTE_CSV_BODY = 1 << 1,   /* takes a text/csv body (UTF-8), up to CRM_MAX_IMPORT_BYTES */
     CRM_ROUTE_OWN_ERRORS = 1 << 2, /* errors in its module's format (reply_error), not RFC 9457 */
+    /* with CRM_ROUTE_JSON_BODY: the body may be left out (no bytes); the handler then sees
+     * json NULL. A body that is sent must still be application/json. */
+    CRM_ROUTE_BODY_OPTIONAL = 1 << 3,
+    /* any query string, never read by the server (the web app's pages: the app reads it) */
+    CRM_ROUTE_ANY_QUERY = 1 << 4,
 };
 
 typedef struct crm_route {
@@ -68,5 +73,9 @@ crm_match_result_t crm_router_match(const crm_router_t *rt, const char *method, 
                                     crm_match_t *m);
 
 bool crm_route_declares_query(const crm_route_t *route, const char *name);
+
+/* Whether some route's path starts with the literal segment seg (len bytes): "api" for
+ * /api/v1/..., so that a path under it is the API's, whether a route matches it or not. */
+bool crm_router_owns_segment(const crm_router_t *rt, const char *seg, size_t len);
 
 #endif

@@ -1,4 +1,4 @@
-/* system_routes.c - health, readiness, metrics and API documentation routes */
+/* system_routes.c - health, readiness, metrics, API documentation and the web app's routes */
 #include "core/http/system_routes.h"
 
 #include <string.h>
@@ -12,6 +12,7 @@
 #include "core/http/openapi.h"
 #include "core/http/request.h"
 #include "core/http/static_files.h"
+#include "core/http/web_app.h"
 #include "db_migrate_sql.h"
 
 static const char *crm_docs_dir;
@@ -22,6 +23,7 @@ crm_system_routes_init(const crm_config_t *config)
 {
     crm_docs_dir = config->docs_dir;
     crm_metrics_token = config->metrics_token;
+    crm_web_app_init(config);
 }
 
 static void
@@ -151,5 +153,8 @@ const crm_route_t crm_system_routes[] = {
     {"GET", "/openapi.json", crm_openapi, CRM_PERM_PUBLIC, NULL, 0},
     {"GET", "/docs", crm_docs, CRM_PERM_PUBLIC, NULL, 0},
     {"GET", "/docs/{asset}", crm_docs_asset, CRM_PERM_PUBLIC, NULL, 0},
+    /* the staff web app; every other page path falls back to / (http.c, web_app.c) */
+    {"GET", "/", crm_web_app_page, CRM_PERM_PUBLIC, NULL, CRM_ROUTE_ANY_QUERY},
+    {"GET", "/assets/{asset}", crm_web_app_asset, CRM_PERM_PUBLIC, NULL, CRM_ROUTE_ANY_QUERY},
     {NULL, NULL, NULL, NULL, NULL, 0},
 };

@@ -102,6 +102,8 @@ static const crm_option_t crm_options[] = {
      "PostgreSQL statement_timeout of a streamed export (a slow reader included), milliseconds"},
     {"CRM_DOCS_DIR", "--docs-dir", OPT_STRING, OFF(docs_dir), 0, 0, SERVE_CMDS,
      "folder with the Swagger UI assets (npm swagger-ui-dist) served under /docs"},
+    {"CRM_WEB_DIR", "--web-dir", OPT_STRING, OFF(web_dir), 0, 0, SERVE_CMDS,
+     "folder of the built staff web app (index.html, assets/) served at /"},
     {"CRM_DEV_DIR", "--dev-dir", OPT_STRING, OFF(dev_dir), 0, 0, CRM_CMD_DEV,
      "folder of the private PostgreSQL cluster of `crm dev`"},
     {"CRM_PG_BINDIR", "--pg-bindir", OPT_STRING, OFF(pg_bindir), 0, 0, CRM_CMD_DEV,
@@ -135,6 +137,7 @@ crm_config_defaults(crm_config_t *c)
     c->export_timeout_ms = 600000;
     c->max_connections_per_ip = 64;
     c->docs_dir = CRM_DEFAULT_DOCS_DIR;
+    c->web_dir = CRM_DEFAULT_WEB_DIR;
     c->dev_dir = "var";
     c->pg_bindir = "/usr/lib/postgresql/15/bin";
     c->jwt_issuer = "crm";

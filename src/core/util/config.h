@@ -35,6 +35,7 @@ typedef struct crm_config {
     long statement_timeout_ms;   /* CRM_STATEMENT_TIMEOUT_MS */
     long export_timeout_ms;      /* CRM_EXPORT_TIMEOUT_MS: a streamed export's statement */
     const char *docs_dir;        /* CRM_DOCS_DIR: Swagger UI assets */
+    const char *web_dir;         /* CRM_WEB_DIR: the built staff web app */
     const char *dev_dir;         /* CRM_DEV_DIR: where `crm dev` keeps its private cluster */
     const char *pg_bindir;       /* CRM_PG_BINDIR: initdb and pg_ctl for `crm dev` */
     const char *migrate_database_url;  /* CRM_MIGRATE_DATABASE_URL: the schema owner's */

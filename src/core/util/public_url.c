@@ -125,6 +125,22 @@ crm_public_url_https(void)
     return strncmp(crm_public_url(), "https:", 6) == 0;
 }
 
+bool
+crm_public_url_local_http(void)
+{
+    const char *base = crm_public_url();
+    if (strncmp(base, "http://", 7) != 0)
+        return false;
+    const char *host = base + 7;
+    static const char *const local[] = {"localhost", "127.0.0.1", "[::1]"};
+    for (size_t i = 0; i < sizeof(local) / sizeof(local[0]); i++) {
+        size_t n = strlen(local[i]);
+        if (strncasecmp(host, local[i], n) == 0 && (host[n] == '\0' || host[n] == ':'))
+            return true;
+    }
+    return false;
+}
+
 char *
 crm_public_url_to(crm_arena_t *a, const char *path)
 {

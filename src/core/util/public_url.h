@@ -22,6 +22,10 @@ void crm_public_url_set_default(const char *listen_host, bool ipv6, int port);
 const char *crm_public_url(void);
 /* Whether the base is https (for HSTS, a cookie's Secure flag). */
 bool crm_public_url_https(void);
+/* Whether the base is plain http on this machine (localhost, 127.0.0.1 or [::1], any port):
+ * the one place a browser keeps a cookie without Secure, and where a development server
+ * runs without TLS. */
+bool crm_public_url_local_http(void);
 /* The base followed by path (which starts with '/'), in the arena. */
 char *crm_public_url_to(crm_arena_t *a, const char *path);
 

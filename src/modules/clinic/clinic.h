@@ -14,6 +14,9 @@ void clinic_appointments_create(crm_req_t *r);
 void clinic_appointments_get(crm_req_t *r);
 void clinic_appointments_patch(crm_req_t *r);
 
+/* practitioners.c */
+void clinic_practitioners_list(crm_req_t *r);
+
 /* schedules.c */
 void clinic_schedule_get(crm_req_t *r);
 void clinic_schedule_put(crm_req_t *r);

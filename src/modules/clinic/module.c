@@ -29,6 +29,8 @@ static const crm_route_t clinic_routes[] = {
      0},
     {"PATCH", "/api/v1/appointments/{id}", clinic_appointments_patch, "clinic.appointments.write",
      NULL, CRM_ROUTE_JSON_BODY},
+    {"GET", "/api/v1/practitioners", clinic_practitioners_list, "clinic.appointments.read", NULL,
+     0},
     {"GET", "/api/v1/practitioners/{id}/schedule", clinic_schedule_get, "clinic.appointments.read",
      NULL, 0},
     {"PUT", "/api/v1/practitioners/{id}/schedule", clinic_schedule_put, "clinic.schedules.write",

@@ -1,7 +1,9 @@
 -- The clinic's demo data for `crm dev`, after the core's: the demo tenant named a clinic with
 -- the module on, a receptionist and three practitioners with weekly hours, three contacts in
--- five made patients (those without deals), and two weeks of appointments in mixed statuses
--- around today. Made once.
+-- five made patients (those without deals), and appointments in mixed statuses: once, a few a
+-- day from a week ago to a week ahead; and at every start, a full diary for the current week
+-- (and the next one, from a Saturday) whenever the current week has none, so that the diary
+-- looks alive today however long ago the data was made. Each part is idempotent.
 SELECT set_config('app.tenant_id', '0d3e0000-0000-4000-8000-000000000001', true);
 
 UPDATE tenants SET name = 'Demo Clinic' WHERE id = current_tenant_id() AND name = 'Demo';
@@ -76,5 +78,71 @@ SELECT current_tenant_id(), p.id, u.id, u.full_name, slot, 30, slot + interval '
                              + make_interval(hours => (ARRAY[0, 1, 2, 5, 6])[1 + ((p.n / 3)::int / 15) % 5]))
                             AT TIME ZONE 'Europe/London' AS slot) s
  WHERE extract(isodow FROM slot AT TIME ZONE 'Europe/London') < 6
+   AND date_trunc('week', slot AT TIME ZONE 'Europe/London')
+       <> date_trunc('week', now() AT TIME ZONE 'Europe/London') -- the week below fills
    AND NOT EXISTS (SELECT 1 FROM clinic_appointments WHERE tenant_id = current_tenant_id())
+ON CONFLICT DO NOTHING;
+
+-- The current week's diary, when it has no appointment (at the first start, and at any start
+-- in a later week): each practitioner's working days from Monday (on a Saturday or Sunday the
+-- next week's too), about seven of nine slots a day across their hours (09:00-12:30,
+-- 13:30-17:00), for patients in turn. Statuses follow the clock: over (mostly fulfilled, some
+-- no-shows and cancellations), under way (checked in), starting within 20 minutes (arrived),
+-- ahead (mostly booked, some pending or cancelled). A clash with a booking someone made is
+-- skipped (ON CONFLICT covers the exclusion constraints).
+WITH zone AS (
+    SELECT time_zone AS z, (now() AT TIME ZONE time_zone)::date AS today
+      FROM tenants WHERE id = current_tenant_id()
+), monday AS (
+    SELECT z, today, today - (extract(isodow FROM today)::int - 1) AS d FROM zone
+), days AS (
+    SELECT m.z, m.d + o AS day, o AS n
+      FROM monday m, generate_series(0, 11) o
+     WHERE (o < 7 OR extract(isodow FROM m.today) >= 6) AND extract(isodow FROM m.d + o) < 6
+       AND NOT EXISTS (SELECT 1 FROM clinic_appointments a
+                        WHERE a.tenant_id = current_tenant_id()
+                          AND a.starts_at >= m.d::timestamp AT TIME ZONE m.z
+                          AND a.starts_at < (m.d + 7)::timestamp AT TIME ZONE m.z)
+), slots (k, at, minutes) AS (
+    VALUES (0, time '09:00', 30), (1, time '09:30', 30), (2, time '10:15', 45),
+           (3, time '11:00', 30), (4, time '11:45', 30), (5, time '13:30', 45),
+           (6, time '14:30', 30), (7, time '15:00', 60), (8, time '16:15', 30)
+), doctors AS (
+    SELECT u.id, u.full_name, row_number() OVER (ORDER BY u.email) AS n
+      FROM users u JOIN clinic_practitioners p ON p.tenant_id = u.tenant_id AND p.id = u.id
+     WHERE u.tenant_id = current_tenant_id() AND u.active
+), patients AS (
+    SELECT c.id, row_number() OVER (ORDER BY c.created_at, c.id) - 1 AS n,
+           count(*) OVER () AS total
+      FROM contacts c
+     WHERE c.tenant_id = current_tenant_id() AND c.type = 'patient' AND c.deleted_at IS NULL
+), planned AS (
+    SELECT d.n AS day_n, p.id AS practitioner_id, p.full_name, p.n AS doctor_n, s.k,
+           s.minutes, (d.day + s.at) AT TIME ZONE d.z AS starts_at,
+           d.n * 9 + p.n * 3 + s.k AS v -- what varies the statuses, rooms and reasons
+      FROM days d, doctors p, slots s
+     WHERE (d.n + p.n * 2 + s.k) % 4 <> 0 -- a few gaps in each day
+)
+INSERT INTO clinic_appointments (tenant_id, patient_id, practitioner_id, practitioner_name,
+    starts_at, duration_minutes, ends_at, status, cancel_reason, appointment_type, reason, room,
+    source, created_by)
+SELECT current_tenant_id(), pt.id, a.practitioner_id, a.full_name, a.starts_at, a.minutes,
+       a.starts_at + make_interval(mins => a.minutes), st.status,
+       CASE WHEN st.status = 'cancelled' THEN 'The patient called to cancel' END,
+       (ARRAY['consultation', 'follow-up', 'check-up'])[1 + a.v % 3],
+       (ARRAY['Annual review', 'Back pain', 'Blood test results', 'Vaccination',
+              'Knee pain', 'Repeat prescription', 'Skin rash'])[1 + a.v % 7],
+       'Room ' || a.doctor_n, (ARRAY['staff', 'phone', 'online'])[1 + a.v % 3],
+       (SELECT id FROM users WHERE tenant_id = current_tenant_id()
+         AND email = 'reception@demo.clinic')
+  FROM planned a
+  JOIN patients pt ON pt.n = (a.day_n * 27 + a.doctor_n * 9 + a.k * 4) % pt.total
+ CROSS JOIN LATERAL (SELECT CASE
+        WHEN a.starts_at + make_interval(mins => a.minutes) <= now()
+            THEN (ARRAY['fulfilled', 'fulfilled', 'fulfilled', 'noshow', 'fulfilled',
+                        'cancelled', 'fulfilled'])[1 + a.v % 7]
+        WHEN a.starts_at <= now() THEN 'checked-in'
+        WHEN a.starts_at <= now() + interval '20 minutes' THEN 'arrived'
+        ELSE (ARRAY['booked', 'booked', 'booked', 'pending', 'booked', 'cancelled',
+                    'booked'])[1 + a.v % 7] END AS status) st
 ON CONFLICT DO NOTHING;

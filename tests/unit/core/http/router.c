@@ -85,6 +85,24 @@ test_not_found(void **state)
         assert_int_equal(crm_router_match(*state, "GET", paths[i], &m), CRM_MATCH_NOT_FOUND);
 }
 
+/* The first segments routes start with belong to them ("/" starts with none). */
+static void
+test_owned_segments(void **state)
+{
+    assert_true(crm_router_owns_segment(*state, "api", 3));
+    assert_true(crm_router_owns_segment(*state, "api/v1", 3));
+    assert_false(crm_router_owns_segment(*state, "ap", 2));
+    assert_false(crm_router_owns_segment(*state, "apis", 4));
+    assert_false(crm_router_owns_segment(*state, "v1", 2));
+    assert_false(crm_router_owns_segment(*state, "", 0));
+    crm_router_t *rt = crm_router_new();
+    const crm_route_t param_first[] = {{"GET", "/{x}/y", h, CRM_PERM_PUBLIC, NULL, 0}, {0}};
+    char err[256];
+    assert_int_equal(crm_router_add(rt, param_first, err, sizeof(err)), 0);
+    assert_false(crm_router_owns_segment(rt, "x", 1));
+    crm_router_free(rt);
+}
+
 static void
 test_method_not_allowed_lists_allow(void **state)
 {
@@ -470,6 +488,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_literal_beats_parameter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_found, setup, teardown),
         cmocka_unit_test_setup_teardown(test_method_not_allowed_lists_allow, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_owned_segments, setup, teardown),
         cmocka_unit_test(test_declared_query),
         cmocka_unit_test(test_bad_tables_are_refused),
         cmocka_unit_test_setup_teardown(test_empty_segments_and_trailing_slashes, setup, teardown),

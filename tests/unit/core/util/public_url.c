@@ -63,12 +63,33 @@ test_set_and_join(void **state)
     crm_arena_destroy(a);
 }
 
+/* Only plain http on a loopback name or address counts as local (cookies without Secure). */
+static void
+test_local_http(void **state)
+{
+    (void)state;
+    const char *local[] = {"http://127.0.0.1:8080", "http://localhost", "http://LocalHost:5173/",
+                           "http://[::1]:81"};
+    for (size_t i = 0; i < sizeof(local) / sizeof(local[0]); i++) {
+        crm_public_url_set(local[i]);
+        assert_true(crm_public_url_local_http());
+    }
+    const char *other[] = {"https://127.0.0.1:8443", "https://localhost",
+                           "http://192.0.2.4:9000",  "http://localhost.example.com",
+                           "http://127.0.0.10:8080", "http://crm.example.com"};
+    for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+        crm_public_url_set(other[i]);
+        assert_false(crm_public_url_local_http());
+    }
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_check),
         cmocka_unit_test(test_set_and_join),
+        cmocka_unit_test(test_local_http),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
