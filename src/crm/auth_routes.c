@@ -270,11 +270,13 @@ crm_auth_me(crm_req_t *r)
     }
     int role = crm_role_by_name(PQgetvalue(res, 0, ME_ROLE));
     crm_req_add_header(r, "Cache-Control", "no-store");
-    json_t *me = json_pack("{ss ss ss ss ss so}", "id", PQgetvalue(res, 0, ME_ID), "tenant_id",
-                           PQgetvalue(res, 0, ME_TENANT_ID), "email", PQgetvalue(res, 0, ME_EMAIL),
-                           "full_name", PQgetvalue(res, 0, ME_FULL_NAME), "role",
-                           PQgetvalue(res, 0, ME_ROLE), "permissions",
-                           crm_role_permissions(role, r->tenant_id));
+    json_t *me = json_pack(
+        "{ss ss ss ss ss so s{ss ss ss ss}}", "id", PQgetvalue(res, 0, ME_ID), "tenant_id",
+        PQgetvalue(res, 0, ME_TENANT_ID), "email", PQgetvalue(res, 0, ME_EMAIL), "full_name",
+        PQgetvalue(res, 0, ME_FULL_NAME), "role", PQgetvalue(res, 0, ME_ROLE), "permissions",
+        crm_role_permissions(role, r->tenant_id), "tenant", "name",
+        PQgetvalue(res, 0, ME_TENANT_NAME), "slug", PQgetvalue(res, 0, ME_TENANT_SLUG), "time_zone",
+        PQgetvalue(res, 0, ME_TIME_ZONE), "default_country", PQgetvalue(res, 0, ME_COUNTRY));
     crm_user_fields_merge(tx, first, r->user_id, me);
     crm_reply_json(r, 200, me);
 }

@@ -45,8 +45,10 @@ WHERE tenant_id = current_tenant_id()
     );
 
 -- name: me
--- The caller, while active.
--- returns: id, tenant_id, email, full_name, role
-SELECT id, tenant_id, email, full_name, role
-FROM users
-WHERE tenant_id = current_tenant_id() AND id = $1 AND active;
+-- The caller, while active, and the tenant's name and conventions (its time zone is the one
+-- every screen shows times in).
+-- returns: id, tenant_id, email, full_name, role, tenant_name, tenant_slug, time_zone, country
+SELECT u.id, u.tenant_id, u.email, u.full_name, u.role, t.name AS tenant_name,
+       t.slug AS tenant_slug, t.time_zone, t.default_country AS country
+FROM users u JOIN tenants t ON t.id = u.tenant_id
+WHERE u.tenant_id = current_tenant_id() AND u.id = $1 AND u.active;

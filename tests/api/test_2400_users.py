@@ -145,4 +145,7 @@ def test_roles_list_and_me(server, tenants):
                   # the modules this tenant has not enabled leave /me
                   "permissions": sorted(p for p in by_name["practitioner"]
                                         if not p.startswith(("clinic.", "testkit."))),
-                  "is_practitioner": True}
+                  "is_practitioner": True,
+                  # the tenant's conventions, which screens show times in
+                  "tenant": {"name": "Clinic alpha", "slug": "alpha",
+                             "time_zone": "Europe/London", "default_country": "GB"}}

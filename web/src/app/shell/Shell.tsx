@@ -48,8 +48,7 @@ export default function Shell() {
 
   useEffect(close, [location.pathname, close]);
   useEffect(() => {
-    const tz = (viewer?.me as { tenant?: { time_zone?: string } } | undefined)?.tenant?.time_zone;
-    setClinicZone(tz);
+    setClinicZone(viewer?.me.tenant.time_zone);
   }, [viewer]);
 
   if (session.status === "unknown") return <Loading />;

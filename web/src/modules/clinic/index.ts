@@ -1,4 +1,5 @@
 // index.ts - the Clinic module's screens: the diary and the practitioner's day.
+import { lazy } from "react";
 import type { WebModule } from "../types";
 
 export const clinicModule: WebModule = {
@@ -11,6 +12,15 @@ export const clinicModule: WebModule = {
     { to: "/diary", label: "Diary", icon: "📅", permission: "clinic.appointments.read", order: 10 },
     { to: "/my-day", label: "My day", icon: "☀", permission: "clinic.appointments.read", order: 11,
       when: (v) => v.me.is_practitioner },
+  ],
+  recordPanels: [
+    {
+      id: "appointments",
+      title: "Appointments",
+      order: 20,
+      permission: "clinic.appointments.read",
+      Component: lazy(() => import("./record/AppointmentsPanel")),
+    },
   ],
   home: { path: "/diary", permission: "clinic.appointments.read", priority: 20 },
 };
