@@ -82,6 +82,16 @@ SOAK_MINUTES ?= 60
 soak: build
 	@python3 bench/soak.py --minutes $(SOAK_MINUTES)
 
+# The demo clinic's screens at desktop and phone size, into docs/screenshots/ (docs/ui.md).
+.PHONY: screenshots bench-ui
+screenshots: build
+	@python3 tests/web/screenshots.py
+
+# The web app's speed: JavaScript before the diary, sign-in to diary, a full day's render and a
+# drag-move round trip, against their budgets (bench/README.md).
+bench-ui: build
+	@python3 bench/ui.py
+
 format:
 	clang-format -i $(SOURCES)
 

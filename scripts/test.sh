@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test.sh - what `make test` runs after building: the format check, the cmocka unit tests, the
-# fuzz targets' regression replay and the pytest API suite (against build-test/crm, under
-# ASan/UBSan). Prints a last line "N passed, N failed" and exits non-zero when anything failed.
+# fuzz targets' regression replay, the pytest API suite (against build-test/crm, under
+# ASan/UBSan) and the web app's Playwright suite (tests/web/run.py). Prints a last line
+# "N passed, N failed" and exits non-zero when anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -84,6 +85,15 @@ PY
 read -r api_ok api_bad <<<"$counts"
 passed=$((passed + api_ok))
 failed=$((failed + api_bad))
+
+echo "== web app (Playwright in Chromium, real crm serve and PostgreSQL)"
+web_out=$(/usr/bin/python3 tests/web/run.py 2>&1 | tee /dev/stderr | tail -1)
+if [[ $web_out =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+    passed=$((passed + BASH_REMATCH[1]))
+    failed=$((failed + BASH_REMATCH[2]))
+else
+    failed=$((failed + 1))
+fi
 
 echo
 echo "$passed passed, $failed failed"
