@@ -1,5 +1,5 @@
 // format.ts - en-GB display conventions in one place: 24-hour clock, day/month/year, pounds,
-// and every time shown in the clinic's time zone whatever the browser's.
+// and every time shown in the tenant's time zone whatever the browser's.
 import { DateTime } from "luxon";
 
 export const LOCALE = "en-GB";
@@ -8,26 +8,26 @@ export const CURRENCY = "GBP";
 let zone = "Europe/London";
 
 /** The tenant's IANA time zone, set once the viewer is known. */
-export function setClinicZone(z: string | undefined) {
+export function setTenantZone(z: string | undefined) {
   if (z) zone = z;
 }
-export function clinicZone(): string {
+export function tenantZone(): string {
   return zone;
 }
 
-export function inClinic(iso: string | Date): DateTime {
+export function inZone(iso: string | Date): DateTime {
   const dt = typeof iso === "string" ? DateTime.fromISO(iso) : DateTime.fromJSDate(iso);
   return dt.setZone(zone).setLocale(LOCALE);
 }
 
 export function formatDate(iso: string | Date | null | undefined): string {
-  return iso ? inClinic(iso).toFormat("dd/MM/yyyy") : "";
+  return iso ? inZone(iso).toFormat("dd/MM/yyyy") : "";
 }
 export function formatTime(iso: string | Date | null | undefined): string {
-  return iso ? inClinic(iso).toFormat("HH:mm") : "";
+  return iso ? inZone(iso).toFormat("HH:mm") : "";
 }
 export function formatDateTime(iso: string | Date | null | undefined): string {
-  return iso ? inClinic(iso).toFormat("dd/MM/yyyy HH:mm") : "";
+  return iso ? inZone(iso).toFormat("dd/MM/yyyy HH:mm") : "";
 }
 /** A birth date (a calendar date, no zone). */
 export function formatBirthDate(ymd: string | null | undefined): string {

@@ -9,7 +9,7 @@ import { useConnectionLost } from "../../api/connection";
 import { ViewerContext, useViewer, type Viewer } from "../me";
 import { modules } from "../../modules";
 import { moduleOn, type NavEntry } from "../../modules/types";
-import { setClinicZone } from "../../lib/format";
+import { setTenantZone } from "../../lib/format";
 import { problemMessage } from "../../lib/problem";
 import SearchBox from "./SearchBox";
 import { t } from "./strings";
@@ -48,7 +48,7 @@ export default function Shell() {
 
   useEffect(close, [location.pathname, close]);
   useEffect(() => {
-    setClinicZone(viewer?.me.tenant.time_zone);
+    setTenantZone(viewer?.me.tenant.time_zone);
   }, [viewer]);
 
   if (session.status === "unknown") return <Loading />;
@@ -76,7 +76,7 @@ export default function Shell() {
           <Group gap="sm" wrap="nowrap">
             <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label={t.menu} />
             <Text fw={700} visibleFrom="xs" component="span">
-              {t.appName}
+              {viewer.me.tenant.name}
             </Text>
           </Group>
           <SearchBox />

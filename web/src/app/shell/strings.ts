@@ -1,9 +1,8 @@
 // strings.ts - every text of the app shell (en-GB), in one place for translation.
 export const t = {
-  appName: "Clinic CRM",
   navLabel: "Main",
   signOut: "Sign out",
-  search: "Search patients and contacts",
+  search: "Search by name, email or phone",
   searchPlaceholder: "Search…",
   noResults: "No matches",
   searching: "Searching…",
