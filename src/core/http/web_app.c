@@ -13,9 +13,9 @@
 
 static const char *crm_web_dir;
 
-/* First segments that are the server's even before a route exists under them. */
-static const char *const crm_web_reserved[] = {"api",  "platform", "fhir",
-                                               "docs", "webhooks", "assets"};
+/* First segments that are the server's even before a route exists under them (those of every
+ * route, a module's included, are found in the router). */
+static const char *const crm_web_reserved[] = {"api", "platform", "docs", "webhooks", "assets"};
 
 void
 crm_web_app_init(const crm_config_t *config)

@@ -25,8 +25,8 @@ void crm_web_app_asset(crm_req_t *r);
 
 /* Whether a GET or HEAD of path that no route matches loads the app (a client-side route such
  * as /diary or /contacts/123): not under a first segment any route starts with (/api,
- * /platform, /fhir, /docs, /assets, /healthz, ...) nor under /webhooks, and no segment empty
- * (but for a trailing slash) or starting with a dot. */
+ * /platform, /docs, /assets, /healthz, a module's, ...) nor under /webhooks, and no segment
+ * empty (but for a trailing slash) or starting with a dot. */
 bool crm_web_app_claims(const crm_router_t *rt, const char *method, const char *path);
 
 #endif
