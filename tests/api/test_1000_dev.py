@@ -46,8 +46,8 @@ def psql(url, query):
 
 def this_week(url):
     """The demo diary's current week (Monday to Sunday in the clinic's zone): its count of
-    appointments, their practitioners and statuses, and how many fall outside working hours
-    (weekdays 09:00-12:30 and 13:30-17:00)."""
+    appointments, their practitioners and statuses, and how many fall outside their
+    practitioner's working hours (weekdays 09:00-12:30 and 13:30-17:00, Saturdays 09:00-13:00)."""
     row = psql(url, """
         WITH w AS (SELECT a.status, a.practitioner_id,
                           a.starts_at AT TIME ZONE t.time_zone AS s,
@@ -57,9 +57,11 @@ def this_week(url):
                           = date_trunc('week', now() AT TIME ZONE t.time_zone))
         SELECT count(*), count(DISTINCT practitioner_id),
                coalesce(string_agg(DISTINCT status, ','), ''),
-               count(*) FILTER (WHERE extract(isodow FROM s) > 5 OR s::date <> e::date
-                   OR NOT ((s::time >= '09:00' AND e::time <= '12:30')
-                        OR (s::time >= '13:30' AND e::time <= '17:00')))
+               count(*) FILTER (WHERE s::date <> e::date OR NOT EXISTS (
+                   SELECT 1 FROM clinic_schedules h
+                    WHERE h.practitioner_id = w.practitioner_id
+                      AND h.weekday = extract(isodow FROM s)
+                      AND s::time >= h.start_time AND e::time <= h.end_time))
           FROM w""").split("|")
     return {"count": int(row[0]), "practitioners": int(row[1]),
             "statuses": set(filter(None, row[2].split(","))), "outside_hours": int(row[3])}

@@ -45,12 +45,17 @@ UPDATE activities a SET assigned_to = CASE WHEN c.type = 'patient' THEN d.id ELS
    AND x.tenant_id = a.tenant_id AND x.email = 'admin@demo.clinic'
    AND c.owner_id = r.id AND a.assigned_to = x.id;
 
+-- weekdays 09:00-12:30 and 13:30-17:00, and a Saturday morning clinic 09:00-13:00
 INSERT INTO clinic_schedules (tenant_id, practitioner_id, weekday, start_time, end_time)
 SELECT current_tenant_id(), u.id, d, t.s, t.e
   FROM users u, generate_series(1, 5) d,
        (VALUES (time '09:00', time '12:30'), (time '13:30', time '17:00')) AS t (s, e)
  WHERE u.tenant_id = current_tenant_id()
    AND u.id IN (SELECT id FROM clinic_practitioners WHERE tenant_id = current_tenant_id())
+ON CONFLICT DO NOTHING;
+INSERT INTO clinic_schedules (tenant_id, practitioner_id, weekday, start_time, end_time)
+SELECT current_tenant_id(), id, 6, time '09:00', time '13:00'
+  FROM clinic_practitioners WHERE tenant_id = current_tenant_id()
 ON CONFLICT DO NOTHING;
 
 -- hourly slots on weekdays from a week ago to a week ahead, for a third of the patients
@@ -86,7 +91,7 @@ ON CONFLICT DO NOTHING;
 -- The current week's diary, when it has no appointment (at the first start, and at any start
 -- in a later week): each practitioner's working days from Monday (on a Saturday or Sunday the
 -- next week's too), about seven of nine slots a day across their hours (09:00-12:30,
--- 13:30-17:00), for patients in turn. Statuses follow the clock: over (mostly fulfilled, some
+-- 13:30-17:00; Saturday mornings five), for patients in turn. Statuses follow the clock: over (mostly fulfilled, some
 -- no-shows and cancellations), under way (checked in), starting within 20 minutes (arrived),
 -- ahead (mostly booked, some pending or cancelled). A clash with a booking someone made is
 -- skipped (ON CONFLICT covers the exclusion constraints).
@@ -98,7 +103,7 @@ WITH zone AS (
 ), days AS (
     SELECT m.z, m.d + o AS day, o AS n
       FROM monday m, generate_series(0, 11) o
-     WHERE (o < 7 OR extract(isodow FROM m.today) >= 6) AND extract(isodow FROM m.d + o) < 6
+     WHERE (o < 7 OR extract(isodow FROM m.today) >= 6) AND extract(isodow FROM m.d + o) < 7
        AND NOT EXISTS (SELECT 1 FROM clinic_appointments a
                         WHERE a.tenant_id = current_tenant_id()
                           AND a.starts_at >= m.d::timestamp AT TIME ZONE m.z
@@ -122,6 +127,7 @@ WITH zone AS (
            d.n * 9 + p.n * 3 + s.k AS v -- what varies the statuses, rooms and reasons
       FROM days d, doctors p, slots s
      WHERE (d.n + p.n * 2 + s.k) % 4 <> 0 -- a few gaps in each day
+       AND (extract(isodow FROM d.day) < 6 OR s.at < time '12:30') -- Saturday: mornings
 )
 INSERT INTO clinic_appointments (tenant_id, patient_id, practitioner_id, practitioner_name,
     starts_at, duration_minutes, ends_at, status, cancel_reason, appointment_type, reason, room,
