@@ -86,7 +86,7 @@ function AppointmentCard({ a, dayStart }: { a: Appointment; dayStart: string }) 
           )}
         </div>
         <div className={classes.actions}>
-          <Badge color={STATUS_COLOUR[a.status] ?? "gray"} variant="light">
+          <Badge color={STATUS_COLOUR[a.status] ?? "gray"} c={`${STATUS_COLOUR[a.status] ?? "gray"}.9`} variant="light">
             {t.status[a.status] ?? a.status}
           </Badge>
           {moves.map((m) => (
