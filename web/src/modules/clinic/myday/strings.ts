@@ -11,7 +11,7 @@ export const t = {
   list: "Today's appointments",
   time: (start: string, end: string) => `${start}–${end}`,
   minutes: (n: number) => `${n} min`,
-  room: (r: string) => `Room ${r}`,
+  room: (r: string) => (/room/i.test(r) ? r : `Room ${r}`), // "2" or "Treatment room 2"
   noType: "Appointment",
   patientUnknown: "Patient",
   patientLoading: "Loading patient…",
