@@ -72,8 +72,18 @@ export async function signIn(tenant: string, email: string, password: string): P
     credentials: "same-origin",
     body: JSON.stringify({ tenant, email, password, session: "cookie" }),
   });
-  if (res.ok) adopt((await res.clone().json()) as TokenAnswer);
+  if (res.ok) {
+    adopt((await res.clone().json()) as TokenAnswer);
+    channel?.postMessage("signed-in");
+  }
   return res;
+}
+
+const RETRY_MS = 10_000; // after a refresh the network or the server could not answer
+
+function retryLater() {
+  clearTimeout(timer);
+  timer = setTimeout(() => void refresh(), RETRY_MS);
 }
 
 async function refreshOnce(): Promise<boolean> {
@@ -81,9 +91,23 @@ async function refreshOnce(): Promise<boolean> {
   try {
     res = await fetch("/api/v1/auth/refresh", { method: "POST", headers: CSRF, credentials: "same-origin" });
   } catch {
-    return state.status === "signed-in"; // offline: keep what we have, the banner says so
+    // offline: a signed-in tab keeps its token (the banner says so) and tries again; a tab
+    // that was loading has no session to keep
+    if (state.status === "signed-in") retryLater();
+    else end();
+    return state.status === "signed-in";
+  }
+  if (res.status >= 500 || res.status === 429) {
+    // the server could not answer now: that says nothing about the session
+    if (state.status === "signed-in") {
+      retryLater();
+      return true;
+    }
+    end();
+    return false;
   }
   if (!res.ok) {
+    // refused (expired, revoked, reused): the session is over
     end(state.status === "unknown" ? undefined : "expired");
     return false;
   }
@@ -123,6 +147,8 @@ export async function signOut(): Promise<void> {
   end("signed-out");
 }
 
+// another tab signed out: so are we; another tab signed in: its cookie is ours too
 channel?.addEventListener("message", (e: MessageEvent) => {
   if (e.data === "signed-out" && state.status === "signed-in") end("signed-out-elsewhere");
+  else if (e.data === "signed-in" && state.status === "signed-out") void refresh();
 });

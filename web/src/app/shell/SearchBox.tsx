@@ -13,7 +13,7 @@ import classes from "./SearchBox.module.css";
 export default function SearchBox() {
   const [text, setText] = useState("");
   const [open, setOpen] = useState(false);
-  const [active, setActive] = useState(0);
+  const [active, setActive] = useState(-1); // no option until an arrow key picks one
   const [q] = useDebouncedValue(text.trim(), 200);
   const navigate = useNavigate();
   const listId = useId();
@@ -27,7 +27,7 @@ export default function SearchBox() {
   });
   const items = (results.data ?? []).filter((r) => r.kind === "contact");
 
-  useEffect(() => setActive(0), [q]);
+  useEffect(() => setActive(-1), [q]);
   useEffect(() => {
     const close = (e: MouseEvent) => {
       if (box.current && !box.current.contains(e.target as Node)) setOpen(false);
@@ -72,7 +72,7 @@ export default function SearchBox() {
             setActive((a) => Math.max(a - 1, 0));
           } else if (e.key === "Enter") {
             e.preventDefault();
-            choose(active);
+            choose(Math.max(active, 0)); // Enter with none picked opens the first match
           } else if (e.key === "Escape") {
             setOpen(false);
           }

@@ -1,11 +1,12 @@
 // Shell.tsx - the signed-in frame: navigation built from the viewer's permissions and enabled
 // modules, the user's name and role, sign-out, global search and the lost-connection banner.
 import { Suspense, useEffect } from "react";
-import { NavLink as RouterLink, Navigate, Outlet, useLocation } from "react-router";
-import { Alert, Burger, Button, Center, Group, Loader, Menu, NavLink, Stack, Text, UnstyledButton } from "@mantine/core";
+import { NavLink as RouterLink, Navigate, Outlet, matchPath, useLocation } from "react-router";
+import { Alert, Burger, Button, Center, Group, Loader, Menu, NavLink, Stack, Text, Title, UnstyledButton } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { useSession, signOut } from "../../auth/session";
-import { useConnectionLost } from "../../api/connection";
+import { setConnectionLost, useConnectionLost } from "../../api/connection";
+import { useQueryClient } from "@tanstack/react-query";
 import { ViewerContext, useViewer, type Viewer } from "../me";
 import { modules } from "../../modules";
 import { moduleOn, type NavEntry } from "../../modules/types";
@@ -23,12 +24,53 @@ export function navFor(viewer: Viewer): NavEntry[] {
     .sort((a, b) => a.order - b.order);
 }
 
+/** Whether the page at this path belongs to a module that is off for this viewer's tenant
+ * (its routes exist in the app for every tenant; its screens only where it is on). */
+export function offModulePage(viewer: Viewer, pathname: string): boolean {
+  const owner = modules.find((m) =>
+    m.routes.some((r) => r.path && matchPath({ path: `/${r.path}`, end: true }, pathname)),
+  );
+  return !!owner && !moduleOn(viewer, owner.name);
+}
+
 export function homeFor(viewer: Viewer): string {
   const homes = modules
     .filter((m) => moduleOn(viewer, m.name) && m.home && viewer.can(m.home.permission))
     .map((m) => m.home!)
     .sort((a, b) => b.priority - a.priority);
   return homes[0]?.path ?? "/contacts";
+}
+
+const PROBE_MS = 5_000; // how often a lost connection is tried again
+
+/** Raises the banner when the browser goes offline; while it is up, asks the server every few
+ * seconds (and at once when the browser is back online) until it answers. */
+function useConnectionWatch(lost: boolean) {
+  useEffect(() => {
+    const down = () => setConnectionLost(true);
+    window.addEventListener("offline", down);
+    return () => window.removeEventListener("offline", down);
+  }, []);
+  useEffect(() => {
+    if (!lost) return;
+    let stopped = false;
+    const probe = async () => {
+      try {
+        await fetch("/healthz", { cache: "no-store" });
+        if (!stopped) setConnectionLost(false);
+      } catch {
+        // still down: the next tick tries again
+      }
+    };
+    const tick = setInterval(() => void probe(), PROBE_MS);
+    const up = () => void probe();
+    window.addEventListener("online", up);
+    return () => {
+      stopped = true;
+      clearInterval(tick);
+      window.removeEventListener("online", up);
+    };
+  }, [lost]);
 }
 
 function Loading() {
@@ -45,6 +87,13 @@ export default function Shell() {
   const { viewer, error, isLoading } = useViewer();
   const lost = useConnectionLost();
   const [opened, { toggle, close }] = useDisclosure();
+  const queryClient = useQueryClient();
+  useConnectionWatch(lost);
+
+  // what one user's session read is not left for the next one to see
+  useEffect(() => {
+    if (session.status === "signed-out") queryClient.clear();
+  }, [session.status, queryClient]);
 
   useEffect(close, [location.pathname, close]);
   useEffect(() => {
@@ -117,7 +166,7 @@ export default function Shell() {
             </Alert>
           )}
           <Suspense fallback={<Loading />}>
-            <Outlet />
+            {offModulePage(viewer, location.pathname) ? <NotFound /> : <Outlet />}
           </Suspense>
         </main>
       </div>
@@ -135,6 +184,9 @@ export function Home() {
 export function NotFound() {
   return (
     <Stack align="flex-start">
+      <Title order={1} size="h2">
+        {t.notFoundTitle}
+      </Title>
       <Text>{t.notFound}</Text>
       <Button component={RouterLink} to="/" variant="light">
         {t.home}

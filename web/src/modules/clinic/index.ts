@@ -18,7 +18,8 @@ export const clinicModule: WebModule = {
       id: "appointments",
       title: "Appointments",
       order: 20,
-      permission: "clinic.appointments.read",
+      // listing a patient's appointments needs clinic.patients.read (the Viewer has not)
+      permission: "clinic.patients.read",
       Component: lazy(() => import("./record/AppointmentsPanel")),
     },
   ],

@@ -10,11 +10,18 @@ import { t } from "./strings";
 const CLINIC_KEY = "crm.clinic"; // the slug only: never a token
 const FORM_FIELDS = ["tenant", "email", "password"];
 
+/** Seconds from a Retry-After header (delta-seconds or an HTTP date); 60 when absent. */
+function retryAfter(res: Response): number {
+  const h = res.headers.get("Retry-After") ?? "";
+  const n = Number(h);
+  if (h && Number.isFinite(n)) return Math.max(1, Math.ceil(n));
+  const at = Date.parse(h);
+  return Number.isNaN(at) ? 60 : Math.max(1, Math.ceil((at - Date.now()) / 1000));
+}
+
 function messageFor(res: Response, problem: Problem | undefined): string {
-  if (res.status === 429) {
-    const s = Number(res.headers.get("Retry-After") ?? "0") || 60;
-    return t.throttled(s);
-  }
+  // a suspended clinic answers 401 like a wrong password: the server does not tell strangers
+  // which clinics exist or are suspended, so the message names both
   if (res.status === 401) return t.badCredentials;
   if (res.status === 403) return problem?.detail?.includes("suspend") ? t.suspended : (problem?.detail ?? t.suspended);
   if (res.status >= 500) return t.serverError;
@@ -32,6 +39,20 @@ export default function SignInPage() {
   const [fields, setFields] = useState<Record<string, string>>({});
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
+  const [waitUntil, setWaitUntil] = useState<number | undefined>(); // throttled until (ms)
+  const [now, setNow] = useState(() => Date.now());
+
+  // the throttling message counts down, and the button waits with it
+  useEffect(() => {
+    if (waitUntil === undefined) return;
+    const tick = setInterval(() => {
+      const at = Date.now();
+      setNow(at);
+      if (at >= waitUntil) setWaitUntil(undefined);
+    }, 1000);
+    return () => clearInterval(tick);
+  }, [waitUntil]);
+  const waitSeconds = waitUntil === undefined ? 0 : Math.max(1, Math.ceil((waitUntil - now) / 1000));
 
   useEffect(() => {
     if (session.status === "signed-in") navigate(from, { replace: true });
@@ -52,7 +73,7 @@ export default function SignInPage() {
     if (!password) missing.password = t.required;
     setFields(missing);
     setError(undefined);
-    if (Object.keys(missing).length) return;
+    if (Object.keys(missing).length || waitUntil !== undefined) return;
     setBusy(true);
     try {
       const res = await signIn(clinic.trim(), email.trim(), password);
@@ -66,7 +87,11 @@ export default function SignInPage() {
       } catch {
         problem = undefined;
       }
-      if (res.status === 400 || res.status === 422) {
+      if (res.status === 429) {
+        const at = Date.now();
+        setNow(at);
+        setWaitUntil(at + retryAfter(res) * 1000);
+      } else if (res.status === 400 || res.status === 422) {
         const byField: Record<string, string> = {};
         let unclaimed = !problem?.errors?.length;
         for (const fe of problem?.errors ?? []) {
@@ -98,10 +123,14 @@ export default function SignInPage() {
                 {t.subtitle}
               </Text>
             </div>
-            {notice && !error && <Alert color="blue">{notice}</Alert>}
-            {error && (
+            {notice && !error && waitUntil === undefined && (
+              <Alert color="blue" role="status" data-testid="sign-in-notice">
+                {notice}
+              </Alert>
+            )}
+            {(error || waitUntil !== undefined) && (
               <Alert color="red" role="alert" data-testid="sign-in-error">
-                {error}
+                {waitUntil !== undefined ? t.throttled(waitSeconds) : error}
               </Alert>
             )}
             <TextInput
@@ -134,7 +163,7 @@ export default function SignInPage() {
               error={fields.password}
               required
             />
-            <Button type="submit" loading={busy} fullWidth>
+            <Button type="submit" loading={busy} disabled={waitUntil !== undefined} fullWidth>
               {t.submit}
             </Button>
           </Stack>

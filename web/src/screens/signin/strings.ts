@@ -7,7 +7,7 @@ export const t = {
   email: "Email",
   password: "Password",
   submit: "Sign in",
-  badCredentials: "The clinic, email or password is not right.",
+  badCredentials: "The clinic, email or password is not right, or the clinic's account is suspended.",
   throttled: (s: number) => `Too many attempts. Try again in ${s} s.`,
   suspended: "This clinic's account is suspended. Contact your administrator.",
   serverError: "The server could not sign you in just now. Try again in a moment.",
