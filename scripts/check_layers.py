@@ -36,7 +36,7 @@ ALLOWED = [
      "an example of a module's name in the modules API: the one industry module there is"),
     (r"src/core/http/openapi\.json", r'"title": "CRM for clinics"',
      "the product's name, in the API document's title"),
-    (r"web/src/screens/signin/strings\.ts", r"^  (subtitle|clinic|clinicHint|badCredentials|"
+    (r"web/src/screens/signin/strings\.ts", r"^  (subtitle|tenantLabel|tenantHint|badCredentials|"
      r"suspended): ", "the sign-in page is the product's front door: staff know their tenant "
      "as their clinic, and the field asks for it by that name"),
 ]

@@ -35,7 +35,7 @@ test("the access token lives in memory; the refresh cookie is HttpOnly, Strict, 
       for (let i = 0; i < s.length; i++) all.push(`${s.key(i)}=${s.getItem(s.key(i)!)}`);
     return { all, cookie: document.cookie };
   });
-  expect(stored.all).toEqual([`crm.clinic=${clinic.slug}`]);
+  expect(stored.all).toEqual([`crm.tenant=${clinic.slug}`]);
   expect(stored.all.join()).not.toContain(body.access_token);
   expect(stored.cookie).not.toContain("crm_refresh");
 
@@ -66,7 +66,7 @@ test("the token is refreshed shortly before it expires, not before", async ({ pa
   await expect.poll(() => refreshes).toEqual([200]);
   await expect.poll(async () => (await refreshCookie(context))!.value).not.toBe(before);
   // still signed in, and the new token works
-  await page.getByRole("combobox", { name: "Search patients and contacts" }).fill("Olivia");
+  await page.getByRole("combobox", { name: "Search by name, email or phone" }).fill("Olivia");
   await expect(page.getByRole("option", { name: /Olivia Testperson0/ })).toBeVisible();
   await expect(page).toHaveURL(/\/contacts$/);
 });
@@ -86,7 +86,7 @@ test("a 401 is answered by one refresh and the request again", async ({ page, cl
   expect(changed.status, JSON.stringify(changed.body)).toBe(200);
   await expect.poll(async () => (await old.get("/api/v1/me")).status, { timeout: 5000 }).toBe(401);
 
-  await page.getByRole("combobox", { name: "Search patients and contacts" }).fill("Olivia");
+  await page.getByRole("combobox", { name: "Search by name, email or phone" }).fill("Olivia");
   await expect(page.getByRole("option", { name: /Olivia Testperson0/ })).toBeVisible();
   expect(searches).toEqual([401, 200]);
   expect(refreshes).toEqual([200]);

@@ -54,7 +54,7 @@ test("signing out ends the session on the server", async ({ page, context, clini
 test("the global search finds as you type and opens a contact by keyboard", async ({ page, clinic }) => {
   const target = clinic.patients[2]!;
   await signIn(page, clinic, "receptionist");
-  const box = page.getByRole("combobox", { name: "Search patients and contacts" });
+  const box = page.getByRole("combobox", { name: "Search by name, email or phone" });
   await box.fill("Testperson");
   const options = page.getByRole("option");
   await expect(options).toHaveCount(clinic.patients.length);
@@ -78,7 +78,7 @@ test("a lost connection shows a banner that goes when it is back", async ({ page
   await signIn(page, clinic, "receptionist", "/contacts");
   await expect(page.getByTestId("connection-lost")).toHaveCount(0);
   await context.setOffline(true);
-  await page.getByRole("combobox", { name: "Search patients and contacts" }).fill("Olivia");
+  await page.getByRole("combobox", { name: "Search by name, email or phone" }).fill("Olivia");
   await expect(page.getByTestId("connection-lost")).toBeVisible();
   await expect(page.getByTestId("connection-lost")).toHaveText(/connection to the server was lost/);
   await context.setOffline(false);

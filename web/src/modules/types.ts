@@ -18,10 +18,12 @@ export interface RecordPanel {
   Component: LazyExoticComponent<ComponentType<{ contact: Contact }>>;
 }
 
+export type NavIconName = "calendar" | "people" | "sun" | "list";
+
 export interface NavEntry {
   to: string;
   label: string;
-  icon?: string; // a short glyph shown before the label
+  icon?: NavIconName; // drawn before the label (app/shell/NavIcon.tsx)
   permission?: string; // shown only to viewers holding it
   order: number; // place in the navigation (lower first)
   when?: (viewer: Viewer) => boolean; // a further condition (e.g. the viewer is a practitioner)

@@ -13,6 +13,7 @@ import { moduleOn, type NavEntry } from "../../modules/types";
 import { setTenantZone } from "../../lib/format";
 import { problemMessage } from "../../lib/problem";
 import SearchBox from "./SearchBox";
+import NavIcon from "./NavIcon";
 import { t } from "./strings";
 import classes from "./Shell.module.css";
 
@@ -155,7 +156,7 @@ export default function Shell() {
               component={RouterLink}
               to={n.to}
               label={n.label}
-              leftSection={n.icon ? <span aria-hidden="true">{n.icon}</span> : undefined}
+              leftSection={n.icon ? <NavIcon name={n.icon} /> : undefined}
             />
           ))}
         </nav>

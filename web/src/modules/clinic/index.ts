@@ -9,8 +9,8 @@ export const clinicModule: WebModule = {
     { path: "my-day", lazy: () => import("./myday/MyDayPage").then((m) => ({ Component: m.default })) },
   ],
   nav: [
-    { to: "/diary", label: "Diary", icon: "📅", permission: "clinic.appointments.read", order: 10 },
-    { to: "/my-day", label: "My day", icon: "☀", permission: "clinic.appointments.read", order: 11,
+    { to: "/diary", label: "Diary", icon: "calendar", permission: "clinic.appointments.read", order: 10 },
+    { to: "/my-day", label: "My day", icon: "sun", permission: "clinic.appointments.read", order: 11,
       when: (v) => v.me.is_practitioner },
   ],
   recordPanels: [

@@ -7,6 +7,6 @@ export const crmModule: WebModule = {
     { path: "contacts", lazy: () => import("./contacts/ContactsPage").then((m) => ({ Component: m.default })) },
     { path: "contacts/:id", lazy: () => import("./contacts/ContactRecord").then((m) => ({ Component: m.default })) },
   ],
-  nav: [{ to: "/contacts", label: "Patients & contacts", icon: "👥", permission: "contacts.read", order: 20 }],
+  nav: [{ to: "/contacts", label: "Patients & contacts", icon: "people", permission: "contacts.read", order: 20 }],
   home: { path: "/contacts", permission: "contacts.read", priority: 10 },
 };

@@ -1,4 +1,4 @@
-// SignInPage.tsx - the sign-in form: clinic (remembered), email, password; says clearly why a
+// SignInPage.tsx - the sign-in form: tenant (remembered), email, password; says clearly why a
 // sign-in failed, and returns to the page the user was on.
 import { useEffect, useState, type FormEvent } from "react";
 import { useLocation, useNavigate } from "react-router";
@@ -7,7 +7,7 @@ import { signIn, useSession } from "../../auth/session";
 import type { Problem } from "../../lib/problem";
 import { t } from "./strings";
 
-const CLINIC_KEY = "crm.clinic"; // the slug only: never a token
+const TENANT_KEY = "crm.tenant"; // the slug only: never a token
 const FORM_FIELDS = ["tenant", "email", "password"];
 
 /** Seconds from a Retry-After header (delta-seconds or an HTTP date); 60 when absent. */
@@ -20,8 +20,8 @@ function retryAfter(res: Response): number {
 }
 
 function messageFor(res: Response, problem: Problem | undefined): string {
-  // a suspended clinic answers 401 like a wrong password: the server does not tell strangers
-  // which clinics exist or are suspended, so the message names both
+  // a suspended tenant answers 401 like a wrong password: the server does not tell strangers
+  // which tenants exist or are suspended, so the message names both
   if (res.status === 401) return t.badCredentials;
   if (res.status === 403) return problem?.detail?.includes("suspend") ? t.suspended : (problem?.detail ?? t.suspended);
   if (res.status >= 500) return t.serverError;
@@ -33,7 +33,7 @@ export default function SignInPage() {
   const navigate = useNavigate();
   const location = useLocation();
   const from = (location.state as { from?: string } | null)?.from ?? "/";
-  const [clinic, setClinic] = useState(() => localStorage.getItem(CLINIC_KEY) ?? "");
+  const [tenant, setTenant] = useState(() => localStorage.getItem(TENANT_KEY) ?? "");
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [fields, setFields] = useState<Record<string, string>>({});
@@ -68,7 +68,7 @@ export default function SignInPage() {
   async function submit(e: FormEvent) {
     e.preventDefault();
     const missing: Record<string, string> = {};
-    if (!clinic.trim()) missing.tenant = t.required;
+    if (!tenant.trim()) missing.tenant = t.required;
     if (!email.trim()) missing.email = t.required;
     if (!password) missing.password = t.required;
     setFields(missing);
@@ -76,9 +76,9 @@ export default function SignInPage() {
     if (Object.keys(missing).length || waitUntil !== undefined) return;
     setBusy(true);
     try {
-      const res = await signIn(clinic.trim(), email.trim(), password);
+      const res = await signIn(tenant.trim(), email.trim(), password);
       if (res.ok) {
-        localStorage.setItem(CLINIC_KEY, clinic.trim());
+        localStorage.setItem(TENANT_KEY, tenant.trim());
         return; // the effect above navigates
       }
       let problem: Problem | undefined;
@@ -134,12 +134,12 @@ export default function SignInPage() {
               </Alert>
             )}
             <TextInput
-              label={t.clinic}
-              description={t.clinicHint}
+              label={t.tenantLabel}
+              description={t.tenantHint}
               name="tenant"
               autoComplete="organization"
-              value={clinic}
-              onChange={(e) => setClinic(e.currentTarget.value)}
+              value={tenant}
+              onChange={(e) => setTenant(e.currentTarget.value)}
               error={fields.tenant}
               required
             />
@@ -152,7 +152,7 @@ export default function SignInPage() {
               onChange={(e) => setEmail(e.currentTarget.value)}
               error={fields.email}
               required
-              autoFocus={!!clinic}
+              autoFocus={!!tenant}
             />
             <PasswordInput
               label={t.password}

@@ -2,8 +2,8 @@
 export const t = {
   title: "Sign in",
   subtitle: "Staff sign-in for your clinic",
-  clinic: "Clinic",
-  clinicHint: "Your clinic's short name, e.g. demo",
+  tenantLabel: "Clinic",
+  tenantHint: "Your clinic's short name, e.g. demo",
   email: "Email",
   password: "Password",
   submit: "Sign in",

@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { DateTime } from "luxon";
 import { api } from "../../../api/client";
 import type { components } from "../../../api/schema";
-import { clinicZone } from "../../../lib/format";
+import { tenantZone } from "../../../lib/format";
 import { must } from "../../../lib/problem";
 
 export type Appointment = components["schemas"]["Appointment"];
@@ -27,7 +27,7 @@ export const todayKey = (practitionerId: string, day: string) => ["clinic", "myd
 
 /** Today in the clinic's zone, as the date it is and the instants it starts and ends. */
 export function clinicToday(): { day: string; from: string; to: string; start: DateTime } {
-  const start = DateTime.now().setZone(clinicZone()).startOf("day");
+  const start = DateTime.now().setZone(tenantZone()).startOf("day");
   return { day: start.toISODate() ?? "", from: start.toISO() ?? "", to: start.plus({ days: 1 }).toISO() ?? "", start };
 }
 
