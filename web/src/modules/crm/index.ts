@@ -8,5 +8,6 @@ export const crmModule: WebModule = {
     { path: "contacts/:id", lazy: () => import("./contacts/ContactRecord").then((m) => ({ Component: m.default })) },
   ],
   nav: [{ to: "/contacts", label: "Patients & contacts", icon: "👥", permission: "contacts.read", order: 20 }],
+  contactTypes: ["lead", "customer"],
   home: { path: "/contacts", permission: "contacts.read", priority: 10 },
 };
