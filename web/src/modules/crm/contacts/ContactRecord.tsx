@@ -2,7 +2,7 @@
 // deals, data protection actions, and the sections that enabled modules add.
 import { Suspense } from "react";
 import { Link as RouterLink, useParams } from "react-router";
-import { Alert, Anchor, Badge, Button, Group, Loader, Skeleton, Stack, Text, Title } from "@mantine/core";
+import { Alert, Anchor, Button, Group, Loader, Skeleton, Stack, Text, Title } from "@mantine/core";
 import { useMe } from "../../../app/me";
 import { ProblemError, problemMessage } from "../../../lib/problem";
 import { modules } from "../..";
@@ -17,6 +17,7 @@ import MergeButton from "./MergeDialog";
 import { EraseButton, ExportButton } from "./GdprActions";
 import PanelBoundary from "./PanelBoundary";
 import Section from "./Section";
+import Pill, { toneOfType } from "./Pill";
 import { t } from "./strings";
 import classes from "./ContactRecord.module.css";
 
@@ -46,7 +47,7 @@ export default function ContactRecord() {
     return (
       <Stack align="flex-start">
         {back}
-        <Alert color={gone ? "yellow" : "red"} role="alert" title={gone ? t.notFound : t.recordFailed}>
+        <Alert color={gone ? "blue" : "red"} role="alert" title={gone ? t.notFound : t.recordFailed}>
           {gone ? t.notFoundHint : problemMessage(record.error)}
           {gone && (
             <Text size="xs" c="dimmed" mt={4}>
@@ -73,13 +74,11 @@ export default function ContactRecord() {
             {name}
           </Title>
           <Group gap={6} mt={4}>
-            <Badge variant="light" color={contact.type === "patient" ? "teal" : contact.type === "lead" ? "grape" : "blue"}>
-              {t.typeName(contact.type)}
-            </Badge>
+            <Pill tone={toneOfType(contact.type)}>{t.typeName(contact.type)}</Pill>
             {contact.tags.map((tg) => (
-              <Badge key={tg} variant="outline" color="gray" className={classes.tag}>
+              <Pill key={tg} outline title={tg}>
                 {tg}
-              </Badge>
+              </Pill>
             ))}
           </Group>
         </div>
@@ -110,7 +109,7 @@ export default function ContactRecord() {
           {panels.map((p) => (
             <Section key={p.id} title={p.title} testId={`panel-${p.id}`}>
               <PanelBoundary>
-                <Suspense fallback={<Loader size="sm" aria-label={t.loading} />}>
+                <Suspense fallback={<Loader size="sm" role="status" aria-label={t.loading} />}>
                   <p.Component contact={contact} />
                 </Suspense>
               </PanelBoundary>

@@ -3,7 +3,7 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import { Link as RouterLink, useSearchParams } from "react-router";
 import { useInfiniteQuery } from "@tanstack/react-query";
-import { Alert, Anchor, Badge, Button, Group, Loader, NativeSelect, Skeleton, Stack, Text, TextInput, Title } from "@mantine/core";
+import { Alert, Anchor, Button, Group, Loader, NativeSelect, Skeleton, Stack, Text, TextInput, Title } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { api } from "../../../api/client";
 import { must, problemMessage } from "../../../lib/problem";
@@ -13,6 +13,7 @@ import { modules } from "../..";
 import { contactTypesFor } from "../../types";
 import { displayName, keys, useCustomFields, useUsers, type Contact } from "./data";
 import NewContactDialog from "./NewContactDialog";
+import Pill, { toneOfType } from "./Pill";
 import { t } from "./strings";
 import classes from "./ContactsPage.module.css";
 
@@ -111,8 +112,8 @@ export default function ContactsPage() {
 
   return (
     <Stack gap="md">
-      <Group justify="space-between" wrap="nowrap">
-        <Title order={1} size="h2">
+      <Group justify="space-between" gap="sm" className={classes.head}>
+        <Title order={1} size="h2" className={classes.title}>
           {t.title}
         </Title>
         {viewer.can("contacts.write") && (
@@ -192,11 +193,11 @@ export default function ContactsPage() {
             <thead>
               <tr>
                 <th scope="col">{t.name}</th>
-                <th scope="col">{t.type}</th>
+                <th scope="col" className={classes.typeCol}>{t.type}</th>
                 <th scope="col">{t.email}</th>
-                <th scope="col">{t.phone}</th>
-                <th scope="col">{t.tags}</th>
-                {viewer.can("users.manage") && <th scope="col">{t.owner}</th>}
+                <th scope="col" className={classes.phoneCol}>{t.phone}</th>
+                <th scope="col" className={classes.tagsCol}>{t.tags}</th>
+                {viewer.can("users.manage") && <th scope="col" className={classes.ownerCol}>{t.owner}</th>}
                 <th scope="col">{t.created}</th>
               </tr>
             </thead>
@@ -214,9 +215,7 @@ export default function ContactsPage() {
                     )}
                   </td>
                   <td className={classes.type}>
-                    <Badge variant="light" color={c.type === "patient" ? "teal" : c.type === "lead" ? "grape" : "blue"}>
-                      {t.typeName(c.type)}
-                    </Badge>
+                    <Pill tone={toneOfType(c.type)}>{t.typeName(c.type)}</Pill>
                   </td>
                   <td className={classes.email}>
                     <span className={classes.truncate} title={c.email ?? ""}>{c.email ?? ""}</span>
@@ -225,9 +224,9 @@ export default function ContactsPage() {
                   <td className={classes.tags}>
                     <Group gap={4} wrap="wrap">
                       {c.tags.slice(0, 4).map((tg) => (
-                        <Badge key={tg} size="sm" variant="outline" color="gray" className={classes.tag}>
+                        <Pill key={tg} outline title={tg}>
                           {tg}
-                        </Badge>
+                        </Pill>
                       ))}
                       {c.tags.length > 4 && <Text size="xs" c="dimmed">+{c.tags.length - 4}</Text>}
                     </Group>

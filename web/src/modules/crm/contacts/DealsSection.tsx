@@ -1,11 +1,12 @@
 // DealsSection.tsx - the contact's deals, read-only, for roles that see deals.
 import { useQuery } from "@tanstack/react-query";
-import { Alert, Badge, Group, Skeleton, Stack, Text } from "@mantine/core";
+import { Alert, Group, Skeleton, Stack, Text } from "@mantine/core";
 import { api } from "../../../api/client";
 import { must, problemMessage } from "../../../lib/problem";
 import { formatBirthDate, formatMoney } from "../../../lib/format";
 import { keys } from "./data";
 import Section from "./Section";
+import Pill from "./Pill";
 import { t } from "./strings";
 import classes from "./ContactRecord.module.css";
 
@@ -42,9 +43,9 @@ export default function DealsSection({ contactId }: { contactId: string }) {
                 <Text size="sm" fw={500} truncate>
                   {d.title}
                 </Text>
-                <Badge size="sm" variant="light" color={d.status === "won" ? "green" : d.status === "lost" ? "gray" : "blue"}>
+                <Pill tone={d.status === "won" ? "green" : d.status === "lost" ? "gray" : "blue"}>
                   {t.dealStatus[d.status] ?? d.status}
-                </Badge>
+                </Pill>
               </Group>
               <Text size="xs" c="dimmed">
                 {[amount(d.amount_minor, d.currency), d.expected_close_date ? t.closeBy(formatBirthDate(d.expected_close_date)) : ""]

@@ -67,7 +67,7 @@ export function EraseButton({ contact }: { contact: Contact }) {
       <Button size="xs" variant="outline" color="red" onClick={() => { setTyped(""); erase.reset(); setOpen(true); }}>
         {t.erase}
       </Button>
-      <Modal opened={open} onClose={() => setOpen(false)} title={t.eraseTitle} closeButtonProps={{ "aria-label": t.close }}>
+      <Modal lockScroll={false} opened={open} onClose={() => setOpen(false)} title={t.eraseTitle} closeButtonProps={{ "aria-label": t.close }}>
         <form onSubmit={submit} noValidate aria-label={t.eraseTitle}>
           <Stack>
             <Text size="sm">{t.eraseText}</Text>

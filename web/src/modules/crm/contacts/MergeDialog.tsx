@@ -61,7 +61,7 @@ function MergeDialog({ contact, onClose }: { contact: Contact; onClose: () => vo
   });
 
   return (
-    <Modal opened onClose={onClose} title={t.mergeTitle} size="xl" closeButtonProps={{ "aria-label": t.close }}>
+    <Modal lockScroll={false} opened onClose={onClose} title={t.mergeTitle} size="xl" closeButtonProps={{ "aria-label": t.close }}>
       {!otherId ? (
         <Stack>
           <TextInput label={t.mergeSearch} description={t.mergeSearchHint} value={text} data-autofocus
@@ -70,7 +70,7 @@ function MergeDialog({ contact, onClose }: { contact: Contact; onClose: () => vo
           {q.length >= 2 && found.isSuccess && candidates.length === 0 && (
             <Text size="sm" c="dimmed" role="status">{t.mergeNoMatch}</Text>
           )}
-          <Stack gap={4} component="ul" className={classes.plainList} aria-label={t.mergeSearch}>
+          <Stack gap={4} component="ul" className={classes.plainList} aria-label={t.mergeMatches}>
             {candidates.map((c) => (
               <li key={c.id}>
                 <UnstyledButton className={classes.candidate} onClick={() => setOtherId(c.id)}>
@@ -95,7 +95,7 @@ function Preview({ contact, otherId, keep, setKeep, onBack, onConfirm, pending, 
   onBack: () => void; onConfirm: () => void; pending: boolean; error?: string;
 }) {
   const other = useContact(otherId);
-  if (other.isPending) return <Loader aria-label={t.loading} />;
+  if (other.isPending) return <Loader role="status" aria-label={t.loading} />;
   if (other.isError) return <Alert color="red" role="alert">{problemMessage(other.error)}</Alert>;
   const o = other.data.contact;
   const rows: [string, (c: Contact) => string][] = [

@@ -74,6 +74,7 @@ export default function NewContactDialog({ opened, onClose, types, fields, users
 
   return (
     <Modal
+      lockScroll={false}
       opened={opened}
       onClose={() => {
         reset();

@@ -1,13 +1,14 @@
 // TimelineSection.tsx - the contact's timeline (deals, stage changes, activities and the entries
 // of enabled modules), newest first, paged over the API's cursor; unknown kinds still show.
 import { useInfiniteQuery } from "@tanstack/react-query";
-import { Alert, Badge, Button, Group, Skeleton, Stack, Text } from "@mantine/core";
+import { Alert, Button, Group, Skeleton, Stack, Text } from "@mantine/core";
 import type { ReactNode } from "react";
 import { api } from "../../../api/client";
 import { must, problemMessage } from "../../../lib/problem";
 import { formatDateTime } from "../../../lib/format";
 import { keys } from "./data";
 import Section from "./Section";
+import Pill from "./Pill";
 import { t } from "./strings";
 import classes from "./ContactRecord.module.css";
 
@@ -91,9 +92,9 @@ export default function TimelineSection({ contactId, composer }: { contactId: st
               return (
                 <li key={`${e.kind}-${e.id}`} className={classes.entry}>
                   <Group gap="xs" wrap="nowrap" align="baseline">
-                    <Badge size="sm" variant="light" color={e.kind === "activity" ? "blue" : e.kind === "appointment" ? "teal" : "grape"} className={classes.kind}>
-                      {d.label}
-                    </Badge>
+                    <span className={classes.kind}>
+                      <Pill tone={e.kind === "activity" ? "blue" : e.kind === "appointment" ? "teal" : "grape"}>{d.label}</Pill>
+                    </span>
                     <Text size="sm" className={classes.entryText}>
                       {d.text}
                       {d.extra && (

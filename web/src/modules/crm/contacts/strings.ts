@@ -142,6 +142,7 @@ export const t = {
   mergeTitle: "Merge a duplicate",
   mergeSearch: "Find the duplicate",
   mergeSearchHint: "At least two letters of a name, email or phone",
+  mergeMatches: "Possible duplicates",
   mergeNoMatch: "No other contact matches.",
   mergeKeep: "Keep which record?",
   mergeKeepThis: "This contact",
