@@ -14,6 +14,10 @@ async function openRecord(page: import("@playwright/test").Page, clinic: Clinic,
 test("edit saves with If-Match; a change made meanwhile answers 412 and the record reloads", async ({ page, clinic }) => {
   const p = clinic.patients[0]!;
   const admin = await clinic.api("admin");
+  const reads: string[] = []; // each read of a patient writes an audit row: one per visit
+  page.on("request", (r) => {
+    if (r.method() === "GET" && r.url().endsWith(`/api/v1/contacts/${p.id}`)) reads.push(r.url());
+  });
   await openRecord(page, clinic, "receptionist", p.id, p.name);
   await expectAccessible(page);
   await page.screenshot({ path: "/tmp/contact-record-1440.png", fullPage: true });
@@ -26,6 +30,7 @@ test("edit saves with If-Match; a change made meanwhile answers 412 and the reco
   await expect(details(page)).toContainText("Riverside Rowing Club");
   let got = await admin.get(`/api/v1/contacts/${p.id}`);
   expect(got.body).toMatchObject({ phone: "+447700900999", company: "Riverside Rowing Club", version: 2 });
+  expect(reads).toHaveLength(1); // the save's answer replaced the cached contact: no second read
 
   // someone else changes the contact while this user edits it
   await details(page).getByRole("button", { name: "Edit details" }).click();
@@ -72,6 +77,7 @@ test("custom fields render from their definitions with their validation", async 
     { entity: "contact", name: "insurer", label: "Insurer", type: "select", options: ["Bupa", "AXA Health", "Vitality"] },
     { entity: "contact", name: "policy_number", label: "Policy number", type: "text", required: true },
     { entity: "contact", name: "visits_allowed", label: "Visits allowed", type: "number" },
+    { entity: "contact", name: "referred_on", label: "Referred on", type: "date" },
   ]) expect((await admin.send("POST", "/api/v1/custom-fields", def)).status).toBe(201);
   const p = clinic.patients[2]!;
   await openRecord(page, clinic, "receptionist", p.id, p.name);
@@ -79,6 +85,8 @@ test("custom fields render from their definitions with their validation", async 
   await details(page).getByRole("button", { name: "Edit details" }).click();
   await details(page).getByLabel("Insurer").selectOption("AXA Health");
   await details(page).getByLabel("Visits allowed").fill("6");
+  await details(page).getByLabel("Referred on").fill("31/01/2025"); // dd/MM/yyyy whatever the browser
+  await details(page).getByLabel("Referred on").press("Tab");
   await details(page).getByRole("button", { name: "Save" }).click();
   const policy = details(page).getByLabel(/Policy number/);
   await expect(policy).toHaveAttribute("aria-invalid", "true"); // required: refused before asking
@@ -86,8 +94,9 @@ test("custom fields render from their definitions with their validation", async 
   await details(page).getByRole("button", { name: "Save" }).click();
   await expect(page.getByText("Changes saved.")).toBeVisible();
   await expect(details(page)).toContainText("AXA-12345");
+  await expect(details(page)).toContainText("31/01/2025");
   const got = await admin.get(`/api/v1/contacts/${p.id}`);
-  expect(got.body.custom_fields).toEqual({ insurer: "AXA Health", policy_number: "AXA-12345", visits_allowed: 6 });
+  expect(got.body.custom_fields).toEqual({ insurer: "AXA Health", policy_number: "AXA-12345", visits_allowed: 6, referred_on: "2025-01-31" });
 });
 
 test("a note added appears in the timeline", async ({ page, clinic }) => {
@@ -96,7 +105,7 @@ test("a note added appears in the timeline", async ({ page, clinic }) => {
   const timeline = page.getByTestId("timeline");
   await expect(timeline).toContainText("Nothing has happened with this contact yet.");
   await timeline.getByLabel("Subject").fill("Asked to be called back after 2 pm");
-  await timeline.getByLabel("Details").fill("Prefers the mobile number.");
+  await timeline.getByLabel("Text").fill("Prefers the mobile number.");
   await timeline.getByRole("button", { name: "Add" }).click();
   await expect(page.getByText("Note added.")).toBeVisible();
   await expect(timeline.getByRole("listitem").first()).toContainText("Asked to be called back after 2 pm");
@@ -201,20 +210,29 @@ test("a viewer sees the record without write buttons", async ({ page, clinic }) 
   await expectAccessible(page);
 });
 
-test("a role that may not see a record is told so clearly", async ({ page, clinic }) => {
+test("sales sees a patient without the Clinic's sections; a forbidden record is told so", async ({ page, clinic }) => {
   const p = clinic.patients[0]!;
-  await signIn(page, clinic, "sales", `/contacts/${p.id}`);
   const sales = await clinic.api("sales");
-  const status = (await sales.get(`/api/v1/contacts/${p.id}`)).status;
-  if (status === 200) {
-    await expect(page.getByRole("heading", { level: 1, name: p.name })).toBeVisible();
-    await expect(page.getByTestId("panel-appointments")).toHaveCount(0); // Clinic is not for sales
-  } else {
-    await expect(page.getByText("This contact cannot be shown.")).toBeVisible();
-  }
+  const answer = (await sales.get(`/api/v1/contacts/${p.id}`)).status;
+  await signIn(page, clinic, "sales", `/contacts/${p.id}`);
+  if (answer === 200) await expect(page.getByRole("heading", { level: 1, name: p.name })).toBeVisible();
+  else await expect(page.getByText("This contact cannot be shown.")).toBeVisible();
+  await expect(page.getByTestId("panel-appointments")).toHaveCount(0); // the Clinic is not for sales
   await page.goto("/contacts/00000000-0000-4000-8000-000000000000");
   await expect(page.getByText("This contact cannot be shown.")).toBeVisible();
+});
+
+test("an auditor, who may not read contacts, is told so on the record and the list", async ({ page, clinic }) => {
+  const p = clinic.patients[0]!;
+  const auditor = await clinic.api("auditor");
+  expect((await auditor.get(`/api/v1/contacts/${p.id}`)).status).toBe(403);
+  await signIn(page, clinic, "auditor", `/contacts/${p.id}`);
+  await expect(page.getByText("This contact cannot be shown.")).toBeVisible();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveCount(0);
   await expectAccessible(page);
+  await page.goto("/contacts");
+  await expect(page.getByRole("alert")).toContainText("The contacts could not be loaded.");
+  await expect(page.getByRole("button", { name: "New contact" })).toHaveCount(0);
 });
 
 test("the record on a phone", async ({ page, clinic }) => {

@@ -90,16 +90,19 @@ test("new contact: created, and a duplicate offers the existing record", async (
   const dialog = page.getByRole("dialog", { name: "New contact" });
   await expect(dialog).toBeVisible();
   await expectAccessible(page);
+  await page.screenshot({ path: "/tmp/contacts-new-1440.png" });
   await dialog.getByLabel("First name").fill("Nadia");
   await dialog.getByLabel("Last name").fill("Newcomer");
   await dialog.getByLabel("Email").fill("nadia@example.com");
+  await dialog.getByLabel("Date of birth").fill("05/03/1984");
+  await dialog.getByLabel("Date of birth").press("Tab");
   await dialog.getByRole("button", { name: "Create contact" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Nadia Newcomer" })).toBeVisible();
   const id = page.url().split("/").pop()!;
   const admin = await clinic.api("admin");
   const got = await admin.get(`/api/v1/contacts/${id}`);
   expect(got.status).toBe(200);
-  expect(got.body).toMatchObject({ type: "patient", first_name: "Nadia", email: "nadia@example.com" });
+  expect(got.body).toMatchObject({ type: "patient", first_name: "Nadia", email: "nadia@example.com", date_of_birth: "1984-03-05" });
 
   // the same email again: the API answers 409, the dialog offers the existing record
   await page.goto("/contacts");

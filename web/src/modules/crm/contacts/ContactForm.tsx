@@ -2,6 +2,7 @@
 // definitions with their validation; shared by the "new contact" dialog and the record's editor.
 import { Checkbox, Fieldset, Group, NativeSelect, NumberInput, Stack, TagsInput, TextInput } from "@mantine/core";
 import type { Contact, ContactInput, CustomField, User } from "./data";
+import DateField from "./DateField";
 import { t } from "./strings";
 import classes from "./ContactForm.module.css";
 
@@ -162,13 +163,12 @@ export default function ContactForm({ value: v, onChange, errors, fields, types,
         <TextInput label={t.company} autoComplete="off" maxLength={200} {...text("company")} />
         <TextInput label={t.email} type="text" inputMode="email" autoComplete="off" {...text("email")} />
         <TextInput label={t.phone} type="tel" autoComplete="off" {...text("phone")} />
-        <TextInput
+        <DateField
           label={t.dateOfBirth}
-          type="date"
           name="date_of_birth"
           value={v.date_of_birth}
           error={errors.date_of_birth}
-          onChange={(e) => set("date_of_birth", e.currentTarget.value)}
+          onChange={(ymd) => set("date_of_birth", ymd)}
         />
         <NativeSelect
           label={t.gender}
@@ -264,7 +264,7 @@ function CustomInput({ field: f, value, error, onChange }: {
           onChange={(n) => onChange(n === "" ? "" : String(n))} />
       );
     case "date":
-      return <TextInput {...common} type="date" value={s} onChange={(e) => onChange(e.currentTarget.value)} />;
+      return <DateField {...common} value={s} onChange={onChange} />;
     default:
       return <TextInput {...common} value={s} onChange={(e) => onChange(e.currentTarget.value)} />;
   }
