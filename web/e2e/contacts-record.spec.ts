@@ -85,8 +85,8 @@ test("custom fields render from their definitions with their validation", async 
   await details(page).getByRole("button", { name: "Edit details" }).click();
   await details(page).getByLabel("Insurer").selectOption("AXA Health");
   await details(page).getByLabel("Visits allowed").fill("6");
-  await details(page).getByLabel("Referred on").fill("31/01/2025"); // dd/MM/yyyy whatever the browser
-  await details(page).getByLabel("Referred on").press("Tab");
+  await details(page).getByRole("textbox", { name: "Referred on" }).fill("31/01/2025"); // dd/MM/yyyy whatever the browser
+  await details(page).getByRole("textbox", { name: "Referred on" }).press("Tab");
   await details(page).getByRole("button", { name: "Save" }).click();
   const policy = details(page).getByLabel(/Policy number/);
   await expect(policy).toHaveAttribute("aria-invalid", "true"); // required: refused before asking
@@ -114,6 +114,23 @@ test("a note added appears in the timeline", async ({ page, clinic }) => {
   const acts = await api.get(`/api/v1/activities?contact_id=${p.id}`);
   expect(acts.body.data).toHaveLength(1);
   expect(acts.body.data[0]).toMatchObject({ type: "note", subject: "Asked to be called back after 2 pm", body: "Prefers the mobile number." });
+});
+
+test("the timeline pages back through older entries", async ({ page, clinic }) => {
+  const p = clinic.patients[2]!;
+  const api = await clinic.api("receptionist");
+  for (let i = 0; i < 23; i++) {
+    const r = await api.send("POST", "/api/v1/activities", { type: i % 2 ? "call" : "note", subject: `Entry number ${i}`, contact_id: p.id, priority: "normal" });
+    expect(r.status).toBe(201);
+  }
+  await openRecord(page, clinic, "viewer", p.id, p.name);
+  const items = page.getByTestId("timeline").getByRole("listitem");
+  await expect(items).toHaveCount(20);
+  await expect(items.first()).toContainText("Entry number 22");
+  await page.getByRole("button", { name: "Show older" }).click();
+  await expect(items).toHaveCount(23);
+  await expect(items.last()).toContainText("Entry number 0");
+  await expect(page.getByRole("button", { name: "Show older" })).toHaveCount(0);
 });
 
 test("export downloads the person's data as JSON", async ({ page, clinic }) => {
@@ -162,6 +179,8 @@ test("a module's refusal to erase is shown", async ({ page, clinic }) => {
   });
   expect(appt.status, JSON.stringify(appt.body)).toBe(201);
   await openRecord(page, clinic, "admin", p.id, p.name);
+  // the Clinic's entry is in the timeline too
+  await expect(page.getByTestId("timeline").getByRole("listitem").first()).toContainText(`Appointment with ${clinic.practitioners[0]!.full_name}`);
   await page.getByRole("button", { name: "Erase…" }).click();
   const dialog = page.getByRole("dialog", { name: "Erase this person’s data" });
   await dialog.getByLabel(/to confirm/).fill(p.name);

@@ -94,8 +94,8 @@ test("new contact: created, and a duplicate offers the existing record", async (
   await dialog.getByLabel("First name").fill("Nadia");
   await dialog.getByLabel("Last name").fill("Newcomer");
   await dialog.getByLabel("Email").fill("nadia@example.com");
-  await dialog.getByLabel("Date of birth").fill("05/03/1984");
-  await dialog.getByLabel("Date of birth").press("Tab");
+  await dialog.getByRole("textbox", { name: "Date of birth" }).fill("05/03/1984");
+  await dialog.getByRole("textbox", { name: "Date of birth" }).press("Tab");
   await dialog.getByRole("button", { name: "Create contact" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Nadia Newcomer" })).toBeVisible();
   const id = page.url().split("/").pop()!;
