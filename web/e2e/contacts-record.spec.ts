@@ -19,6 +19,7 @@ test("edit saves with If-Match; a change made meanwhile answers 412 and the reco
     if (r.method() === "GET" && r.url().endsWith(`/api/v1/contacts/${p.id}`)) reads.push(r.url());
   });
   await openRecord(page, clinic, "receptionist", p.id, p.name);
+  await expect(page.getByTestId("panel-appointments")).toBeVisible(); // the Clinic's section, rendered generically
   await expectAccessible(page);
   await page.screenshot({ path: "/tmp/contact-record-1440.png", fullPage: true });
 
@@ -225,7 +226,6 @@ test("a viewer sees the record without write buttons", async ({ page, clinic }) 
   for (const name of ["Edit details", "Merge duplicate…", "Download data", "Erase…", "Add"])
     await expect(page.getByRole("button", { name, exact: true })).toHaveCount(0);
   await expect(page.getByRole("switch", { name: "Email marketing" })).toBeDisabled();
-  await expect(page.getByTestId("panel-appointments")).toBeVisible(); // the Clinic's section, rendered generically
   await expectAccessible(page);
 });
 
