@@ -61,7 +61,7 @@ test("a 422 lands next to its field; consent switches save", async ({ page, clin
   await details(page).getByRole("button", { name: "Cancel" }).click();
 
   const consent = page.getByRole("region", { name: "Consent" });
-  const sms = consent.getByRole("switch", { name: "SMS appointment reminders" });
+  const sms = consent.getByRole("switch", { name: "SMS reminders" });
   await expect(sms).not.toBeChecked();
   await sms.click({ force: true });
   await expect(page.getByText("Consent saved.")).toBeVisible();
@@ -181,7 +181,7 @@ test("a module's refusal to erase is shown", async ({ page, clinic }) => {
   expect(appt.status, JSON.stringify(appt.body)).toBe(201);
   await openRecord(page, clinic, "admin", p.id, p.name);
   // the Clinic's entry is in the timeline too
-  await expect(page.getByTestId("timeline").getByRole("listitem").first()).toContainText(`Appointment with ${clinic.practitioners[0]!.full_name}`);
+  await expect(page.getByTestId("timeline").getByRole("listitem").first()).toContainText(`practitioner name: ${clinic.practitioners[0]!.full_name}`);
   await page.getByRole("button", { name: "Erase…" }).click();
   const dialog = page.getByRole("dialog", { name: "Erase this person’s data" });
   await dialog.getByLabel(/to confirm/).fill(p.name);

@@ -1,5 +1,5 @@
 // ActivityComposer.tsx - adds a note, a call or a task to the contact (POST /api/v1/activities);
-// a task's due time is entered and sent in the clinic's time zone.
+// a task's due time is entered and sent in the tenant's time zone.
 import { useState, type FormEvent } from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Alert, Button, Group, SegmentedControl, Stack, TextInput, Textarea } from "@mantine/core";
@@ -7,7 +7,7 @@ import { notifications } from "@mantine/notifications";
 import { DateTime } from "luxon";
 import { api } from "../../../api/client";
 import { fieldErrors, must, problemMessage } from "../../../lib/problem";
-import { clinicZone } from "../../../lib/format";
+import { useMe } from "../../../app/me";
 import { keys } from "./data";
 import { t } from "./strings";
 
@@ -22,10 +22,11 @@ export default function ActivityComposer({ contactId }: { contactId: string }) {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [problem, setProblem] = useState<string>();
   const qc = useQueryClient();
+  const zone = useMe().me.tenant.time_zone;
 
   const add = useMutation({
     mutationFn: async () => {
-      const dueAt = kind === "task" && due ? DateTime.fromISO(due, { zone: clinicZone() }).toUTC().toISO() : null;
+      const dueAt = kind === "task" && due ? DateTime.fromISO(due, { zone }).toUTC().toISO() : null;
       return must(
         await api.POST("/api/v1/activities", {
           body: { type: kind, subject: subject.trim(), body: body.trim() || null, contact_id: contactId, due_at: dueAt, priority: "normal" },

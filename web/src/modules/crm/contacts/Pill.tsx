@@ -6,7 +6,7 @@ import classes from "./Pill.module.css";
 export type Tone = "teal" | "grape" | "blue" | "gray" | "green" | "red";
 
 export function toneOfType(type: string): Tone {
-  return type === "patient" ? "teal" : type === "lead" ? "grape" : "blue";
+  return type === "lead" ? "grape" : type === "customer" ? "blue" : "teal"; // a module's type: teal
 }
 
 export default function Pill({ tone = "gray", outline, children, title }: {

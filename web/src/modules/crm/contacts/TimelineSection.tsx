@@ -21,6 +21,7 @@ interface Entry {
   summary: Record<string, unknown>;
 }
 
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
 const str = (v: unknown) => (typeof v === "string" ? v : v === null || v === undefined ? "" : String(v));
 
 function describe(e: Entry): { label: string; text: string; extra?: string } {
@@ -35,19 +36,14 @@ function describe(e: Entry): { label: string; text: string; extra?: string } {
       return { label: t.kindLabel.deal!, text: t.dealEntry(str(s.title), t.dealStatus[str(s.status)] ?? str(s.status)) };
     case "stage_change":
       return { label: t.kindLabel.stage_change!, text: t.stageEntry(str(s.deal_title), str(s.from_stage), str(s.to_stage)) };
-    case "appointment":
-      return {
-        label: t.kindLabel.appointment!,
-        text: t.appointmentEntry(str(s.practitioner_name), str(s.status).replace(/_/g, " ")),
-        extra: str(s.appointment_type) || undefined,
-      };
     default: {
-      // a module's entry this screen does not know: its kind and its plain values
+      // a module's entry (the core knows none): its kind and its plain values
       const text = Object.entries(s)
         .filter(([, v]) => v !== null && typeof v !== "object")
-        .map(([k, v]) => `${k.replace(/_/g, " ")}: ${str(v)}`)
+        .map(([k, v]) => `${k.replace(/_/g, " ")}: ${ISO_TIME.test(str(v)) ? formatDateTime(str(v)) : str(v).replace(/_/g, " ")}`)
         .join(" · ");
-      return { label: t.kindLabel[e.kind] ?? e.kind.replace(/_/g, " "), text };
+      const kind = e.kind.replace(/_/g, " ");
+      return { label: t.kindLabel[e.kind] ?? kind.charAt(0).toUpperCase() + kind.slice(1), text };
     }
   }
 }
@@ -93,7 +89,7 @@ export default function TimelineSection({ contactId, composer }: { contactId: st
                 <li key={`${e.kind}-${e.id}`} className={classes.entry}>
                   <Group gap="xs" wrap="nowrap" align="baseline">
                     <span className={classes.kind}>
-                      <Pill tone={e.kind === "activity" ? "blue" : e.kind === "appointment" ? "teal" : "grape"}>{d.label}</Pill>
+                      <Pill tone={e.kind === "activity" ? "blue" : e.kind === "deal" || e.kind === "stage_change" ? "grape" : "teal"}>{d.label}</Pill>
                     </span>
                     <Text size="sm" className={classes.entryText}>
                       {d.text}

@@ -30,7 +30,7 @@ export function etagOf(res: Response, contact: Contact): string {
   return res.headers.get("ETag") ?? `"${contact.version}"`;
 }
 
-/** One GET per record view: reading a patient is audited server-side, so the answer stays fresh
+/** One GET per record view: reading a contact of a sensitive type is audited, so the answer stays fresh
  * for a while and changes replace it from their own answers instead of reading it again. */
 export function useContact(id: string) {
   return useQuery({

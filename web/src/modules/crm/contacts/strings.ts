@@ -36,7 +36,7 @@ export const t = {
   emptyAllHint: "Add the first one with “New contact”.",
   listFailed: "The contacts could not be loaded.",
   noName: "(no name)",
-  typeLabel: { lead: "Lead", customer: "Customer", patient: "Patient" } as Record<string, string>,
+  typeLabel: { lead: "Lead", customer: "Customer" } as Record<string, string>,
   typeName: (type: string) => t.typeLabel[type] ?? type.charAt(0).toUpperCase() + type.slice(1),
 
   // form
@@ -84,8 +84,8 @@ export const t = {
   consentKinds: {
     email_marketing: "Email marketing",
     sms_marketing: "SMS marketing",
-    email_reminders: "Email appointment reminders",
-    sms_reminders: "SMS appointment reminders",
+    email_reminders: "Email reminders",
+    sms_reminders: "SMS reminders",
   } as Record<string, string>,
   consentSince: (when: string) => `changed ${when}`,
   consentSaved: "Consent saved.",
@@ -110,15 +110,14 @@ export const t = {
   activityType: "Kind",
   subject: "Subject",
   body: "Text",
-  due: "Due (clinic time)",
+  due: "Due",
   add: "Add",
   activityAdded: (kind: string) => `${kind} added.`,
   completed: "done",
   dueOn: (when: string) => `due ${when}`,
   dealEntry: (title: string, status: string) => `Deal “${title}” (${status})`,
   stageEntry: (deal: string, from: string, to: string) => `Deal “${deal}” moved from ${from} to ${to}`,
-  appointmentEntry: (who: string, status: string) => `Appointment${who ? ` with ${who}` : ""} — ${status}`,
-  kindLabel: { activity: "Activity", deal: "Deal", stage_change: "Stage change", appointment: "Appointment" } as Record<string, string>,
+  kindLabel: { activity: "Activity", deal: "Deal", stage_change: "Stage change" } as Record<string, string>,
 
   // deals
   deals: "Deals",
@@ -149,7 +148,7 @@ export const t = {
   mergeKeepThis: "This contact",
   mergeKeepOther: "The duplicate",
   mergeExplain:
-    "The kept record takes the other’s deals, activities and appointments, and fills its empty fields from it; the other is closed.",
+    "The kept record takes the other’s deals, activities and other records, and fills its empty fields from it; the other is closed.",
   mergeConfirm: "Merge",
   mergeBack: "Choose another",
   merged: "The contacts were merged.",
