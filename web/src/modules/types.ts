@@ -37,6 +37,8 @@ export interface WebModule {
   nav: NavEntry[];
   /** sections of the contact record */
   recordPanels?: RecordPanel[];
+  /** the contact types this module declares on the server (lists offer them when it is on) */
+  contactTypes?: string[];
   /** where a viewer lands after sign-in, when this module is on and the viewer may use it */
   home?: { path: string; permission: string; priority: number };
 }
@@ -52,4 +54,9 @@ export function recordPanelsFor(all: WebModule[], viewer: Viewer, contact: Conta
     .flatMap((m) => m.recordPanels ?? [])
     .filter((p) => (!p.permission || viewer.can(p.permission)) && (!p.contactTypes || p.contactTypes.includes(contact.type)))
     .sort((a, b) => a.order - b.order);
+}
+
+/** The contact types of every enabled module, in module order. */
+export function contactTypesFor(all: WebModule[], viewer: Viewer): string[] {
+  return all.filter((m) => moduleOn(viewer, m.name)).flatMap((m) => m.contactTypes ?? []);
 }

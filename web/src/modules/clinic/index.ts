@@ -23,5 +23,6 @@ export const clinicModule: WebModule = {
       Component: lazy(() => import("./record/AppointmentsPanel")),
     },
   ],
+  contactTypes: ["patient"],
   home: { path: "/diary", permission: "clinic.appointments.read", priority: 20 },
 };

@@ -3,6 +3,7 @@ import type { WebModule } from "../types";
 
 export const crmModule: WebModule = {
   name: "crm",
+  contactTypes: ["lead", "customer"],
   routes: [
     { path: "contacts", lazy: () => import("./contacts/ContactsPage").then((m) => ({ Component: m.default })) },
     { path: "contacts/:id", lazy: () => import("./contacts/ContactRecord").then((m) => ({ Component: m.default })) },
