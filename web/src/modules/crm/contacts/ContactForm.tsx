@@ -39,7 +39,7 @@ export function valuesOf(c: Contact, fields: CustomField[]): FormValues {
   const a = (c.address ?? {}) as Address;
   const custom: Record<string, string | boolean> = {};
   for (const f of fields) {
-    const v = (c.custom_fields as Record<string, unknown>)[f.name];
+    const v = c.custom_fields[f.name];
     custom[f.name] = f.type === "boolean" ? v === true : v === null || v === undefined ? "" : String(v);
   }
   return {
@@ -105,7 +105,7 @@ export function toInput(v: FormValues, fields: CustomField[], before?: FormValue
     for (const [k, val] of Object.entries(full))
       if (val !== null && !(Array.isArray(val) && val.length === 0)) (out as Record<string, unknown>)[k] = val;
     if (Object.keys(address).length) out.address = address;
-    if (Object.keys(custom).length) out.custom_fields = customFields(custom);
+    if (Object.keys(custom).length) out.custom_fields = custom;
     return out;
   }
   const prev = toInput(before, []);
@@ -116,15 +116,10 @@ export function toInput(v: FormValues, fields: CustomField[], before?: FormValue
     if (JSON.stringify(now) !== JSON.stringify(was)) (out as Record<string, unknown>)[k] = val;
   }
   if (JSON.stringify(address) !== JSON.stringify(prev.address ?? {})) out.address = address;
-  if (Object.keys(custom).length) out.custom_fields = customFields(custom);
+  if (Object.keys(custom).length) out.custom_fields = custom;
   return out;
 }
 
-/** The OpenAPI document declares custom_fields as a bare `object` (no additionalProperties),
- * which the generator types as an object of no values; the values are the tenant's own. */
-function customFields(values: Record<string, unknown>): NonNullable<ContactInput["custom_fields"]> {
-  return values as NonNullable<ContactInput["custom_fields"]>;
-}
 
 interface Props {
   value: FormValues;
