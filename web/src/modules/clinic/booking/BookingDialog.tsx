@@ -56,6 +56,7 @@ export default function BookingDialog({ draft, practitioners, onClose, onBooked 
       title={t.title}
       size="lg"
       lockScroll={false}
+      closeButtonProps={{ "aria-label": t.close }}
       classNames={{ title: classes.title }}
     >
       {draft && <BookingForm draft={draft} practitioners={practitioners} onClose={onClose} onBooked={onBooked} />}

@@ -36,6 +36,7 @@ export const t = {
   notes: "Clinical notes",
   book: "Book",
   cancel: "Cancel",
+  close: "Close",
   clash: "The practitioner or the room is already booked at that time:",
   clashWith: (who: string, when: string, prac: string) => `${who}, ${when} with ${prac}`,
   outsideHours: "Outside working hours:",

@@ -44,6 +44,7 @@ export default function AppointmentDrawer({ appointment, practitioners, moveInit
       position="right"
       size="md"
       lockScroll={false}
+      closeButtonProps={{ "aria-label": t.close }}
       title={t.detailTitle}
       classNames={{ title: classes.drawerTitle }}
     >

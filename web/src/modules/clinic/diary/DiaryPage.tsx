@@ -14,7 +14,7 @@ import { notifications } from "@mantine/notifications";
 import { DateTime } from "luxon";
 import { useMe } from "../../../app/me";
 import { ProblemError, fieldErrors, problemMessage } from "../../../lib/problem";
-import { clinicZone, formatDateTime, formatTime } from "../../../lib/format";
+import { clinicZone, formatDateTime, formatTime, setClinicZone } from "../../../lib/format";
 import BookingDialog, { parseDay, type BookingDraft } from "../booking/BookingDialog";
 import DiaryCalendar, { type Override } from "./DiaryCalendar";
 import AppointmentDrawer, { type MoveInit } from "./AppointmentDrawer";
@@ -31,6 +31,8 @@ type View = "day" | "week";
 
 export default function DiaryPage() {
   const viewer = useMe();
+  // the zone before the first render computes any day (the shell sets it in an effect, later)
+  setClinicZone(viewer.me.tenant.time_zone);
   if (!viewer.can("clinic.appointments.read"))
     return (
       <Stack>

@@ -3,7 +3,7 @@
 // the booking dialog on it.
 import { useState } from "react";
 import { useQueries } from "@tanstack/react-query";
-import { Alert, Drawer, Loader, MultiSelect, NumberInput, Stack, Text, UnstyledButton } from "@mantine/core";
+import { Alert, Checkbox, Drawer, Loader, NumberInput, Stack, Text, UnstyledButton } from "@mantine/core";
 import { DateInput } from "@mantine/dates";
 import { useDebouncedValue } from "@mantine/hooks";
 import { DateTime } from "luxon";
@@ -29,6 +29,7 @@ interface Props {
 export default function SlotFinder({ opened, practitioners, initial, onClose, onPick }: Props) {
   return (
     <Drawer opened={opened} onClose={onClose} position="right" size="md" lockScroll={false} title={t.slotsTitle}
+      closeButtonProps={{ "aria-label": t.close }}
       classNames={{ title: classes.drawerTitle }}>
       {opened && <Finder practitioners={practitioners} initial={initial} onPick={onPick} />}
     </Drawer>
@@ -70,13 +71,13 @@ function Finder({ practitioners, initial, onPick }: Pick<Props, "practitioners" 
 
   return (
     <Stack gap="sm">
-      <MultiSelect
-        label={t.practitioners}
-        data={practitioners.map((p) => ({ value: p.id, label: p.full_name }))}
-        value={ids}
-        onChange={setIds}
-        comboboxProps={{ withinPortal: true }}
-      />
+      <Checkbox.Group label={t.practitioners} value={ids} onChange={setIds}>
+        <Stack gap={6} mt={6}>
+          {practitioners.map((p) => (
+            <Checkbox key={p.id} value={p.id} label={p.full_name} />
+          ))}
+        </Stack>
+      </Checkbox.Group>
       <NumberInput label={t.slotsDuration} value={durationText} onChange={setDuration} min={5} max={720} step={5} />
       <DateInput label={t.slotsFrom} valueFormat="DD/MM/YYYY" dateParser={parseDay} value={day} onChange={setDay} />
       {failed ? (
