@@ -36,14 +36,22 @@ export function columnIndex(clinic: Clinic, practitioner: number): number {
 }
 
 /** The screen point of wall-clock time hh:mm in column col of the time grid (day view: a
- * practitioner; week view: a weekday), a few pixels below the slot's top. */
-export async function slotPoint(page: Page, col: number, hhmm: string): Promise<{ x: number; y: number }> {
+ * practitioner; week view: a weekday), below the slot's top by `below` pixels. */
+export async function slotPoint(page: Page, col: number, hhmm: string, below = 9): Promise<{ x: number; y: number }> {
   const [h, m] = hhmm.split(":").map(Number) as [number, number];
   const label = page.locator(".rbc-time-gutter .rbc-timeslot-group").filter({ hasText: `${String(h).padStart(2, "0")}:00` });
   await label.first().scrollIntoViewIfNeeded();
   const g = (await label.first().boundingBox())!;
   const column = (await page.locator(".rbc-time-content .rbc-day-slot").nth(col).boundingBox())!;
-  return { x: column.x + column.width / 2, y: g.y + (g.height * m) / 60 + 4 };
+  return { x: column.x + column.width / 2, y: g.y + (g.height * m) / 60 + below };
+}
+
+/** Drags the appointment named by its middle (its edges resize it) so that its top lands on
+ * hh:mm of column col. */
+export async function dragTo(page: Page, name: RegExp, col: number, hhmm: string) {
+  const box = (await page.getByRole("button", { name }).boundingBox())!;
+  const from = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+  await drag(page, from, await slotPoint(page, col, hhmm, box.height / 2 + 3));
 }
 
 /** Drags with the mouse from one point to another in steps, as react-big-calendar needs. */

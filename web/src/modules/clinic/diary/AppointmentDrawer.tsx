@@ -171,7 +171,7 @@ function Detail({ a, practitioners, moveInit, writable, onClose, onRefused }: {
                   </Button>
                 ))}
                 {mayCancel && !cancelling && (
-                  <Button size="xs" variant="light" color="red" onClick={() => setCancelling(true)}>
+                  <Button size="xs" variant="default" className={classes.danger} onClick={() => setCancelling(true)}>
                     {t.action.cancelled}
                   </Button>
                 )}

@@ -2,7 +2,7 @@
 // one practitioner's week; working hours shaded, time off blocked, appointments coloured by
 // status. Events, resources and getters are memoised so that a poll that changes nothing, or
 // a day of 600 appointments, costs little.
-import { memo, useCallback, useMemo } from "react";
+import { memo, useCallback, useEffect, useMemo, useRef } from "react";
 import { Calendar, type SlotInfo } from "react-big-calendar";
 import withDragAndDrop, { type EventInteractionArgs } from "react-big-calendar/lib/addons/dragAndDrop";
 import "react-big-calendar/lib/css/react-big-calendar.css";
@@ -84,7 +84,13 @@ function ResourceHeader({ resource }: { resource: Practitioner }) {
   );
 }
 
-const components = { event: EventBody, resourceHeader: ResourceHeader };
+/** A day's heading in the week view: plain text (the library's own is a "columnheader"
+ * outside any grid, which axe refuses). */
+function DayHeader({ label }: { label: string }) {
+  return <span>{label}</span>;
+}
+
+const components = { event: EventBody, resourceHeader: ResourceHeader, header: DayHeader };
 
 /** Wall-clock time of a day (minutes from midnight) as the calendar's Date. */
 function at(day: string, minutes: number): Date {
@@ -221,8 +227,17 @@ function DiaryCalendar(props: Props) {
   const scrollTo = useMemo(() => new Date(1970, 0, 1, 0, Math.max(min.getHours() * 60, 7 * 60)), [min]);
   const canSelectAny = practitioners.some((p) => maySelect(p.id));
 
+  // the time grid scrolls: reachable by keyboard, and named, even on a day with nothing in it
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const grid = box.current?.querySelector(".rbc-time-content");
+    grid?.setAttribute("tabindex", "0");
+    grid?.setAttribute("role", "region");
+    grid?.setAttribute("aria-label", t.grid);
+  });
+
   return (
-    <div className={classes.calendar} data-view={view} data-columns={view === "day" ? practitioners.length : 7}>
+    <div ref={box} className={classes.calendar} data-view={view} data-columns={view === "day" ? practitioners.length : 7}>
       <DnDCalendar
         localizer={localizer}
         formats={formats}
@@ -232,6 +247,7 @@ function DiaryCalendar(props: Props) {
         view={view}
         onView={noop}
         views={["day", "week"]}
+        drilldownView={null}
         toolbar={false}
         events={events}
         backgroundEvents={timeOff}

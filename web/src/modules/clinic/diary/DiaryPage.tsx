@@ -342,7 +342,7 @@ function Diary() {
       ) : columns.length === 0 ? (
         <Alert color="blue">{t.nonePicked}</Alert>
       ) : (
-        <div className={classes.scroller}>
+        <div className={classes.scroller} tabIndex={0} role="region" aria-label={t.gridScroll}>
           <div className={classes.inner} style={view === "day" ? { minWidth: `calc(60px + ${columns.length} * 150px)` } : undefined}>
             <DiaryCalendar
               view={view}

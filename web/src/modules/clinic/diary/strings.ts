@@ -24,6 +24,8 @@ export const t = {
   nonePicked: "Choose at least one practitioner to show.",
   refreshing: "Updating",
   legend: "Statuses",
+  grid: "Appointments by time",
+  gridScroll: "The diary (scrolls sideways)",
   timeOff: "Time off",
   outsideHours: "Not working",
   appointment: "Appointment",
