@@ -281,15 +281,17 @@ clinic_reply_moved_clash(crm_req_t *r, const char *id, const clinic_in_t *in)
         return;
     }
     clinic_reply_clash(
-        r, PQgetvalue(cur, 0, CLINIC_CURRENT_PRACTITIONER_ID),
+        r,
+        in->practitioner_id ? in->practitioner_id
+                            : PQgetvalue(cur, 0, CLINIC_CURRENT_PRACTITIONER_ID),
         crm_field_present(r, "room") ? in->room : PQgetvalue(cur, 0, CLINIC_CURRENT_ROOM),
         in->time ? in->time : PQgetvalue(cur, 0, CLINIC_CURRENT_STARTS_AT),
         in->duration ? in->duration : PQgetvalue(cur, 0, CLINIC_CURRENT_DURATION_MINUTES), id);
 }
 
-/* Why a change was refused, from the row as it was (its version, status, practitioner and
- * whether the new time is inside the hours), in the order the checks are documented: 404,
- * 403, 412, 409, 422. */
+/* Why a change was refused, from the row as it was (its version, status, practitioner, whether
+ * a new practitioner was found and whether the new time is inside the hours), in the order the
+ * checks are documented: 404, 403, 412, 409, 422. */
 static void
 clinic_reply_refused(crm_req_t *r, const clinic_in_t *in, PGresult *res, const char *version)
 {
@@ -309,6 +311,9 @@ clinic_reply_refused(crm_req_t *r, const clinic_in_t *in, PGresult *res, const c
             crm_arena_sprintf(r->arena, "\"allowed\":\"%s\"", clinic_transitions_from(from));
         crm_reply_problem(r, 409, "an appointment cannot go from %s to %s; allowed: %s", from,
                           in->status, clinic_transitions_from(from));
+    } else if (current && strcmp(PQgetvalue(res, 0, CLINIC_UPDATE_PRACTITIONER_FOUND), "t") != 0) {
+        crm_req_field_error(r, "practitioner_id", "is not an active practitioner of this tenant");
+        crm_reply_problem(r, 422, "the change is not valid");
     } else if (current && !in->overbook &&
                strcmp(PQgetvalue(res, 0, CLINIC_UPDATE_INSIDE), "t") != 0) {
         crm_req_field_error(r, "appointment_time", CLINIC_OUTSIDE_HOURS);
@@ -324,13 +329,14 @@ clinic_appointments_patch(crm_req_t *r)
     const char *id = crm_record_id(r, "appointment"), *version;
     if (!id || !crm_body_fields(r, clinic_fields) || !crm_record_if_match(r, true, &version))
         return;
-    for (const char *const *f = (const char *const[]){"patient_id", "practitioner_id", NULL}; *f;
-         f++)
-        if (crm_field_present(r, *f))
-            crm_req_field_error(r, *f, "cannot change: book a new appointment instead");
+    if (crm_field_present(r, "patient_id"))
+        crm_req_field_error(r, "patient_id", "cannot change: book a new appointment instead");
     clinic_in_t in;
     clinic_read(r, &in, false);
-    if (crm_fields_failed(r, "the change is not valid") || !clinic_allowed(r, &in, NULL))
+    /* a new practitioner is checked as a booking's is: a practitioner moves nobody's to
+     * anyone else, and the new one's clashes and hours apply */
+    if (crm_fields_failed(r, "the change is not valid") ||
+        !clinic_allowed(r, &in, in.practitioner_id))
         return;
     const char *own = clinic_is_practitioner_role(r) ? r->user_id : NULL;
     crm_tx_t *tx = clinic_tx(r);
@@ -340,7 +346,7 @@ clinic_appointments_patch(crm_req_t *r)
         CRM_TX_ADD(tx, clinic_sql_update, id, in.time, in.duration, in.status, in.type, in.reason,
                    in.location, in.room, in.notes, in.cancel_reason, in.overbook ? "t" : "f",
                    in.overbook_reason, crm_record_patch_mask(r, clinic_fields), version, own,
-                   in.status ? clinic_transitions_to(in.status) : NULL);
+                   in.status ? clinic_transitions_to(in.status) : NULL, in.practitioner_id);
     if (crm_tx_run(tx) != 0) {
         const char *state = crm_tx_sqlstate(tx);
         if (state && strcmp(state, "23P01") == 0)

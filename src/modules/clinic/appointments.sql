@@ -2,8 +2,8 @@
 
 -- fragment: clinic_appointment_json
 -- Appointment a as jsonb. Notes appear when the transaction's app.notes is 'all', or 'own' and
--- the appointment is the caller's (notes_scope sets it); patient_id only for roles with
--- clinic.patients.read.
+-- the appointment is the caller's (notes_scope sets it); patient_id and the patient's name (as
+-- the diary shows it) only for roles with clinic.patients.read.
 (jsonb_build_object('id', a.id, 'tenant_id', a.tenant_id, 'practitioner_id', a.practitioner_id,
     'practitioner_name', a.practitioner_name, 'appointment_time', a.starts_at,
     'duration_minutes', a.duration_minutes, 'end_time', a.ends_at, 'status', a.status,
@@ -15,7 +15,10 @@
         OR (current_setting('app.notes', true) = 'own'
             AND a.practitioner_id = nullif(current_setting('app.user_id', true), '')::uuid)
         THEN jsonb_build_object('notes', a.notes) ELSE '{}' END
-    || CASE WHEN clinic_sees_patients() THEN jsonb_build_object('patient_id', a.patient_id)
+    || CASE WHEN clinic_sees_patients() THEN jsonb_build_object('patient_id', a.patient_id,
+        'patient_name', (SELECT coalesce(nullif(btrim(coalesce(c.first_name, '') || ' '
+                || coalesce(c.last_name, '')), ''), c.company)
+            FROM contacts c WHERE c.tenant_id = a.tenant_id AND c.id = a.patient_id))
         ELSE '{}' END)
 
 -- fragment: clinic_active
@@ -138,15 +141,26 @@ WHERE tenant_id = current_tenant_id() AND id = $1;
 -- A change in one statement: given fields are set (null clears the optional ones; a new time
 -- or duration moves the appointment, the history keeps the old one) only when the If-Match
 -- version ($14) holds, a practitioner ($15) changes their own, the status may move from the
--- current one ($16: the statuses that may move to $4) and, unless overbooked ($11), a new time
--- or duration stays inside the working hours, checked in the same snapshot. The row as it was
--- comes back beside the change (its version, status, practitioner and whether the new time is
--- inside the hours), so that a refusal is explained without another round trip.
--- returns: j, version, current_version, status, practitioner_id, inside
-WITH cur AS (
+-- current one ($16: the statuses that may move to $4), a new practitioner ($17) is an active
+-- one (whose name is then kept, as at booking) and, unless overbooked ($11), a new time,
+-- duration or practitioner stays inside the (new) practitioner's working hours, checked in the
+-- same snapshot. The row as it was comes back beside the change (its version, status,
+-- practitioner, whether the new practitioner was found and whether the new time is inside the
+-- hours), so that a refusal is explained without another round trip.
+-- returns: j, version, current_version, status, practitioner_id, practitioner_found, inside
+WITH prac AS (
+    SELECT u.id, u.full_name
+    FROM users u
+    JOIN clinic_practitioners p ON p.tenant_id = u.tenant_id AND p.id = u.id
+    WHERE u.tenant_id = current_tenant_id() AND u.id = $17::uuid AND u.active
+),
+cur AS (
     SELECT a.version, a.status, a.practitioner_id,
-        ($2::timestamptz IS NULL AND $3::int IS NULL)
-            OR clinic_within_hours(a.practitioner_id, s.t, s.t + s.d) AS inside
+        $17::uuid IS NULL OR EXISTS (SELECT 1 FROM prac) AS practitioner_found,
+        ($2::timestamptz IS NULL AND $3::int IS NULL
+            AND ($17::uuid IS NULL OR $17::uuid = a.practitioner_id))
+            OR clinic_within_hours(coalesce($17::uuid, a.practitioner_id), s.t, s.t + s.d)
+            AS inside
     FROM clinic_appointments a,
         LATERAL (
             SELECT coalesce($2::timestamptz, a.starts_at) AS t,
@@ -156,7 +170,9 @@ WITH cur AS (
 ),
 up AS (
     UPDATE clinic_appointments a
-    SET starts_at = coalesce($2::timestamptz, a.starts_at),
+    SET practitioner_id = coalesce((SELECT id FROM prac), a.practitioner_id),
+        practitioner_name = coalesce((SELECT full_name FROM prac), a.practitioner_name),
+        starts_at = coalesce($2::timestamptz, a.starts_at),
         duration_minutes = coalesce($3::int, a.duration_minutes),
         ends_at = coalesce($2::timestamptz, a.starts_at)
             + make_interval(mins => coalesce($3::int, a.duration_minutes)),
@@ -179,10 +195,11 @@ up AS (
         AND a.version = $14::int
         AND ($15::uuid IS NULL OR a.practitioner_id = $15::uuid)
         AND ($4::text IS NULL OR a.status = $4 OR a.status = ANY ($16::text[]))
+        AND cur.practitioner_found
         AND ($11::boolean OR cur.inside)
     RETURNING :clinic_appointment_json::text AS j, a.version
 )
 SELECT (SELECT j FROM up), (SELECT version FROM up), cur.version AS current_version,
-    cur.status, cur.practitioner_id, cur.inside
+    cur.status, cur.practitioner_id, cur.practitioner_found, cur.inside
 FROM (SELECT) one
 LEFT JOIN cur ON true;
