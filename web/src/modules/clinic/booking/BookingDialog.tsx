@@ -13,7 +13,7 @@ import { DateTime } from "luxon";
 import { api } from "../../../api/client";
 import { useMe } from "../../../app/me";
 import { ProblemError, fieldErrors, must, problemMessage } from "../../../lib/problem";
-import { formatDateTime, formatTime, clinicZone } from "../../../lib/format";
+import { formatDateTime, formatTime, tenantZone } from "../../../lib/format";
 import { getAppointment, type Appointment, type Practitioner } from "../diary/queries";
 import PatientPicker, { contactName, type PickedPatient } from "./PatientPicker";
 import { t } from "./strings";
@@ -130,7 +130,7 @@ function BookingForm({ draft, practitioners, onClose, onBooked }: Required<Pick<
     if (!patient) errs.patient_id = t.patientRequired;
     if (overbook && !overbookReason.trim()) errs.overbook_reason = t.overbookReasonRequired;
     const hhmm = parseTime(time);
-    const start = day && hhmm ? DateTime.fromISO(`${day}T${hhmm}`, { zone: clinicZone() }) : null;
+    const start = day && hhmm ? DateTime.fromISO(`${day}T${hhmm}`, { zone: tenantZone() }) : null;
     if (!start?.isValid) errs.appointment_time = t.timeInvalid;
     setErrors(errs);
     setMessage(null);

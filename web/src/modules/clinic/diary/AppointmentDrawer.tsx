@@ -12,7 +12,7 @@ import { notifications } from "@mantine/notifications";
 import { DateTime } from "luxon";
 import { useMe } from "../../../app/me";
 import { ProblemError, fieldErrors } from "../../../lib/problem";
-import { clinicZone, formatDateTime, formatTime, inClinic } from "../../../lib/format";
+import { tenantZone, formatDateTime, formatTime, inZone } from "../../../lib/format";
 import { parseDay, parseTime } from "../booking/BookingDialog";
 import { patchAppointment, type Appointment, type AppointmentInput, type Practitioner } from "./queries";
 import { nextStatuses, ACTIVE, type Status } from "./status";
@@ -78,7 +78,7 @@ function Detail({ a, practitioners, moveInit, writable, onClose, onRefused }: {
   const [cancelReason, setCancelReason] = useState("");
   const [cancelError, setCancelError] = useState<string | null>(null);
   const [moving, setMoving] = useState(moveInit !== null);
-  const start = inClinic(a.appointment_time);
+  const start = inZone(a.appointment_time);
   const next = nextStatuses(a.status).filter((s) => s !== "cancelled");
   const mayCancel = nextStatuses(a.status).includes("cancelled");
 
@@ -234,7 +234,7 @@ function MoveForm({ a, practitioners, init, onDone, onRefused }: {
 }) {
   const viewer = useMe();
   const qc = useQueryClient();
-  const start = inClinic(a.appointment_time);
+  const start = inZone(a.appointment_time);
   const [day, setDay] = useState<string | null>(init?.day ?? start.toISODate());
   const [time, setTime] = useState(init?.time ?? start.toFormat("HH:mm"));
   const [pid, setPid] = useState<string | null>(init?.practitionerId ?? a.practitioner_id);
@@ -251,7 +251,7 @@ function MoveForm({ a, practitioners, init, onDone, onRefused }: {
   async function save(e: React.FormEvent) {
     e.preventDefault();
     const hhmm = parseTime(time);
-    const when = day && hhmm ? DateTime.fromISO(`${day}T${hhmm}`, { zone: clinicZone() }) : null;
+    const when = day && hhmm ? DateTime.fromISO(`${day}T${hhmm}`, { zone: tenantZone() }) : null;
     if (!when?.isValid) return setErrors({ appointment_time: t.timeInvalid });
     if (overbook && !overbookReason.trim()) return setErrors({ overbook_reason: t.overbookReasonRequired });
     setBusy(true);

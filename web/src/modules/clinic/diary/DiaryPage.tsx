@@ -14,7 +14,7 @@ import { notifications } from "@mantine/notifications";
 import { DateTime } from "luxon";
 import { useMe } from "../../../app/me";
 import { ProblemError, fieldErrors, problemMessage } from "../../../lib/problem";
-import { clinicZone, formatDateTime, formatTime, setClinicZone } from "../../../lib/format";
+import { tenantZone, formatDateTime, formatTime, setTenantZone } from "../../../lib/format";
 import BookingDialog, { parseDay, type BookingDraft } from "../booking/BookingDialog";
 import DiaryCalendar, { type Override } from "./DiaryCalendar";
 import AppointmentDrawer, { type MoveInit } from "./AppointmentDrawer";
@@ -32,7 +32,7 @@ type View = "day" | "week";
 export default function DiaryPage() {
   const viewer = useMe();
   // the zone before the first render computes any day (the shell sets it in an effect, later)
-  setClinicZone(viewer.me.tenant.time_zone);
+  setTenantZone(viewer.me.tenant.time_zone);
   if (!viewer.can("clinic.appointments.read"))
     return (
       <Stack>
@@ -164,7 +164,7 @@ function Diary() {
       const when = fromWall(start);
       const minutes = Math.round((end.getTime() - start.getTime()) / 60_000);
       const body: AppointmentInput = {};
-      if (!when.equals(DateTime.fromISO(a.appointment_time).setZone(clinicZone()))) body.appointment_time = when.toISO()!;
+      if (!when.equals(DateTime.fromISO(a.appointment_time).setZone(tenantZone()))) body.appointment_time = when.toISO()!;
       if (minutes !== a.duration_minutes) body.duration_minutes = minutes;
       if (practitionerId !== a.practitioner_id) body.practitioner_id = practitionerId;
       if (Object.keys(body).length === 0) return;
@@ -391,7 +391,7 @@ function Diary() {
 
 /** The time a new booking starts at: the next quarter hour today, else 09:00. */
 function defaultTime(day: string): string {
-  const now = DateTime.now().setZone(clinicZone());
+  const now = DateTime.now().setZone(tenantZone());
   if (day !== now.toISODate()) return "09:00";
   const q = now.plus({ minutes: 15 - (now.minute % 15) });
   return q.hour >= 20 || q.day !== now.day ? "09:00" : q.toFormat("HH:mm");

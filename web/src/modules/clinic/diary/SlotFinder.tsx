@@ -9,7 +9,7 @@ import { useDebouncedValue } from "@mantine/hooks";
 import { DateTime } from "luxon";
 import { api } from "../../../api/client";
 import { must, problemMessage } from "../../../lib/problem";
-import { clinicZone, inClinic } from "../../../lib/format";
+import { tenantZone, inZone } from "../../../lib/format";
 import { parseDay, type BookingDraft } from "../booking/BookingDialog";
 import type { Practitioner } from "./queries";
 import { t } from "./strings";
@@ -42,8 +42,8 @@ function Finder({ practitioners, initial, onPick }: Pick<Props, "practitioners" 
   const [day, setDay] = useState<string | null>(initial.day);
   const [duration] = useDebouncedValue(Number(durationText), 300);
   const valid = duration >= 5 && duration <= 720 && !!day;
-  const now = DateTime.now().setZone(clinicZone());
-  const dayStart = day ? DateTime.fromISO(day, { zone: clinicZone() }) : now;
+  const now = DateTime.now().setZone(tenantZone());
+  const dayStart = day ? DateTime.fromISO(day, { zone: tenantZone() }) : now;
   const from = (dayStart < now ? now.startOf("minute") : dayStart).toISO()!;
   const to = dayStart.plus({ days: DAYS }).toISO()!;
   const names = new Map(practitioners.map((p) => [p.id, p.full_name]));
@@ -94,7 +94,7 @@ function Finder({ practitioners, initial, onPick }: Pick<Props, "practitioners" 
         <Stack gap={4} role="list" aria-label={t.slotsPick}>
           <Text size="sm" c="dimmed">{t.slotsPick}</Text>
           {slots.map((s) => {
-            const at = inClinic(s.start!);
+            const at = inZone(s.start!);
             const who = names.get(s.practitionerId) ?? "";
             return (
               <div role="listitem" key={`${s.practitionerId}-${s.start}`}>

@@ -1,11 +1,11 @@
 // zone.ts - the diary's clock: react-big-calendar draws JS Dates in the browser's zone, so each
 // instant is shown as a "wall clock" Date whose local fields are the clinic's time, and back.
 import { DateTime } from "luxon";
-import { clinicZone } from "../../../lib/format";
+import { tenantZone } from "../../../lib/format";
 
 /** An instant as a Date whose browser-local fields read the clinic's wall clock. */
 export function toWall(instant: string | DateTime): Date {
-  const dt = (typeof instant === "string" ? DateTime.fromISO(instant) : instant).setZone(clinicZone());
+  const dt = (typeof instant === "string" ? DateTime.fromISO(instant) : instant).setZone(tenantZone());
   return new Date(dt.year, dt.month - 1, dt.day, dt.hour, dt.minute, dt.second, dt.millisecond);
 }
 
@@ -13,18 +13,18 @@ export function toWall(instant: string | DateTime): Date {
 export function fromWall(d: Date): DateTime {
   return DateTime.fromObject(
     { year: d.getFullYear(), month: d.getMonth() + 1, day: d.getDate(), hour: d.getHours(), minute: d.getMinutes() },
-    { zone: clinicZone() },
+    { zone: tenantZone() },
   );
 }
 
 /** A clinic date ("2027-03-28") at a wall-clock time ("09:30") as an instant. */
 export function atClinic(day: string, time: string): DateTime {
-  return DateTime.fromISO(`${day}T${time}`, { zone: clinicZone() });
+  return DateTime.fromISO(`${day}T${time}`, { zone: tenantZone() });
 }
 
 /** Today's date in the clinic. */
 export function clinicToday(): string {
-  return DateTime.now().setZone(clinicZone()).toISODate()!;
+  return DateTime.now().setZone(tenantZone()).toISODate()!;
 }
 
 /** The calendar's date for a clinic day: its wall-clock noon (clear of any clock change). */
@@ -42,7 +42,7 @@ export function dayOfWall(d: Date): string {
 /** The instants that bound a clinic day or its ISO week (Monday first): 23, 24 or 25 hours a
  * day, as the clocks change. */
 export function rangeOf(day: string, view: "day" | "week"): { from: DateTime; to: DateTime; days: string[] } {
-  const start = DateTime.fromISO(day, { zone: clinicZone() }).startOf(view === "day" ? "day" : "week");
+  const start = DateTime.fromISO(day, { zone: tenantZone() }).startOf(view === "day" ? "day" : "week");
   const count = view === "day" ? 1 : 7;
   const days = Array.from({ length: count }, (_, i) => start.plus({ days: i }).toISODate()!);
   return { from: start, to: start.plus({ days: count }), days };
