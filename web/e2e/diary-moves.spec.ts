@@ -92,7 +92,10 @@ test("cancel with a reason: hidden, then shown by the toggle", async ({ page, cl
   await expect(page.getByRole("button", { name: /Olivia Testperson0/ })).toHaveCount(0);
   const got = (await api.get(`/api/v1/appointments/${a.id}`)).body;
   expect([got.status, got.cancel_reason]).toEqual(["cancelled", "Patient has flu"]);
-  await page.getByLabel("Show cancelled").check();
+  // the first click may land while the closing drawer's notification settles: retry until on
+  await expect(async () => {
+    await page.getByLabel("Show cancelled").check({ timeout: 2_000 });
+  }).toPass({ timeout: 10_000 });
   await expect(page.getByRole("button", { name: /Olivia Testperson0.*Cancelled/ })).toBeVisible();
   await page.getByRole("button", { name: /Olivia Testperson0/ }).click();
   await expect(drawer.getByTestId("appointment-cancel-reason")).toHaveText("Patient has flu");

@@ -1,8 +1,7 @@
-// App.tsx - providers (Mantine, TanStack Query, notifications, modals) and the routes: sign-in
+// App.tsx - providers (Mantine, TanStack Query, notifications) and the routes: sign-in
 // outside the shell, every module's screens inside it.
 import { MantineProvider, createTheme } from "@mantine/core";
 import { Notifications } from "@mantine/notifications";
-import { ModalsProvider } from "@mantine/modals";
 import { DatesProvider } from "@mantine/dates";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { RouterProvider, createBrowserRouter } from "react-router";
@@ -38,10 +37,8 @@ export default function App() {
     <MantineProvider theme={theme} withCssVariables={false} withGlobalClasses={false}>
       <DatesProvider settings={{ locale: "en-gb", firstDayOfWeek: 1 }}>
         <QueryClientProvider client={queryClient}>
-          <ModalsProvider>
             <Notifications position="top-right" />
             <RouterProvider router={router} />
-          </ModalsProvider>
         </QueryClientProvider>
       </DatesProvider>
     </MantineProvider>

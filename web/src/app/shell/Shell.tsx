@@ -76,8 +76,8 @@ function useConnectionWatch(lost: boolean) {
 
 function Loading() {
   return (
-    <Center h="60vh" role="status" aria-live="polite">
-      <Loader aria-label={t.loading} />
+    <Center h="60vh">
+      <Loader role="status" aria-label={t.loading} />
     </Center>
   );
 }

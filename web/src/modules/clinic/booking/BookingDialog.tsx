@@ -18,34 +18,13 @@ import { getAppointment, type Appointment, type Practitioner } from "../diary/qu
 import PatientPicker, { contactName, type PickedPatient } from "./PatientPicker";
 import { t } from "./strings";
 import classes from "./Booking.module.css";
-
-export interface BookingDraft {
-  day: string; // clinic date, 2027-03-28
-  time: string; // clinic wall clock, 09:30
-  practitionerId: string | null;
-  duration: number;
-  patientId?: string | null;
-}
+import { parseDay, parseTime, type BookingDraft } from "./draft";
 
 interface Props {
   draft: BookingDraft | null; // open when set
   practitioners: Practitioner[];
   onClose: () => void;
   onBooked?: (a: Appointment) => void;
-}
-
-/** A time typed as 9:30, 09:30, 0930 or 9.30, as "09:30" (null when it is not one). */
-export function parseTime(text: string): string | null {
-  const m = /^(\d{1,2})[:.h]?(\d{2})$/.exec(text.trim());
-  if (!m) return null;
-  const h = Number(m[1]), min = Number(m[2]);
-  return h < 24 && min < 60 ? `${String(h).padStart(2, "0")}:${m[2]}` : null;
-}
-
-/** dd/mm/yyyy typed into the date field, as the clinic's date. */
-export function parseDay(text: string): string | null {
-  const d = DateTime.fromFormat(text.trim(), "d/M/yyyy");
-  return d.isValid ? d.toISODate() : null;
 }
 
 export default function BookingDialog({ draft, practitioners, onClose, onBooked }: Props) {

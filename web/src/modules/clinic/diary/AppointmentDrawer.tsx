@@ -13,7 +13,7 @@ import { DateTime } from "luxon";
 import { useMe } from "../../../app/me";
 import { ProblemError, fieldErrors } from "../../../lib/problem";
 import { tenantZone, formatDateTime, formatTime, inZone } from "../../../lib/format";
-import { parseDay, parseTime } from "../booking/BookingDialog";
+import { parseDay, parseTime } from "../booking/draft";
 import { patchAppointment, type Appointment, type AppointmentInput, type Practitioner } from "./queries";
 import { nextStatuses, ACTIVE, type Status } from "./status";
 import { t } from "./strings";

@@ -3,7 +3,7 @@
 // keyboard, status actions, the free-slot finder, and other users' changes polled in.
 // The view lives in the address (?date=&view=&p=&cancelled=) so that a reload keeps it;
 // ?book=<patient id> opens the booking dialog for that patient.
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { Suspense, lazy, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useSearchParams } from "react-router";
 import { useQueryClient } from "@tanstack/react-query";
 import {
@@ -15,10 +15,9 @@ import { DateTime } from "luxon";
 import { useMe } from "../../../app/me";
 import { ProblemError, fieldErrors, problemMessage } from "../../../lib/problem";
 import { tenantZone, formatDateTime, formatTime, setTenantZone } from "../../../lib/format";
-import BookingDialog, { parseDay, type BookingDraft } from "../booking/BookingDialog";
+import { parseDay, type BookingDraft } from "../booking/draft";
 import DiaryCalendar, { type Override } from "./DiaryCalendar";
-import AppointmentDrawer, { type MoveInit } from "./AppointmentDrawer";
-import SlotFinder from "./SlotFinder";
+import type { MoveInit } from "./AppointmentDrawer";
 import {
   getAppointment, patchAppointment, useAppointments, useHours, usePractitioners, type Appointment, type AppointmentInput,
 } from "./queries";
@@ -26,6 +25,15 @@ import { clinicToday, dayOfWall, fromWall, rangeOf } from "./zone";
 import { ACTIONS } from "./status";
 import { t } from "./strings";
 import classes from "./Diary.module.css";
+
+// The dialogs load when first opened (and are fetched while the browser is idle after the
+// diary's first paint), so the JavaScript before the diary is usable stays small.
+const loadBooking = () => import("../booking/BookingDialog");
+const loadDrawer = () => import("./AppointmentDrawer");
+const loadFinder = () => import("./SlotFinder");
+const BookingDialog = lazy(loadBooking);
+const AppointmentDrawer = lazy(loadDrawer);
+const SlotFinder = lazy(loadFinder);
 
 type View = "day" | "week";
 
@@ -56,15 +64,14 @@ function Diary() {
 
   const setParam = useCallback(
     (changes: Record<string, string | null>) =>
-      setParams(
-        (p) => {
-          const next = new URLSearchParams(p);
-          for (const [k, v] of Object.entries(changes)) if (v === null) next.delete(k);
-          else next.set(k, v);
-          return next;
-        },
-        { replace: true },
-      ),
+    {
+      // from the address as it is now: the router's functional update hands every call of one
+      // tick the same old parameters, so a second change in that tick would undo the first
+      const next = new URLSearchParams(window.location.search);
+      for (const [k, v] of Object.entries(changes)) if (v === null) next.delete(k);
+      else next.set(k, v);
+      setParams(next, { replace: true });
+    },
     [setParams],
   );
 
@@ -113,6 +120,20 @@ function Diary() {
   const maySelect = useCallback((pid: string) => canWrite && (!ownOnly || pid === viewer.me.id), [canWrite, ownOnly, viewer.me.id]);
 
   // the patient record's "book again": /diary?book=<patient id>
+  // a dialog stays mounted once it has been opened, so that it closes with its transition
+  const used = useRef({ booking: false, drawer: false, finder: false }).current;
+  if (draft) used.booking = true;
+  if (opened) used.drawer = true;
+  if (finding) used.finder = true;
+  useEffect(() => {
+    // fetch the dialogs' code once the diary has settled, so that a first click opens at once
+    const timer = setTimeout(() => {
+      void loadBooking();
+      void loadDrawer();
+      void loadFinder();
+    }, 1500);
+    return () => clearTimeout(timer);
+  }, []);
   useEffect(() => {
     if (!bookFor || !canWrite || all.length === 0) return;
     setDraft({ day, time: defaultTime(day), practitionerId: ownOnly ? viewer.me.id : columns[0]?.id ?? null, duration: 30, patientId: bookFor });
@@ -214,7 +235,7 @@ function Diary() {
   if (practitionersQ.isLoading)
     return (
       <Center h="50vh" role="status">
-        <Loader aria-label={t.loading} />
+        <Loader role="status" aria-label={t.loading} />
       </Center>
     );
   if (practitionersQ.error)
@@ -243,7 +264,7 @@ function Diary() {
           <Text fw={600} data-testid="diary-heading" aria-live="polite">
             {heading}
           </Text>
-          {appointmentsQ.isFetching && <Loader size="xs" aria-label={t.refreshing} />}
+          {appointmentsQ.isFetching && <Loader size="xs" role="status" aria-label={t.refreshing} />}
         </Group>
         <Group gap="xs">
           <Button variant="default" onClick={() => setFinding(true)} disabled={all.length === 0}>
@@ -363,28 +384,34 @@ function Diary() {
           </div>
         </div>
       )}
-      <BookingDialog draft={draft} practitioners={all} onClose={() => setDraft(null)} />
-      <AppointmentDrawer
-        appointment={opened || null}
-        practitioners={all}
-        moveInit={moveInit}
-        mayChange={mayChange}
-        onClose={() => {
-          setOpenId(null);
-          setMoveInit(null);
-        }}
-        onRefused={explain}
-      />
-      <SlotFinder
-        opened={finding}
-        practitioners={all}
-        initial={{ day: day < clinicToday() ? clinicToday() : day, practitionerIds: columnIds }}
-        onClose={() => setFinding(false)}
-        onPick={(d) => {
-          setFinding(false);
-          setDraft(d);
-        }}
-      />
+      <Suspense fallback={null}>
+        {used.booking && <BookingDialog draft={draft} practitioners={all} onClose={() => setDraft(null)} />}
+        {used.drawer && (
+          <AppointmentDrawer
+            appointment={opened || null}
+            practitioners={all}
+            moveInit={moveInit}
+            mayChange={mayChange}
+            onClose={() => {
+              setOpenId(null);
+              setMoveInit(null);
+            }}
+            onRefused={explain}
+          />
+        )}
+        {used.finder && (
+          <SlotFinder
+            opened={finding}
+            practitioners={all}
+            initial={{ day: day < clinicToday() ? clinicToday() : day, practitionerIds: columnIds }}
+            onClose={() => setFinding(false)}
+            onPick={(d) => {
+              setFinding(false);
+              setDraft(d);
+            }}
+          />
+        )}
+      </Suspense>
     </Stack>
   );
 }

@@ -10,7 +10,7 @@ import { DateTime } from "luxon";
 import { api } from "../../../api/client";
 import { must, problemMessage } from "../../../lib/problem";
 import { tenantZone, inZone } from "../../../lib/format";
-import { parseDay, type BookingDraft } from "../booking/BookingDialog";
+import { parseDay, type BookingDraft } from "../booking/draft";
 import type { Practitioner } from "./queries";
 import { t } from "./strings";
 import classes from "./Diary.module.css";
@@ -85,7 +85,7 @@ function Finder({ practitioners, initial, onPick }: Pick<Props, "practitioners" 
           {problemMessage(failed)}
         </Alert>
       ) : loading ? (
-        <Loader size="sm" aria-label={t.slotsLoading} />
+        <Loader size="sm" role="status" aria-label={t.slotsLoading} />
       ) : ids.length === 0 ? (
         <Text size="sm" c="dimmed">{t.nonePicked}</Text>
       ) : slots.length === 0 ? (

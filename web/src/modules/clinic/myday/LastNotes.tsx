@@ -19,7 +19,7 @@ export default function LastNotes({ patientId, before, withActivities, headingId
       <Text id={headingId} size="sm" fw={600} mb={4}>
         {t.lastNotes}
       </Text>
-      {q.isLoading && <Loader size="xs" aria-label={t.notesLoading} />}
+      {q.isLoading && <Loader size="xs" role="status" aria-label={t.notesLoading} />}
       {q.error && (
         <Text size="sm" c="red.9" role="alert">
           {t.notesFailed} {problemMessage(q.error)}
