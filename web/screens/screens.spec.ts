@@ -33,9 +33,9 @@ test("diary, booking dialog and patient record (receptionist)", async ({ page })
   await signIn(page, "reception@demo.clinic");
   await expect(page).toHaveURL(/\/diary/);
   await shot(page, "diary-day");
-  await page.getByRole("button", { name: /^Week$/ }).click();
+  await page.getByText("Week", { exact: true }).click();
   await shot(page, "diary-week");
-  await page.getByRole("button", { name: /^Day$/ }).click();
+  await page.getByText("Day", { exact: true }).click();
   await page.getByRole("button", { name: /New appointment/ }).click();
   await expect(page.getByRole("dialog")).toBeVisible();
   await shot(page, "booking-dialog");
