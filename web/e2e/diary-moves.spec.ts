@@ -93,7 +93,10 @@ test("cancel with a reason: hidden, then shown by the toggle", async ({ page, cl
   await expect(page.getByRole("button", { name: /Olivia Testperson0/ })).toHaveCount(0);
   const got = (await api.get(`/api/v1/appointments/${a.id}`)).body;
   expect([got.status, got.cancel_reason]).toEqual(["cancelled", "Patient has flu"]);
-  await page.getByLabel("Show cancelled").check();
+  // the switch follows the URL (?cancelled=1), which the router updates after the click: wait
+  // for it rather than check(), which reads the state at once
+  await page.getByLabel("Show cancelled").click();
+  await expect(page.getByLabel("Show cancelled")).toBeChecked();
   await expect(page.getByRole("button", { name: /Olivia Testperson0.*Cancelled/ })).toBeVisible();
   await page.getByRole("button", { name: /Olivia Testperson0/ }).click();
   await expect(drawer.getByTestId("appointment-cancel-reason")).toHaveText("Patient has flu");
