@@ -1,7 +1,8 @@
 // diary-moves.spec.ts - changing appointments in the diary: drag to move, across practitioner
 // columns, a 412 when someone else changed it first, status actions, cancel with a reason,
 // roles (practitioners drag only their own, the viewer writes nothing, the auditor has no
-// diary), other users' changes polled in, and axe on the day and week views.
+// diary), other users' changes polled in (an unchanged list answers 304), and axe on the day
+// and week views.
 import { test, expect, signIn, expectAccessible } from "./fixtures";
 import { DAY, bookVia, columnIndex, dragTo, slotPoint } from "./diary-helpers";
 
@@ -92,10 +93,10 @@ test("cancel with a reason: hidden, then shown by the toggle", async ({ page, cl
   await expect(page.getByRole("button", { name: /Olivia Testperson0/ })).toHaveCount(0);
   const got = (await api.get(`/api/v1/appointments/${a.id}`)).body;
   expect([got.status, got.cancel_reason]).toEqual(["cancelled", "Patient has flu"]);
-  // the first click may land while the closing drawer's notification settles: retry until on
-  await expect(async () => {
-    await page.getByLabel("Show cancelled").check({ timeout: 2_000 });
-  }).toPass({ timeout: 10_000 });
+  // the switch follows the URL (?cancelled=1), which the router updates after the click: wait
+  // for it rather than check(), which reads the state at once
+  await page.getByLabel("Show cancelled").click();
+  await expect(page.getByLabel("Show cancelled")).toBeChecked();
   await expect(page.getByRole("button", { name: /Olivia Testperson0.*Cancelled/ })).toBeVisible();
   await page.getByRole("button", { name: /Olivia Testperson0/ }).click();
   await expect(drawer.getByTestId("appointment-cancel-reason")).toHaveText("Patient has flu");
@@ -154,4 +155,26 @@ test("another user's new appointment appears within 15 s", async ({ page, clinic
   const api = await clinic.api("admin");
   await bookVia(api, clinic, { at: `${DAY}T13:30:00Z`, practitioner: 2, patient: 3 });
   await expect(page.getByRole("button", { name: /Harry Testperson3.*13:30–14:00/ })).toBeVisible({ timeout: 15_000 });
+});
+
+test("a poll with no change gets 304 and the diary keeps what it shows", async ({ page, clinic }) => {
+  const api = await clinic.api("receptionist");
+  await bookVia(api, clinic, { at: `${DAY}T09:00:00Z` });
+  const isList = (url: string) => new URL(url).pathname === "/api/v1/appointments";
+  const tags = new Map<string, string>(); // list URL -> the ETag of its last 200
+  page.on("response", (r) => {
+    if (isList(r.url()) && r.status() === 200) tags.set(r.url(), r.headers()["etag"] ?? "");
+  });
+  const unchanged = page.waitForResponse((r) => isList(r.url()) && r.status() === 304, { timeout: 15_000 });
+  await signIn(page, clinic, "receptionist", `/diary?date=${DAY}`);
+  const event = page.getByRole("button", { name: /Olivia Testperson0.*09:00–09:30/ });
+  await expect(event).toBeVisible();
+  const poll = await unchanged;
+  expect(tags.get(poll.url())).toMatch(/^W\/"[0-9a-f]{32}"$/);
+  expect(poll.request().headers()["if-none-match"]).toBe(tags.get(poll.url()));
+  expect(poll.headers()["etag"]).toBe(tags.get(poll.url()));
+  // the 304 is no error: the poll settles, the data stays, nothing is retried
+  await expect(page.getByLabel("Updating")).toHaveCount(0);
+  await expect(event).toBeVisible();
+  await expect(page.getByRole("alert")).toHaveCount(0);
 });

@@ -11,6 +11,7 @@
 #include "core/db/listing.h"
 #include "core/util/log.h"
 #include "core/auth/rbac.h"
+#include "core/http/etag.h"
 #include "core/http/request.h"
 #include "core/util/uuid.h"
 #include "core/http/validate.h"
@@ -259,11 +260,23 @@ clinic_appointments_list(crm_req_t *r)
     crm_page_t page;
     if (!crm_page_read(r, &page, "appointments"))
         return;
+    const char *tags, *query = crm_page_query_json(r);
+    crm_etags_t inm = crm_etags_parse(crm_req_header(r, "If-None-Match"), r->arena, &tags);
     crm_tx_t *tx = clinic_tx(r);
-    /* the page, showing whose appointments these are, goes to the audit log */
+    /* one round trip either way: the tag first, then the page, which is empty (so neither
+     * built nor audited: a 304 discloses nothing new) when the client's copy is current;
+     * otherwise the page, showing whose appointments these are, goes to the audit log */
+    int t = CRM_TX_ADD(tx, clinic_sql_list_tag, prac, pat, status, from, to, room, page.after_key,
+                       page.after_id, page.fetch, query, tags, inm == CRM_ETAGS_ANY ? "t" : "f");
     int i = CRM_TX_ADD(tx, clinic_sql_list, prac, pat, status, from, to, room, page.after_key,
-                       page.after_id, page.fetch, crm_page_query_json(r));
-    if (crm_tx_run(tx) == 0)
+                       page.after_id, page.fetch, query);
+    if (crm_tx_run(tx) != 0)
+        return;
+    PGresult *tag = crm_tx_result(tx, t);
+    crm_req_add_header(r, "ETag", PQgetvalue(tag, 0, CLINIC_LIST_TAG_ETAG));
+    if (strcmp(PQgetvalue(tag, 0, CLINIC_LIST_TAG_UNCHANGED), "true") == 0)
+        crm_reply(r, 304, NULL, "", 0);
+    else
         crm_reply_page(r, &page, crm_tx_result(tx, i));
 }
 

@@ -105,15 +105,10 @@ SELECT audit_read('read', 'clinic_appointments', $1, a.patient_id, NULL)
 FROM clinic_appointments a
 WHERE a.tenant_id = current_tenant_id() AND a.id = $1::uuid;
 
--- fragment: clinic_appointments_page
--- A page of appointments by start, filtered by practitioner ($1), patient ($2), status ($3),
--- time ($4 to $5) and room ($6), after the cursor's key and id ($7, $8), $9 rows: item,
--- sort key, id and whose appointment it is (the subject: its patient, for roles that may
--- see it).
-SELECT :clinic_appointment_json, a.starts_at::text, a.id,
-    CASE WHEN clinic_sees_patients() THEN a.patient_id END
-FROM clinic_appointments a
-WHERE a.tenant_id = current_tenant_id()
+-- fragment: clinic_appointments_match
+-- The appointments a list shows, a.tenant_id first: filtered by practitioner ($1), patient
+-- ($2), status ($3), time ($4 to $5) and room ($6), after the cursor's key and id ($7, $8).
+a.tenant_id = current_tenant_id()
     AND ($1::uuid IS NULL OR a.practitioner_id = $1::uuid)
     AND ($2::uuid IS NULL OR a.patient_id = $2::uuid)
     AND ($3::text IS NULL OR a.status = $3)
@@ -121,12 +116,57 @@ WHERE a.tenant_id = current_tenant_id()
     AND ($5::timestamptz IS NULL OR a.starts_at < $5::timestamptz)
     AND ($6::text IS NULL OR a.room = $6)
     AND ($7::text IS NULL OR (a.starts_at, a.id) > ($7::timestamptz, $8::uuid))
+
+-- fragment: clinic_appointments_page
+-- A page of appointments by start (:clinic_appointments_match), $9 rows: item, sort key, id
+-- and whose appointment it is (the subject: its patient, for roles that may see it). Nothing
+-- at all when list_tag found the client's copy current (app.list_unchanged): a constant
+-- condition, so PostgreSQL tests it once and neither reads the rows nor builds their JSON.
+SELECT :clinic_appointment_json, a.starts_at::text, a.id,
+    CASE WHEN clinic_sees_patients() THEN a.patient_id END
+FROM clinic_appointments a
+WHERE :clinic_appointments_match
+    AND current_setting('app.list_unchanged', true) IS DISTINCT FROM 'true'
 ORDER BY a.starts_at, a.id
 LIMIT $9::int
 
+-- name: list_tag
+-- The list's entity tag, without building its page: a hash of what decides the page's JSON
+-- (each row's id, version and last change; for roles that see patients, the patient and the
+-- version of its contact, whose name the page shows), of the request (filters $10, cursor $7
+-- and $8, fetch $9) and of who asks (tenant, user, role, notes scope), so that two callers
+-- whose pages could differ never share a tag. Whether the client's If-None-Match names it
+-- ($11: its tags' opaque parts, $12: "*") is kept in app.list_unchanged, which gates the page
+-- of list, sent next in the same transaction.
+-- returns: etag, unchanged
+WITH page AS (
+    SELECT a.id, a.starts_at, a.version, a.updated_at,
+        CASE WHEN clinic_sees_patients() THEN a.patient_id END AS patient_id
+    FROM clinic_appointments a
+    WHERE :clinic_appointments_match
+    ORDER BY a.starts_at, a.id
+    LIMIT $9::int
+),
+tag AS (
+    SELECT left(encode(sha256(convert_to(concat_ws('|', 'appointments/1', current_tenant_id(),
+        current_setting('app.user_id', true), current_setting('app.role', true),
+        current_setting('app.notes', true), $10::text, $7::text, $8::text, $9::text,
+        (SELECT string_agg(concat_ws(':', p.id, p.version, extract(epoch FROM p.updated_at),
+                p.patient_id, c.version), ',' ORDER BY p.starts_at, p.id)
+            FROM page p
+            LEFT JOIN contacts c ON c.tenant_id = current_tenant_id() AND c.id = p.patient_id)),
+        'UTF8')), 'hex'), 32) AS opaque
+)
+SELECT 'W/"' || t.opaque || '"' AS etag,
+    set_config('app.list_unchanged',
+        (coalesce($12::boolean, false) OR coalesce(t.opaque = ANY ($11::text[]), false))::text,
+        true) AS unchanged
+FROM tag t;
+
 -- name: list
 -- The page, showing whose appointments these are, written to the audit log by the same
--- statement: $10 the request's filters, $9 the page's fetch.
+-- statement: $10 the request's filters, $9 the page's fetch. After list_tag: empty (and so
+-- unaudited) when the client's copy is current.
 -- returns: j, k, id
 :audited_page('clinic_appointments', $10, $9, :clinic_appointments_page);
 

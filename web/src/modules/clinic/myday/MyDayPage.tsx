@@ -11,7 +11,6 @@ import {
   MYDAY_MOVES,
   clinicToday,
   useChangeAppointment,
-  usePatientName,
   useToday,
   type Appointment,
 } from "./appointments";
@@ -32,10 +31,9 @@ const STATUS_COLOUR: Record<string, string> = {
 function AppointmentCard({ a, dayStart }: { a: Appointment; dayStart: string }) {
   const viewer = useMe();
   const me = viewer.me.id;
-  const name = usePatientName(a.patient_id);
   const change = useChangeAppointment(me);
   const notesId = useId();
-  const who = name.data || t.patientUnknown;
+  const who = a.patient_name || t.patientUnknown;
   const canWrite = viewer.can("clinic.appointments.write");
   const moves = canWrite ? MYDAY_MOVES.filter((m) => m.from.includes(a.status)) : [];
   const over = a.status === "fulfilled" || a.status === "cancelled" || a.status === "noshow";
@@ -66,24 +64,15 @@ function AppointmentCard({ a, dayStart }: { a: Appointment; dayStart: string }) 
         </div>
         <div className={classes.who}>
           {a.patient_id ? (
-            name.isLoading ? (
-              <Skeleton h={20} w={160} aria-label={t.patientLoading} />
-            ) : (
-              <Anchor component={Link} to={`/contacts/${a.patient_id}`} fw={600} className={classes.name}>
-                {who}
-              </Anchor>
-            )
+            <Anchor component={Link} to={`/contacts/${a.patient_id}`} fw={600} className={classes.name}>
+              {who}
+            </Anchor>
           ) : (
             <Text fw={600}>{t.patientUnknown}</Text>
           )}
           <Text size="sm" c="dimmed">
             {[a.appointment_type || t.noType, a.room ? t.room(a.room) : ""].filter(Boolean).join(" · ")}
           </Text>
-          {name.error && (
-            <Text size="xs" c="red.9" role="alert">
-              {problemMessage(name.error)}
-            </Text>
-          )}
         </div>
         <div className={classes.actions}>
           <Badge color={STATUS_COLOUR[a.status] ?? "gray"} c={`${STATUS_COLOUR[a.status] ?? "gray"}.9`} variant="light">

@@ -1,5 +1,6 @@
 // appointments.ts - the server state "My day" reads and changes: today's appointments of the
-// signed-in practitioner, each patient's name and last notes, and status and notes changes.
+// signed-in practitioner (each with its patient's name, patient_name), each patient's last
+// notes, and status and notes changes.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { DateTime } from "luxon";
 import { api } from "../../../api/client";
@@ -52,20 +53,6 @@ export function useToday(practitionerId: string) {
         .filter((a) => a.status !== "entered-in-error" && a.appointment_time >= from && a.appointment_time < to)
         .sort((a, b) => a.appointment_time.localeCompare(b.appointment_time));
     },
-  });
-}
-
-export function patientName(c: components["schemas"]["Contact"]): string {
-  return [c.first_name, c.last_name].filter(Boolean).join(" ") || c.company || c.email || "";
-}
-
-export function usePatientName(id: string | undefined) {
-  return useQuery({
-    queryKey: ["clinic", "patient-name", id],
-    enabled: !!id,
-    staleTime: 5 * 60_000,
-    queryFn: async () =>
-      patientName(must(await api.GET("/api/v1/contacts/{id}", { params: { path: { id: id! } } }))),
   });
 }
 

@@ -14,7 +14,6 @@ export const t = {
   room: (r: string) => (/room/i.test(r) ? r : `Room ${r}`), // "2" or "Treatment room 2"
   noType: "Appointment",
   patientUnknown: "Patient",
-  patientLoading: "Loading patient…",
   arrive: "Mark arrived",
   arriveLabel: (who: string) => `Mark ${who} as arrived`,
   complete: "Complete",
