@@ -139,6 +139,9 @@ export async function signIn(page: Page, clinic: Clinic, who: Role | Person, pat
 
 /** No serious or critical axe finding on the page as it is now. */
 export async function expectAccessible(page: Page, include?: string) {
+  // a dialog still fading in has blended colours that axe would measure as low contrast
+  await page.waitForFunction(() =>
+    document.getAnimations().every((a) => a.playState !== "running" || a.effect?.getTiming().iterations === Infinity));
   let builder = new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]);
   if (include) builder = builder.include(include);
   const results = await builder.analyze();
