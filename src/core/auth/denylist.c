@@ -72,6 +72,7 @@ crm_deny_reload(char *err, size_t errlen)
     char window[24];
     snprintf(window, sizeof(window), "%ld", crm_deny.window_s);
     const char *params[] = {window};
+    uint64_t mark = crm_tenant_modules_mark(); /* before the snapshot */
     PQclear(PQexec(crm_deny.pg, "BEGIN READ ONLY"));
     PQclear(PQexec(crm_deny.pg, crm_sql_platform_role_enter.sql));
     PGresult *res = PQexecParams(crm_deny.pg, crm_sql_deny_list.sql,
@@ -80,7 +81,7 @@ crm_deny_reload(char *err, size_t errlen)
     PGresult *mods = PQexec(crm_deny.pg, crm_sql_tenant_modules_enabled.sql);
     PQclear(PQexec(crm_deny.pg, "COMMIT"));
     if (PQresultStatus(mods) == PGRES_TUPLES_OK)
-        crm_tenant_modules_load(mods); /* the enabled modules ride along with the deny list */
+        crm_tenant_modules_load(mods, mark); /* modules ride along with the deny list */
     PQclear(mods);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         snprintf(err, errlen, "%s", PQresultErrorMessage(res));
