@@ -1,4 +1,5 @@
 // strings.ts - every word the diary shows (en-GB), in one place for a translation to follow.
+import { statusLabels } from "../statusLabels";
 import type { Status } from "./status";
 
 export const t = {
@@ -30,18 +31,7 @@ export const t = {
   outsideHours: "Not working",
   appointment: "Appointment",
   overbooked: "overbooked",
-  status: {
-    proposed: "Proposed",
-    pending: "Pending",
-    booked: "Booked",
-    arrived: "Arrived",
-    "checked-in": "In consultation",
-    fulfilled: "Completed",
-    cancelled: "Cancelled",
-    noshow: "No-show",
-    waitlist: "Waiting list",
-    "entered-in-error": "Entered in error",
-  } satisfies Record<Status, string>,
+  status: statusLabels,
   action: {
     booked: "Back to booked",
     arrived: "Arrived",

@@ -1,4 +1,5 @@
 // strings.ts - every text of the practitioner's "My day" screen (en-GB), in one place for translation.
+import { statusLabels } from "../statusLabels";
 export const t = {
   title: "My day",
   today: (date: string) => `Today, ${date}`,
@@ -31,16 +32,5 @@ export const t = {
   saveNotes: "Save notes",
   notesSaved: "Notes saved",
   unsaved: "Unsaved changes",
-  status: {
-    proposed: "Proposed",
-    pending: "Pending",
-    booked: "Booked",
-    arrived: "Arrived",
-    "checked-in": "In consultation",
-    fulfilled: "Completed",
-    cancelled: "Cancelled",
-    noshow: "No-show",
-    waitlist: "Waiting list",
-    "entered-in-error": "Entered in error",
-  } as Record<string, string>,
+  status: statusLabels as Record<string, string>,
 };

@@ -1,4 +1,5 @@
 // strings.ts - every text of the patient record's Appointments section (en-GB), in one place for translation.
+import { statusLabels } from "../statusLabels";
 export const t = {
   upcoming: "Upcoming",
   past: "Past",
@@ -15,16 +16,5 @@ export const t = {
   minutes: (n: number) => `${n} min`,
   with: (who: string) => `with ${who}`,
   noType: "Appointment",
-  status: {
-    proposed: "Proposed",
-    pending: "Pending",
-    booked: "Booked",
-    arrived: "Arrived",
-    "checked-in": "In consultation",
-    fulfilled: "Completed",
-    cancelled: "Cancelled",
-    noshow: "No-show",
-    waitlist: "Waiting list",
-    "entered-in-error": "Entered in error",
-  } as Record<string, string>,
+  status: statusLabels as Record<string, string>,
 };
