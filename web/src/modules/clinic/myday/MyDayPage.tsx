@@ -1,8 +1,9 @@
 // MyDayPage.tsx - the practitioner's day: today's appointments (clinic time) in order, each
 // patient's last notes, arrive/complete actions and the clinical note editor.
+import LoadFailed from "../../../lib/LoadFailed";
 import { useId } from "react";
 import { Link } from "react-router";
-import { Alert, Anchor, Badge, Button, Group, Paper, Skeleton, Stack, Text, Title } from "@mantine/core";
+import { Alert, Anchor, Badge, Button, Paper, Skeleton, Stack, Text, Title } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { useMe } from "../../../app/me";
 import { formatTime } from "../../../lib/format";
@@ -150,14 +151,7 @@ export default function MyDayPage() {
         </Stack>
       )}
       {q.error && (
-        <Alert color="red" role="alert" title={t.loadFailed}>
-          <Group justify="space-between">
-            <Text size="sm">{problemMessage(q.error)}</Text>
-            <Button size="xs" variant="light" color="red" onClick={() => void q.refetch()}>
-              {t.retry}
-            </Button>
-          </Group>
-        </Alert>
+        <LoadFailed title={t.loadFailed} error={q.error} retry={t.retry} onRetry={() => void q.refetch()} />
       )}
       {q.data && q.data.length === 0 && (
         <Paper withBorder p="xl" radius="md" maw="72rem">

@@ -1,14 +1,15 @@
 // AppointmentsPanel.tsx - the Clinic's section of the patient record: upcoming and past
 // appointments (clinic time, practitioner, status), a few at a time, and "Book again".
+import LoadFailed from "../../../lib/LoadFailed";
 import { useState } from "react";
 import { useNavigate } from "react-router";
 import { useQuery } from "@tanstack/react-query";
-import { Alert, Badge, Button, Group, Skeleton, Stack, Text, Title } from "@mantine/core";
+import { Badge, Button, Group, Skeleton, Stack, Text, Title } from "@mantine/core";
 import { api } from "../../../api/client";
 import type { components } from "../../../api/schema";
 import { useMe } from "../../../app/me";
 import { formatDateTime } from "../../../lib/format";
-import { must, problemMessage } from "../../../lib/problem";
+import { must } from "../../../lib/problem";
 import type { Contact } from "../../types";
 import { t } from "./strings";
 import classes from "./AppointmentsPanel.module.css";
@@ -114,14 +115,7 @@ export default function AppointmentsPanel({ contact }: { contact: Contact }) {
         </Stack>
       )}
       {q.error && (
-        <Alert color="red" role="alert" title={t.loadFailed}>
-          <Group justify="space-between">
-            <Text size="sm">{problemMessage(q.error)}</Text>
-            <Button size="xs" variant="light" color="red" onClick={() => void q.refetch()}>
-              {t.retry}
-            </Button>
-          </Group>
-        </Alert>
+        <LoadFailed title={t.loadFailed} error={q.error} retry={t.retry} onRetry={() => void q.refetch()} />
       )}
       {q.data && (
         <>
