@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """ui.py - `make bench-ui`: the web app's speed against its budgets, in Debian's Chromium against
 the release build of crm serve (web/bench/ui.spec.ts measures; this checks and records). Writes
-bench/results/latest-ui.json; docs/performance.md keeps the figures."""
+bench/results/latest-ui.json; docs/performance.md keeps the figures. Arguments are passed to
+Playwright (a spec file name, say)."""
 import datetime
 import json
 import os
@@ -34,7 +35,7 @@ def main():
                                  "CRM_THREADS": "4"})
         env = dict(os.environ, CRM_E2E_BASE_URL=server.base, CRM_E2E_PLATFORM_KEY=PLATFORM_KEY,
                    CRM_BENCH_UI_OUT=out)
-        rc = subprocess.run(["npx", "playwright", "test", "-c", "playwright.bench.config.ts"],
+        rc = subprocess.run(["npx", "playwright", "test", "-c", "playwright.bench.config.ts"] + sys.argv[1:],
                             cwd=os.path.join(ROOT, "web"), env=env).returncode
     finally:
         if server is not None:
@@ -55,6 +56,8 @@ def main():
         verdict = "ok" if value <= budget else "OVER"
         ok &= value <= budget
         print(f"{name:28} {value:8} {unit:11} budget {budget:5}  {verdict}")
+    if "drag_request_ms" in figures:  # where the drag-move's time goes
+        print(f"{'  of which the PATCH':28} {figures['drag_request_ms']['median']:8} ms")
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                             capture_output=True, text=True).stdout.strip()
     figures.update(commit=commit, date=datetime.datetime.now(datetime.timezone.utc).isoformat(

@@ -178,3 +178,25 @@ test("a poll with no change gets 304 and the diary keeps what it shows", async (
   await expect(event).toBeVisible();
   await expect(page.getByRole("alert")).toHaveCount(0);
 });
+
+test("the practitioner filter narrows the day's columns and the week shows one practitioner", async ({ page, clinic }) => {
+  await signIn(page, clinic, "receptionist", `/diary?date=${DAY}`);
+  const headers = page.locator(".rbc-time-header-content .rbc-row-resource");
+  await expect(headers).toHaveText(["Dr Ana Silva", "Dr Chidi Okafor", "Dr Priya Patel"]);
+  const filter = page.getByRole("button", { name: "Practitioners: all" });
+  await filter.click();
+  await expect(page.getByRole("group", { name: "Practitioners" })).toBeVisible();
+  await expectAccessible(page);
+  await page.getByRole("checkbox", { name: "Dr Chidi Okafor" }).click();
+  await expect(headers).toHaveText(["Dr Ana Silva", "Dr Priya Patel"]);
+  await expect(page.getByRole("button", { name: "Practitioners: 2 of 3" })).toBeVisible();
+  await page.getByRole("button", { name: "Show all" }).click();
+  await expect(headers).toHaveCount(3);
+  await page.keyboard.press("Escape");
+
+  // the week view: one practitioner, chosen from a plain select
+  await page.getByText("Week", { exact: true }).click();
+  const who = page.getByRole("combobox", { name: "Practitioner" });
+  await who.selectOption({ label: "Dr Ana Silva" });
+  await expect(page).toHaveURL(new RegExp(`w=${clinic.practitioners[2]!.id}`));
+});

@@ -1,7 +1,7 @@
 // diary-timezone.spec.ts - the diary shows the clinic's time whatever the browser's: a browser
 // in New York, a clinic in London, on ordinary days and on both of London's clock-change days
 // (23 and 25 hours long), reading and booking.
-import { test, expect, signIn } from "./fixtures";
+import { test, expect, signIn, expectAccessible } from "./fixtures";
 import { bookVia, columnIndex, slotPoint } from "./diary-helpers";
 
 test.use({ timezoneId: "America/New_York" });
@@ -46,4 +46,24 @@ test("a New York browser shows and books London times, clock changes included", 
   await expect(page.getByRole("button", { name: /Harry Testperson3.*10:00–10:30/ })).toBeVisible();
   const data = (await api.get(`/api/v1/appointments?patient_id=${clinic.patients[3]!.id}`)).body.data;
   expect(data.map((a: any) => a.appointment_time)).toEqual(["2027-03-28T09:00:00+00:00"]);
+});
+
+test("the date is typed as day/month/year or picked from a calendar", async ({ page, clinic }) => {
+  await signIn(page, clinic, "receptionist", "/diary?date=2027-03-01");
+  const date = page.getByRole("textbox", { name: "Date" });
+  await expect(date).toHaveValue("01/03/2027");
+  await date.fill("31/02/2027");
+  await date.press("Enter");
+  await expect(page.getByText("Write the date as day/month/year")).toBeVisible();
+  await expect(page.getByTestId("diary-heading")).toHaveText("Monday 01/03/2027");
+
+  // the calendar's code arrives on first use; picking a day moves the diary and closes it
+  await page.getByRole("button", { name: "Choose a date from a calendar" }).click();
+  await expect(page.getByRole("button", { name: "17 March 2027" })).toBeVisible();
+  await expectAccessible(page);
+  await page.getByRole("button", { name: "17 March 2027" }).click();
+  await expect(page.getByTestId("diary-heading")).toHaveText("Wednesday 17/03/2027");
+  await expect(page).toHaveURL(/date=2027-03-17/);
+  await expect(date).toHaveValue("17/03/2027");
+  await expect(page.getByText("Write the date as day/month/year")).toBeHidden();
 });

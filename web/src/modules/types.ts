@@ -32,7 +32,8 @@ export interface NavEntry {
 export interface WebModule {
   /** the server module's name (GET /api/v1/modules); "crm" is always on */
   name: string;
-  /** routes inside the signed-in shell, each path relative to / */
+  /** routes inside the signed-in shell, each path relative to /; a screen is a React.lazy
+   *  component (the shell suspends while its code loads) */
   routes: RouteObject[];
   nav: NavEntry[];
   /** sections of the contact record */

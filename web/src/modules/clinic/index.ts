@@ -5,8 +5,8 @@ import type { WebModule } from "../types";
 export const clinicModule: WebModule = {
   name: "clinic",
   routes: [
-    { path: "diary", lazy: () => import("./diary/DiaryPage").then((m) => ({ Component: m.default })) },
-    { path: "my-day", lazy: () => import("./myday/MyDayPage").then((m) => ({ Component: m.default })) },
+    { path: "diary", Component: lazy(() => import("./diary/DiaryPage")) },
+    { path: "my-day", Component: lazy(() => import("./myday/MyDayPage")) },
   ],
   nav: [
     { to: "/diary", label: "Diary", icon: "calendar", permission: "clinic.appointments.read", order: 10 },

@@ -6,7 +6,7 @@ import { memo, useCallback, useEffect, useMemo, useRef } from "react";
 import { Calendar, type SlotInfo } from "react-big-calendar";
 import withDragAndDrop, { type EventInteractionArgs } from "react-big-calendar/lib/addons/dragAndDrop";
 import "react-big-calendar/lib/css/react-big-calendar.css";
-import "react-big-calendar/lib/addons/dragAndDrop/styles.css";
+import "./dnd.css";
 import { localizer, formats } from "./localizer";
 import { toWall, wallDay, wallNow, dayOfWall } from "./zone";
 import { dayHours, isWorking, type DayHours } from "./hours";
@@ -54,6 +54,15 @@ const ACTIVE = new Set(["proposed", "pending", "booked", "arrived", "checked-in"
 const HIDDEN_UNLESS_ASKED = new Set(["cancelled", "entered-in-error"]);
 const noop = () => {};
 const hm = (d: Date) => `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+
+// each appointment's wall-clock start and end, parsed once per answer from the server rather
+// than on every redraw (an unchanged appointment keeps its object across polls and moves)
+const wallTimes = new WeakMap<Appointment, [Date, Date]>();
+function wallOf(a: Appointment): [Date, Date] {
+  let w = wallTimes.get(a);
+  if (!w) wallTimes.set(a, (w = [toWall(a.appointment_time), toWall(a.end_time)]));
+  return w;
+}
 
 function label(a: Appointment): string {
   return a.patient_name ?? a.appointment_type ?? t.appointment;
@@ -119,11 +128,12 @@ function DiaryCalendar(props: Props) {
       const o = overrides[a.id];
       const resourceId = o?.resourceId ?? a.practitioner_id;
       if (!shown.has(resourceId)) continue;
+      const [start, end] = wallOf(a);
       out.push({
         id: a.id,
         title: label(a),
-        start: o?.start ?? toWall(a.appointment_time),
-        end: o?.end ?? toWall(a.end_time),
+        start: o?.start ?? start,
+        end: o?.end ?? end,
         resourceId,
         appt: a,
         movable: ACTIVE.has(a.status) && mayChange(a),

@@ -7,15 +7,16 @@ import { Suspense, lazy, useCallback, useEffect, useMemo, useRef, useState } fro
 import { useSearchParams } from "react-router";
 import { useQueryClient } from "@tanstack/react-query";
 import {
-  Alert, Button, Center, Group, Loader, MultiSelect, SegmentedControl, Select, Stack, Switch, Text, Title,
+  Alert, Button, Center, Checkbox, Group, Loader, NativeSelect, SegmentedControl, Stack, Text, Title,
 } from "@mantine/core";
-import { DateInput } from "@mantine/dates";
 import { notifications } from "@mantine/notifications";
 import { DateTime } from "luxon";
 import { useMe } from "../../../app/me";
 import { ProblemError, fieldErrors, problemMessage } from "../../../lib/problem";
 import { tenantZone, formatDateTime, formatTime, setTenantZone } from "../../../lib/format";
-import { parseDay, type BookingDraft } from "../booking/draft";
+import type { BookingDraft } from "../booking/draft";
+import DayField from "./DayField";
+import PractitionerFilter from "./PractitionerFilter";
 import DiaryCalendar, { type Override } from "./DiaryCalendar";
 import type { MoveInit } from "./AppointmentDrawer";
 import {
@@ -299,14 +300,7 @@ function Diary() {
             ›
           </Button>
         </Group>
-        <DateInput
-          aria-label={t.date}
-          valueFormat="DD/MM/YYYY"
-          dateParser={parseDay}
-          value={day}
-          onChange={(d) => d && setParam({ date: d })}
-          className={classes.dateInput}
-        />
+        <DayField day={day} onChange={(d) => setParam({ date: d })} className={classes.dateInput} />
         <SegmentedControl
           aria-label={t.view}
           value={view}
@@ -317,28 +311,22 @@ function Diary() {
           ]}
         />
         {view === "day" ? (
-          <MultiSelect
-            aria-label={t.practitioners}
-            placeholder={picked.length === 0 ? t.practitioners : undefined}
-            data={all.map((p) => ({ value: p.id, label: p.full_name }))}
-            value={picked}
+          <PractitionerFilter
+            all={all}
+            picked={picked}
+            me={all.some((x) => x.id === viewer.me.id) ? viewer.me.id : undefined}
             onChange={(ids) => setParam({ p: ids.length === all.length ? null : ids.join(",") })}
-            className={classes.filter}
-            clearable
-            comboboxProps={{ withinPortal: true }}
           />
         ) : (
-          <Select
+          <NativeSelect
             aria-label={t.practitioner}
             data={all.map((p) => ({ value: p.id, label: p.full_name }))}
-            value={weekOf ?? null}
-            onChange={(id) => setParam({ w: id })}
-            allowDeselect={false}
+            value={weekOf ?? ""}
+            onChange={(e) => setParam({ w: e.currentTarget.value })}
             className={classes.filter}
-            comboboxProps={{ withinPortal: true }}
           />
         )}
-        <Switch
+        <Checkbox
           label={t.showCancelled}
           checked={showCancelled}
           onChange={(e) => setParam({ cancelled: e.currentTarget.checked ? "1" : null })}
