@@ -88,3 +88,11 @@ def test_outbox_state_machine(t, pg):
     assert pg.sql(f"SELECT state, attempts FROM outbox WHERE id = '{msg}'") == [["sent", "2"]]
     with pytest.raises(RuntimeError, match="cannot go from sent"):
         move("queued")
+
+
+def test_reminders_expire_when_their_appointment_starts(t, pg):
+    a = book(t, t.consenting, at(7, 14))
+    rows = pg.sql(f"SELECT not_after = a.starts_at, urgent FROM outbox o JOIN clinic_appointments a"
+                  f" ON a.tenant_id = o.tenant_id AND a.id = o.subject_id"
+                  f" WHERE o.subject_id = '{a['id']}' AND o.state = 'queued'")
+    assert rows == [["t", "f"], ["t", "f"]]
