@@ -130,7 +130,7 @@ BEGIN
            FOR UPDATE OF o SKIP LOCKED
     LOOP
         IF r.status <> 'active' THEN
-            UPDATE outbox SET state = 'cancelled', cancel_reason = 'the clinic is suspended'
+            UPDATE outbox SET state = 'cancelled', cancel_reason = 'the tenant is suspended'
              WHERE tenant_id = r.tenant_id AND id = r.id;
         ELSIF r.not_after IS NOT NULL AND r.not_after <= now() THEN
             UPDATE outbox SET state = 'cancelled', cancel_reason = 'too late to matter'

@@ -143,7 +143,7 @@ def test_messages_of_suspended_tenants_and_past_their_use_are_cancelled(pg, quie
     [b] = enqueue(pg, quiet_tenant, not_after="now() - interval '1 minute'")
     claimed = claim(pg, "w")
     assert a not in claimed and b not in claimed
-    assert row(pg, a, "state, cancel_reason") == ["cancelled", "the clinic is suspended"]
+    assert row(pg, a, "state, cancel_reason") == ["cancelled", "the tenant is suspended"]
     assert row(pg, b, "state, cancel_reason") == ["cancelled", "too late to matter"]
 
 
