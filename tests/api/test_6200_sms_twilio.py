@@ -212,6 +212,8 @@ def test_bad_settings_and_arguments_exit_2(twilio, workdir):
         (dict(env, CRM_TWILIO_AUTH_TOKEN=None), (TO,), "CRM_TWILIO_AUTH_TOKEN"),
         (dict(env, CRM_TWILIO_ACCOUNT_SID="AC1/../../x"), (TO,), "CRM_TWILIO_ACCOUNT_SID"),
         (dict(env, CRM_TWILIO_BASE_URL="ftp://api.example.com"), (TO,), "CRM_TWILIO_BASE_URL"),
+        # Basic auth in clear only to this machine
+        (dict(env, CRM_TWILIO_BASE_URL="http://api.example.com"), (TO,), "CRM_TWILIO_BASE_URL"),
         (env, ("--twilio-base-url", "https://api.example.com/path", TO), "--twilio-base-url"),
         (env, (), "needs the number"),
         (env, (TO, "text", "more"), "unexpected 'more'"),

@@ -108,6 +108,23 @@ test_settings_refused(void **state)
     crm_sms_config bad_base = {.account_sid = "AC1", .auth_token = "t", .base_url = "ftp://x"};
     assert_null(crm_sms_transport_new(&bad_base, err, sizeof(err)));
     assert_non_null(strstr(err, "CRM_TWILIO_BASE_URL"));
+    /* the credentials go in clear only to this machine */
+    const char *refused[] = {"http://api.twilio.com", "http://127.0.0.1.example.com",
+                             "http://localhost.example.com:80", "http://[::2]:80", "HTTP://x"};
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        crm_sms_config cfg = {.account_sid = "AC1", .auth_token = "t", .base_url = refused[i]};
+        err[0] = '\0';
+        assert_null(crm_sms_transport_new(&cfg, err, sizeof(err)));
+        assert_non_null(strstr(err, "CRM_TWILIO_BASE_URL"));
+    }
+    const char *accepted[] = {"https://api.twilio.com", "http://localhost", "http://127.0.0.1:8080",
+                              "http://[::1]:8080/", "http://localhost/"};
+    for (size_t i = 0; i < sizeof(accepted) / sizeof(accepted[0]); i++) {
+        crm_sms_config cfg = {.account_sid = "AC1", .auth_token = "t", .base_url = accepted[i]};
+        crm_sms_transport *t = crm_sms_transport_new(&cfg, err, sizeof(err));
+        assert_non_null(t);
+        crm_sms_transport_free(t);
+    }
 }
 
 static char *
