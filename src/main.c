@@ -13,6 +13,7 @@
 #include "core/http/openapi.h"
 #include "core/http/server.h"
 #include "cli/admin.h"
+#include "cli/messaging_sms.h"
 #include "crm_build.h"
 
 typedef struct crm_command {
@@ -178,6 +179,13 @@ static const crm_command_t crm_commands[] = {
      "    KID.key.pem and KID.pub.pem into DIR. Put the new entry first to sign with it;\n"
      "    keep the old ones listed until their tokens have expired.",
      crm_cli_keys},
+    {"messaging", CRM_CMD_MESSAGING, NULL, "try the message channels with real sends",
+     "crm messaging test-sms TO [TEXT]\n"
+     "    Sends one SMS to TO (E.164) through Twilio (CRM_TWILIO_*, from CRM_SMS_FROM), or\n"
+     "    appends it to CRM_SMS_LOG when CRM_TWILIO_ACCOUNT_SID is unset. Exits 0 when sent,\n"
+     "    1 on a permanent failure (naming Twilio's code), 75 on a temporary one (the worker\n"
+     "    would retry).",
+     crm_cli_messaging},
     {"permissions", 0, NULL, "print the role and permission matrix",
      "Prints the matrix of built-in roles and permissions as a Markdown table.",
      crm_cli_permissions},

@@ -25,6 +25,7 @@ typedef struct crm_option {
 
 #define ALL_CMDS   (CRM_CMD_SERVE | CRM_CMD_MIGRATE | CRM_CMD_DEV)
 #define SERVE_CMDS (CRM_CMD_SERVE | CRM_CMD_DEV)
+#define SMS_CMDS   (SERVE_CMDS | CRM_CMD_MESSAGING)
 #define OFF(field) offsetof(crm_config_t, field)
 
 static const crm_option_t crm_options[] = {
@@ -76,6 +77,16 @@ static const crm_option_t crm_options[] = {
     {"CRM_TRUSTED_PROXIES", "--trusted-proxies", OPT_CIDRS, OFF(trusted_proxies), 0, 0, SERVE_CMDS,
      "CIDR ranges of proxies whose X-Forwarded-For and X-Forwarded-Proto are believed "
      "(10.0.0.0/8,fd00::/8)"},
+    {"CRM_TWILIO_ACCOUNT_SID", "--twilio-account-sid", OPT_STRING, OFF(twilio_account_sid), 0, 0,
+     SMS_CMDS, "Twilio account SID (AC...) SMS are sent with; unset: SMS go to CRM_SMS_LOG"},
+    {"CRM_TWILIO_AUTH_TOKEN", "--twilio-auth-token", OPT_STRING, OFF(twilio_auth_token), 0, 0,
+     SMS_CMDS, "Twilio auth token: the API's password and the key of its webhook signatures"},
+    {"CRM_TWILIO_BASE_URL", "--twilio-base-url", OPT_URL, OFF(twilio_base_url), 0, 0, SMS_CMDS,
+     "base URL of Twilio's REST API"},
+    {"CRM_SMS_FROM", "--sms-from", OPT_STRING, OFF(sms_from), 0, 0, SMS_CMDS,
+     "the platform's default SMS sender (E.164 number or alphanumeric sender id)"},
+    {"CRM_SMS_LOG", "--sms-log", OPT_STRING, OFF(sms_log), 0, 0, SMS_CMDS,
+     "file SMS are appended to, one line each, when CRM_TWILIO_ACCOUNT_SID is unset"},
     {"CRM_LISTEN", "--listen", OPT_LISTEN, OFF(listen), 0, 0, SERVE_CMDS,
      "address and port to serve HTTP on (host:port, [v6]:port)"},
     {"CRM_THREADS", "--threads", OPT_LONG, OFF(threads), 1, 1024, SERVE_CMDS,
@@ -150,6 +161,8 @@ crm_config_defaults(crm_config_t *c)
     c->login_ip_max = 60;
     c->hash_concurrency = cores > 0 ? cores : 1;
     c->security_events_per_minute = 60;
+    c->twilio_base_url = "https://api.twilio.com";
+    c->sms_log = "var/sms.log";
     crm_config_parse_listen(c, "127.0.0.1:8080");
 }
 
@@ -337,7 +350,9 @@ crm_config_print_help(FILE *out, unsigned command)
         const void *field = (const char *)&d + o->offset;
         switch (o->kind) {
         case OPT_URL:
-            snprintf(def, sizeof(def), "(http://<listen address>:<port>)");
+            snprintf(def, sizeof(def), "%s",
+                     *(const char *const *)field ? *(const char *const *)field
+                                                 : "(http://<listen address>:<port>)");
             break;
         case OPT_CIDRS:
         case OPT_STRING:

@@ -13,7 +13,8 @@ enum {
     CRM_CMD_SERVE = 1 << 0,
     CRM_CMD_MIGRATE = 1 << 1,
     CRM_CMD_DEV = 1 << 2,
-    CRM_CMD_ADMIN = 1 << 3, /* tenant and user administration from the command line */
+    CRM_CMD_ADMIN = 1 << 3,     /* tenant and user administration from the command line */
+    CRM_CMD_MESSAGING = 1 << 4, /* `crm messaging`: the channels' settings */
 };
 
 typedef enum { CRM_LOG_DEBUG, CRM_LOG_INFO, CRM_LOG_WARN, CRM_LOG_ERROR } crm_log_level_t;
@@ -56,6 +57,11 @@ typedef struct crm_config {
     const char *trusted_proxies;       /* CRM_TRUSTED_PROXIES as given; NULL: none */
     crm_cidr_list_t proxies;           /* ... parsed */
     long security_events_per_minute;   /* CRM_SECURITY_EVENTS_PER_MINUTE per (tenant, client) */
+    const char *twilio_account_sid;    /* CRM_TWILIO_ACCOUNT_SID; NULL: SMS go to sms_log */
+    const char *twilio_auth_token;     /* CRM_TWILIO_AUTH_TOKEN */
+    const char *twilio_base_url;       /* CRM_TWILIO_BASE_URL */
+    const char *sms_from;              /* CRM_SMS_FROM: the platform's default sender, or NULL */
+    const char *sms_log;               /* CRM_SMS_LOG: where SMS go without an account */
 } crm_config_t;
 
 typedef const char *(*crm_getenv_fn)(const char *name);
