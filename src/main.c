@@ -13,6 +13,7 @@
 #include "core/http/openapi.h"
 #include "core/http/server.h"
 #include "cli/admin.h"
+#include "cli/messaging.h"
 #include "crm_build.h"
 
 typedef struct crm_command {
@@ -178,6 +179,14 @@ static const crm_command_t crm_commands[] = {
      "    KID.key.pem and KID.pub.pem into DIR. Put the new entry first to sign with it;\n"
      "    keep the old ones listed until their tokens have expired.",
      crm_cli_keys},
+    {"messaging", CRM_CMD_MAIL, NULL, "send a test email through the configured channel",
+     "crm messaging test-email TO [--from-name NAME] [--reply-to ADDR] [--subject TEXT]\n"
+     "    Sends one message with a text part, an HTML part and a calendar invitation\n"
+     "    (invite.ics, METHOD:REQUEST) to TO through CRM_SMTP_URL's relay, or writes it as an\n"
+     "    .eml file into CRM_MAIL_DIR when CRM_SMTP_URL is unset. Prints the Message-ID and\n"
+     "    exits 0; prints the error with the SMTP reply code and exits 1 when the message\n"
+     "    was not accepted; exits 2 when the configuration is wrong.",
+     crm_cli_messaging},
     {"permissions", 0, NULL, "print the role and permission matrix",
      "Prints the matrix of built-in roles and permissions as a Markdown table.",
      crm_cli_permissions},

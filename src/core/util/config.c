@@ -108,6 +108,15 @@ static const crm_option_t crm_options[] = {
      "folder of the private PostgreSQL cluster of `crm dev`"},
     {"CRM_PG_BINDIR", "--pg-bindir", OPT_STRING, OFF(pg_bindir), 0, 0, CRM_CMD_DEV,
      "folder of PostgreSQL's initdb and pg_ctl, for `crm dev`"},
+    {"CRM_SMTP_URL", "--smtp-url", OPT_STRING, OFF(smtp_url), 0, 0, CRM_CMD_MAIL,
+     "SMTP relay (smtp://user:pass@host:587 with STARTTLS required unless the host is local, "
+     "or smtps://host:465); unset: email is written as .eml files into CRM_MAIL_DIR"},
+    {"CRM_SMTP_FROM", "--smtp-from", OPT_STRING, OFF(smtp_from), 0, 0, CRM_CMD_MAIL,
+     "sender address of every email (envelope and From); required with CRM_SMTP_URL"},
+    {"CRM_SMTP_CA_FILE", "--smtp-ca-file", OPT_STRING, OFF(smtp_ca_file), 0, 0, CRM_CMD_MAIL,
+     "PEM file of the CAs trusted for the SMTP relay's certificate (default: the system's)"},
+    {"CRM_MAIL_DIR", "--mail-dir", OPT_STRING, OFF(mail_dir), 0, 0, CRM_CMD_MAIL,
+     "folder .eml files are written to when CRM_SMTP_URL is unset (created if missing)"},
 };
 
 static const char *const crm_level_names[] = {"debug", "info", "warn", "error"};
@@ -150,6 +159,7 @@ crm_config_defaults(crm_config_t *c)
     c->login_ip_max = 60;
     c->hash_concurrency = cores > 0 ? cores : 1;
     c->security_events_per_minute = 60;
+    c->mail_dir = "var/mail";
     crm_config_parse_listen(c, "127.0.0.1:8080");
 }
 

@@ -14,6 +14,7 @@ enum {
     CRM_CMD_MIGRATE = 1 << 1,
     CRM_CMD_DEV = 1 << 2,
     CRM_CMD_ADMIN = 1 << 3, /* tenant and user administration from the command line */
+    CRM_CMD_MAIL = 1 << 4,  /* commands that send email (crm messaging) */
 };
 
 typedef enum { CRM_LOG_DEBUG, CRM_LOG_INFO, CRM_LOG_WARN, CRM_LOG_ERROR } crm_log_level_t;
@@ -56,6 +57,10 @@ typedef struct crm_config {
     const char *trusted_proxies;       /* CRM_TRUSTED_PROXIES as given; NULL: none */
     crm_cidr_list_t proxies;           /* ... parsed */
     long security_events_per_minute;   /* CRM_SECURITY_EVENTS_PER_MINUTE per (tenant, client) */
+    const char *smtp_url;     /* CRM_SMTP_URL: smtp(s)://user:pass@host:port; NULL: files */
+    const char *smtp_from;    /* CRM_SMTP_FROM: the sender address */
+    const char *smtp_ca_file; /* CRM_SMTP_CA_FILE: CAs trusted for SMTP; NULL: system's */
+    const char *mail_dir;     /* CRM_MAIL_DIR: where .eml files go without CRM_SMTP_URL */
 } crm_config_t;
 
 typedef const char *(*crm_getenv_fn)(const char *name);
