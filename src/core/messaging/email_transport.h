@@ -33,12 +33,13 @@ const char *crm_email_transport_from(const crm_email_transport *t);
 /* Where messages go, for logs: the relay's URL without credentials, or the mail folder. */
 const char *crm_email_transport_target(const crm_email_transport *t);
 
-/* Composes m (from_addr NULL: the transport's) dated now and sends it. out->provider_id is the
- * Message-ID. A message that cannot be composed (a header with CR or LF, a malformed address)
- * is CRM_SEND_PERMANENT; so is an SMTP 5xx refusing the recipient or the message. Temporary
- * failures are CRM_SEND_RETRY: no connection, a timeout, TLS, an SMTP 4xx, and also a 5xx to
- * AUTH or MAIL FROM (the platform's credentials or sender, to be fixed in the configuration,
- * not the message's fault). error_code holds the SMTP reply code when there was one. */
+/* Composes m (from_addr NULL: the transport's) dated now and sends it; the envelope sender
+ * (MAIL FROM) is always the transport's address. out->provider_id is the Message-ID. A message that
+ * cannot be composed (a header with CR or LF, a malformed address) is CRM_SEND_PERMANENT; so is an
+ * SMTP 5xx refusing the recipient or the message. Temporary failures are CRM_SEND_RETRY: no
+ * connection, a timeout, TLS, an SMTP 4xx, and also a 5xx to AUTH or MAIL FROM (the platform's
+ * credentials or sender, to be fixed in the configuration, not the message's fault). error_code
+ * holds the SMTP reply code when there was one. */
 void crm_email_transport_send(crm_email_transport *t, const crm_email *m, time_t now,
                               crm_send_result *out);
 
