@@ -12,6 +12,7 @@ packages=(
     libcurl4-openssl-dev libcmocka-dev
     postgresql-15 postgresql-client-15
     python3 python3-pytest python3-requests python3-cryptography python3-icalendar
+    python3-aiosmtpd
     nodejs wrk chromium fonts-dejavu-core
     "$@"
 )

@@ -13,7 +13,7 @@
 #include "core/http/openapi.h"
 #include "core/http/server.h"
 #include "cli/admin.h"
-#include "cli/messaging_sms.h"
+#include "cli/messaging.h"
 #include "crm_build.h"
 
 typedef struct crm_command {
@@ -184,7 +184,13 @@ static const crm_command_t crm_commands[] = {
      "    Sends one SMS to TO (E.164) through Twilio (CRM_TWILIO_*, from CRM_SMS_FROM), or\n"
      "    appends it to CRM_SMS_LOG when CRM_TWILIO_ACCOUNT_SID is unset. Exits 0 when sent,\n"
      "    1 on a permanent failure (naming Twilio's code), 75 on a temporary one (the worker\n"
-     "    would retry).",
+     "    would retry).\n"
+     "crm messaging test-email TO [--from-name NAME] [--reply-to ADDR] [--subject TEXT]\n"
+     "    Sends one message with a text part, an HTML part and a calendar invitation\n"
+     "    (invite.ics, METHOD:REQUEST) to TO through CRM_SMTP_URL's relay, or writes it as an\n"
+     "    .eml file into CRM_MAIL_DIR when CRM_SMTP_URL is unset. Prints the Message-ID and\n"
+     "    exits 0; prints the error with the SMTP reply code and exits 1 when the message\n"
+     "    was not accepted; exits 2 when the configuration is wrong.",
      crm_cli_messaging},
     {"permissions", 0, NULL, "print the role and permission matrix",
      "Prints the matrix of built-in roles and permissions as a Markdown table.",

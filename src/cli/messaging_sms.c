@@ -97,15 +97,3 @@ crm_cli_messaging_test_sms(int argc, char **argv)
     crm_sms_transport_free(t);
     return rc;
 }
-
-int
-crm_cli_messaging(int argc, char **argv)
-{
-    if (argc > 0 && strcmp(argv[0], "test-sms") == 0)
-        return crm_cli_messaging_test_sms(argc - 1, argv + 1);
-    if (argc > 0)
-        fprintf(stderr, "crm messaging: unknown action '%s' (see crm messaging --help)\n", argv[0]);
-    else
-        fprintf(stderr, "crm messaging: needs an action (see crm messaging --help)\n");
-    return 2;
-}

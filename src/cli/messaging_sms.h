@@ -5,9 +5,6 @@
 /* Exit status of a send that failed for now and may succeed later (sysexits' EX_TEMPFAIL). */
 #define CRM_EXIT_TEMPFAIL 75
 
-/* `crm messaging ACTION ...`: the words after `messaging`; returns the exit status. */
-int crm_cli_messaging(int argc, char **argv);
-
 /* `crm messaging test-sms TO [TEXT] [OPTIONS]`: the words after `test-sms`. Exits 0 when sent
  * (or logged), 1 on a permanent failure, CRM_EXIT_TEMPFAIL on a temporary one, 2 on usage or
  * configuration errors. */

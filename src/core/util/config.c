@@ -23,10 +23,10 @@ typedef struct crm_option {
     const char *help;
 } crm_option_t;
 
-#define ALL_CMDS   (CRM_CMD_SERVE | CRM_CMD_MIGRATE | CRM_CMD_DEV)
-#define SERVE_CMDS (CRM_CMD_SERVE | CRM_CMD_DEV)
-#define SMS_CMDS   (SERVE_CMDS | CRM_CMD_MESSAGING)
-#define OFF(field) offsetof(crm_config_t, field)
+#define ALL_CMDS       (CRM_CMD_SERVE | CRM_CMD_MIGRATE | CRM_CMD_DEV)
+#define SERVE_CMDS     (CRM_CMD_SERVE | CRM_CMD_DEV)
+#define MESSAGING_CMDS (SERVE_CMDS | CRM_CMD_MESSAGING) /* the channels: serve, dev, messaging */
+#define OFF(field)     offsetof(crm_config_t, field)
 
 static const crm_option_t crm_options[] = {
     {"CRM_DATABASE_URL", "--database-url", OPT_STRING, OFF(database_url), 0, 0,
@@ -78,14 +78,14 @@ static const crm_option_t crm_options[] = {
      "CIDR ranges of proxies whose X-Forwarded-For and X-Forwarded-Proto are believed "
      "(10.0.0.0/8,fd00::/8)"},
     {"CRM_TWILIO_ACCOUNT_SID", "--twilio-account-sid", OPT_STRING, OFF(twilio_account_sid), 0, 0,
-     SMS_CMDS, "Twilio account SID (AC...) SMS are sent with; unset: SMS go to CRM_SMS_LOG"},
+     MESSAGING_CMDS, "Twilio account SID (AC...) SMS are sent with; unset: SMS go to CRM_SMS_LOG"},
     {"CRM_TWILIO_AUTH_TOKEN", "--twilio-auth-token", OPT_STRING, OFF(twilio_auth_token), 0, 0,
-     SMS_CMDS, "Twilio auth token: the API's password and the key of its webhook signatures"},
-    {"CRM_TWILIO_BASE_URL", "--twilio-base-url", OPT_URL, OFF(twilio_base_url), 0, 0, SMS_CMDS,
-     "base URL of Twilio's REST API"},
-    {"CRM_SMS_FROM", "--sms-from", OPT_STRING, OFF(sms_from), 0, 0, SMS_CMDS,
+     MESSAGING_CMDS, "Twilio auth token: the API's password and the key of its webhook signatures"},
+    {"CRM_TWILIO_BASE_URL", "--twilio-base-url", OPT_URL, OFF(twilio_base_url), 0, 0,
+     MESSAGING_CMDS, "base URL of Twilio's REST API"},
+    {"CRM_SMS_FROM", "--sms-from", OPT_STRING, OFF(sms_from), 0, 0, MESSAGING_CMDS,
      "the platform's default SMS sender (E.164 number or alphanumeric sender id)"},
-    {"CRM_SMS_LOG", "--sms-log", OPT_STRING, OFF(sms_log), 0, 0, SMS_CMDS,
+    {"CRM_SMS_LOG", "--sms-log", OPT_STRING, OFF(sms_log), 0, 0, MESSAGING_CMDS,
      "file SMS are appended to, one line each, when CRM_TWILIO_ACCOUNT_SID is unset"},
     {"CRM_LISTEN", "--listen", OPT_LISTEN, OFF(listen), 0, 0, SERVE_CMDS,
      "address and port to serve HTTP on (host:port, [v6]:port)"},
@@ -119,6 +119,15 @@ static const crm_option_t crm_options[] = {
      "folder of the private PostgreSQL cluster of `crm dev`"},
     {"CRM_PG_BINDIR", "--pg-bindir", OPT_STRING, OFF(pg_bindir), 0, 0, CRM_CMD_DEV,
      "folder of PostgreSQL's initdb and pg_ctl, for `crm dev`"},
+    {"CRM_SMTP_URL", "--smtp-url", OPT_STRING, OFF(smtp_url), 0, 0, MESSAGING_CMDS,
+     "SMTP relay (smtp://user:pass@host:587 with STARTTLS required unless the host is local, "
+     "or smtps://host:465); unset: email is written as .eml files into CRM_MAIL_DIR"},
+    {"CRM_SMTP_FROM", "--smtp-from", OPT_STRING, OFF(smtp_from), 0, 0, MESSAGING_CMDS,
+     "sender address of every email (envelope and From); required with CRM_SMTP_URL"},
+    {"CRM_SMTP_CA_FILE", "--smtp-ca-file", OPT_STRING, OFF(smtp_ca_file), 0, 0, MESSAGING_CMDS,
+     "PEM file of the CAs trusted for the SMTP relay's certificate (default: the system's)"},
+    {"CRM_MAIL_DIR", "--mail-dir", OPT_STRING, OFF(mail_dir), 0, 0, MESSAGING_CMDS,
+     "folder .eml files are written to when CRM_SMTP_URL is unset (created if missing)"},
 };
 
 static const char *const crm_level_names[] = {"debug", "info", "warn", "error"};
@@ -163,6 +172,7 @@ crm_config_defaults(crm_config_t *c)
     c->security_events_per_minute = 60;
     c->twilio_base_url = "https://api.twilio.com";
     c->sms_log = "var/sms.log";
+    c->mail_dir = "var/mail";
     crm_config_parse_listen(c, "127.0.0.1:8080");
 }
 

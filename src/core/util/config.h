@@ -62,6 +62,10 @@ typedef struct crm_config {
     const char *twilio_base_url;       /* CRM_TWILIO_BASE_URL */
     const char *sms_from;              /* CRM_SMS_FROM: the platform's default sender, or NULL */
     const char *sms_log;               /* CRM_SMS_LOG: where SMS go without an account */
+    const char *smtp_url;     /* CRM_SMTP_URL: smtp(s)://user:pass@host:port; NULL: files */
+    const char *smtp_from;    /* CRM_SMTP_FROM: the sender address */
+    const char *smtp_ca_file; /* CRM_SMTP_CA_FILE: CAs trusted for SMTP; NULL: system's */
+    const char *mail_dir;     /* CRM_MAIL_DIR: where .eml files go without CRM_SMTP_URL */
 } crm_config_t;
 
 typedef const char *(*crm_getenv_fn)(const char *name);
