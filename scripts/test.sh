@@ -87,7 +87,9 @@ passed=$((passed + api_ok))
 failed=$((failed + api_bad))
 
 echo "== web app (Playwright in Chromium, real crm serve and PostgreSQL)"
-web_out=$(/usr/bin/python3 tests/web/run.py 2>&1 | tee /dev/stderr | tail -1)
+# shown as it runs through the inherited stderr: `tee /dev/stderr` would reopen a redirected
+# log file and truncate it
+web_out=$(/usr/bin/python3 tests/web/run.py 2>&1 | tee >(cat >&2) | tail -1)
 if [[ $web_out =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
     passed=$((passed + BASH_REMATCH[1]))
     failed=$((failed + BASH_REMATCH[2]))
