@@ -5,7 +5,6 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -16,8 +15,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/messaging/curl_global.h"
 #include "core/util/arena.h"
 #include "core/util/log.h"
+#include "core/util/loopback.h"
 
 #define TRANSPORT_CONNECT_TIMEOUT_S 10L
 #define TRANSPORT_TIMEOUT_S         30L
@@ -34,15 +35,6 @@ struct crm_email_transport {
     char errbuf[CURL_ERROR_SIZE];
     char reply[200]; /* the server's last refusal, for the error text */
 };
-
-static pthread_once_t transport_curl_once = PTHREAD_ONCE_INIT;
-static CURLcode transport_curl_status = CURLE_FAILED_INIT;
-
-static void
-transport_curl_init(void)
-{
-    transport_curl_status = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 static void transport_fail(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -92,14 +84,6 @@ crm_email_transport_free(crm_email_transport *t)
     free(t->login_options);
     free(t->ca_file);
     free(t);
-}
-
-/* The relay is on this machine: STARTTLS may be skipped when the server does not offer it. */
-static bool
-transport_host_local(const char *host)
-{
-    return strcasecmp(host, "localhost") == 0 || strcmp(host, "127.0.0.1") == 0 ||
-           strcmp(host, "[::1]") == 0 || strcmp(host, "::1") == 0;
 }
 
 /* Keeps the server's last refusal, a reply line (CURLINFO_HEADER_IN) of a 4xx or 5xx code, in
@@ -169,7 +153,8 @@ transport_parse_url(crm_email_transport *t, const char *url, bool *local, char *
         goto done;
     }
     t->target = crm_xstrdup(clean);
-    *local = transport_host_local(host);
+    /* the relay is on this machine: STARTTLS may be skipped when it is not offered */
+    *local = crm_loopback_host(host, strlen(host));
     rc = 0;
 done:
     curl_free(scheme);
@@ -182,10 +167,9 @@ done:
 static int
 transport_setup_curl(crm_email_transport *t, bool local, char *err, size_t errlen)
 {
-    pthread_once(&transport_curl_once, transport_curl_init);
-    if (transport_curl_status != CURLE_OK) {
-        transport_fail(err, errlen, "libcurl failed to initialise: %s",
-                       curl_easy_strerror(transport_curl_status));
+    CURLcode status = crm_curl_global_init();
+    if (status != CURLE_OK) {
+        transport_fail(err, errlen, "libcurl failed to initialise: %s", curl_easy_strerror(status));
         return -1;
     }
     t->curl = curl_easy_init();

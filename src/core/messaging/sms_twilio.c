@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,9 +12,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/messaging/curl_global.h"
 #include "core/messaging/sms_segments.h"
 #include "core/util/arena.h"
 #include "core/util/buf.h"
+#include "core/util/loopback.h"
 #include "crm_build.h"
 
 #define CRM_SMS_CONNECT_TIMEOUT_MS 10000L
@@ -33,15 +34,6 @@ struct crm_sms_transport {
     char curl_error[CURL_ERROR_SIZE];
     char last_status[32];
 };
-
-static pthread_once_t crm_sms_curl_once = PTHREAD_ONCE_INIT;
-static CURLcode crm_sms_curl_init_rc;
-
-static void
-crm_sms_curl_init(void)
-{
-    crm_sms_curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 static char *
 crm_sms_dup(const char *s)
@@ -122,23 +114,6 @@ crm_sms_curl_setup(crm_sms_transport *t, const crm_sms_config *cfg)
     return bad ? -1 : 0;
 }
 
-/* Whether url is http:// to this machine: the only place the credentials may go in clear. */
-static int
-crm_sms_local_http(const char *url)
-{
-    if (strncmp(url, "http://", 7) != 0)
-        return 0;
-    const char *host = url + 7;
-    static const char *const local[] = {"localhost", "127.0.0.1", "[::1]"};
-    for (size_t i = 0; i < sizeof(local) / sizeof(local[0]); i++) {
-        size_t n = strlen(local[i]);
-        /* then a port, a path or the end (strchr finds the NUL too) */
-        if (strncmp(host, local[i], n) == 0 && strchr(":/", host[n]) != NULL)
-            return 1;
-    }
-    return 0;
-}
-
 crm_sms_transport *
 crm_sms_transport_new(const crm_sms_config *cfg, char *err, size_t errlen)
 {
@@ -161,7 +136,7 @@ crm_sms_transport_new(const crm_sms_config *cfg, char *err, size_t errlen)
                             "CRM_TWILIO_ACCOUNT_SID: expected letters and digits (AC...)");
     const char *base =
         cfg->base_url && *cfg->base_url ? cfg->base_url : CRM_TWILIO_DEFAULT_BASE_URL;
-    if (strncmp(base, "https://", 8) != 0 && !crm_sms_local_http(base))
+    if (strncmp(base, "https://", 8) != 0 && !crm_loopback_http_url(base))
         return crm_sms_fail(t, err, errlen,
                             "CRM_TWILIO_BASE_URL: expected an https:// URL (http:// only to "
                             "localhost, 127.0.0.1 or [::1])");
@@ -174,8 +149,7 @@ crm_sms_transport_new(const crm_sms_config *cfg, char *err, size_t errlen)
     t->messages_url = crm_xmalloc(url_size);
     snprintf(t->messages_url, url_size, "%.*s%s%s%s", (int)base_len, base, path, t->account_sid,
              tail);
-    pthread_once(&crm_sms_curl_once, crm_sms_curl_init);
-    if (crm_sms_curl_init_rc != CURLE_OK)
+    if (crm_curl_global_init() != CURLE_OK)
         return crm_sms_fail(t, err, errlen, "libcurl could not be initialised");
     if (crm_sms_curl_setup(t, cfg) != 0)
         return crm_sms_fail(t, err, errlen, "libcurl refused the SMS transport's options");

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/util/loopback.h"
+
 /* Two buffers and an atomic pointer: the base may be set again once the server listens on a
  * port the system chose (CRM_LISTEN port 0) while worker threads already run; readers see
  * either whole value, and a buffer is reused only by the set after next (start-up only). */
@@ -128,17 +130,7 @@ crm_public_url_https(void)
 bool
 crm_public_url_local_http(void)
 {
-    const char *base = crm_public_url();
-    if (strncmp(base, "http://", 7) != 0)
-        return false;
-    const char *host = base + 7;
-    static const char *const local[] = {"localhost", "127.0.0.1", "[::1]"};
-    for (size_t i = 0; i < sizeof(local) / sizeof(local[0]); i++) {
-        size_t n = strlen(local[i]);
-        if (strncasecmp(host, local[i], n) == 0 && (host[n] == '\0' || host[n] == ':'))
-            return true;
-    }
-    return false;
+    return crm_loopback_http_url(crm_public_url());
 }
 
 char *
