@@ -50,6 +50,16 @@ crm_module_of_permission(const char *permission)
     return NULL;
 }
 
+const crm_message_kind_t *
+crm_message_kind_find(const char *name)
+{
+    for (const crm_module_t *const *m = crm_modules; *m; m++)
+        for (const crm_message_kind_t *k = (*m)->message_kinds; k && k->name; k++)
+            if (strcmp(k->name, name) == 0)
+                return k;
+    return NULL;
+}
+
 void
 crm_modules_free(void)
 {

@@ -2,6 +2,7 @@
 #ifndef CRM_CORE_MODULE_H
 #define CRM_CORE_MODULE_H
 
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "core/db/migrate.h"
@@ -83,6 +84,31 @@ typedef struct crm_sensitive_column {
     const char *label;      /* shown instead of the value, as a JSON string literal */
 } crm_sensitive_column_t;
 
+/* A kind of message a module sends ("deal.won_thanks", the topic of its outbox rows): the
+ * variables its templates may use and the wording it ships (en-GB), which a tenant may replace
+ * per channel (message_templates). Lists end with {NULL}. */
+typedef struct crm_message_kind {
+    const char *name;
+    const char *description;
+    const char *const *variables; /* "contact.first_name", ...; NULL-terminated */
+    const char *sms;              /* the default SMS text; NULL: never sent by SMS */
+    const char *email_subject;    /* the default email; NULL: never sent by email */
+    const char *email_text;
+    const char *email_html;
+    /* $1 one tenant's outbox ids of this kind (uuid[]), run by the delivery worker in the
+     * transaction that claimed them, under the tenant's identity: rows of (id, context JSON,
+     * reason). The context holds the variables' values as nested objects ({"contact":
+     * {"first_name": ...}}) and "to", the recipient's address on the row's channel; reason, when
+     * not NULL, says why the message no longer applies (the record changed, consent was withdrawn),
+     * and the row is cancelled with it. */
+    const struct crm_stmt *context;
+    /* A context as the statement gives, as JSON text: what a preview without a record shows. */
+    const char *sample;
+    /* optional: the iCalendar text to attach to the email (method "REQUEST" or "CANCEL"), made
+     * from the context into out (heap-allocated, freed by the caller); 0, or -1 for none */
+    int (*invitation)(const json_t *context, char **out, const char **method);
+} crm_message_kind_t;
+
 typedef struct crm_module {
     const char *name;                    /* "estate": also its config and permission namespace */
     const char *description;             /* one line, for GET /api/v1/modules */
@@ -102,6 +128,7 @@ typedef struct crm_module {
      * requires, for its routes flagged CRM_ROUTE_OWN_ERRORS (e.g. a standard's own error resource)
      */
     void (*reply_error)(struct crm_req *r, int status, const char *detail);
+    const crm_message_kind_t *message_kinds; /* optional: what it sends, ending {NULL} */
 } crm_module_t;
 
 /* The compiled-in modules, core first, NULL-terminated (src/modules/registry.c). */
@@ -114,6 +141,8 @@ const crm_module_t *crm_module_of_route(size_t route_index);
 /* The industry module (not the core) a permission belongs to, by its namespace; or NULL. */
 const crm_module_t *crm_module_of_permission(const char *permission);
 void crm_modules_free(void);
+/* The message kind of that name, of any module; NULL when none declares it. */
+const crm_message_kind_t *crm_message_kind_find(const char *name);
 
 /* Checks the modules' contact types (crm_contact_types_load), then runs every module's init
  * with c; -1 with a message naming the module that failed. */

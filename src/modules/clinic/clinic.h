@@ -3,6 +3,7 @@
 #define CRM_CLINIC_CLINIC_H
 
 #include "core/http/request.h"
+#include "core/module.h"
 
 /* The longest appointment, in minutes (the table's CHECK and appointments.sql's fragment
  * clinic_max_duration say the same): a bound that lets time-overlap queries use a btree range
@@ -43,5 +44,8 @@ void clinic_fhir_error(crm_req_t *r, int status, const char *detail);
 /* calendar.c */
 void clinic_calendar_token(crm_req_t *r);
 void clinic_calendar_feed(crm_req_t *r);
+
+/* messages.c: what the clinic sends, ending {NULL} */
+extern const crm_message_kind_t clinic_message_kinds[];
 
 #endif

@@ -141,4 +141,5 @@ const crm_module_t crm_clinic_module = {
              .write = &clinic_sql_user_write,
              .read = &clinic_sql_user_read},
     .reply_error = clinic_fhir_error,
+    .message_kinds = clinic_message_kinds,
 };
