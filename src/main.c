@@ -14,6 +14,7 @@
 #include "core/http/server.h"
 #include "cli/admin.h"
 #include "cli/messaging.h"
+#include "cli/worker.h"
 #include "crm_build.h"
 
 typedef struct crm_command {
@@ -126,6 +127,13 @@ static const crm_command_t crm_commands[] = {
      "database and checks that PostgreSQL counts the parameters their SQL numbers and names\n"
      "the result columns their -- returns: lines declare. Prints each disagreement and\n"
      "exits 1 when there is one. Connect as the role that owns the schema.",
+     NULL},
+    {"worker", CRM_CMD_WORKER, crm_cli_worker, "deliver queued email and SMS",
+     "Claims due outbox rows of every tenant (several workers may run at once: each row\n"
+     "goes to one), words them with the tenant's templates, sends them through the\n"
+     "configured channels and records each answer; retries passing failures later.\n"
+     "Serves /healthz, /readyz and /metrics on --listen. On SIGTERM or SIGINT finishes\n"
+     "the send in flight, gives back what it claimed but did not send, and exits 0.",
      NULL},
     {"dev", CRM_CMD_DEV, crm_cmd_dev, "private PostgreSQL + migrations + demo data + serve",
      "Starts (or reuses) a PostgreSQL cluster under --dev-dir, creates the crm role and\n"

@@ -25,6 +25,7 @@
 #include "core/db/migrate.h"
 #include "core/module.h"
 #include "core/http/server.h"
+#include "core/messaging/worker.h"
 #include "cli_dev_sql.h"
 
 extern const char crm_core_asset_demo[];
@@ -337,9 +338,17 @@ crm_dev_banner(int port)
         "\"}'\n"
         "                  http://%s:%d/api/v1/auth/login\n"
         "  Database:       %s\n"
+        "  Messages:       email as .eml files in %s, SMS appended to %s (the delivery\n"
+        "                  worker runs in this process)\n"
         "  Stop with Ctrl-C (stops the server and the private PostgreSQL).\n\n",
-        host, port, host, port, host, port, host, port, c->database_url);
+        host, port, host, port, host, port, host, port, c->database_url,
+        c->smtp_url ? "(CRM_SMTP_URL's relay)" : c->mail_dir,
+        c->twilio_account_sid ? "(Twilio)" : c->sms_log);
     fflush(stdout);
+    /* signals are blocked by now: the worker's thread inherits that */
+    char err[512];
+    if (crm_worker_thread_start(c, err, sizeof(err)) != 0)
+        crm_error("the delivery worker did not start: %s", err);
 }
 
 int
@@ -380,6 +389,7 @@ crm_dev_run(crm_config_t *c)
     if (crm_dev_bootstrap(&d) == 0 && crm_dev_migrate_and_seed(url) == 0) {
         crm_dev_config = c;
         status = crm_server_run(c, crm_dev_banner);
+        crm_worker_thread_stop();
     }
     if (started)
         crm_dev_stop_cluster(&d);

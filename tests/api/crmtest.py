@@ -150,10 +150,12 @@ def crm(*args, env=None, timeout=60):
 
 
 class Server:
-    """A running `crm serve` on a free port; stop() asserts a clean, sanitizer-quiet exit."""
+    """A running `crm serve` (or another serving command: `crm worker`) on a free port; stop()
+    asserts a clean, sanitizer-quiet exit."""
 
-    def __init__(self, pg, env=None, args=()):
-        self.log_path = tempfile.mktemp(prefix="crm-serve-", suffix=".log")
+    def __init__(self, pg, env=None, args=(), command="serve"):
+        self.command = command
+        self.log_path = tempfile.mktemp(prefix=f"crm-{command}-", suffix=".log")
         full_env = dict(os.environ)
         full_env.update({"CRM_DATABASE_URL": pg.url(), "CRM_LISTEN": "127.0.0.1:0",
                          "CRM_THREADS": "4", "CRM_LOG_LEVEL": "info",
@@ -165,7 +167,7 @@ class Server:
         full_env = {k: v for k, v in full_env.items() if v is not None}  # None unsets
         self.log_file = open(self.log_path, "w")
         self.final_log = None  # the log once stopped cleanly (its file is then removed)
-        self.proc = subprocess.Popen([CRM, "serve", *args], stdout=self.log_file,
+        self.proc = subprocess.Popen([CRM, command, *args], stdout=self.log_file,
                                      stderr=subprocess.STDOUT, env=full_env)
         self.port = self._wait_for_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -178,9 +180,10 @@ class Server:
             if m:
                 return int(m.group(1))
             if self.proc.poll() is not None:
-                raise RuntimeError(f"crm serve exited {self.proc.returncode}:\n{self.log()}")
+                raise RuntimeError(f"crm {self.command} exited {self.proc.returncode}:\n"
+                                   f"{self.log()}")
             time.sleep(0.05)
-        raise RuntimeError("crm serve did not start:\n" + self.log())
+        raise RuntimeError(f"crm {self.command} did not start:\n" + self.log())
 
     def log(self):
         if self.final_log is not None:
@@ -213,7 +216,7 @@ class Server:
         for marker in SANITIZER_MARKERS:
             assert marker not in log, f"sanitizer report in the server log:\n{log}"
         hint = " (a ThreadSanitizer report: build-tsan/tsan-reports)" if rc == 66 else ""
-        assert rc == 0, f"crm serve exited {rc}{hint}:\n{log[-4000:]}"
+        assert rc == 0, f"crm {self.command} exited {rc}{hint}:\n{log[-4000:]}"
         self.final_log = log  # a failed stop keeps the file, for whoever investigates
         os.unlink(self.log_path)
         return log

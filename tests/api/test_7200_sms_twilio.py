@@ -10,59 +10,15 @@ import socket
 import subprocess
 import tempfile
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
 
 import pytest
 
 from crmtest import CRM, SANITIZER_MARKERS
+from fake_twilio import FROM, SID, TOKEN, FakeTwilio, error
+from fake_twilio import created as fake_created
 
-SID = "AC0123456789abcdef0123456789abcdef"
-TOKEN = "auth-token-of-the-suite"
-FROM = "+441234567890"
 TO = "+447700900123"
 MESSAGE_SID = "SM" + "0123456789abcdef" * 2
-
-
-class FakeTwilio:
-    """Twilio's REST API as far as creating a message goes: records each request and answers
-    with the next of the answers queued (status, JSON body)."""
-
-    def __init__(self):
-        self.requests = []
-        self.answers = []
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                fake.requests.append({
-                    "method": "POST", "path": self.path, "headers": dict(self.headers),
-                    "form": parse_qs(body.decode("utf-8"), keep_blank_values=True,
-                                     strict_parsing=bool(body)),
-                })
-                status, answer = fake.answers.pop(0)
-                data = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def answer(self, status, body):
-        self.answers.append((status, body))
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture
@@ -98,14 +54,7 @@ def account(twilio, workdir):
 
 
 def created(sid=MESSAGE_SID, status="queued"):
-    return {"sid": sid, "account_sid": SID, "to": TO, "from": FROM, "status": status,
-            "num_segments": "1", "direction": "outbound-api", "error_code": None,
-            "error_message": None, "api_version": "2010-04-01"}
-
-
-def error(code, message, status):
-    return {"code": code, "message": message,
-            "more_info": f"https://www.twilio.com/docs/errors/{code}", "status": status}
+    return fake_created(sid, TO, status=status)
 
 
 def test_sends_the_form_fields_with_basic_auth(twilio, workdir):

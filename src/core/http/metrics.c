@@ -1,5 +1,6 @@
 /* metrics.c - request counters, latency histograms and gauges, rendered in Prometheus text format
  */
+#include "core/messaging/worker_metrics.h"
 #include "core/http/metrics.h"
 
 #include <stdatomic.h>
@@ -142,4 +143,5 @@ crm_metrics_render(crm_buf_t *b)
                    "and client address.\n# TYPE crm_security_events_suppressed_total counter\n"
                    "crm_security_events_suppressed_total %llu\n",
                    crm_security_events_suppressed());
+    crm_worker_metrics_write(b);
 }

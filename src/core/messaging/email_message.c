@@ -395,6 +395,23 @@ email_random_hex(char *out, size_t bytes)
     sodium_bin2hex(out, bytes * 2 + 1, raw, bytes);
 }
 
+/* Whether id is a Message-ID this composer would have made: "<local@domain>", printable
+ * ASCII without spaces, shorter than the out->message_id buffer. */
+static bool
+email_message_id_ok(const char *id)
+{
+    if (!id)
+        return false;
+    size_t n = strlen(id);
+    if (n < 5 || n >= sizeof(((crm_email_composed *)0)->message_id) || id[0] != '<' ||
+        id[n - 1] != '>' || !memchr(id, '@', n))
+        return false;
+    for (size_t i = 1; i + 1 < n; i++)
+        if (id[i] <= ' ' || id[i] > '~' || id[i] == '<' || id[i] == '>')
+            return false;
+    return true;
+}
+
 int
 crm_email_compose(const crm_email *m, time_t date, crm_email_composed *out, char *err,
                   size_t errlen)
@@ -406,8 +423,11 @@ crm_email_compose(const crm_email *m, time_t date, crm_email_composed *out, char
     email_random_hex(id, 16);
     email_random_hex(mixed + 2, 16); /* "=_" never occurs in base64 or quoted-printable */
     email_random_hex(alt + 2, 16);
-    snprintf(out->message_id, sizeof(out->message_id), "<%s@%s>", id,
-             strrchr(m->from_addr, '@') + 1);
+    if (email_message_id_ok(m->message_id))
+        snprintf(out->message_id, sizeof(out->message_id), "%s", m->message_id);
+    else
+        snprintf(out->message_id, sizeof(out->message_id), "<%s@%s>", id,
+                 strrchr(m->from_addr, '@') + 1);
     crm_email_date(date, when, sizeof(when));
 
     crm_arena_t *a = crm_arena_create(1024);

@@ -19,6 +19,9 @@ typedef struct crm_email {
     const char *html;       /* text/html body, or NULL for a text-only message */
     const char *ics;        /* NULL or a VCALENDAR text, attached as invite.ics */
     const char *ics_method; /* "REQUEST" or "CANCEL" (required with ics) */
+    /* the Message-ID of an earlier attempt ("<id@domain>"), kept by a retry so that a repeat
+     * can be told; NULL (or not of that form): a new random one */
+    const char *message_id;
 } crm_email;
 
 /* A composed message. */

@@ -227,8 +227,11 @@ crm_sms_twilio_classify(long http_status, const char *body, size_t len, crm_send
             rc = crm_sms_result(out, CRM_SEND_OK, NULL, sid ? NULL : "Twilio's answer had no sid");
         }
     } else {
-        /* 429 and 5xx are Twilio's to recover from; a 4xx is about this message or account. */
-        int temporary = http_status == 429 || http_status >= 500 || http_status < 400;
+        /* 429 and 5xx are Twilio's to recover from, and 401 (20003, the platform's
+         * credentials) the operator's, as an SMTP relay refusing AUTH: the message is not at
+         * fault and is tried again once it is fixed. Another 4xx is about this message. */
+        int temporary =
+            http_status == 429 || http_status == 401 || http_status >= 500 || http_status < 400;
         snprintf(error, sizeof(error), "HTTP %ld from Twilio: %s", http_status,
                  message ? message : "no message given");
         rc = crm_sms_result(out, temporary ? CRM_SEND_RETRY : CRM_SEND_PERMANENT, code, error);

@@ -23,15 +23,18 @@ typedef struct crm_option {
     const char *help;
 } crm_option_t;
 
-#define ALL_CMDS       (CRM_CMD_SERVE | CRM_CMD_MIGRATE | CRM_CMD_DEV)
-#define SERVE_CMDS     (CRM_CMD_SERVE | CRM_CMD_DEV)
-#define MESSAGING_CMDS (SERVE_CMDS | CRM_CMD_MESSAGING) /* the channels: serve, dev, messaging */
+#define ALL_CMDS    (CRM_CMD_SERVE | CRM_CMD_MIGRATE | CRM_CMD_DEV | CRM_CMD_WORKER)
+#define SERVE_CMDS  (CRM_CMD_SERVE | CRM_CMD_DEV)
+#define WORKER_CMDS (CRM_CMD_DEV | CRM_CMD_WORKER) /* the delivery worker: alone or in dev */
+/* the channels: serve, dev, messaging, worker */
+#define MESSAGING_CMDS (SERVE_CMDS | CRM_CMD_MESSAGING | CRM_CMD_WORKER)
 #define OFF(field)     offsetof(crm_config_t, field)
 
 static const crm_option_t crm_options[] = {
     {"CRM_DATABASE_URL", "--database-url", OPT_STRING, OFF(database_url), 0, 0,
-     CRM_CMD_SERVE | CRM_CMD_MIGRATE | CRM_CMD_ADMIN,
-     "PostgreSQL connection (libpq URI or conninfo)"},
+     CRM_CMD_SERVE | CRM_CMD_MIGRATE | CRM_CMD_ADMIN | CRM_CMD_WORKER,
+     "PostgreSQL connection (libpq URI or conninfo); the worker's login role needs crm_worker "
+     "and crm_app"},
     {"CRM_PLATFORM_DATABASE_URL", "--platform-database-url", OPT_STRING, OFF(platform_database_url),
      0, 0, SERVE_CMDS,
      "connection for provisioning (platform API, deny list) as crm_platform; default"
@@ -52,7 +55,8 @@ static const crm_option_t crm_options[] = {
      31536000, SERVE_CMDS, "lifetime of refresh tokens, seconds"},
     {"CRM_PLATFORM_KEY", "--platform-key", OPT_STRING, OFF(platform_key), 0, 0, SERVE_CMDS,
      "bearer key of the /platform API (at least 32 characters); unset disables the API"},
-    {"CRM_METRICS_TOKEN", "--metrics-token", OPT_STRING, OFF(metrics_token), 0, 0, SERVE_CMDS,
+    {"CRM_METRICS_TOKEN", "--metrics-token", OPT_STRING, OFF(metrics_token), 0, 0,
+     SERVE_CMDS | CRM_CMD_WORKER,
      "bearer token /metrics asks for (at least 32 characters); unset leaves it open"},
     {"CRM_DENYLIST_REFRESH_S", "--denylist-refresh", OPT_LONG, OFF(denylist_refresh_s), 1, 60,
      SERVE_CMDS,
@@ -71,7 +75,7 @@ static const crm_option_t crm_options[] = {
      OFF(security_events_per_minute), 1, 1000000, SERVE_CMDS,
      "security events written to a tenant's audit log per client address and minute (the "
      "rest are counted in the server log and /metrics)"},
-    {"CRM_PUBLIC_URL", "--public-url", OPT_URL, OFF(public_url), 0, 0, SERVE_CMDS,
+    {"CRM_PUBLIC_URL", "--public-url", OPT_URL, OFF(public_url), 0, 0, SERVE_CMDS | CRM_CMD_WORKER,
      "base of every absolute URL the server writes (https://crm.example.com); default "
      "http://<listen address>:<port>"},
     {"CRM_TRUSTED_PROXIES", "--trusted-proxies", OPT_CIDRS, OFF(trusted_proxies), 0, 0, SERVE_CMDS,
@@ -87,9 +91,9 @@ static const crm_option_t crm_options[] = {
      "the platform's default SMS sender (E.164 number or alphanumeric sender id)"},
     {"CRM_SMS_LOG", "--sms-log", OPT_STRING, OFF(sms_log), 0, 0, MESSAGING_CMDS,
      "file SMS are appended to, one line each, when CRM_TWILIO_ACCOUNT_SID is unset"},
-    {"CRM_LISTEN", "--listen", OPT_LISTEN, OFF(listen), 0, 0, SERVE_CMDS,
+    {"CRM_LISTEN", "--listen", OPT_LISTEN, OFF(listen), 0, 0, SERVE_CMDS | CRM_CMD_WORKER,
      "address and port to serve HTTP on (host:port, [v6]:port)"},
-    {"CRM_THREADS", "--threads", OPT_LONG, OFF(threads), 1, 1024, SERVE_CMDS,
+    {"CRM_THREADS", "--threads", OPT_LONG, OFF(threads), 1, 1024, SERVE_CMDS | CRM_CMD_WORKER,
      "worker threads, each with its own database connection"},
     {"CRM_LOG_LEVEL", "--log-level", OPT_LEVEL, OFF(log_level), 0, 0, ALL_CMDS,
      "debug, info, warn or error"},
@@ -105,9 +109,10 @@ static const crm_option_t crm_options[] = {
     {"CRM_READ_TIMEOUT_S", "--read-timeout", OPT_LONG, OFF(read_timeout_s), 1, 3600, SERVE_CMDS,
      "seconds a connection may stay silent while sending a request, or idle between requests"},
     {"CRM_SHUTDOWN_TIMEOUT_S", "--shutdown-timeout", OPT_LONG, OFF(shutdown_timeout_s), 0, 3600,
-     SERVE_CMDS, "seconds in-flight requests get to finish after SIGTERM/SIGINT"},
+     SERVE_CMDS | CRM_CMD_WORKER, "seconds in-flight requests get to finish after SIGTERM/SIGINT"},
     {"CRM_STATEMENT_TIMEOUT_MS", "--statement-timeout", OPT_LONG, OFF(statement_timeout_ms), 1,
-     3600000, SERVE_CMDS, "PostgreSQL statement_timeout for request statements, milliseconds"},
+     3600000, SERVE_CMDS | CRM_CMD_WORKER,
+     "PostgreSQL statement_timeout for request statements, milliseconds"},
     {"CRM_EXPORT_TIMEOUT_MS", "--export-timeout", OPT_LONG, OFF(export_timeout_ms), 1000, 86400000,
      SERVE_CMDS,
      "PostgreSQL statement_timeout of a streamed export (a slow reader included), milliseconds"},
@@ -128,6 +133,14 @@ static const crm_option_t crm_options[] = {
      "PEM file of the CAs trusted for the SMTP relay's certificate (default: the system's)"},
     {"CRM_MAIL_DIR", "--mail-dir", OPT_STRING, OFF(mail_dir), 0, 0, MESSAGING_CMDS,
      "folder .eml files are written to when CRM_SMTP_URL is unset (created if missing)"},
+    {"CRM_WORKER_ID", "--worker-id", OPT_STRING, OFF(worker_id), 0, 0, WORKER_CMDS,
+     "the delivery worker's name on the rows it claims (default host:pid)"},
+    {"CRM_WORKER_BATCH", "--worker-batch", OPT_LONG, OFF(worker_batch), 1, 1000, WORKER_CMDS,
+     "outbox rows a worker claims at once (at most these are sent twice after a crash)"},
+    {"CRM_WORKER_LEASE_S", "--worker-lease", OPT_LONG, OFF(worker_lease_s), 10, 86400, WORKER_CMDS,
+     "seconds a claim holds: a row whose worker died is sent by another after this"},
+    {"CRM_WORKER_POLL_MS", "--worker-poll", OPT_LONG, OFF(worker_poll_ms), 10, 600000, WORKER_CMDS,
+     "milliseconds the worker waits after finding nothing due"},
 };
 
 static const char *const crm_level_names[] = {"debug", "info", "warn", "error"};
@@ -173,6 +186,9 @@ crm_config_defaults(crm_config_t *c)
     c->twilio_base_url = "https://api.twilio.com";
     c->sms_log = "var/sms.log";
     c->mail_dir = "var/mail";
+    c->worker_batch = 20;
+    c->worker_lease_s = 300;
+    c->worker_poll_ms = 1000;
     crm_config_parse_listen(c, "127.0.0.1:8080");
 }
 

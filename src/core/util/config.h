@@ -15,6 +15,7 @@ enum {
     CRM_CMD_DEV = 1 << 2,
     CRM_CMD_ADMIN = 1 << 3,     /* tenant and user administration from the command line */
     CRM_CMD_MESSAGING = 1 << 4, /* `crm messaging`: the channels' settings */
+    CRM_CMD_WORKER = 1 << 5,    /* `crm worker`: the delivery worker */
 };
 
 typedef enum { CRM_LOG_DEBUG, CRM_LOG_INFO, CRM_LOG_WARN, CRM_LOG_ERROR } crm_log_level_t;
@@ -66,6 +67,10 @@ typedef struct crm_config {
     const char *smtp_from;    /* CRM_SMTP_FROM: the sender address */
     const char *smtp_ca_file; /* CRM_SMTP_CA_FILE: CAs trusted for SMTP; NULL: system's */
     const char *mail_dir;     /* CRM_MAIL_DIR: where .eml files go without CRM_SMTP_URL */
+    const char *worker_id; /* CRM_WORKER_ID: the worker's name on rows it claims; NULL: host:pid */
+    long worker_batch;     /* CRM_WORKER_BATCH: rows claimed at once */
+    long worker_lease_s;   /* CRM_WORKER_LEASE_S: how long a claim holds */
+    long worker_poll_ms;   /* CRM_WORKER_POLL_MS: the wait after a round that found nothing */
 } crm_config_t;
 
 typedef const char *(*crm_getenv_fn)(const char *name);
