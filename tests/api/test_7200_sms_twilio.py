@@ -2,14 +2,12 @@
 gets (path, Basic auth, form fields), and how its answers classify (sent, permanent, temporary);
 without an account SID, the line written to CRM_SMS_LOG."""
 import base64
-import json
 import os
 import re
 import shutil
 import socket
 import subprocess
 import tempfile
-import threading
 
 import pytest
 
