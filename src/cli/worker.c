@@ -43,8 +43,7 @@ crm_cli_worker(crm_config_t *c)
         goto out;
     }
     crm_info("listening on http://%s%s%s:%d for /healthz, /readyz and /metrics",
-             c->listen_ipv6 ? "[" : "", c->listen_host, c->listen_ipv6 ? "]" : "",
-             crm_http_port());
+             c->listen_ipv6 ? "[" : "", c->listen_host, c->listen_ipv6 ? "]" : "", crm_http_port());
     if (crm_worker_thread_start(c, err, sizeof(err)) != 0) {
         crm_error("%s", err);
         status = 2;

@@ -43,13 +43,13 @@ const crm_message_kind_t clinic_message_kinds[] = {
         .email_text = "Hello {{patient.first_name}},\n\n"
                       "This is a reminder of your appointment with {{practitioner.name}} on "
                       "{{appointment.start_local}}.\n\n"
-                      "If you cannot come, please let us know on {{clinic.phone}}.\n\n"
+                      "If you cannot come, please let us know as soon as you can.\n\n"
                       "{{clinic.name}}\n",
         .email_html = "<p>Hello {{patient.first_name}},</p>\n"
                       "<p>This is a reminder of your appointment with "
                       "<strong>{{practitioner.name}}</strong> on "
                       "<strong>{{appointment.start_local}}</strong>.</p>\n"
-                      "<p>If you cannot come, please let us know on {{clinic.phone}}.</p>\n"
+                      "<p>If you cannot come, please let us know as soon as you can.</p>\n"
                       "<p>{{clinic.name}}</p>\n",
         .context = &clinic_sql_message_context,
         .sample = clinic_message_sample,
