@@ -7,7 +7,7 @@ TEST_BUILD := build-test
 SOURCES     = $(shell find src tests -name '*.[ch]')
 
 .PHONY: all deps deps-fuzz build build-test run test fuzz bench bench-quick bench-audit \
-	bench-import format clean
+	bench-import bench-delivery format clean
 
 all: build
 
@@ -64,6 +64,7 @@ BENCH_ARGS = $(if $(ONLY),--only $(ONLY)) $(if $(REPEAT),--repeat $(REPEAT)) \
              $(if $(AUDIT_LANES),--audit-lanes $(AUDIT_LANES))
 bench: build
 	@python3 bench/run.py $(BENCH_ARGS)
+	@python3 bench/delivery.py
 
 bench-quick: build
 	@python3 bench/run.py --quick $(BENCH_ARGS)
@@ -71,6 +72,10 @@ bench-quick: build
 # What the audit trigger costs contact creation (bench/README.md).
 bench-audit: build
 	@python3 bench/audit_cost.py
+
+# What delivering 10,000 reminders costs the worker and the database (bench/README.md).
+bench-delivery: build
+	@python3 bench/delivery.py
 
 # What a CSV import costs the server: memory and time against their budgets (bench/README.md).
 bench-import: build
