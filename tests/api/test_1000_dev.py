@@ -14,7 +14,10 @@ from crmtest import CRM, SANITIZER_MARKERS
 
 def run_dev(dev_dir):
     log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
-    proc = subprocess.Popen([CRM, "dev", "--dev-dir", dev_dir, "--listen", "127.0.0.1:0"],
+    proc = subprocess.Popen([CRM, "dev", "--dev-dir", dev_dir, "--listen", "127.0.0.1:0",
+                             "--sms-log", os.path.join(dev_dir, "sms.log"),
+                             "--mail-dir", os.path.join(dev_dir, "mail"),
+                             "--worker-poll", "100"],
                             stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -115,6 +118,26 @@ def test_dev_sets_up_everything_and_reuses_it():
         assert first["statuses"] <= {"fulfilled", "noshow", "cancelled", "checked-in",
                                      "arrived", "booked", "pending", "proposed"}, first
         assert len(first["statuses"]) >= 3, first
+        # the delivery worker runs in the same process: a reminder made due goes at once
+        psql(url, "UPDATE tenants SET settings = settings || '{\"quiet_hours\": null}'")
+        due = [line.split("|") for line in psql(
+            url, "UPDATE outbox SET send_at = now() WHERE id IN ((SELECT id FROM outbox WHERE"
+                 " state = 'queued' AND channel = 'sms' LIMIT 1) UNION ALL (SELECT id FROM"
+                 " outbox WHERE state = 'queued' AND channel = 'email' LIMIT 1))"
+                 " RETURNING id, channel").splitlines() if "|" in line]
+        assert "sms" in [c for _, c in due], due  # the demo's patients agreed to SMS reminders
+        ids = ", ".join(f"'{i}'" for i, _ in due)
+        deadline = time.monotonic() + 30
+        while psql(url, f"SELECT count(*) FROM outbox WHERE id IN ({ids}) AND state = 'sent'") != str(
+                len(due)):
+            assert time.monotonic() < deadline, psql(url, f"SELECT * FROM outbox WHERE id IN ({ids})")
+            time.sleep(0.1)
+        phone = psql(url, f"SELECT recipient FROM outbox WHERE id IN ({ids}) AND channel = 'sms'")
+        assert phone in open(os.path.join(dev_dir, "sms.log")).read()
+        if "email" in [c for _, c in due]:
+            assert len(os.listdir(os.path.join(dev_dir, "mail"))) == 1
+        metrics = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+        assert re.search(r'crm_outbox_messages_total\{outcome="sent"\} [1-9]', metrics), metrics
         total = int(psql(url, "SELECT count(*) FROM clinic_appointments"))
         # a month goes by: the appointments are all in the past now
         psql(url, "UPDATE clinic_appointments SET starts_at = starts_at - interval '28 days',"
