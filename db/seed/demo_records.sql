@@ -32,9 +32,11 @@ SELECT current_tenant_id(),
        (SELECT id FROM users WHERE tenant_id = current_tenant_id()
          AND role = CASE WHEN i % 5 = 1 THEN 'sales' ELSE 'admin' END ORDER BY email LIMIT 1),
        (ARRAY['website', 'referral', 'walk-in', 'phone', 'event'])[1 + i % 5],
-       jsonb_build_object('email_marketing', i % 2 = 0, 'sms_reminders', i % 3 <> 0),
+       jsonb_build_object('email_marketing', i % 2 = 0, 'sms_reminders', i % 3 <> 0,
+                          'email_reminders', i % 4 = 0),
        jsonb_build_object('email_marketing', now() - make_interval(days => 200 - i),
-                          'sms_reminders', now() - make_interval(days => 200 - i)),
+                          'sms_reminders', now() - make_interval(days => 200 - i),
+                          'email_reminders', now() - make_interval(days => 200 - i)),
        now() - make_interval(days => 200 - i), now() - make_interval(days => 200 - i),
        (SELECT id FROM users WHERE tenant_id = current_tenant_id() AND role = 'admin'
          ORDER BY email LIMIT 1)
