@@ -107,6 +107,9 @@ typedef struct crm_message_kind {
     /* optional: the iCalendar text to attach to the email (method "REQUEST" or "CANCEL"), made
      * from the context into out (heap-allocated, freed by the caller); 0, or -1 for none */
     int (*invitation)(const json_t *context, char **out, const char **method);
+    /* sent only where the tenant switched it on (settings.messages_enabled[name] is true);
+     * false: sent unless the tenant switched it off */
+    bool off_by_default;
 } crm_message_kind_t;
 
 typedef struct crm_module {

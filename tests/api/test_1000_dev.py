@@ -70,6 +70,13 @@ def this_week(url):
             "statuses": set(filter(None, row[2].split(","))), "outside_hours": int(row[3])}
 
 
+def demo_messages(url):
+    """Whether the demo's bookings have reminders queued, and how many other messages: made-up
+    bookings are no news to anyone, so none (clinic 0019's notices)."""
+    return psql(url, "SELECT count(*) FILTER (WHERE topic = 'appointment.reminder') > 0,"
+                     " count(*) FILTER (WHERE topic <> 'appointment.reminder') FROM outbox")
+
+
 def test_dev_sets_up_everything_and_reuses_it():
     base = tempfile.mkdtemp(prefix="crm-dev-")
     os.chmod(base, 0o755)
@@ -106,6 +113,7 @@ def test_dev_sets_up_everything_and_reuses_it():
         assert counts[7:9] == ["3", "1"], counts  # three practitioners' hours; clinic enabled
         # the clinic's seed made the contacts without deals patients, Dr Patel's activities
         assert counts[9:] == ["120", "0", "3"], counts
+        assert demo_messages(url) == "t|0"
         r = requests.post(f"http://127.0.0.1:{port}/api/v1/auth/login",
                           json={"tenant": "demo", "email": "dr.patel@demo.clinic",
                                 "password": "demo-password-2026"}, timeout=30)
@@ -152,6 +160,7 @@ def test_dev_sets_up_everything_and_reuses_it():
         again = this_week(url)  # the current week's diary is full again
         assert again["practitioners"] == 3 and again["count"] >= 3 * 5 * 5, again
         assert again["outside_hours"] == 0, again
+        assert demo_messages(url) == "t|0"
         added = int(psql(url, "SELECT count(*) FROM clinic_appointments")) - total
         # all of them from this Monday on (from a Saturday, the next week's too)
         assert added >= again["count"], (added, again)

@@ -39,6 +39,7 @@ def book(t, patient, when):
 def queued(pg, appointment):
     return pg.sql(f"SELECT channel, state, to_char(send_at AT TIME ZONE 'UTC', 'DD HH24:MI'),"
                   f" payload->>'to' FROM outbox WHERE subject_id = '{appointment}'"
+                  " AND topic = 'appointment.reminder'"
                   " ORDER BY send_at, state")
 
 
@@ -71,7 +72,8 @@ def test_reminders_already_due_are_not_queued(t, pg):
 
 def test_outbox_state_machine(t, pg):
     a = book(t, t.consenting, at(6))
-    msg = pg.sql(f"SELECT id FROM outbox WHERE subject_id = '{a['id']}' LIMIT 1")[0][0]
+    msg = pg.sql(f"SELECT id FROM outbox WHERE subject_id = '{a['id']}'"
+                 " AND topic = 'appointment.reminder' LIMIT 1")[0][0]
     setting = f"SELECT set_config('app.tenant_id', '{t.id}', true);"
 
     def move(state):
@@ -94,5 +96,6 @@ def test_reminders_expire_when_their_appointment_starts(t, pg):
     a = book(t, t.consenting, at(7, 14))
     rows = pg.sql(f"SELECT not_after = a.starts_at, urgent FROM outbox o JOIN clinic_appointments a"
                   f" ON a.tenant_id = o.tenant_id AND a.id = o.subject_id"
-                  f" WHERE o.subject_id = '{a['id']}' AND o.state = 'queued'")
+                  f" WHERE o.subject_id = '{a['id']}' AND o.state = 'queued'"
+                  " AND o.topic = 'appointment.reminder'")
     assert rows == [["t", "f"], ["t", "f"]]

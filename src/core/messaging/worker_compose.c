@@ -75,7 +75,7 @@ crm_worker_compose(crm_arena_t *a, const crm_message_kind_t *kind, const char *t
         return;
     const json_t *enabled =
         json_object_get(json_object_get(t->settings, "messages_enabled"), kind->name);
-    if (json_is_false(enabled)) {
+    if (json_is_false(enabled) || (kind->off_by_default && !json_is_true(enabled))) {
         out->reason = crm_arena_sprintf(a, "the tenant switched %s messages off", kind->name);
         return;
     }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/db/db.h"
+#include "core/util/buf.h"
 #include "core/module.h"
 #include "core/auth/rbac.h"
 #include "core/http/request.h"
@@ -122,6 +123,63 @@ testkit_conflicts(crm_req_t *r)
                                  PQgetvalue(crm_tx_result(tx, i), 0, TESTKIT_CONFLICT_ATTEMPT))));
 }
 
+/* POST /testkit/message-context {"kind": "...", "ids": ["..."]}: runs the kind's context
+ * statement on the tenant's outbox rows ids, under the caller's tenant as the delivery worker
+ * does, and answers each row's context and reason and, for a kind with invitations, the one its
+ * callback makes of the context ({"method", "ics"}, or null). */
+static void
+testkit_message_context(crm_req_t *r)
+{
+    const json_t *kind = json_object_get(r->json, "kind"), *ids = json_object_get(r->json, "ids");
+    const crm_message_kind_t *k =
+        json_is_string(kind) ? crm_message_kind_find(json_string_value(kind)) : NULL;
+    if (!k || !k->context)
+        crm_req_field_error(r, "kind", "must name a message kind");
+    crm_buf_t list;
+    crm_buf_init(&list, r->arena, 128);
+    crm_buf_putc(&list, '{');
+    size_t i;
+    const json_t *id;
+    json_array_foreach(ids, i, id)
+    {
+        if (!json_is_string(id) || strpbrk(json_string_value(id), ",{}\"") != NULL)
+            break;
+        crm_buf_printf(&list, "%s%s", i ? "," : "", json_string_value(id));
+    }
+    crm_buf_putc(&list, '}');
+    if (!json_is_array(ids) || i < json_array_size(ids))
+        crm_req_field_error(r, "ids", "must be an array of outbox ids");
+    if (r->errors) {
+        crm_reply_problem(r, 422, "the request is not valid");
+        return;
+    }
+    crm_tx_t *tx = crm_tx_new(r);
+    int q = crm_tx_add(tx, k->context, 1, (const char *const[]){list.data});
+    if (crm_tx_run(tx) != 0)
+        return;
+    PGresult *res = crm_tx_result(tx, q);
+    int cid = PQfnumber(res, "id"), cctx = PQfnumber(res, "context"),
+        cwhy = PQfnumber(res, "reason");
+    json_t *data = json_array();
+    for (int row = 0; row < PQntuples(res); row++) {
+        json_t *ctx = json_loads(PQgetvalue(res, row, cctx), 0, NULL);
+        json_t *inv = json_null();
+        char *ics;
+        const char *method;
+        if (k->invitation && k->invitation(ctx, &ics, &method) == 0) {
+            inv = json_pack("{ss ss}", "method", method, "ics", ics);
+            free(ics);
+        }
+        json_array_append_new(data, json_pack("{ss so so so}", "id", PQgetvalue(res, row, cid),
+                                              "context", ctx, "reason",
+                                              PQgetisnull(res, row, cwhy)
+                                                  ? json_null()
+                                                  : json_string(PQgetvalue(res, row, cwhy)),
+                                              "invitation", inv));
+    }
+    crm_reply_json(r, 200, json_pack("{so}", "data", data));
+}
+
 /* GET /testkit/protected: a route with a permission, to prove deny by default. */
 static void
 testkit_protected(crm_req_t *r)
@@ -137,6 +195,8 @@ static const crm_route_t testkit_routes[] = {
     {"GET", "/testkit/sleep", testkit_sleep, CRM_PERM_PUBLIC, testkit_sleep_query, 0},
     {"POST", "/testkit/notes", testkit_create_note, CRM_PERM_PUBLIC, NULL, CRM_ROUTE_JSON_BODY},
     {"GET", "/testkit/protected", testkit_protected, "testkit.read", NULL, 0},
+    {"POST", "/testkit/message-context", testkit_message_context, "testkit.read", NULL,
+     CRM_ROUTE_JSON_BODY},
     {"POST", "/testkit/sever", testkit_sever, CRM_PERM_PUBLIC, NULL, 0},
     {"POST", "/testkit/conflicts", testkit_conflicts, CRM_PERM_PUBLIC, testkit_conflicts_query, 0},
     {NULL, NULL, NULL, NULL, NULL, 0},

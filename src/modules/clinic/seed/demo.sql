@@ -5,6 +5,9 @@
 -- (and the next one, from a Saturday) whenever the current week has none, so that the diary
 -- looks alive today however long ago the data was made. Each part is idempotent.
 SELECT set_config('app.tenant_id', '0d3e0000-0000-4000-8000-000000000001', true);
+-- made-up appointments are not news to anyone: no booking notices (clinic 0019), which the
+-- in-process worker would otherwise send at once, one per demo booking and channel
+SELECT set_config('clinic.notices', 'off', true);
 
 UPDATE tenants SET name = 'Demo Clinic' WHERE id = current_tenant_id() AND name = 'Demo';
 
