@@ -13,6 +13,7 @@ import tempfile
 import time
 import uuid
 
+import icalendar
 import pytest
 import requests
 from aiosmtpd.controller import Controller
@@ -76,11 +77,18 @@ def workers(pg):
             w.stop()
 
 
+NOTICES_OFF = ('{"messages_enabled": {"appointment.booked": false,'
+               ' "appointment.rescheduled": false, "appointment.cancelled": false}}')
+
+
 @pytest.fixture(scope="module")
-def t(server):
+def t(server, pg):
+    """A clinic whose notices of changes are off, so that reminders are all its tests send
+    (one test switches the booking notice on)."""
     t = Tenant(server, "deliver-" + uuid.uuid4().hex[:6])
     assert t.request("admin", "PUT", "/api/v1/modules/clinic",
                      json={"enabled": True}).status_code in (200, 204)
+    pg.sql(f"UPDATE tenants SET settings = settings || '{NOTICES_OFF}' WHERE id = '{t.id}'")
     return t
 
 
@@ -206,7 +214,7 @@ def test_tenant_template_escaping_and_switching_kinds_off(pg, t, twilio, smtp, w
         assert {(r[0], r[6]) for r in rows(pg, ids)} == {
             ("cancelled", "the tenant switched appointment.reminder messages off")}
     finally:
-        pg.sql(f"UPDATE tenants SET settings = settings - 'messages_enabled' WHERE id = '{t.id}'")
+        pg.sql(f"UPDATE tenants SET settings = settings || '{NOTICES_OFF}' WHERE id = '{t.id}'")
 
 
 def test_rows_that_no_longer_apply_are_cancelled_with_the_reason(pg, t, twilio, workers):
@@ -300,3 +308,37 @@ def test_two_workers_never_send_one_row_twice(pg, t, twilio, workers):
     phones = {r[0] for r in rows(pg, ids, "recipient")}
     mine = [b for b in bodies if b[0] in phones]
     assert len(mine) == len(ids)  # each once
+
+
+def test_a_booking_is_confirmed_at_once_with_an_invitation(pg, t, twilio, smtp, workers):
+    pg.sql(f"UPDATE tenants SET settings = settings || '{{\"messages_enabled\":"
+           f" {{\"appointment.booked\": true}}, \"quiet_hours\": {{\"start\": \"00:00\","
+           f" \"end\": \"23:59\"}}}}' WHERE id = '{t.id}'")
+    try:
+        p = patient(t, first="Ann")
+        workers(twilio, smtp)
+        a = book(t, p)  # quiet hours all day: an urgent confirmation goes all the same
+        ids = [r[0] for r in pg.sql(f"SELECT id FROM outbox WHERE subject_id = '{a['id']}'"
+                                    " AND topic = 'appointment.booked'")]
+        assert len(ids) == 2
+        wait_for(settled(pg, ids))
+        assert {r[0] for r in rows(pg, ids)} == {"sent"}
+        [text] = [f["Body"] for f in twilio.sent() if f["To"] == p["phone"]]
+        assert text.startswith("Hi Ann, your appointment with Practitioner User")
+        [mail] = [m for m in smtp.messages if m["To"] == p["email"]]
+        assert mail["Subject"].startswith("Appointment booked: ")
+        [invite] = [part for part in mail.iter_attachments()
+                    if part.get_content_type() == "text/calendar"]
+        assert invite.get_param("method") == "REQUEST"
+        cal = icalendar.Calendar.from_ical(invite.get_content())
+        assert str(cal["METHOD"]) == "REQUEST"
+        [event] = cal.walk("VEVENT")
+        assert event["UID"] and event.decoded("DTSTART").isoformat().startswith(
+            a["appointment_time"][:16].replace("Z", ""))
+        # the reminders still wait for their time (and for the quiet hours to end)
+        waiting = pg.sql(f"SELECT count(*) FROM outbox WHERE subject_id = '{a['id']}'"
+                         " AND topic = 'appointment.reminder' AND state = 'queued'")
+        assert waiting == [["4"]]
+    finally:
+        pg.sql(f"UPDATE tenants SET settings = (settings - 'quiet_hours') || '{NOTICES_OFF}'"
+               f" WHERE id = '{t.id}'")

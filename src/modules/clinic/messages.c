@@ -130,20 +130,20 @@ const crm_message_kind_t clinic_message_kinds[] = {
         .description = "A confirmation of a booking, at once, with a calendar invitation by email.",
         .variables = clinic_message_variables,
         .sms = "Hi {{patient.first_name}}, your appointment with {{practitioner.name}} at "
-               "{{clinic.name}} is booked for {{appointment.start_local}}. To change it, call "
-               "{{clinic.phone}}.",
+               "{{clinic.name}} is booked for {{appointment.start_local}}. To change it, please "
+               "contact us.",
         .email_subject = "Appointment booked: {{appointment.start_local}}",
         .email_text = "Hello {{patient.first_name}},\n\n"
                       "Your appointment with {{practitioner.name}} is booked for "
                       "{{appointment.start_local}} ({{appointment.duration_minutes}} minutes).\n\n"
-                      "If you need to change or cancel it, please call us on {{clinic.phone}}.\n\n"
+                      "If you need to change or cancel it, please contact us.\n\n"
                       "{{clinic.name}}\n",
         .email_html = "<p>Hello {{patient.first_name}},</p>\n"
                       "<p>Your appointment with <strong>{{practitioner.name}}</strong> is booked "
                       "for <strong>{{appointment.start_local}}</strong> "
                       "({{appointment.duration_minutes}} minutes).</p>\n"
-                      "<p>If you need to change or cancel it, please call us on "
-                      "{{clinic.phone}}.</p>\n"
+                      "<p>If you need to change or cancel it, please contact "
+                      "us.</p>\n"
                       "<p>{{clinic.name}}</p>\n",
         .context = &clinic_sql_message_context,
         .sample = clinic_notice_sample,
@@ -157,14 +157,14 @@ const crm_message_kind_t clinic_message_kinds[] = {
         .sms = "Hi {{patient.first_name}}, your appointment at {{clinic.name}} has changed: now "
                "{{appointment.start_local}} with {{practitioner.name}} (was "
                "{{appointment.previous_start_local}} with {{practitioner.previous_name}}). "
-               "Questions? Call {{clinic.phone}}.",
+               "Questions? Please contact us.",
         .email_subject = "Appointment changed: now {{appointment.start_local}}",
         .email_text = "Hello {{patient.first_name}},\n\n"
                       "Your appointment has changed. It is now with {{practitioner.name}} on "
                       "{{appointment.start_local}} ({{appointment.duration_minutes}} minutes).\n\n"
                       "It was with {{practitioner.previous_name}} on "
                       "{{appointment.previous_start_local}}.\n\n"
-                      "If the new time does not suit you, please call us on {{clinic.phone}}.\n\n"
+                      "If the new time does not suit you, please contact us.\n\n"
                       "{{clinic.name}}\n",
         .email_html = "<p>Hello {{patient.first_name}},</p>\n"
                       "<p>Your appointment has changed. It is now with "
@@ -173,8 +173,8 @@ const crm_message_kind_t clinic_message_kinds[] = {
                       "({{appointment.duration_minutes}} minutes).</p>\n"
                       "<p>It was with {{practitioner.previous_name}} on "
                       "{{appointment.previous_start_local}}.</p>\n"
-                      "<p>If the new time does not suit you, please call us on "
-                      "{{clinic.phone}}.</p>\n"
+                      "<p>If the new time does not suit you, please contact "
+                      "us.</p>\n"
                       "<p>{{clinic.name}}</p>\n",
         .context = &clinic_sql_message_context,
         .sample = clinic_move_sample,
@@ -186,18 +186,18 @@ const crm_message_kind_t clinic_message_kinds[] = {
                        "at once, with a calendar cancellation by email.",
         .variables = clinic_message_variables,
         .sms = "Hi {{patient.first_name}}, your appointment with {{practitioner.name}} on "
-               "{{appointment.start_local}} at {{clinic.name}} is cancelled. To book again, call "
-               "{{clinic.phone}}.",
+               "{{appointment.start_local}} at {{clinic.name}} is cancelled. To book again, please "
+               "contact us.",
         .email_subject = "Appointment cancelled: {{appointment.start_local}}",
         .email_text = "Hello {{patient.first_name}},\n\n"
                       "Your appointment with {{practitioner.name}} on {{appointment.start_local}} "
                       "has been cancelled.\n\n"
-                      "To book another, please call us on {{clinic.phone}}.\n\n"
+                      "To book another, please contact us.\n\n"
                       "{{clinic.name}}\n",
         .email_html = "<p>Hello {{patient.first_name}},</p>\n"
                       "<p>Your appointment with <strong>{{practitioner.name}}</strong> on "
                       "<strong>{{appointment.start_local}}</strong> has been cancelled.</p>\n"
-                      "<p>To book another, please call us on {{clinic.phone}}.</p>\n"
+                      "<p>To book another, please contact us.</p>\n"
                       "<p>{{clinic.name}}</p>\n",
         .context = &clinic_sql_message_context,
         .sample = clinic_notice_sample,
