@@ -234,6 +234,20 @@ def test_rows_that_no_longer_apply_are_cancelled_with_the_reason(pg, t, twilio, 
     assert not [f for f in twilio.sent() if f["To"] == p["phone"]]
 
 
+def test_nothing_goes_once_the_clinic_module_is_off(pg, t, twilio, workers):
+    ids = make_due(pg, book(t, patient(t, mail=False))["id"])
+    assert t.request("admin", "PUT", "/api/v1/modules/clinic",
+                     json={"enabled": False}).status_code in (200, 204)
+    try:
+        workers(twilio)
+        wait_for(settled(pg, ids))
+        assert {(r[0], r[6]) for r in rows(pg, ids)} == {
+            ("cancelled", "the tenant switched the clinic module off")}
+    finally:
+        assert t.request("admin", "PUT", "/api/v1/modules/clinic",
+                         json={"enabled": True}).status_code in (200, 204)
+
+
 def test_permanent_failure_fails_at_once_and_a_passing_one_waits(pg, t, twilio, workers):
     a = book(t, patient(t, mail=False))
     ids = make_due(pg, a["id"])

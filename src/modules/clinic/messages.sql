@@ -2,19 +2,20 @@
 -- message, and whether it still applies
 
 -- name: message_context
--- The context of the tenant's outbox rows $1 (uuid[]) for their templates, and the reason
--- when one no longer applies. The recipient ("to") is the address now, not when the row was
--- queued: the patient's on the row's channel, or for practitioner.booking_notice the
--- practitioner's user's email (staff: no patient consent applies, and the patient is named as
--- the practitioner's calendar feed names them, by initials unless settings.calendar_full_names).
--- A reminder, booking or move notice no longer applies once its appointment is no longer
--- booked, or moved (time or practitioner) since it was queued; a cancellation notice once its
--- appointment is no longer cancelled; a patient's message once the patient withdrew consent to
--- that channel or has no address on it; a practitioner's notice once the tenant switched it off
--- or the practitioner's account is disabled. An email notice of a booking, move or
--- cancellation carries "invitation": what its iCalendar attachment says, with the UID and
--- SEQUENCE of the practitioner's feed (calendar.sql). No clinical field (reason, notes, the
--- free-text cancellation reason) is ever part of a context.
+-- The context of the tenant's outbox rows $1 (uuid[]) for their templates, and the reason when
+-- one no longer applies (none does once the tenant switched the module off). The recipient
+-- ("to") is the address now, not when the row was queued: the patient's on the row's channel,
+-- or for practitioner.booking_notice the practitioner's user's email (staff: no patient consent
+-- applies, and the patient is named as the practitioner's calendar feed names them, by initials
+-- unless settings.calendar_full_names). A reminder, booking or move notice no longer applies
+-- once its appointment is no longer booked, or moved (time or practitioner) since it was
+-- queued; a cancellation notice once its appointment is no longer cancelled; a patient's
+-- message once the patient withdrew consent to that channel or has no address on it; a
+-- practitioner's notice once the tenant switched it off or the practitioner's account is
+-- disabled. An email notice of a booking, move or cancellation carries "invitation": what its
+-- iCalendar attachment says, with the UID and SEQUENCE of the practitioner's feed
+-- (calendar.sql). No clinical field (reason, notes, the free-text cancellation reason) is ever
+-- part of a context.
 -- returns: id, context, reason
 SELECT o.id,
     jsonb_build_object(
@@ -58,6 +59,7 @@ SELECT o.id,
                 || coalesce(c.last_name, '')), '')))
         ELSE '{}' END AS context,
     CASE
+        WHEN NOT :clinic_enabled THEN 'the tenant switched the clinic module off'
         WHEN a.id IS NULL OR c.id IS NULL THEN 'the appointment is gone'
         WHEN c.deleted_at IS NOT NULL OR c.erased_at IS NOT NULL
             THEN 'the patient''s record was removed'
