@@ -98,6 +98,8 @@ static const crm_route_t crm_core_routes[] = {
     {"POST", "/api/v1/custom-fields", crm_custom_fields_create, "settings.manage", NULL,
      CRM_ROUTE_JSON_BODY},
     {"DELETE", "/api/v1/custom-fields/{id}", crm_custom_fields_delete, "settings.manage", NULL, 0},
+    {"GET", "/api/v1/settings", crm_settings_get, "settings.manage", NULL, 0},
+    {"PATCH", "/api/v1/settings", crm_settings_patch, "settings.manage", NULL, CRM_ROUTE_JSON_BODY},
     {"GET", "/platform/v1/tenants", crm_tenants_list, CRM_PERM_PLATFORM, crm_list_query, 0},
     {"POST", "/platform/v1/tenants", crm_tenants_create, CRM_PERM_PLATFORM, NULL,
      CRM_ROUTE_JSON_BODY},
