@@ -24,8 +24,10 @@ ORDER BY :at DESC, :id DESC
 LIMIT $4::int
 
 -- name: contact_timeline
--- Deals, stage changes and activities of contact $1, newest first, from the cursor on (deals
--- and stage changes only with $5, for roles that may read deals). Each kind takes its own
+-- Deals, stage changes, activities and messages (SMS and email, at when they were sent or are
+-- due) of contact $1, newest first, from the cursor on (deals and stage changes only with $5,
+-- for roles that may read deals; what a message said only with $6, for roles that may read
+-- messages). Each kind takes its own
 -- newest page first (an index scan that stops, and JSON for those rows only); the page is the
 -- newest of those: a busy contact's 1,000 activities cost 51. Rows as module.h's timeline
 -- hooks give them.
@@ -78,6 +80,22 @@ FROM (
             AND a.contact_id = $1
             AND a.deleted_at IS NULL
             :timeline_after(a.created_at, a.id)
+    )
+    UNION ALL
+    (
+        SELECT coalesce(o.sent_at, o.send_at),
+            o.id,
+            'message',
+            (jsonb_build_object('kind', o.topic, 'channel', o.channel, 'status', o.state,
+                'send_at', o.send_at, 'sent_at', o.sent_at)
+                || CASE WHEN $6::boolean
+                    THEN jsonb_build_object('subject', o.subject, 'body', o.body)
+                    ELSE '{}' END)::json
+        FROM outbox o
+        WHERE o.tenant_id = current_tenant_id()
+            AND o.contact_id = $1
+            AND o.channel <> 'webhook'
+            :timeline_after(coalesce(o.sent_at, o.send_at), o.id)
     )
 ) e
 ORDER BY e.at DESC, e.id DESC

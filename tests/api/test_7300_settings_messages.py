@@ -1,7 +1,10 @@
 """The tenant's messaging settings (GET/PATCH /api/v1/settings: defaults, validation, merges that
-never undo each other, audit, who may)."""
+never undo each other, audit, who may) and the messages sent to contacts (GET /api/v1/messages
+and the contact's timeline), whose text only some roles read. Outbox rows are written straight
+into the database, as the delivery worker leaves them."""
 import json
 import threading
+import uuid
 
 import pytest
 
@@ -17,6 +20,7 @@ DEFAULTS = {
     "sms_sender": None,
     "phone": None,
 }
+READERS = {"admin", "practitioner", "receptionist"}  # messages.read
 
 
 @pytest.fixture(scope="module")
@@ -328,3 +332,175 @@ def test_the_app_role_changes_only_its_tenant_s_settings_and_zone(t, other, pg):
     with pytest.raises(RuntimeError, match="platform only"):
         as_app(pg, t.id, "UPDATE tenants SET settings = settings - 'audit_lanes'")
     assert stored(pg, t)["audit_lanes"] == 2
+
+
+# --- messages -------------------------------------------------------------------------------
+
+def contact(t, **body):
+    r = t.request("receptionist", "POST", "/api/v1/contacts", json={"type": "patient"} | body,
+                  params={"allow_duplicate": "true"})
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+def message(pg, t, contact_id, minutes_ago, state="sent", channel="sms", body="Hello",
+            subject=None, topic="appointment.reminder", send_in="-1 hour"):
+    """An outbox row as the delivery worker leaves it, created minutes_ago."""
+    sent = state == "sent"
+    sql = ("INSERT INTO outbox (tenant_id, topic, channel, contact_id, payload, send_at, state,"
+           " attempts, sent_at, provider_id, provider_status, recipient, sender, subject, body,"
+           " error_code, last_error, cancel_reason, created_at) VALUES"
+           f" ('{t.id}', '{topic}', '{channel}', {repr_sql(contact_id)}, '{{}}',"
+           f" now() + interval '{send_in}', '{state}', {1 if state != 'queued' else 0},"
+           f" {'now()' if sent else 'NULL'}, {repr_sql('SM' + uuid.uuid4().hex if sent else None)},"
+           f" {repr_sql('delivered' if sent else None)},"
+           f" {repr_sql(('+447700900' if channel == 'sms' else 'ann@example.com') if sent else None)},"
+           f" {repr_sql('+447700900999' if sent else None)}, {repr_sql(subject)},"
+           f" {repr_sql(body if sent else None)},"
+           f" {repr_sql('21211' if state == 'failed' else None)},"
+           f" {repr_sql('invalid To number' if state == 'failed' else None)},"
+           f" {repr_sql('too late to matter' if state == 'cancelled' else None)},"
+           f" now() - interval '{minutes_ago} minutes') RETURNING id")
+    return pg.sql(sql)[0][0]
+
+
+def repr_sql(v):
+    return "NULL" if v is None else "'" + str(v).replace("'", "''") + "'"
+
+
+@pytest.fixture(scope="module")
+def inbox(t, other, pg):
+    """Messages of two of t's patients (and a webhook), and one of the other tenant's."""
+    ann, bob = contact(t, first_name="Ann"), contact(t, first_name="Bob")
+    ids = {
+        "ann_sms": message(pg, t, ann, 50, body="Hi Ann, see you tomorrow"),
+        "ann_email": message(pg, t, ann, 40, channel="email", subject="Your visit",
+                             body="Dear Ann"),
+        "ann_failed": message(pg, t, ann, 30, state="failed"),
+        "bob_queued": message(pg, t, bob, 20, state="queued", send_in="2 hours"),
+        "bob_cancelled": message(pg, t, bob, 10, state="cancelled"),
+    }
+    hook = pg.sql("INSERT INTO outbox (tenant_id, topic, channel, contact_id, send_at)"
+                  f" VALUES ('{t.id}', 'contact.created', 'webhook', '{ann}', now()) RETURNING id")
+    ids["webhook"] = hook[0][0]
+    carol = contact(other, first_name="Carol")
+    ids["other"] = message(pg, other, carol, 5, body="Hi Carol")
+    return {"ann": ann, "bob": bob, "carol": carol, "ids": ids}
+
+
+def listing(t, role="admin", **params):
+    r = t.request(role, "GET", "/api/v1/messages", params=params)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_the_list_shows_the_tenant_s_messages_newest_first(t, inbox):
+    ids = inbox["ids"]
+    data = listing(t)["data"]
+    mine = [m["id"] for m in data if m["contact_id"] in (inbox["ann"], inbox["bob"])]
+    assert mine == [ids["bob_cancelled"], ids["bob_queued"], ids["ann_failed"], ids["ann_email"],
+                    ids["ann_sms"]]
+    assert ids["webhook"] not in [m["id"] for m in data]
+    assert ids["other"] not in [m["id"] for m in data]
+    sms = next(m for m in data if m["id"] == ids["ann_sms"])
+    assert sms["kind"] == "appointment.reminder" and sms["channel"] == "sms"
+    assert sms["status"] == "sent" and sms["attempts"] == 1 and sms["sent_at"]
+    assert sms["recipient"] == "+447700900" and sms["provider_status"] == "delivered"
+    assert sms["body"] == "Hi Ann, see you tomorrow" and sms["subject"] is None
+    failed = next(m for m in data if m["id"] == ids["ann_failed"])
+    assert (failed["error_code"], failed["last_error"]) == ("21211", "invalid To number")
+    cancelled = next(m for m in data if m["id"] == ids["bob_cancelled"])
+    assert cancelled["cancel_reason"] == "too late to matter" and cancelled["sent_at"] is None
+    email = next(m for m in data if m["id"] == ids["ann_email"])
+    assert (email["subject"], email["body"]) == ("Your visit", "Dear Ann")
+
+
+def test_the_list_filters_by_contact_and_status_and_pages(t, inbox):
+    ids = inbox["ids"]
+    ann = [m["id"] for m in listing(t, contact_id=inbox["ann"])["data"]]
+    assert ann == [ids["ann_failed"], ids["ann_email"], ids["ann_sms"]]
+    sent = listing(t, contact_id=inbox["ann"], status="sent")["data"]
+    assert [m["id"] for m in sent] == [ids["ann_email"], ids["ann_sms"]]
+    assert [m["id"] for m in listing(t, status="queued")["data"]] == [ids["bob_queued"]]
+    seen, cursor = [], None
+    while True:
+        page = listing(t, limit="2", **({"cursor": cursor} if cursor else {}))
+        assert len(page["data"]) <= 2
+        seen += [m["id"] for m in page["data"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == [m["id"] for m in listing(t, limit="200")["data"]]
+    assert len(seen) == len(set(seen)) >= 5
+    # another tenant's contact is no contact here: nothing, as for one that does not exist
+    assert listing(t, contact_id=inbox["carol"])["data"] == []
+    assert listing(t, contact_id=str(uuid.uuid4()))["data"] == []
+
+
+def test_bad_list_parameters_are_refused_naming_them(t, inbox):
+    for params, field in [({"status": "delivered"}, "query.status"),
+                          ({"contact_id": "nobody"}, "query.contact_id"),
+                          ({"limit": "0"}, "query.limit"), ({"cursor": "forged"}, "query.cursor"),
+                          ({"channel": "sms"}, "query.channel")]:
+        assert_problem(t.request("admin", "GET", "/api/v1/messages", params=params), 400,
+                       field=field)
+
+def test_a_cursor_of_another_tenant_is_refused(t, other, inbox):
+    cursor = listing(t, limit="1")["next_cursor"]
+    assert cursor
+    assert_problem(other.request("admin", "GET", "/api/v1/messages", params={"cursor": cursor}),
+                   400, field="query.cursor")
+
+
+def test_message_text_only_for_roles_that_read_messages(t, inbox):
+    for role in ROLES:
+        r = t.request(role, "GET", "/api/v1/messages", params={"contact_id": inbox["ann"]})
+        if role == "auditor":
+            assert_problem(r, 403, "contacts.read")
+            continue
+        assert r.status_code == 200, (role, r.text)
+        data = r.json()["data"]
+        assert len(data) == 3, role
+        for m in data:
+            assert ("body" in m and "subject" in m) == (role in READERS), (role, m)
+            assert m["status"] and m["kind"] == "appointment.reminder"
+    roles = {x["name"]: set(x["permissions"])
+             for x in t.request("admin", "GET", "/api/v1/roles").json()["data"]}
+    assert {name for name, perms in roles.items() if "messages.read" in perms} == READERS
+
+
+def test_a_page_of_patients_messages_is_audited(t, inbox, pg):
+    before = int(pg.sql(f"SELECT count(*) FROM audit_log WHERE tenant_id = '{t.id}'"
+                        " AND entity_type = 'outbox'")[0][0])
+    listing(t, "receptionist", contact_id=inbox["bob"])
+    rows = pg.sql("SELECT action, actor_id, subject_id, changes FROM audit_log"
+                  f" WHERE tenant_id = '{t.id}' AND entity_type = 'outbox' ORDER BY id")
+    assert len(rows) == before + 1
+    action, actor, subject, changes = rows[-1]
+    assert (action, actor, subject) == ("search", t.users["receptionist"], inbox["bob"])
+    assert json.loads(changes)["query"] == {"contact_id": inbox["bob"]}
+
+
+def test_messages_are_on_the_contact_s_timeline(t, inbox, pg):
+    ids = inbox["ids"]
+    for role in ("receptionist", "viewer"):
+        r = t.request(role, "GET", f"/api/v1/contacts/{inbox['ann']}/timeline")
+        assert r.status_code == 200, r.text
+        entries = [e for e in r.json()["data"] if e["kind"] == "message"]
+        assert sorted(e["id"] for e in entries) == sorted(
+            [ids["ann_sms"], ids["ann_email"], ids["ann_failed"]])  # no webhook
+        sms = next(e for e in entries if e["id"] == ids["ann_sms"])
+        assert sms["summary"]["kind"] == "appointment.reminder"
+        assert sms["summary"]["channel"] == "sms" and sms["summary"]["status"] == "sent"
+        assert sms["occurred_at"][:16] == sms["summary"]["sent_at"][:16].replace("+00:00", "Z")
+        assert ("body" in sms["summary"]) == (role == "receptionist")
+        if role == "receptionist":
+            assert sms["summary"]["body"] == "Hi Ann, see you tomorrow"
+    bob = t.request("receptionist", "GET", f"/api/v1/contacts/{inbox['bob']}/timeline").json()
+    queued = next(e for e in bob["data"] if e["id"] == ids["bob_queued"])
+    assert queued["summary"]["status"] == "queued" and queued["summary"]["sent_at"] is None
+    due = pg.sql("SELECT to_char(send_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')"
+                 f" FROM outbox WHERE id = '{ids['bob_queued']}'")[0][0]
+    assert queued["occurred_at"].startswith(due)  # not sent yet: when it is due
+    times = [e["occurred_at"] for e in bob["data"]]
+    assert times == sorted(times, reverse=True)
