@@ -121,6 +121,11 @@ SELECT json_build_object('contact', to_json(c),
             FROM activities a
             WHERE a.tenant_id = c.tenant_id AND a.contact_id = c.id
         ), '[]'),
+        'messages', coalesce((
+            SELECT json_agg(to_json(o) ORDER BY o.created_at)
+            FROM outbox o
+            WHERE o.tenant_id = c.tenant_id AND o.contact_id = c.id AND o.channel <> 'webhook'
+        ), '[]'),
         'merges', coalesce((
             SELECT json_agg(to_json(m) ORDER BY m.merged_at)
             FROM contact_merges m
@@ -132,7 +137,9 @@ WHERE c.tenant_id = current_tenant_id() AND c.id = $1 AND c.deleted_at IS NULL;
 
 -- name: contact_erase
 -- Personal data of contact $1 goes; ids, links, amounts and times stay, so deals, activities
--- and the audit trail remain consistent. The contact becomes a deleted, erased tombstone.
+-- and the audit trail remain consistent. The contact becomes a deleted, erased tombstone. Its
+-- messages keep their kind, channel, state and times, not where they went nor what they said;
+-- those not yet sent are cancelled.
 -- returns: erased
 WITH c AS (
     UPDATE contacts
@@ -157,6 +164,16 @@ d AS (
         updated_at = now()
     WHERE tenant_id = current_tenant_id() AND contact_id = $1 AND EXISTS (SELECT 1 FROM c)
     RETURNING 1
+),
+m AS (
+    UPDATE outbox
+    SET recipient = NULL, subject = NULL, body = NULL, payload = '{}', last_error = NULL,
+        state = CASE WHEN state = 'queued' THEN 'cancelled' ELSE state END,
+        cancel_reason = CASE WHEN state = 'queued' THEN 'the contact was erased'
+            ELSE cancel_reason END
+    WHERE tenant_id = current_tenant_id() AND contact_id = $1 AND channel <> 'webhook'
+        AND EXISTS (SELECT 1 FROM c)
+    RETURNING 1
 )
 SELECT json_build_object('id', c.id, 'erased_at', c.erased_at, 'activities',
         (SELECT count(*) FROM a), 'deals', (SELECT count(*) FROM d)) AS erased
@@ -173,6 +190,7 @@ WHERE c.tenant_id = current_tenant_id() AND c.id = $1 AND c.erased_at = now();
 -- Merges source $2 into survivor $1: the source's deals and activities move to the survivor,
 -- empty fields of the survivor are filled from the source (tags and consent are united), the
 -- merge is recorded, and the source stays as a deleted tombstone pointing at the survivor.
+-- The source's messages (sent or queued) move with its activities.
 -- survivor_found and source_found are 1 when each is a live contact of the tenant.
 -- returns: survivor_found, source_found, moved, version
 WITH s AS (
@@ -201,6 +219,11 @@ a AS (
     SET contact_id = $1, updated_at = now()
     WHERE tenant_id = current_tenant_id() AND contact_id = $2 AND EXISTS (SELECT 1 FROM ok)
     RETURNING 1
+),
+o AS (
+    UPDATE outbox
+    SET contact_id = $1
+    WHERE tenant_id = current_tenant_id() AND contact_id = $2 AND EXISTS (SELECT 1 FROM ok)
 ),
 fill AS (
     UPDATE contacts c

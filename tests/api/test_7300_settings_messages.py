@@ -1,7 +1,7 @@
 """The tenant's messaging settings (GET/PATCH /api/v1/settings: defaults, validation, merges that
-never undo each other, audit, who may) and the messages sent to contacts (GET /api/v1/messages
-and the contact's timeline), whose text only some roles read. Outbox rows are written straight
-into the database, as the delivery worker leaves them."""
+never undo each other, audit, who may) and the messages sent to contacts (GET /api/v1/messages,
+the contact's timeline, GDPR export, erasure and merge), whose text only some roles read.
+Outbox rows are written straight into the database, as the delivery worker leaves them."""
 import json
 import threading
 import uuid
@@ -504,3 +504,28 @@ def test_messages_are_on_the_contact_s_timeline(t, inbox, pg):
     assert queued["occurred_at"].startswith(due)  # not sent yet: when it is due
     times = [e["occurred_at"] for e in bob["data"]]
     assert times == sorted(times, reverse=True)
+
+
+def test_erasure_forgets_what_messages_said_and_cancels_those_not_sent(t, pg):
+    dan = contact(t, type="lead", first_name="Dan")
+    sent = message(pg, t, dan, 9, body="Hi Dan")
+    queued = message(pg, t, dan, 8, state="queued", send_in="1 day")
+    exported = t.request("admin", "GET", f"/api/v1/contacts/{dan}/export").json()
+    assert sorted(m["id"] for m in exported["messages"]) == sorted([sent, queued])
+    assert next(m for m in exported["messages"] if m["id"] == sent)["body"] == "Hi Dan"
+    r = t.request("admin", "POST", f"/api/v1/contacts/{dan}/erase")
+    assert r.status_code == 200, r.text
+    rows = pg.sql("SELECT id, state, recipient, body, payload::text, cancel_reason FROM outbox"
+                  f" WHERE contact_id = '{dan}' ORDER BY created_at")
+    assert rows == [[sent, "sent", "", "", "{}", ""],
+                    [queued, "cancelled", "", "", "{}", "the contact was erased"]]
+
+
+def test_a_merge_moves_the_duplicate_s_messages(t, pg):
+    keep, dup = contact(t, first_name="Eve"), contact(t, first_name="Eve")
+    moved = message(pg, t, dup, 7, body="Hi Eve")
+    r = t.request("receptionist", "POST", f"/api/v1/contacts/{keep}/merge",
+                  json={"source_id": dup})
+    assert r.status_code == 200, r.text
+    assert [m["id"] for m in listing(t, contact_id=keep)["data"]] == [moved]
+    assert listing(t, contact_id=dup)["data"] == []
