@@ -39,7 +39,9 @@ crm_contacts_timeline(crm_req_t *r)
         return;
     /* deals (and their stage changes) only for roles that may read deals */
     const char *deals = crm_rbac_allows(r->role_id, "deals.read") ? "true" : "false";
-    const char *params[] = {id, page.after_key, page.after_id, page.fetch, deals};
+    /* what messages said only for roles that may read messages */
+    const char *texts = crm_rbac_allows(r->role_id, "messages.read") ? "true" : "false";
+    const char *params[] = {id, page.after_key, page.after_id, page.fetch, deals, texts};
     crm_tx_t *tx = crm_tx_new(r);
     int live = CRM_TX_ADD(tx, crm_sql_contact_live, id);
     int first = crm_tx_add(tx, &crm_sql_contact_timeline,

@@ -24,8 +24,10 @@ ORDER BY :at DESC, :id DESC
 LIMIT $4::int
 
 -- name: contact_timeline
--- Deals, stage changes and activities of contact $1, newest first, from the cursor on (deals
--- and stage changes only with $5, for roles that may read deals). Each kind takes its own
+-- Deals, stage changes, activities and messages (SMS and email, at when they were sent or are
+-- due) of contact $1, newest first, from the cursor on (deals and stage changes only with $5,
+-- for roles that may read deals; what a message said only with $6, for roles that may read
+-- messages). Each kind takes its own
 -- newest page first (an index scan that stops, and JSON for those rows only); the page is the
 -- newest of those: a busy contact's 1,000 activities cost 51. Rows as module.h's timeline
 -- hooks give them.
@@ -79,6 +81,22 @@ FROM (
             AND a.deleted_at IS NULL
             :timeline_after(a.created_at, a.id)
     )
+    UNION ALL
+    (
+        SELECT coalesce(o.sent_at, o.send_at),
+            o.id,
+            'message',
+            (jsonb_build_object('kind', o.topic, 'channel', o.channel, 'status', o.state,
+                'send_at', o.send_at, 'sent_at', o.sent_at)
+                || CASE WHEN $6::boolean
+                    THEN jsonb_build_object('subject', o.subject, 'body', o.body)
+                    ELSE '{}' END)::json
+        FROM outbox o
+        WHERE o.tenant_id = current_tenant_id()
+            AND o.contact_id = $1
+            AND o.channel <> 'webhook'
+            :timeline_after(coalesce(o.sent_at, o.send_at), o.id)
+    )
 ) e
 ORDER BY e.at DESC, e.id DESC
 LIMIT $4::int;
@@ -103,6 +121,11 @@ SELECT json_build_object('contact', to_json(c),
             FROM activities a
             WHERE a.tenant_id = c.tenant_id AND a.contact_id = c.id
         ), '[]'),
+        'messages', coalesce((
+            SELECT json_agg(to_json(o) ORDER BY o.created_at)
+            FROM outbox o
+            WHERE o.tenant_id = c.tenant_id AND o.contact_id = c.id AND o.channel <> 'webhook'
+        ), '[]'),
         'merges', coalesce((
             SELECT json_agg(to_json(m) ORDER BY m.merged_at)
             FROM contact_merges m
@@ -114,7 +137,9 @@ WHERE c.tenant_id = current_tenant_id() AND c.id = $1 AND c.deleted_at IS NULL;
 
 -- name: contact_erase
 -- Personal data of contact $1 goes; ids, links, amounts and times stay, so deals, activities
--- and the audit trail remain consistent. The contact becomes a deleted, erased tombstone.
+-- and the audit trail remain consistent. The contact becomes a deleted, erased tombstone. Its
+-- messages keep their kind, channel, state and times, not where they went nor what they said;
+-- those not yet sent are cancelled.
 -- returns: erased
 WITH c AS (
     UPDATE contacts
@@ -139,6 +164,16 @@ d AS (
         updated_at = now()
     WHERE tenant_id = current_tenant_id() AND contact_id = $1 AND EXISTS (SELECT 1 FROM c)
     RETURNING 1
+),
+m AS (
+    UPDATE outbox
+    SET recipient = NULL, subject = NULL, body = NULL, payload = '{}', last_error = NULL,
+        state = CASE WHEN state = 'queued' THEN 'cancelled' ELSE state END,
+        cancel_reason = CASE WHEN state = 'queued' THEN 'the contact was erased'
+            ELSE cancel_reason END
+    WHERE tenant_id = current_tenant_id() AND contact_id = $1 AND channel <> 'webhook'
+        AND EXISTS (SELECT 1 FROM c)
+    RETURNING 1
 )
 SELECT json_build_object('id', c.id, 'erased_at', c.erased_at, 'activities',
         (SELECT count(*) FROM a), 'deals', (SELECT count(*) FROM d)) AS erased
@@ -155,6 +190,7 @@ WHERE c.tenant_id = current_tenant_id() AND c.id = $1 AND c.erased_at = now();
 -- Merges source $2 into survivor $1: the source's deals and activities move to the survivor,
 -- empty fields of the survivor are filled from the source (tags and consent are united), the
 -- merge is recorded, and the source stays as a deleted tombstone pointing at the survivor.
+-- The source's messages (sent or queued) move with its activities.
 -- survivor_found and source_found are 1 when each is a live contact of the tenant.
 -- returns: survivor_found, source_found, moved, version
 WITH s AS (
@@ -183,6 +219,11 @@ a AS (
     SET contact_id = $1, updated_at = now()
     WHERE tenant_id = current_tenant_id() AND contact_id = $2 AND EXISTS (SELECT 1 FROM ok)
     RETURNING 1
+),
+o AS (
+    UPDATE outbox
+    SET contact_id = $1
+    WHERE tenant_id = current_tenant_id() AND contact_id = $2 AND EXISTS (SELECT 1 FROM ok)
 ),
 fill AS (
     UPDATE contacts c

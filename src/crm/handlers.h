@@ -76,6 +76,13 @@ void crm_custom_fields_list(crm_req_t *r);
 void crm_custom_fields_create(crm_req_t *r);
 void crm_custom_fields_delete(crm_req_t *r);
 
+/* settings.c */
+void crm_settings_get(crm_req_t *r);
+void crm_settings_patch(crm_req_t *r);
+
+/* messages.c */
+void crm_messages_list(crm_req_t *r);
+
 /* tenants.c: the platform API (and the CLI, through the same functions) */
 void crm_tenants_create(crm_req_t *r);
 void crm_tenants_list(crm_req_t *r);

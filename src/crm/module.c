@@ -29,6 +29,7 @@ static const char *const crm_search_query[] = {"q", "limit", NULL};
 static const char *const crm_export_query[] = {"type",          "tag", "owner_id",
                                                "created_after", "q",   NULL};
 static const char *const crm_import_query[] = {"dry_run", "mode", "upsert_by", "mapping", NULL};
+static const char *const crm_messages_query[] = {"limit", "cursor", "contact_id", "status", NULL};
 static const char *const crm_activities_query[] = {
     "limit",       "cursor",     "sort",      "contact_id", "deal_id", "type",
     "assigned_to", "due_before", "completed", "overdue",    NULL};
@@ -98,6 +99,9 @@ static const crm_route_t crm_core_routes[] = {
     {"POST", "/api/v1/custom-fields", crm_custom_fields_create, "settings.manage", NULL,
      CRM_ROUTE_JSON_BODY},
     {"DELETE", "/api/v1/custom-fields/{id}", crm_custom_fields_delete, "settings.manage", NULL, 0},
+    {"GET", "/api/v1/settings", crm_settings_get, "settings.manage", NULL, 0},
+    {"PATCH", "/api/v1/settings", crm_settings_patch, "settings.manage", NULL, CRM_ROUTE_JSON_BODY},
+    {"GET", "/api/v1/messages", crm_messages_list, "contacts.read", crm_messages_query, 0},
     {"GET", "/platform/v1/tenants", crm_tenants_list, CRM_PERM_PLATFORM, crm_list_query, 0},
     {"POST", "/platform/v1/tenants", crm_tenants_create, CRM_PERM_PLATFORM, NULL,
      CRM_ROUTE_JSON_BODY},
@@ -120,6 +124,7 @@ static const crm_permission_t crm_core_permissions[] = {
     {"users.manage", "list, create, change and disable users", NULL},
     {"settings.manage", "tenant settings, modules and custom fields", NULL},
     {"audit.read", "read the audit log", "auditor"},
+    {"messages.read", "read messages sent to contacts, with their text", NULL},
     {NULL, NULL, NULL},
 };
 

@@ -29,6 +29,8 @@ def test_every_if_match_route_answers_404_for_unknown_and_foreign_ids(server):
     routes = list(if_match_routes(server))
     assert len(routes) >= 8, routes
     for method, path in routes:
+        if "{id}" not in path:
+            continue  # the tenant's settings, which always exist (test_7300_settings_messages)
         ids = [str(uuid.uuid4())] + ([foreign[path]] if path in foreign else [])
         for rid in ids:
             url = path.replace("{id}", rid)

@@ -77,9 +77,10 @@ static const crm_permission_t clinic_permissions[] = {
 /* The clinic's roles, and the core's permissions they hold. */
 static const crm_role_def_t clinic_roles[] = {
     {"practitioner", "Patients, their own schedule and clinical notes.",
-     "contacts.read contacts.write activities.read activities.write"},
+     "contacts.read contacts.write activities.read activities.write messages.read"},
     {"receptionist", "Contacts and scheduling for every practitioner; no clinical notes.",
-     "contacts.read contacts.write contacts.import activities.read activities.write"},
+     "contacts.read contacts.write contacts.import activities.read activities.write "
+     "messages.read"},
     {NULL, NULL, NULL},
 };
 
