@@ -273,13 +273,15 @@ crm_settings_json(PGresult *res)
         else
             json_object_set_new(out, s->name, json_string(PQgetvalue(res, 0, SETTINGS_GET_NAME)));
     }
-    /* every kind the modules declare; a kind switched on or off stays so while its module
-     * is compiled in */
+    /* every kind the modules declare: on unless switched off, or for a kind that is off by
+     * default, off unless switched on; a choice stays while its module is compiled in */
     json_t *kinds = json_object(), *chosen = json_object_get(stored, "messages_enabled");
     for (const crm_module_t *const *m = crm_modules; *m; m++)
         for (const crm_message_kind_t *k = (*m)->message_kinds; k && k->name; k++) {
             const json_t *b = json_object_get(chosen, k->name);
-            json_object_set_new(kinds, k->name, json_boolean(!json_is_false(b)));
+            json_object_set_new(
+                kinds, k->name,
+                json_boolean(k->off_by_default ? json_is_true(b) : !json_is_false(b)));
         }
     json_object_set_new(out, "messages_enabled", kinds);
     json_object_set_new(out, "time_zone", json_string(PQgetvalue(res, 0, SETTINGS_GET_TIME_ZONE)));

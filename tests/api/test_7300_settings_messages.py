@@ -59,7 +59,10 @@ def test_get_shows_every_setting_with_its_default(t, pg):
     assert body["email_from_name"] == "Clinic settings-a"  # the tenant's name
     assert body["time_zone"] == "Europe/London"
     kinds = body["messages_enabled"]
-    assert kinds["appointment.reminder"] is True and all(v is True for v in kinds.values())
+    assert kinds["appointment.reminder"] is True
+    # every kind on, but the practitioner's notice, which a clinic must switch on
+    assert kinds.pop("practitioner.booking_notice") is False
+    assert all(v is True for v in kinds.values())
     assert set(body) == set(DEFAULTS) | {"email_from_name", "time_zone", "messages_enabled"}
     assert r.headers["ETag"] == '"%s"' % pg.sql(
         f"SELECT settings_version FROM tenants WHERE id = '{t.id}'")[0][0]
@@ -81,8 +84,12 @@ def test_patch_sets_each_setting_and_keeps_keys_it_does_not_name(t, pg):
     r = patch(t, change)
     assert r.status_code == 200, r.text
     body = r.json()
+    assert body["messages_enabled"]["appointment.reminder"] is False
+    body["messages_enabled"] = {"appointment.reminder": False}
     assert body == change | {"sms_sender": "+447700900123"}  # stored in E.164
-    assert settings(t).json() == body
+    again = settings(t).json()
+    again["messages_enabled"] = {"appointment.reminder": False}
+    assert again == body
     kept = stored(pg, t)
     assert kept["calendar_full_names"] is True and kept["restore_window_days"] == 10
     assert kept["audit_lanes"] == 2
