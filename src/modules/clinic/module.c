@@ -79,7 +79,8 @@ static const crm_role_def_t clinic_roles[] = {
     {"practitioner", "Patients, their own schedule and clinical notes.",
      "contacts.read contacts.write activities.read activities.write"},
     {"receptionist", "Contacts and scheduling for every practitioner; no clinical notes.",
-     "contacts.read contacts.write contacts.import activities.read activities.write"},
+     "contacts.read contacts.write contacts.import activities.read activities.write inbox.read "
+     "inbox.manage"},
     {NULL, NULL, NULL},
 };
 
