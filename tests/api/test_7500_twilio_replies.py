@@ -272,7 +272,8 @@ def test_a_confirm_word_confirms_the_appointment(srv, a, pg, word):
     assert got["confirmed_at"] is not None and got["confirmed_via"] == "sms"
     assert got["status"] == "booked"
     row = pg.sql("SELECT contact_id, in_reply_to, intent, outcome, handled_at IS NOT NULL,"
-                 f" handled_by IS NULL, body FROM inbound_messages WHERE provider_id = '{message_sid}'")
+                 " handled_by IS NULL, body FROM inbound_messages"
+                 f" WHERE provider_id = '{message_sid}'")
     assert row == [[contact, msg, "confirm", "confirmed", "t", "t", word]]
     # in the audit log, by the SMS channel
     audit = pg.sql("SELECT actor, actor_id IS NULL, changes -> 'confirmed_via' ->> 'after'"
