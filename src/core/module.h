@@ -42,6 +42,7 @@ typedef struct crm_contact_type {
 } crm_contact_type_t;
 
 struct crm_stmt;
+struct crm_tx;
 
 /* A module's part in what the core does to a contact. Each hook is a statement that runs in
  * the core's own transaction (the same round trip), so a module adds no trips and cannot be
@@ -110,6 +111,16 @@ typedef struct crm_message_kind {
     /* sent only where the tenant switched it on (settings.messages_enabled[name] is true);
      * false: sent unless the tenant switched it off */
     bool off_by_default;
+    /* optional: what a reply to a message of this kind does to the record it was about
+     * (docs/messaging.md, Replies). Queues on tx (the core's transaction, under the tenant's
+     * identity) what confirms or cancels it, and returns the index of the statement answering
+     * one row (outcome, answer): outcome "confirmed", "cancelled", "too_late" (a cancellation
+     * inside the tenant's notice) or "not_applicable" (nothing to confirm or cancel); answer
+     * the text to send back, or NULL. outbox_id is the message replied to, action "confirm" or
+     * "cancel", notice_hours the tenant's cancellation notice in hours. NULL: replies to it
+     * only reach the inbox. */
+    int (*reply)(struct crm_tx *tx, const char *outbox_id, const char *action,
+                 const char *notice_hours);
 } crm_message_kind_t;
 
 typedef struct crm_module {

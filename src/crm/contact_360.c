@@ -15,6 +15,11 @@
 #include "crm/handlers.h"
 #include "crm/records.h"
 #include "crm_contact_360_sql.h"
+#include "crm_inbox_sql.h"
+
+/* the replies a contact sent come in the timeline's rows too */
+CRM_SQL_COLUMN_AT(INBOX_TIMELINE_AT, CONTACT_TIMELINE_AT);
+CRM_SQL_COLUMN_AT(INBOX_TIMELINE_SUMMARY, CONTACT_TIMELINE_SUMMARY);
 
 typedef struct crm_entry {
     const char *at, *id, *kind, *summary;
@@ -46,7 +51,9 @@ crm_contacts_timeline(crm_req_t *r)
     int live = CRM_TX_ADD(tx, crm_sql_contact_live, id);
     int first = crm_tx_add(tx, &crm_sql_contact_timeline,
                            CRM_SQL_NPARAMS(crm_sql_contact_timeline, CRM_COUNT(params)), params);
-    int last = first;
+    const char *replies = crm_rbac_allows(r->role_id, "inbox.read") ? "true" : "false";
+    int last = CRM_TX_ADD(tx, crm_sql_inbox_timeline, id, page.after_key, page.after_id, page.fetch,
+                          replies);
     for (const crm_module_t *const *m = crm_modules; *m; m++)
         if ((*m)->contact.timeline)
             last = crm_tx_add(tx, (*m)->contact.timeline, 4, params);
@@ -106,6 +113,7 @@ crm_contacts_export(crm_req_t *r)
             hooks[nhooks++] = crm_tx_add(tx, (*m)->contact.export_records, 1, (const char *[]){id});
         }
     }
+    int replies = CRM_TX_ADD(tx, crm_sql_inbox_export, id);
     CRM_TX_ADD(tx, crm_sql_export_audit, id);
     if (crm_tx_run(tx) != 0)
         return;
@@ -121,6 +129,9 @@ crm_contacts_export(crm_req_t *r)
         json_t *v = PQntuples(mr) ? json_loads(PQgetvalue(mr, 0, 0), JSON_DECODE_ANY, NULL) : NULL;
         json_object_set_new(mods, names[i], v ? v : json_null());
     }
+    json_object_set_new(doc, "inbound_messages",
+                        json_loads(PQgetvalue(crm_tx_result(tx, replies), 0, INBOX_EXPORT_REPLIES),
+                                   JSON_DECODE_ANY, NULL));
     json_object_set_new(doc, "modules", mods);
     crm_req_add_header(r, "Content-Disposition",
                        crm_arena_sprintf(r->arena, "attachment; filename=\"contact-%s.json\"", id));
@@ -141,6 +152,7 @@ crm_contacts_erase(crm_req_t *r)
             crm_tx_add(tx, (*m)->contact.erase, 1, (const char *[]){id});
     int core = CRM_TX_ADD(tx, crm_sql_contact_erase, id);
     CRM_TX_ADD(tx, crm_sql_contact_erase_history, id);
+    CRM_TX_ADD(tx, crm_sql_inbox_erase, id);
     if (crm_tx_run(tx) != 0) {
         const char *state = crm_tx_sqlstate(tx);
         if (state && strcmp(state, "P0001") == 0)
@@ -171,6 +183,7 @@ crm_contacts_merge(crm_req_t *r)
         return;
     crm_tx_t *tx = crm_tx_new(r);
     int core = CRM_TX_ADD(tx, crm_sql_contact_merge, id, source);
+    CRM_TX_ADD(tx, crm_sql_inbox_merge, id, source);
     for (const crm_module_t *const *m = crm_modules; *m; m++)
         if ((*m)->contact.merge)
             crm_tx_add(tx, (*m)->contact.merge, 2, (const char *[]){id, source});

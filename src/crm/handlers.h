@@ -83,6 +83,15 @@ void crm_settings_patch(crm_req_t *r);
 /* messages.c */
 void crm_messages_list(crm_req_t *r);
 
+/* sms_webhooks.c: Twilio's delivery reports and the replies it forwards (public, signed) */
+void crm_sms_webhooks_init(const char *auth_token);
+void crm_webhook_twilio_status(crm_req_t *r);
+void crm_webhook_twilio_inbound(crm_req_t *r);
+
+/* inbox.c */
+void crm_inbox_list(crm_req_t *r);
+void crm_inbox_patch(crm_req_t *r);
+
 /* tenants.c: the platform API (and the CLI, through the same functions) */
 void crm_tenants_create(crm_req_t *r);
 void crm_tenants_list(crm_req_t *r);

@@ -30,6 +30,7 @@ static const char *const crm_export_query[] = {"type",          "tag", "owner_id
                                                "created_after", "q",   NULL};
 static const char *const crm_import_query[] = {"dry_run", "mode", "upsert_by", "mapping", NULL};
 static const char *const crm_messages_query[] = {"limit", "cursor", "contact_id", "status", NULL};
+static const char *const crm_inbox_query[] = {"limit", "cursor", "handled", NULL};
 static const char *const crm_activities_query[] = {
     "limit",       "cursor",     "sort",      "contact_id", "deal_id", "type",
     "assigned_to", "due_before", "completed", "overdue",    NULL};
@@ -102,6 +103,10 @@ static const crm_route_t crm_core_routes[] = {
     {"GET", "/api/v1/settings", crm_settings_get, "settings.manage", NULL, 0},
     {"PATCH", "/api/v1/settings", crm_settings_patch, "settings.manage", NULL, CRM_ROUTE_JSON_BODY},
     {"GET", "/api/v1/messages", crm_messages_list, "contacts.read", crm_messages_query, 0},
+    {"GET", "/api/v1/inbox", crm_inbox_list, "inbox.read", crm_inbox_query, 0},
+    {"PATCH", "/api/v1/inbox/{id}", crm_inbox_patch, "inbox.manage", NULL, CRM_ROUTE_JSON_BODY},
+    {"POST", "/webhooks/twilio/status", crm_webhook_twilio_status, CRM_PERM_PUBLIC, NULL, 0},
+    {"POST", "/webhooks/twilio/inbound", crm_webhook_twilio_inbound, CRM_PERM_PUBLIC, NULL, 0},
     {"GET", "/platform/v1/tenants", crm_tenants_list, CRM_PERM_PLATFORM, crm_list_query, 0},
     {"POST", "/platform/v1/tenants", crm_tenants_create, CRM_PERM_PLATFORM, NULL,
      CRM_ROUTE_JSON_BODY},
@@ -125,6 +130,8 @@ static const crm_permission_t crm_core_permissions[] = {
     {"settings.manage", "tenant settings, modules and custom fields", NULL},
     {"audit.read", "read the audit log", "auditor"},
     {"messages.read", "read messages sent to contacts, with their text", NULL},
+    {"inbox.read", "read the replies contacts sent (the inbox) and their text on timelines", NULL},
+    {"inbox.manage", "mark replies in the inbox handled or not", NULL},
     {NULL, NULL, NULL},
 };
 
@@ -148,6 +155,7 @@ crm_module_init(const crm_config_t *c)
         return -1;
     }
     crm_auth_routes_init(c->refresh_token_ttl_s);
+    crm_sms_webhooks_init(c->twilio_auth_token);
     return 0;
 }
 

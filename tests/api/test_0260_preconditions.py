@@ -8,7 +8,7 @@ from crmtest import Tenant, assert_problem
 
 IF_MATCH = ['"1"', '"999"', "garbage", 'W/"1"', '"x"', "*"]
 BODIES = {"contacts": {"company": "x"}, "deals": {"title": "x"}, "activities": {"subject": "x"},
-          "users": {"full_name": "x"}, "appointments": {"reason": "x"}}
+          "users": {"full_name": "x"}, "appointments": {"reason": "x"}, "inbox": {"handled": True}}
 
 
 def if_match_routes(server):

@@ -10,7 +10,8 @@
     'appointment_type', a.appointment_type, 'reason', a.reason, 'location', a.location,
     'room', a.room, 'cancel_reason', a.cancel_reason, 'source', a.source,
     'overbooked', a.overbooked, 'created_at', a.created_at, 'updated_at', a.updated_at,
-    'created_by', a.created_by, 'version', a.version)
+    'created_by', a.created_by, 'version', a.version, 'confirmed_at', a.confirmed_at,
+    'confirmed_via', a.confirmed_via)
     || CASE WHEN current_setting('app.notes', true) = 'all'
         OR (current_setting('app.notes', true) = 'own'
             AND a.practitioner_id = nullif(current_setting('app.user_id', true), '')::uuid)

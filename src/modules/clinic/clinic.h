@@ -48,4 +48,8 @@ void clinic_calendar_feed(crm_req_t *r);
 /* messages.c: what the clinic sends, ending {NULL} */
 extern const crm_message_kind_t clinic_message_kinds[];
 
+/* replies.c: a reply to a reminder (module.h, reply) */
+int clinic_message_reply(struct crm_tx *tx, const char *outbox_id, const char *action,
+                         const char *notice_hours);
+
 #endif

@@ -124,6 +124,7 @@ const crm_message_kind_t clinic_message_kinds[] = {
                       "<p>{{clinic.name}}</p>\n",
         .context = &clinic_sql_message_context,
         .sample = clinic_message_sample,
+        .reply = clinic_message_reply,
     },
     {
         .name = "appointment.booked",

@@ -80,7 +80,7 @@ static const crm_role_def_t clinic_roles[] = {
      "contacts.read contacts.write activities.read activities.write messages.read"},
     {"receptionist", "Contacts and scheduling for every practitioner; no clinical notes.",
      "contacts.read contacts.write contacts.import activities.read activities.write "
-     "messages.read"},
+     "messages.read inbox.read inbox.manage"},
     {NULL, NULL, NULL},
 };
 

@@ -26,7 +26,8 @@ SELECT to_char(a.starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') 
     a.id,
     'appointment' AS kind,
     json_build_object('status', a.status, 'practitioner_name', a.practitioner_name,
-        'appointment_type', a.appointment_type, 'end_time', a.ends_at) AS summary
+        'appointment_type', a.appointment_type, 'end_time', a.ends_at,
+        'confirmed_at', a.confirmed_at, 'confirmed_via', a.confirmed_via) AS summary
 FROM clinic_appointments a
 WHERE a.tenant_id = current_tenant_id()
     AND a.patient_id = $1
