@@ -399,3 +399,16 @@ def test_the_testkit_route_refuses_what_it_cannot_run(t):
                   json={"kind": "no.such_kind", "ids": "x"})
     assert r.status_code == 422
     assert {e["field"] for e in r.json()["errors"]} == {"kind", "ids"}
+
+
+def test_a_cancellation_by_sms_reply_is_notified_by_email_only(t, pg):
+    a = book(t, t.both, at(9))
+    send(pg, notices(pg, a))
+    change(t, a, status="cancelled", cancel_reason="cancelled by SMS reply")
+    rows = notices(pg, a, state="queued")
+    assert pick(rows, "topic", "channel") == [("appointment.cancelled", "email"),
+                                              ("appointment.cancelled", "sms")]
+    got = context(t, "appointment.cancelled", rows)
+    by_channel = {r["channel"]: got[r["id"]] for r in rows}
+    assert by_channel["email"]["reason"] is None
+    assert by_channel["sms"]["reason"] == "the patient cancelled by SMS reply and was answered there"

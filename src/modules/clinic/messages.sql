@@ -9,7 +9,8 @@
 -- applies, and the patient is named as the practitioner's calendar feed names them, by initials
 -- unless settings.calendar_full_names). A reminder, booking or move notice no longer applies
 -- once its appointment is no longer booked, or moved (time or practitioner) since it was
--- queued; a cancellation notice once its appointment is no longer cancelled; a patient's
+-- queued; a cancellation notice once its appointment is no longer cancelled (and by SMS when
+-- the patient cancelled by SMS reply: the reply's answer said so); a patient's
 -- message once the patient withdrew consent to that channel or has no address on it; a
 -- practitioner's notice once the tenant switched it off or the practitioner's account is
 -- disabled. An email notice of a booking, move or cancellation carries "invitation": what its
@@ -65,6 +66,9 @@ SELECT o.id,
             THEN 'the patient''s record was removed'
         WHEN o.topic = 'appointment.cancelled' AND a.status <> 'cancelled'
             THEN 'the appointment is ' || a.status
+        WHEN o.topic = 'appointment.cancelled' AND o.channel = 'sms'
+             AND a.cancel_reason = 'cancelled by SMS reply'
+            THEN 'the patient cancelled by SMS reply and was answered there'
         WHEN o.topic <> 'appointment.cancelled' AND a.status <> 'booked'
             THEN 'the appointment is ' || a.status
         WHEN o.topic <> 'appointment.cancelled'
