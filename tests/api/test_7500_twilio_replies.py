@@ -315,7 +315,7 @@ def test_a_cancel_word_alone_cancels_when_the_notice_allows(srv, a, pg, word):
     assert got["confirmed_at"] is None
     # the queued reminders of the appointment went with it
     assert pg.sql(f"SELECT count(*) FROM outbox WHERE subject_id = '{appt}'"
-                  " AND state = 'queued'") == [["0"]]
+                  " AND topic = 'appointment.reminder' AND state = 'queued'") == [["0"]]
     assert pg.sql("SELECT intent, outcome, opted_out, handled_at IS NOT NULL FROM"
                   f" inbound_messages WHERE provider_id = '{message_sid}'") == [
         ["cancel", "cancelled", "f", "t"]]
