@@ -6,6 +6,9 @@
 
 _Static_assert(clinic_sql_message_context_params == 1,
                "the worker passes a message context statement one parameter");
+_Static_assert(clinic_sql_message_preview_context_params == 1,
+               "a preview passes its context statement one parameter");
+CRM_SQL_COLUMN_AT(CLINIC_MESSAGE_PREVIEW_CONTEXT_CONTEXT, CRM_MESSAGE_PREVIEW_CONTEXT);
 
 /* What every clinic message may say. */
 static const char *const clinic_message_variables[] = {
@@ -53,6 +56,7 @@ const crm_message_kind_t clinic_message_kinds[] = {
                       "<p>{{clinic.name}}</p>\n",
         .context = &clinic_sql_message_context,
         .sample = clinic_message_sample,
+        .preview_context = &clinic_sql_message_preview_context,
     },
     {NULL},
 };
