@@ -3,10 +3,13 @@ kind and channel (checked against the kind's variables, bounded, audited, per te
 previews with the kind's sample or a real record, with SMS encoding and segments."""
 import datetime
 import json
+import tempfile
+import time
 
 import pytest
 
-from crmtest import Tenant, assert_problem
+from crmtest import Server, Tenant, assert_problem
+from fake_twilio import FROM, SID, TOKEN, FakeTwilio
 
 pytestmark = pytest.mark.clinic
 
@@ -35,10 +38,11 @@ def b(server):
     return clinic_tenant(server, "tmpl-b")
 
 
-def book(t, first_name, last_name="Doe"):
+def book(t, first_name, last_name="Doe", **contact):
     """A patient and an appointment of theirs in two days; the appointment's id."""
     r = t.request("receptionist", "POST", "/api/v1/contacts",
-                  json={"type": "patient", "first_name": first_name, "last_name": last_name})
+                  json={"type": "patient", "first_name": first_name, "last_name": last_name,
+                        **contact})
     assert r.status_code == 201, r.text
     when = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=2)).replace(
         hour=10, minute=0, second=0, microsecond=0)
@@ -369,3 +373,38 @@ def test_a_template_change_is_audited(a, pg):
                                                  ("delete", a.users["admin"], template_id)]
     # an update records what changed; the unchanged PUT wrote nothing
     assert json.loads(got[1][3]) == {"body": {"before": "One {{clinic.name}}", "after": "Two"}}
+
+
+def test_the_preview_of_an_appointment_is_what_the_worker_sends(a, pg):
+    body = "{{patient.first_name}} {{patient.last_name}}: {{appointment.date_local}}" \
+           " {{appointment.time_local}} ({{appointment.duration_minutes}} min) with" \
+           " {{practitioner.name}}, {{clinic.name}}"
+    assert a.request("admin", "PUT", SMS, json={"body": body}).status_code == 200
+    appt = book(a, "Wendy", "Ökə", phone="+44 7700 900777", consent={"sms_reminders": True})
+    preview = a.request("admin", "POST", SMS + "/preview", json={"subject_id": appt}).json()
+    assert preview["body"].startswith("Wendy Ökə: ") and preview["sms"]["encoding"] == "UCS-2"
+    pg.sql(f"UPDATE tenants SET settings = settings || '{{\"quiet_hours\": null}}'"
+           f" WHERE id = '{a.id}'")
+    ids = [r[0] for r in pg.sql(f"UPDATE outbox SET send_at = now() - interval '1 second'"
+                                f" WHERE subject_id = '{appt}' AND state = 'queued'"
+                                f" RETURNING id")]
+    assert ids
+    twilio = FakeTwilio()
+    worker = Server(pg, command="worker", env={
+        "CRM_TWILIO_ACCOUNT_SID": SID, "CRM_TWILIO_AUTH_TOKEN": TOKEN,
+        "CRM_TWILIO_BASE_URL": twilio.url, "CRM_SMS_FROM": FROM, "CRM_WORKER_POLL_MS": "50",
+        "CRM_MAIL_DIR": tempfile.mkdtemp(prefix="crm-mail-")})
+    try:
+        deadline = time.monotonic() + 20
+        id_list = ", ".join(f"'{i}'" for i in ids)
+        while time.monotonic() < deadline and pg.sql(
+                f"SELECT 1 FROM outbox WHERE id IN ({id_list}) AND state IN ('queued', 'sending')"):
+            time.sleep(0.05)
+        sent = pg.sql(f"SELECT state, body FROM outbox WHERE id IN ({id_list})")
+    finally:
+        worker.stop()
+        twilio.close()
+        a.request("admin", "DELETE", SMS)
+    assert sent == [["sent", preview["body"]]] * len(ids)
+    assert [f["Body"] for f in twilio.sent() if f["To"] == "+447700900777"] == \
+        [preview["body"]] * len(ids)
