@@ -121,7 +121,18 @@ typedef struct crm_message_kind {
      * only reach the inbox. */
     int (*reply)(struct crm_tx *tx, const char *outbox_id, const char *action,
                  const char *notice_hours);
+    /* optional: $1 the id of a record a message of this kind is about (what its outbox rows'
+     * subject_id names), run in a request's transaction under the tenant's identity: one row,
+     * its first column the context JSON as the context statement gives it ("to" null); no
+     * row when the tenant has no such record or the caller may not see whose it is. It records
+     * the read in the audit log as reading the record itself would. What a preview of a
+     * template with that record shows (POST /api/v1/message-templates/{kind}/{channel}/preview).
+     */
+    const struct crm_stmt *preview_context;
 } crm_message_kind_t;
+/* The column of a preview_context statement holding the context (a module states it with
+ * CRM_SQL_COLUMN_AT). */
+enum { CRM_MESSAGE_PREVIEW_CONTEXT = 0 };
 
 typedef struct crm_module {
     const char *name;                    /* "estate": also its config and permission namespace */

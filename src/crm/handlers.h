@@ -92,6 +92,13 @@ void crm_webhook_twilio_inbound(crm_req_t *r);
 void crm_inbox_list(crm_req_t *r);
 void crm_inbox_patch(crm_req_t *r);
 
+/* message_templates.c, message_preview.c */
+void crm_message_templates_list(crm_req_t *r);
+void crm_message_templates_get(crm_req_t *r);
+void crm_message_templates_put(crm_req_t *r);
+void crm_message_templates_delete(crm_req_t *r);
+void crm_message_templates_preview(crm_req_t *r);
+
 /* tenants.c: the platform API (and the CLI, through the same functions) */
 void crm_tenants_create(crm_req_t *r);
 void crm_tenants_list(crm_req_t *r);

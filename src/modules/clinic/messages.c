@@ -7,6 +7,9 @@
 
 _Static_assert(clinic_sql_message_context_params == 1,
                "the worker passes a message context statement one parameter");
+_Static_assert(clinic_sql_message_preview_context_params == 1,
+               "a preview passes its context statement one parameter");
+CRM_SQL_COLUMN_AT(CLINIC_MESSAGE_PREVIEW_CONTEXT_CONTEXT, CRM_MESSAGE_PREVIEW_CONTEXT);
 
 /* What every clinic message may say. */
 static const char *const clinic_message_variables[] = {
@@ -123,6 +126,7 @@ const crm_message_kind_t clinic_message_kinds[] = {
                       "<p>If you cannot come, please let us know as soon as you can.</p>\n"
                       "<p>{{clinic.name}}</p>\n",
         .context = &clinic_sql_message_context,
+        .preview_context = &clinic_sql_message_preview_context,
         .sample = clinic_message_sample,
         .reply = clinic_message_reply,
     },
@@ -147,6 +151,7 @@ const crm_message_kind_t clinic_message_kinds[] = {
                       "us.</p>\n"
                       "<p>{{clinic.name}}</p>\n",
         .context = &clinic_sql_message_context,
+        .preview_context = &clinic_sql_message_preview_context,
         .sample = clinic_notice_sample,
         .invitation = clinic_invitation_request,
     },
@@ -178,6 +183,7 @@ const crm_message_kind_t clinic_message_kinds[] = {
                       "us.</p>\n"
                       "<p>{{clinic.name}}</p>\n",
         .context = &clinic_sql_message_context,
+        .preview_context = &clinic_sql_message_preview_context,
         .sample = clinic_move_sample,
         .invitation = clinic_invitation_request,
     },
@@ -201,6 +207,7 @@ const crm_message_kind_t clinic_message_kinds[] = {
                       "<p>To book another, please contact us.</p>\n"
                       "<p>{{clinic.name}}</p>\n",
         .context = &clinic_sql_message_context,
+        .preview_context = &clinic_sql_message_preview_context,
         .sample = clinic_notice_sample,
         .invitation = clinic_invitation_cancel,
     },
@@ -223,6 +230,7 @@ const crm_message_kind_t clinic_message_kinds[] = {
                       "<p>Your diary has the details.</p>\n"
                       "<p>{{clinic.name}}</p>\n",
         .context = &clinic_sql_message_context,
+        .preview_context = &clinic_sql_message_preview_context,
         .sample = clinic_practitioner_sample,
         .off_by_default = true,
     },

@@ -19,46 +19,7 @@
 -- part of a context.
 -- returns: id, context, reason
 SELECT o.id,
-    jsonb_build_object(
-        'to', CASE WHEN o.topic = 'practitioner.booking_notice' THEN u.email::text
-                   WHEN o.channel = 'sms' THEN c.phone ELSE c.email::text END,
-        'patient', CASE WHEN o.topic = 'practitioner.booking_notice'
-            THEN jsonb_build_object('name', CASE
-                WHEN coalesce((t.settings ->> 'calendar_full_names')::boolean, false)
-                    THEN btrim(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, ''))
-                ELSE concat_ws('.', left(c.first_name, 1), left(c.last_name, 1))
-                    || CASE WHEN c.first_name IS NULL AND c.last_name IS NULL THEN '' ELSE '.' END
-                END)
-            ELSE jsonb_build_object('first_name', c.first_name, 'last_name', c.last_name) END,
-        'appointment', jsonb_build_object(
-            'id', a.id,
-            'start_local', to_char(a.starts_at AT TIME ZONE t.time_zone,
-                'FMDay FMDD FMMonth "at" HH24:MI'),
-            'date_local', to_char(a.starts_at AT TIME ZONE t.time_zone, 'FMDay FMDD FMMonth YYYY'),
-            'time_local', to_char(a.starts_at AT TIME ZONE t.time_zone, 'HH24:MI'),
-            'duration_minutes', a.duration_minutes,
-            'location', a.location,
-            'previous_start_local', to_char((o.payload ->> 'previous_starts_at')::timestamptz
-                AT TIME ZONE t.time_zone, 'FMDay FMDD FMMonth "at" HH24:MI')),
-        'practitioner', jsonb_build_object('name', a.practitioner_name,
-            'previous_name', o.payload ->> 'previous_practitioner_name'),
-        'clinic', jsonb_build_object('name', t.name, 'phone', t.settings ->> 'phone'))
-    || CASE WHEN o.channel = 'email' AND a.id IS NOT NULL AND o.topic IN ('appointment.booked',
-            'appointment.rescheduled', 'appointment.cancelled')
-        THEN jsonb_build_object('invitation', jsonb_build_object(
-            'uid', a.id || '@crm',
-            'sequence', a.version - 1,
-            'stamp', to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDD"T"HH24MISS"Z"'),
-            'start', to_char(a.starts_at AT TIME ZONE 'UTC', 'YYYYMMDD"T"HH24MISS"Z"'),
-            'end', to_char(a.ends_at AT TIME ZONE 'UTC', 'YYYYMMDD"T"HH24MISS"Z"'),
-            'summary', 'Appointment with ' || a.practitioner_name || ', ' || t.name,
-            'location', nullif(concat_ws(', ', a.room, a.location), ''),
-            'organizer', t.settings ->> 'email_reply_to',
-            'organizer_name', coalesce(t.settings ->> 'email_from_name', t.name),
-            'attendee', c.email::text,
-            'attendee_name', nullif(btrim(coalesce(c.first_name, '') || ' '
-                || coalesce(c.last_name, '')), '')))
-        ELSE '{}' END AS context,
+    :clinic_message_context AS context,
     CASE
         WHEN NOT :clinic_enabled THEN 'the tenant switched the clinic module off'
         WHEN a.id IS NULL OR c.id IS NULL THEN 'the appointment is gone'
@@ -101,3 +62,71 @@ FROM outbox o
     LEFT JOIN users u ON o.topic = 'practitioner.booking_notice' AND u.tenant_id = o.tenant_id
         AND u.id = (o.payload ->> 'practitioner_id')::uuid
 WHERE o.tenant_id = current_tenant_id() AND o.id = ANY ($1::uuid[]);
+
+-- fragment: clinic_message_context
+-- The template context of a message (o: its topic, channel and payload) about appointment a of
+-- patient c at tenant t, the practitioner's user u for practitioner.booking_notice: what
+-- message_context gives the worker and message_preview_context a preview (topic 'preview':
+-- the patient by name and by the practitioner notice's initials, no recipient).
+jsonb_build_object(
+    'to', CASE WHEN o.topic = 'preview' THEN NULL
+               WHEN o.topic = 'practitioner.booking_notice' THEN u.email::text
+               WHEN o.channel = 'sms' THEN c.phone ELSE c.email::text END,
+    'patient', CASE WHEN o.topic IN ('practitioner.booking_notice', 'preview')
+        THEN jsonb_build_object('name', CASE
+            WHEN coalesce((t.settings ->> 'calendar_full_names')::boolean, false)
+                THEN btrim(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, ''))
+            ELSE concat_ws('.', left(c.first_name, 1), left(c.last_name, 1))
+                || CASE WHEN c.first_name IS NULL AND c.last_name IS NULL THEN '' ELSE '.' END
+            END)
+        ELSE '{}' END
+        || CASE WHEN o.topic <> 'practitioner.booking_notice'
+            THEN jsonb_build_object('first_name', c.first_name, 'last_name', c.last_name)
+            ELSE '{}' END,
+    'appointment', jsonb_build_object(
+        'id', a.id,
+        'start_local', to_char(a.starts_at AT TIME ZONE t.time_zone,
+            'FMDay FMDD FMMonth "at" HH24:MI'),
+        'date_local', to_char(a.starts_at AT TIME ZONE t.time_zone, 'FMDay FMDD FMMonth YYYY'),
+        'time_local', to_char(a.starts_at AT TIME ZONE t.time_zone, 'HH24:MI'),
+        'duration_minutes', a.duration_minutes,
+        'location', a.location,
+        'previous_start_local', to_char((o.payload ->> 'previous_starts_at')::timestamptz
+            AT TIME ZONE t.time_zone, 'FMDay FMDD FMMonth "at" HH24:MI')),
+    'practitioner', jsonb_build_object('name', a.practitioner_name,
+        'previous_name', o.payload ->> 'previous_practitioner_name'),
+    'clinic', jsonb_build_object('name', t.name, 'phone', t.settings ->> 'phone'))
+|| CASE WHEN o.channel = 'email' AND a.id IS NOT NULL AND o.topic IN ('appointment.booked',
+        'appointment.rescheduled', 'appointment.cancelled')
+    THEN jsonb_build_object('invitation', jsonb_build_object(
+        'uid', a.id || '@crm',
+        'sequence', a.version - 1,
+        'stamp', to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDD"T"HH24MISS"Z"'),
+        'start', to_char(a.starts_at AT TIME ZONE 'UTC', 'YYYYMMDD"T"HH24MISS"Z"'),
+        'end', to_char(a.ends_at AT TIME ZONE 'UTC', 'YYYYMMDD"T"HH24MISS"Z"'),
+        'summary', 'Appointment with ' || a.practitioner_name || ', ' || t.name,
+        'location', nullif(concat_ws(', ', a.room, a.location), ''),
+        'organizer', t.settings ->> 'email_reply_to',
+        'organizer_name', coalesce(t.settings ->> 'email_from_name', t.name),
+        'attendee', c.email::text,
+        'attendee_name', nullif(btrim(coalesce(c.first_name, '') || ' '
+            || coalesce(c.last_name, '')), '')))
+    ELSE '{}' END
+
+-- name: message_preview_context
+-- The context of a message about the tenant's appointment $1, to preview a template with: one
+-- row, none when there is no such appointment or the caller's role does not see patients
+-- (clinic.patients.read). It shows the patient's name, so it is audited as a read of the
+-- appointment (appointments.sql's audit_read), saying why.
+-- returns: context, audited
+SELECT :clinic_message_context AS context,
+    audit_read('read', 'clinic_appointments', a.id::text, a.patient_id,
+        '{"purpose": "message preview"}'::jsonb) AS audited
+FROM clinic_appointments a
+    JOIN tenants t ON t.id = a.tenant_id
+    JOIN contacts c ON c.tenant_id = a.tenant_id AND c.id = a.patient_id
+    CROSS JOIN LATERAL (SELECT 'preview'::text AS topic, NULL::text AS channel,
+        jsonb_build_object('previous_starts_at', a.starts_at,
+            'previous_practitioner_name', a.practitioner_name) AS payload) o
+    LEFT JOIN users u ON false
+WHERE a.tenant_id = current_tenant_id() AND a.id = $1::uuid AND clinic_sees_patients();
