@@ -380,14 +380,18 @@ def test_the_preview_of_an_appointment_is_what_the_worker_sends(a, pg):
            " {{appointment.time_local}} ({{appointment.duration_minutes}} min) with" \
            " {{practitioner.name}}, {{clinic.name}}"
     assert a.request("admin", "PUT", SMS, json={"body": body}).status_code == 200
+    # the booking's own confirmation is another kind, sent at once: not this test's business
+    pg.sql(f"UPDATE tenants SET settings = settings || '{{\"messages_enabled\":"
+           f" {{\"appointment.booked\": false}}}}' WHERE id = '{a.id}'")
     appt = book(a, "Wendy", "Ökə", phone="+44 7700 900777", consent={"sms_reminders": True})
+    pg.sql(f"UPDATE tenants SET settings = settings - 'messages_enabled' WHERE id = '{a.id}'")
     preview = a.request("admin", "POST", SMS + "/preview", json={"subject_id": appt}).json()
     assert preview["body"].startswith("Wendy Ökə: ") and preview["sms"]["encoding"] == "UCS-2"
     pg.sql(f"UPDATE tenants SET settings = settings || '{{\"quiet_hours\": null}}'"
            f" WHERE id = '{a.id}'")
     ids = [r[0] for r in pg.sql(f"UPDATE outbox SET send_at = now() - interval '1 second'"
                                 f" WHERE subject_id = '{appt}' AND state = 'queued'"
-                                f" RETURNING id")]
+                                f" AND topic = 'appointment.reminder' RETURNING id")]
     assert ids
     twilio = FakeTwilio()
     worker = Server(pg, command="worker", env={
@@ -408,3 +412,19 @@ def test_the_preview_of_an_appointment_is_what_the_worker_sends(a, pg):
     assert sent == [["sent", preview["body"]]] * len(ids)
     assert [f["Body"] for f in twilio.sent() if f["To"] == "+447700900777"] == \
         [preview["body"]] * len(ids)
+
+
+def test_notices_preview_with_an_appointment_too(a):
+    appt = book(a, "Nora", "Quinn")
+    base = "/api/v1/message-templates"
+    r = a.request("admin", "POST", f"{base}/appointment.rescheduled/sms/preview",
+                  json={"subject_id": appt})
+    assert r.status_code == 200, r.text
+    body = r.json()["body"]
+    assert body.startswith("Hi Nora, your appointment at Clinic ") and " was " not in body[:10]
+    assert "with Practitioner User (was " in body
+    r = a.request("admin", "POST", f"{base}/practitioner.booking_notice/email/preview",
+                  json={"subject_id": appt, "body": "New: {{patient.name}} at"
+                                                    " {{appointment.time_local}}"})
+    assert r.status_code == 200, r.text
+    assert r.json()["body"] == "New: N.Q. at 10:00" or r.json()["body"].startswith("New: N.Q. at ")
