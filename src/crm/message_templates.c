@@ -103,18 +103,11 @@ const char *
 crm_template_field(crm_req_t *r, const crm_template_target_t *t, int field, bool required)
 {
     const char *name = crm_template_field_names[field];
-    json_t *v = json_object_get(r->json, name);
-    if (!v || json_is_null(v)) {
-        if (required)
-            crm_req_field_error(r, name, "is required");
+    size_t len;
+    /* UTF-8 without NUL: the body parser saw to it */
+    const char *s = crm_field_text(r, name, required, &len);
+    if (!s)
         return NULL;
-    }
-    if (!json_is_string(v)) {
-        crm_req_field_error(r, name, "must be a string");
-        return NULL;
-    }
-    const char *s = json_string_value(v); /* UTF-8 without NUL: the body parser saw to it */
-    size_t len = json_string_length(v);
     if (field == CRM_TEMPLATE_SUBJECT) {
         size_t n = crm_utf8_chars(s, len);
         bool one_line = true;

@@ -30,7 +30,7 @@ crm_body_fields(crm_req_t *r, const char *const *known)
 }
 
 const char *
-crm_field_string(crm_req_t *r, const char *name, bool required, size_t max_len)
+crm_field_text(crm_req_t *r, const char *name, bool required, size_t *len)
 {
     json_t *v = json_object_get(r->json, name);
     if (!v || json_is_null(v)) {
@@ -42,8 +42,17 @@ crm_field_string(crm_req_t *r, const char *name, bool required, size_t max_len)
         crm_req_field_error(r, name, "must be a string");
         return NULL;
     }
-    size_t len = json_string_length(v);
-    const char *s = json_string_value(v);
+    *len = json_string_length(v);
+    return json_string_value(v);
+}
+
+const char *
+crm_field_string(crm_req_t *r, const char *name, bool required, size_t max_len)
+{
+    size_t len;
+    const char *s = crm_field_text(r, name, required, &len);
+    if (!s)
+        return NULL;
     if (len == 0 || len > max_len || strlen(s) != len) {
         crm_req_field_error(r, name, "must be 1 to %zu bytes of text", max_len);
         return NULL;

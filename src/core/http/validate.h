@@ -14,6 +14,10 @@ bool crm_body_fields(crm_req_t *r, const char *const *known);
 /* A string field, trimmed of nothing, 1..max_len bytes; NULL (and a recorded fault when
  * required, or when present but not such a string). */
 const char *crm_field_string(crm_req_t *r, const char *name, bool required, size_t max_len);
+/* Body field name as a string of any length (*len bytes; empty included), for a caller that
+ * bounds it its own way; NULL when absent or null (a field error when required) or not a
+ * string (a field error). */
+const char *crm_field_text(crm_req_t *r, const char *name, bool required, size_t *len);
 /* A boolean field: its value, or dflt when absent (a non-boolean records a fault). */
 bool crm_field_bool(crm_req_t *r, const char *name, bool dflt);
 /* Field present in the body (even null)? */
