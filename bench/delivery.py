@@ -63,7 +63,8 @@ def seed(pg, n):
                jsonb_build_object('sms_reminders', i % 2 = 0, 'email_reminders', i % 2 = 1)
           FROM generate_series(1, {n}) i""")
     # one practitioner, one appointment every 30 minutes from tomorrow on: no clash
-    pg.sql(f"""INSERT INTO clinic_appointments (tenant_id, patient_id, practitioner_id,
+    pg.sql(f"""SELECT set_config('clinic.notices', 'off', false);
+        INSERT INTO clinic_appointments (tenant_id, patient_id, practitioner_id,
                    practitioner_name, starts_at, duration_minutes, ends_at, status)
         SELECT '{tenant}', ('d0000000-0000-4000-8000-' || lpad(i::text, 12, '0'))::uuid,
                '{doctor}', 'Dr Ada Lovelace',
@@ -73,7 +74,8 @@ def seed(pg, n):
           FROM generate_series(1, {n}) i""")
     # the reminders the bookings queued, kept aside: each run queues a fresh copy
     pg.sql(f"CREATE TABLE bench_reminders AS SELECT tenant_id, topic, channel, subject_id,"
-           f" contact_id, payload, not_after FROM outbox WHERE tenant_id = '{tenant}';"
+           f" contact_id, payload, not_after FROM outbox WHERE tenant_id = '{tenant}'"
+           f" AND topic = 'appointment.reminder';"
            f" DELETE FROM outbox WHERE tenant_id = '{tenant}'")
     return tenant
 
