@@ -154,6 +154,9 @@ static const crm_command_t crm_commands[] = {
      "crm tenant list\n"
      "crm tenant suspend SLUG | crm tenant resume SLUG\n"
      "    A suspended tenant's users cannot sign in, refresh, or use their access tokens.\n"
+     "crm tenant sms-senders SLUG --sms-senders \"+447700900123,Riverside\"\n"
+     "    The SMS numbers and sender ids the tenant may send from (\"\": none); a number\n"
+     "    belongs to one tenant only. Its admins pick one as settings.sms_sender.\n"
      "Runs as the schema owner (CRM_MIGRATE_DATABASE_URL, else CRM_DATABASE_URL).",
      crm_cli_tenant},
     {"user", CRM_CMD_ADMIN, NULL, "create, list, disable users; reset passwords",

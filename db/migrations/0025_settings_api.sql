@@ -4,7 +4,10 @@
 --    0001 keeps it there): settings and time_zone, with settings_version, a counter that is the
 --    settings' ETag, and updated_at. The audit trigger of 0007 logs every change.
 --  - The audit keys of settings (audit_retention_days, audit_lanes, audit_all_reads, ...) stay
---    the platform's: crm_app changing one is refused, whatever statement tries.
+--    the platform's: crm_app changing one is refused, whatever statement tries. So do
+--    sms_senders, the SMS senders (numbers, sender ids) the platform assigned to the tenant:
+--    the tenant's sms_sender must be one of them, or one tenant could send from another's
+--    number and receive the replies to it; and a number is assigned to one tenant only.
 --  - The messages list reads the outbox newest first, of the tenant or of one contact.
 ALTER TABLE tenants ADD COLUMN settings_version integer NOT NULL DEFAULT 1;
 GRANT UPDATE (settings, time_zone, settings_version, updated_at) ON tenants TO crm_app;
@@ -21,6 +24,25 @@ BEGIN
               AND OLD.settings -> k.key IS DISTINCT FROM NEW.settings -> k.key) THEN
         RAISE EXCEPTION 'the audit settings of a tenant are changed by the platform only'
             USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF current_user = 'crm_app'
+       AND OLD.settings -> 'sms_senders' IS DISTINCT FROM NEW.settings -> 'sms_senders' THEN
+        RAISE EXCEPTION 'the SMS senders of a tenant are assigned by the platform only'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF OLD.settings -> 'sms_senders' IS DISTINCT FROM NEW.settings -> 'sms_senders' AND EXISTS (
+           SELECT 1
+             FROM tenants o, jsonb_array_elements_text(NEW.settings -> 'sms_senders') n (sender)
+            WHERE o.id <> NEW.id AND n.sender LIKE '+%'
+              AND coalesce(o.settings -> 'sms_senders', '[]') ? n.sender) THEN
+        RAISE EXCEPTION 'an SMS number is assigned to another tenant'
+            USING ERRCODE = 'unique_violation', CONSTRAINT = 'tenants_sms_senders_unique';
+    END IF;
+    IF coalesce(NEW.settings ->> 'sms_sender', '') <> ''
+       AND OLD.settings -> 'sms_sender' IS DISTINCT FROM NEW.settings -> 'sms_sender'
+       AND NOT coalesce(NEW.settings -> 'sms_senders', '[]') ? (NEW.settings ->> 'sms_sender') THEN
+        RAISE EXCEPTION 'sms_sender is not one of the SMS senders assigned to the tenant'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'tenants_sms_sender_assigned';
     END IF;
     RETURN NEW;
 END

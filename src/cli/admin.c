@@ -117,18 +117,33 @@ crm_cli_tenant_status(const char *slug, const char *status)
     return rc;
 }
 
+/* crm tenant sms-senders SLUG --sms-senders "+447700900123,CLINIC": the senders the tenant's
+ * messages may go from ("": none). */
+static int
+crm_cli_tenant_senders(const char *slug, const char *list)
+{
+    json_t *senders = json_array();
+    char *copy = crm_xstrdup(list), *save = NULL;
+    for (char *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save))
+        json_array_append_new(senders, json_string(p));
+    free(copy);
+    crm_req_t *r =
+        crm_cli_run(crm_tenants_patch, json_pack("{so}", "sms_senders", senders), NULL, slug, NULL);
+    int rc = r->status == 200 ? 0 : crm_cli_failed("tenant", r);
+    if (rc == 0)
+        printf("tenant %s sends SMS from: %s\n", slug, *list ? list : "(none assigned)");
+    crm_cli_done(r);
+    return rc;
+}
+
 int
 crm_cli_tenant(int argc, char **argv)
 {
-    crm_flag_t flags[] = {{"--name", false, NULL},
-                          {"--slug", false, NULL},
-                          {"--modules", false, NULL},
-                          {"--admin-email", false, NULL},
-                          {"--admin-password", false, NULL},
-                          {"--admin-name", false, NULL},
-                          {"--time-zone", false, NULL},
-                          {"--default-country", false, NULL},
-                          {NULL, false, NULL}};
+    crm_flag_t flags[] = {{"--name", false, NULL},           {"--slug", false, NULL},
+                          {"--modules", false, NULL},        {"--admin-email", false, NULL},
+                          {"--admin-password", false, NULL}, {"--admin-name", false, NULL},
+                          {"--time-zone", false, NULL},      {"--default-country", false, NULL},
+                          {"--sms-senders", false, NULL},    {NULL, false, NULL}};
     const char *action = argc > 0 ? argv[0] : NULL;
     const char *slug = NULL;
     crm_config_t config;
@@ -145,10 +160,12 @@ crm_cli_tenant(int argc, char **argv)
         rc = crm_cli_tenant_list();
     else if ((strcmp(action, "suspend") == 0 || strcmp(action, "resume") == 0) && slug)
         rc = crm_cli_tenant_status(slug, action[0] == 's' ? "suspended" : "active");
+    else if (strcmp(action, "sms-senders") == 0 && slug && flags[8].value)
+        rc = crm_cli_tenant_senders(slug, flags[8].value);
     else {
         fprintf(stderr,
                 "crm tenant: unknown action '%s' (create, list, suspend SLUG, resume "
-                "SLUG)\n",
+                "SLUG, sms-senders SLUG --sms-senders LIST)\n",
                 action);
         rc = 2;
     }

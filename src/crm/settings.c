@@ -9,6 +9,7 @@
 #include "core/db/db.h"
 #include "core/module.h"
 #include "core/messaging/email_message.h"
+#include "core/http/db_problem.h"
 #include "core/http/validate.h"
 #include "crm/handlers.h"
 #include "crm/records.h"
@@ -19,7 +20,6 @@
 #define CRM_SETTINGS_MAX_NOTICE_H   720   /* thirty days */
 #define CRM_SETTINGS_MAX_FROM_NAME  100   /* characters */
 #define CRM_SETTINGS_MAX_PHONE      40    /* characters */
-#define CRM_SETTINGS_MAX_SENDER_ID  11    /* Twilio's bound on an alphanumeric sender id */
 #define CRM_SETTINGS_MAX_ZONE_BYTES 64
 
 CRM_SQL_COLUMN_AT(SETTINGS_UPDATE_SETTINGS, SETTINGS_GET_SETTINGS);
@@ -201,32 +201,21 @@ crm_setting_reply_to(crm_req_t *r, const char *name, json_t **v)
 }
 
 /* A number in E.164 (written in the international way, normalised here), or an alphanumeric
- * sender id as Twilio takes one: 1 to 11 ASCII letters, digits and spaces, one a letter. */
+ * sender id as Twilio takes one (crm_sms_sender); the database checks that the platform
+ * assigned it to the tenant (settings.sms_senders, core 0025). */
 static bool
 crm_setting_sms_sender(crm_req_t *r, const char *name, json_t **v)
 {
-    const char *s = crm_settings_text(*v);
-    char e164[CRM_PHONE_MAX];
-    if (s && s[0] == '+' && crm_phone_e164(s, NULL, e164)) {
-        *v = json_string(e164);
-        crm_arena_cleanup(r->arena, (crm_cleanup_fn)json_decref, *v);
-        return true;
-    }
-    size_t n = s ? strlen(s) : 0;
-    bool letter = false, ok = n >= 1 && n <= CRM_SETTINGS_MAX_SENDER_ID;
-    for (size_t i = 0; ok && i < n; i++) {
-        char c = s[i];
-        bool alpha = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-        letter = letter || alpha;
-        ok = alpha || (c >= '0' && c <= '9') || c == ' ';
-    }
-    if (!ok || !letter) {
+    char sender[CRM_PHONE_MAX];
+    if (!crm_sms_sender(crm_settings_text(*v), sender)) {
         crm_req_field_error(r, name,
                             "must be a number in E.164 (+447700900123) or a sender id of 1 to %d "
                             "letters, digits and spaces with at least one letter, or null",
-                            CRM_SETTINGS_MAX_SENDER_ID);
+                            CRM_SMS_SENDER_ID_MAX);
         return false;
     }
+    *v = json_string(sender);
+    crm_arena_cleanup(r->arena, (crm_cleanup_fn)json_decref, *v);
     return true;
 }
 
@@ -285,6 +274,10 @@ crm_settings_json(PGresult *res)
         }
     json_object_set_new(out, "messages_enabled", kinds);
     json_object_set_new(out, "time_zone", json_string(PQgetvalue(res, 0, SETTINGS_GET_TIME_ZONE)));
+    /* read only: what sms_sender may be, the platform's to assign */
+    json_t *senders = json_object_get(stored, "sms_senders");
+    json_object_set_new(out, "sms_senders",
+                        json_is_array(senders) ? json_incref(senders) : json_array());
     json_decref(stored);
     return out;
 }
@@ -440,11 +433,19 @@ crm_settings_patch(crm_req_t *r)
                        version);
     }
     int g = CRM_TX_ADD0(tx, crm_sql_settings_get);
+    crm_tx_quiet(tx);
     if (crm_tx_run(tx) != 0) {
         const char *constraint = crm_tx_constraint(tx);
         if (constraint && strcmp(constraint, "tenants_time_zone_check") == 0) {
             crm_req_field_error(r, "time_zone", "is not a time zone (an IANA name: Europe/London)");
             crm_reply_problem(r, 422, "the settings are not valid");
+        } else if (constraint && strcmp(constraint, "tenants_sms_sender_assigned") == 0) {
+            crm_req_field_error(r, "sms_sender",
+                                "must be one of the SMS senders the platform assigned to this "
+                                "tenant (sms_senders), or null");
+            crm_reply_problem(r, 422, "the settings are not valid");
+        } else {
+            crm_reply_db_error(r, crm_tx_error(tx));
         }
         return;
     }

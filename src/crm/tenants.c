@@ -12,9 +12,11 @@
 #include "core/module.h"
 #include "core/auth/password.h"
 #include "core/auth/tenant_modules.h"
+#include "core/http/db_problem.h"
 #include "core/http/request.h"
 #include "core/util/uuid.h"
 #include "core/http/validate.h"
+#include "core/util/phone.h"
 #include "crm/handlers.h"
 #include "crm/records.h"
 #include "crm_tenants_sql.h"
@@ -196,25 +198,83 @@ crm_tenants_get(crm_req_t *r)
               (size_t)PQgetlength(res, 0, TENANT_BY_KEY_J));
 }
 
-/* PATCH {"status": "active" | "suspended"}: a suspended tenant's users cannot log in, refresh
- * or use their access tokens (within the deny list's reload interval). */
+/* The SMS senders a PATCH assigns: a JSON array of at most CRM_TENANT_MAX_SENDERS distinct
+ * senders (crm_sms_sender), as text for the statement; NULL when not given or not valid
+ * (a field error then). */
+#define CRM_TENANT_MAX_SENDERS 20
+static const char *
+crm_tenant_sms_senders(crm_req_t *r)
+{
+    json_t *v = json_object_get(r->json, "sms_senders");
+    if (!v)
+        return NULL;
+    if (!json_is_array(v) || json_array_size(v) > CRM_TENANT_MAX_SENDERS) {
+        crm_req_field_error(r, "sms_senders", "must be an array of at most %d SMS senders",
+                            CRM_TENANT_MAX_SENDERS);
+        return NULL;
+    }
+    json_t *out = json_array();
+    size_t i;
+    json_t *e;
+    json_array_foreach(v, i, e)
+    {
+        char sender[CRM_PHONE_MAX];
+        const char *field = crm_arena_sprintf(r->arena, "sms_senders[%zu]", i);
+        if (!crm_sms_sender(json_string_value(e), sender)) {
+            crm_req_field_error(r, field,
+                                "must be a number in E.164 (+447700900123) or a sender id of 1 "
+                                "to %d letters, digits and spaces with at least one letter",
+                                CRM_SMS_SENDER_ID_MAX);
+            continue;
+        }
+        bool repeated = false;
+        size_t j;
+        json_t *seen;
+        json_array_foreach(out, j, seen) repeated =
+            repeated || strcmp(json_string_value(seen), sender) == 0;
+        if (repeated)
+            crm_req_field_error(r, field, "is listed twice");
+        else
+            json_array_append_new(out, json_string(sender));
+    }
+    char *text = json_dumps(out, JSON_COMPACT);
+    json_decref(out);
+    crm_arena_cleanup(r->arena, free, text);
+    return text;
+}
+
+/* PATCH {"status": "active" | "suspended", "sms_senders": [...]} (either or both): a
+ * suspended tenant's users cannot log in, refresh or use their access tokens (within the deny
+ * list's reload interval); sms_senders are the numbers and sender ids the tenant's messages
+ * may go from (its settings' sms_sender is one of them). */
 void
 crm_tenants_patch(crm_req_t *r)
 {
-    static const char *const fields[] = {"status", NULL};
+    static const char *const fields[] = {"status", "sms_senders", NULL};
     if (!crm_body_fields(r, fields))
         return;
-    const char *status = crm_field_string(r, "status", true, 16);
+    bool senders_given = json_object_get(r->json, "sms_senders") != NULL;
+    const char *status = crm_field_string(r, "status", !senders_given, 16);
     if (status && strcmp(status, "active") != 0 && strcmp(status, "suspended") != 0)
         crm_req_field_error(r, "status", "must be active or suspended");
+    const char *senders = crm_tenant_sms_senders(r);
     if (crm_fields_failed(r, "the change is not valid"))
         return;
     crm_tx_t *tx = crm_tx_new(r);
     crm_tx_use_platform_role(tx);
-    int i = CRM_TX_ADD(tx, crm_sql_tenant_status, crm_req_param(r, "id"), status);
+    int i = CRM_TX_ADD(tx, crm_sql_tenant_status, crm_req_param(r, "id"), status, senders);
     crm_tenant_audit_call(tx, r, crm_req_param(r, "id"));
-    if (crm_tx_run(tx) != 0)
+    crm_tx_quiet(tx);
+    if (crm_tx_run(tx) != 0) {
+        const char *c = crm_tx_constraint(tx);
+        if (c && strcmp(c, "tenants_sms_senders_unique") == 0) {
+            crm_req_field_error(r, "sms_senders", "holds a number assigned to another tenant");
+            crm_reply_problem(r, 409, "an SMS number is another tenant's");
+        } else {
+            crm_reply_db_error(r, crm_tx_error(tx));
+        }
         return;
+    }
     PGresult *res = crm_tx_result(tx, i);
     if (PQntuples(res) != 1) {
         crm_reply_problem(r, 404, "no such tenant");

@@ -8,6 +8,7 @@ json_build_object('id', t.id, 'name', t.name, 'slug', t.slug, 'status', t.status
         FROM tenant_modules m
         WHERE m.tenant_id = t.id
     ), '[]'::json),
+    'sms_senders', coalesce(t.settings -> 'sms_senders', '[]'::jsonb),
     'created_at', t.created_at, 'updated_at', t.updated_at)
 
 -- name: platform_audit
@@ -59,11 +60,15 @@ FROM tenants t
 WHERE t.id::text = $1 OR t.slug = $1;
 
 -- name: tenant_status
--- Suspends or resumes ($2) the tenant whose id or slug is $1.
+-- Suspends or resumes ($2, NULL: keeps it) the tenant whose id or slug is $1, and assigns it
+-- its SMS senders ($3, a JSON array of E.164 numbers and sender ids; NULL: keeps them).
 -- returns: j
 WITH changed AS (
     UPDATE tenants
-    SET status = $2, updated_at = now()
+    SET status = coalesce($2, status),
+        settings = CASE WHEN $3::jsonb IS NULL THEN settings
+                        ELSE jsonb_set(settings, '{sms_senders}', $3::jsonb) END,
+        updated_at = now()
     WHERE id::text = $1 OR slug = $1
     RETURNING *
 )

@@ -26,6 +26,16 @@ def test_tenant_create_list_suspend_resume(server, pg):
     assert_problem(login(server, "lambda", "boss@lambda.test", password), 401)
     assert admin(pg, "tenant", "resume", "lambda").returncode == 0
     assert login(server, "lambda", "boss@lambda.test", password).status_code == 200
+    # the SMS senders the tenant may use: numbers normalised, a bad one refused by name
+    out = admin(pg, "tenant", "sms-senders", "lambda", "--sms-senders", "+33 6 12 34 56 78,Lambda")
+    assert out.returncode == 0, out.stderr
+    assert pg.sql("SELECT settings -> 'sms_senders' FROM tenants WHERE slug = 'lambda'") == [
+        ['["+33612345678", "Lambda"]']]
+    out = admin(pg, "tenant", "sms-senders", "lambda", "--sms-senders", "12")
+    assert out.returncode != 0 and "sms_senders[0]" in out.stderr
+    assert admin(pg, "tenant", "sms-senders", "lambda", "--sms-senders", "").returncode == 0
+    assert pg.sql("SELECT settings -> 'sms_senders' FROM tenants WHERE slug = 'lambda'") == [
+        ["[]"]]
 
 
 def test_tenant_create_refuses_bad_input_like_the_api(pg):

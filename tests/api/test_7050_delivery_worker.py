@@ -356,3 +356,19 @@ def test_a_booking_is_confirmed_at_once_with_an_invitation(pg, t, twilio, smtp, 
     finally:
         pg.sql(f"UPDATE tenants SET settings = (settings - 'quiet_hours') || '{NOTICES_OFF}'"
                f" WHERE id = '{t.id}'")
+
+
+def test_a_tenant_s_own_assigned_sender(pg, t, twilio, workers):
+    own = "+447700900555"
+    pg.sql(f"UPDATE tenants SET settings = settings || '{{\"sms_senders\": [\"{own}\"],"
+           f" \"sms_sender\": \"{own}\"}}' WHERE id = '{t.id}'")
+    try:
+        p = patient(t, mail=False)
+        ids = make_due(pg, book(t, p)["id"])
+        workers(twilio)
+        wait_for(settled(pg, ids))
+        assert {f["From"] for f in twilio.sent() if f["To"] == p["phone"]} == {own}
+        assert {r[4] for r in rows(pg, ids)} == {own}  # where replies will come back to
+    finally:
+        pg.sql(f"UPDATE tenants SET settings = settings - 'sms_sender' - 'sms_senders'"
+               f" WHERE id = '{t.id}'")

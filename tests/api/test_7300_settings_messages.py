@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from crmtest import ROLES, Tenant, assert_problem
+from crmtest import ROLES, Tenant, assert_problem, platform
 
 pytestmark = pytest.mark.clinic
 
@@ -47,8 +47,13 @@ def stored(pg, t):
     return json.loads(pg.sql(f"SELECT settings FROM tenants WHERE id = '{t.id}'")[0][0])
 
 
+SENDERS = '"sms_senders": ["+447700900123", "Riverside 1", "Clinic"]'
+
+
 def reset(pg, t):
-    pg.sql(f"UPDATE tenants SET settings = '{{}}', time_zone = 'Europe/London' WHERE id = '{t.id}'")
+    """The tenant's settings back to none but the SMS senders the platform assigned it."""
+    pg.sql(f"UPDATE tenants SET settings = '{{{SENDERS}}}', time_zone = 'Europe/London'"
+           f" WHERE id = '{t.id}'")
 
 
 def test_get_shows_every_setting_with_its_default(t, pg):
@@ -63,7 +68,9 @@ def test_get_shows_every_setting_with_its_default(t, pg):
     # every kind on, but the practitioner's notice, which a clinic must switch on
     assert kinds.pop("practitioner.booking_notice") is False
     assert all(v is True for v in kinds.values())
-    assert set(body) == set(DEFAULTS) | {"email_from_name", "time_zone", "messages_enabled"}
+    assert body["sms_senders"] == ["+447700900123", "Riverside 1", "Clinic"]  # read only
+    assert set(body) == set(DEFAULTS) | {"email_from_name", "time_zone", "messages_enabled",
+                                         "sms_senders"}
     assert r.headers["ETag"] == '"%s"' % pg.sql(
         f"SELECT settings_version FROM tenants WHERE id = '{t.id}'")[0][0]
 
@@ -71,7 +78,7 @@ def test_get_shows_every_setting_with_its_default(t, pg):
 def test_patch_sets_each_setting_and_keeps_keys_it_does_not_name(t, pg):
     reset(pg, t)
     pg.sql("UPDATE tenants SET settings = '{\"calendar_full_names\": true, \"restore_window_days\":"
-           f" 10, \"audit_lanes\": 2}}' WHERE id = '{t.id}'")
+           f" 10, \"audit_lanes\": 2, {SENDERS}}}' WHERE id = '{t.id}'")
     change = {"reminder_offsets_minutes": [2880, 60, 15],
               "quiet_hours": {"start": "20:30", "end": "07:45"},
               "cancellation_notice_hours": 48,
@@ -86,9 +93,11 @@ def test_patch_sets_each_setting_and_keeps_keys_it_does_not_name(t, pg):
     body = r.json()
     assert body["messages_enabled"]["appointment.reminder"] is False
     body["messages_enabled"] = {"appointment.reminder": False}
+    assert body.pop("sms_senders") == ["+447700900123", "Riverside 1", "Clinic"]
     assert body == change | {"sms_sender": "+447700900123"}  # stored in E.164
     again = settings(t).json()
     again["messages_enabled"] = {"appointment.reminder": False}
+    again.pop("sms_senders")
     assert again == body
     kept = stored(pg, t)
     assert kept["calendar_full_names"] is True and kept["restore_window_days"] == 10
@@ -215,7 +224,8 @@ def test_bodies_that_are_not_a_json_object_of_text_are_refused(t):
 
 def test_concurrent_changes_of_different_keys_all_stay(t, pg):
     reset(pg, t)
-    pg.sql(f"UPDATE tenants SET settings = '{{\"restore_window_days\": 7}}' WHERE id = '{t.id}'")
+    pg.sql(f"UPDATE tenants SET settings = '{{\"restore_window_days\": 7, {SENDERS}}}'"
+           f" WHERE id = '{t.id}'")
     changes = [{"phone": "0100"}, {"email_from_name": "Front desk"},
                {"email_reply_to": "a@b.example"}, {"sms_sender": "Clinic"},
                {"cancellation_notice_hours": 12}, {"reminder_offsets_minutes": [30]},
@@ -240,7 +250,7 @@ def test_concurrent_changes_of_different_keys_all_stay(t, pg):
                 assert body[k] == v, (round_, k, body)
         assert stored(pg, t)["restore_window_days"] == 7
         reset(pg, t)
-        pg.sql(f"UPDATE tenants SET settings = '{{\"restore_window_days\": 7}}'"
+        pg.sql(f"UPDATE tenants SET settings = '{{\"restore_window_days\": 7, {SENDERS}}}'"
                f" WHERE id = '{t.id}'")
 
 
@@ -536,3 +546,36 @@ def test_a_merge_moves_the_duplicate_s_messages(t, pg):
     assert r.status_code == 200, r.text
     assert [m["id"] for m in listing(t, contact_id=keep)["data"]] == [moved]
     assert listing(t, contact_id=dup)["data"] == []
+
+
+def test_the_sms_sender_is_one_the_platform_assigned(t, pg, server):
+    """A tenant sends only from numbers and sender ids the platform gave it (a number is also
+    where replies come back: another tenant's would bring it their patients' replies)."""
+    reset(pg, t)
+    problem = assert_problem(patch(t, {"sms_sender": "+44 7700 900999"}), 422)
+    assert [e["field"] for e in problem["errors"]] == ["sms_sender"]
+    assert "assigned" in problem["errors"][0]["message"]
+    assert "sms_sender" not in stored(pg, t)
+    # the list is the platform's: the tenant cannot change it, by the API or the database
+    problem = assert_problem(patch(t, {"sms_senders": ["+447700900999"]}), 422)
+    assert [e["field"] for e in problem["errors"]] == ["sms_senders"]
+    with pytest.raises(RuntimeError, match="assigned by the platform only"):
+        pg.sql(f"BEGIN; SELECT set_config('app.tenant_id', '{t.id}', true); SET LOCAL ROLE crm_app;"
+               " UPDATE tenants SET settings = settings || '{\"sms_senders\": [\"+447700900999\"]}';"
+               " COMMIT;", user="crm")
+    # the platform assigns it; then the tenant may use it, and lists it in GET
+    r = platform(server, "PATCH", f"/platform/v1/tenants/{t.id}",
+                 json={"sms_senders": ["+44 7700 900999", "Clinic"]})
+    assert r.status_code == 200, r.text
+    assert r.json()["sms_senders"] == ["+447700900999", "Clinic"]
+    assert patch(t, {"sms_sender": "+44 7700 900999"}).json()["sms_sender"] == "+447700900999"
+    # a number is one tenant's only
+    other = pg.sql("SELECT id FROM tenants WHERE id <> '%s' ORDER BY created_at LIMIT 1" % t.id)
+    r = platform(server, "PATCH", f"/platform/v1/tenants/{other[0][0]}",
+                 json={"sms_senders": ["+447700900999"]})
+    problem = assert_problem(r, 409)
+    assert [e["field"] for e in problem["errors"]] == ["sms_senders"]
+    for bad in (["+12"], ["Twelve chars"], "Clinic", ["Clinic", "Clinic"], [5]):
+        r = platform(server, "PATCH", f"/platform/v1/tenants/{t.id}", json={"sms_senders": bad})
+        assert_problem(r, 422)
+    reset(pg, t)

@@ -91,9 +91,16 @@ crm_worker_compose(crm_arena_t *a, const crm_message_kind_t *kind, const char *t
             out->reason = crm_arena_sprintf(a, "%s messages are not sent by SMS", kind->name);
             return;
         }
-        out->sender = compose_dup(a, compose_setting(t, "sms_sender"));
-        if (!out->sender)
-            out->sender = t->sms_from;
+        /* the tenant's own sender only when the platform assigned it (settings.sms_senders):
+         * a number is also where replies come back */
+        const char *own_sender = compose_setting(t, "sms_sender");
+        bool assigned = false;
+        size_t i;
+        const json_t *s;
+        json_array_foreach(json_object_get(t->settings, "sms_senders"), i, s) assigned =
+            assigned ||
+            (own_sender && json_is_string(s) && strcmp(json_string_value(s), own_sender) == 0);
+        out->sender = assigned ? compose_dup(a, own_sender) : t->sms_from;
         out->text = compose_render(a, body, context, false, out);
         return;
     }

@@ -99,3 +99,24 @@ crm_phone_e164(const char *input, const char *default_country, char out[CRM_PHON
     memcpy(out + 1, buf, len + 1);
     return true;
 }
+
+bool
+crm_sms_sender(const char *input, char out[CRM_PHONE_MAX])
+{
+    if (!input)
+        return false;
+    if (input[0] == '+')
+        return crm_phone_e164(input, NULL, out);
+    size_t n = strlen(input);
+    bool letter = false, ok = n >= 1 && n <= CRM_SMS_SENDER_ID_MAX;
+    for (size_t i = 0; ok && i < n; i++) {
+        char c = input[i];
+        bool alpha = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+        letter = letter || alpha;
+        ok = alpha || (c >= '0' && c <= '9') || c == ' ';
+    }
+    if (!ok || !letter)
+        return false;
+    memcpy(out, input, n + 1);
+    return true;
+}
