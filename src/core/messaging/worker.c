@@ -19,6 +19,7 @@
 #include "core/module.h"
 #include "core/util/arena.h"
 #include "core/util/log.h"
+#include "core/util/phone.h"
 #include "messaging_worker_sql.h"
 
 enum { WORKER_MAX_PREPARED = 32 };
@@ -29,6 +30,8 @@ struct crm_worker {
     char timeout[24]; /* statement timeout, ms */
     char batch[16], lease[16];
     char *status_callback; /* CRM_PUBLIC_URL/webhooks/twilio/status, or NULL */
+    char sms_from[CRM_PHONE_MAX];
+    const char *config_sms_from; /* CRM_SMS_FROM, in E.164 when a number */
     PGconn *pg;
     const crm_stmt_t *prepared[WORKER_MAX_PREPARED];
     crm_email_transport *email;
@@ -55,37 +58,36 @@ worker_disconnect(crm_worker *w)
     memset(w->prepared, 0, sizeof(w->prepared));
 }
 
-/* Runs stmt with text parameters, preparing it on first use on this connection. The result
- * (to PQclear), or NULL with the error logged. */
+/* Runs stmt with text parameters, preparing it on first use on this connection (past
+ * WORKER_MAX_PREPARED statements it runs unprepared). The result (to PQclear), or NULL with
+ * the error logged. */
 static PGresult *
 worker_exec(crm_worker *w, const crm_stmt_t *stmt, int n, const char *const *values)
 {
     size_t slot = 0;
     while (slot < WORKER_MAX_PREPARED && w->prepared[slot] && w->prepared[slot] != stmt)
         slot++;
-    if (slot == WORKER_MAX_PREPARED || !w->prepared[slot]) {
-        PGresult *p = PQprepare(w->pg, stmt->name, stmt->sql, 0, NULL);
-        bool ok = PQresultStatus(p) == PGRES_COMMAND_OK;
-        if (!ok)
-            crm_error("worker: preparing %s: %s", stmt->name, PQresultErrorMessage(p));
-        PQclear(p);
-        if (!ok)
-            return NULL;
-        if (slot < WORKER_MAX_PREPARED)
+    PGresult *res;
+    if (slot == WORKER_MAX_PREPARED) {
+        res = PQexecParams(w->pg, stmt->sql, n, NULL, values, NULL, NULL, 0);
+    } else {
+        if (!w->prepared[slot]) {
+            PGresult *p = PQprepare(w->pg, stmt->name, stmt->sql, 0, NULL);
+            bool ok = PQresultStatus(p) == PGRES_COMMAND_OK;
+            if (!ok)
+                crm_error("worker: preparing %s: %s", stmt->name, PQresultErrorMessage(p));
+            PQclear(p);
+            if (!ok)
+                return NULL;
             w->prepared[slot] = stmt;
+        }
+        res = PQexecPrepared(w->pg, stmt->name, n, values, NULL, NULL, 0);
     }
-    PGresult *res = PQexecPrepared(w->pg, stmt->name, n, values, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(res);
     if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
         crm_error("worker: %s: %s", stmt->name, PQresultErrorMessage(res));
         PQclear(res);
         return NULL;
-    }
-    /* Unprepared statements past the table are deallocated, so that the name is free. */
-    if (slot == WORKER_MAX_PREPARED) {
-        char sql[160];
-        snprintf(sql, sizeof(sql), "DEALLOCATE \"%s\"", stmt->name);
-        PQclear(PQexec(w->pg, sql));
     }
     return res;
 }
@@ -240,7 +242,7 @@ worker_word_tenant(crm_worker *w, crm_arena_t *a, worker_row *rows, size_t from,
         .name = PQgetvalue(tenant_row, 0, WORKER_TENANT_NAME),
         .settings = settings,
         .templates = templates,
-        .sms_from = w->config->sms_from,
+        .sms_from = w->config_sms_from,
         .email_from = crm_email_transport_from(w->email),
     };
     for (size_t i = from; i < to; i++)
@@ -355,8 +357,9 @@ worker_send(crm_worker *w, const worker_row *row, crm_send_result *r)
     crm_email_transport_send(w->email, &e, time(NULL), r);
 }
 
-/* Records r for row; the outcome counted. */
-static void
+/* Records r for row; the outcome counted. false when the database did not answer (the row
+ * stays claimed until its lease runs out). */
+static bool
 worker_settle(crm_worker *w, const worker_row *row, const crm_send_result *r)
 {
     static const char *const outcome[] = {
@@ -370,7 +373,7 @@ worker_settle(crm_worker *w, const worker_row *row, const crm_send_result *r)
         crm_warn("worker: the outcome of outbox row %s (%s) is not recorded: its lease will "
                  "run out and it will be sent again",
                  row->id, outcome[r->status]);
-        return;
+        return false;
     }
     if (strcmp(PQgetvalue(res, 0, WORKER_SETTLE_SETTLED), "t") != 0)
         crm_warn("worker: outbox row %s was no longer ours when it %s (its lease ran out)", row->id,
@@ -380,6 +383,7 @@ worker_settle(crm_worker *w, const worker_row *row, const crm_send_result *r)
                              : r->status == CRM_SEND_RETRY ? CRM_WORKER_RETRIED
                                                            : CRM_WORKER_FAILED,
                              1);
+    return true;
 }
 
 int
@@ -394,26 +398,39 @@ crm_worker_round(crm_worker *w, const atomic_bool *stop)
         crm_arena_destroy(a);
         return -1;
     }
+    /* A row is sent only while its claim holds with time to spare for one send (the
+     * channels' 30 s), so that a slow provider never makes a row go twice: what is left when
+     * the claim nears its end, or when the worker is stopping, goes back to the queue. */
+    struct timespec claimed, now;
+    clock_gettime(CLOCK_MONOTONIC, &claimed);
+    long lease = w->config->worker_lease_s, spare = lease / 2 < 40 ? lease / 2 : 40;
+    bool lost = false; /* the database stopped answering: send nothing more */
     unsigned long cancelled = 0, released = 0;
     for (long i = 0; i < n; i++) {
         worker_row *row = &rows[i];
         crm_send_result r;
-        if (row->retry) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        bool expiring = now.tv_sec - claimed.tv_sec >= lease - spare;
+        if (lost) {
+            /* left claimed: another worker sends it once the lease runs out */
+        } else if (row->retry) {
             memset(&r, 0, sizeof(r));
             r.status = CRM_SEND_RETRY;
             snprintf(r.error, sizeof(r.error), "%s", row->retry);
-            worker_settle(w, row, &r);
+            lost = !worker_settle(w, row, &r);
         } else if (row->m.reason) {
             cancelled++;
-        } else if (atomic_load(stop)) {
+        } else if (atomic_load(stop) || expiring) {
             PQclear(WORKER_EXEC(w, crm_sql_worker_release, row->tenant_id, row->id, w->id));
             released++;
         } else {
             worker_send(w, row, &r);
-            worker_settle(w, row, &r);
+            lost = !worker_settle(w, row, &r);
         }
         json_decref(row->context);
     }
+    if (lost)
+        worker_disconnect(w);
     crm_worker_metrics_count(CRM_WORKER_CANCELLED, cancelled);
     crm_worker_metrics_count(CRM_WORKER_RELEASED, released);
     crm_arena_destroy(a);
@@ -490,10 +507,20 @@ crm_worker_new(const crm_config_t *c, char *err, size_t errlen)
     snprintf(w->batch, sizeof(w->batch), "%ld", c->worker_batch);
     snprintf(w->lease, sizeof(w->lease), "%ld", c->worker_lease_s);
     if (c->public_url) {
-        size_t len = strlen(c->public_url) + sizeof("/webhooks/twilio/status");
+        /* as the server's public URL: without the trailing slash the signature check's URL
+         * lacks */
+        size_t base = strlen(c->public_url);
+        while (base > 0 && c->public_url[base - 1] == '/')
+            base--;
+        size_t len = base + sizeof("/webhooks/twilio/status");
         w->status_callback = crm_xmalloc(len);
-        snprintf(w->status_callback, len, "%s/webhooks/twilio/status", c->public_url);
+        snprintf(w->status_callback, len, "%.*s/webhooks/twilio/status", (int)base, c->public_url);
     }
+    /* the platform's sender as replies will name it (outbox.sender is matched against To) */
+    if (c->sms_from && crm_sms_sender(c->sms_from, w->sms_from))
+        w->config_sms_from = w->sms_from;
+    else
+        w->config_sms_from = c->sms_from;
     crm_sms_config sc;
     crm_sms_config_from(&sc, c);
     if (!(w->email = crm_email_transport_new(c, err, errlen)) ||
