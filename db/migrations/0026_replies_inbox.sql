@@ -25,6 +25,8 @@ CREATE TABLE inbound_messages (
     received_at timestamptz NOT NULL DEFAULT now(),
     handled_at timestamptz,
     handled_by uuid,
+    erased_at timestamptz, -- its contact was erased: the audit log records which fields, not
+                           -- their values
     version integer NOT NULL DEFAULT 1,
     updated_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (tenant_id, id),
@@ -85,8 +87,11 @@ $$;
 -- The tenant a reply goes to: when a reply with this provider id was recorded already (the
 -- webhook came again), that tenant, seen; otherwise the tenant, message and contact of the
 -- last SMS sent to p_from from p_to, with the tenant's cancellation notice in hours
--- (settings.cancellation_notice_hours, 24 when absent). No row: no tenant sent one, or the
--- one that did is not active.
+-- (settings.cancellation_notice_hours, 24 when absent). When that tenant sent that phone
+-- messages about another record too in the two days before (a parent's phone on two
+-- children's records), which one a "C" or "X" means is not known: the message and its topic
+-- are then NULL, and the reply goes to the inbox for a person. No row: no tenant sent one, or
+-- the one that did is not active.
 CREATE FUNCTION inbound_match(p_provider_id text, p_from text, p_to text)
     RETURNS TABLE (tenant_id uuid, outbox_id uuid, contact_id uuid, topic text, seen boolean,
                    notice_hours integer)
@@ -98,10 +103,20 @@ BEGIN
         RETURN;
     END IF;
     RETURN QUERY
-    SELECT o.tenant_id, o.id, o.contact_id, o.topic, false,
+    SELECT o.tenant_id,
+           CASE WHEN o.ambiguous THEN NULL ELSE o.id END,
+           o.contact_id,
+           CASE WHEN o.ambiguous THEN NULL ELSE o.topic END,
+           false,
            CASE WHEN t.settings ->> 'cancellation_notice_hours' ~ '^[0-9]{1,4}$'
                 THEN (t.settings ->> 'cancellation_notice_hours')::integer ELSE 24 END
-      FROM (SELECT x.tenant_id, x.id, x.contact_id, x.topic FROM outbox x
+      FROM (SELECT x.tenant_id, x.id, x.contact_id, x.topic,
+                   EXISTS (SELECT 1 FROM outbox y
+                            WHERE y.tenant_id = x.tenant_id AND y.recipient = p_from
+                              AND y.sender = p_to AND y.channel = 'sms' AND y.state = 'sent'
+                              AND y.sent_at > x.sent_at - interval '2 days'
+                              AND y.subject_id IS DISTINCT FROM x.subject_id) AS ambiguous
+              FROM outbox x
              WHERE x.recipient = p_from AND x.channel = 'sms' AND x.sent_at IS NOT NULL
                AND x.sender = p_to AND x.state = 'sent'
              ORDER BY x.sent_at DESC, x.id DESC LIMIT 1) o

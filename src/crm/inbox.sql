@@ -110,10 +110,11 @@ WHERE m.tenant_id = current_tenant_id()
 
 -- name: inbox_erase
 -- The replies of contact $1 lose their text, sender and answer when this transaction erased it
--- (erased_at is its start time); what was done with them stays.
+-- (erased_at is its start time); what was done with them stays. Setting erased_at makes the
+-- audit log record an erase, naming the fields cleared, never their values.
 UPDATE inbound_messages m
-SET body = '[erased]', sender = '[erased]', answer = NULL, version = m.version + 1,
-    updated_at = now()
+SET body = '[erased]', sender = '[erased]', answer = NULL, erased_at = now(),
+    version = m.version + 1, updated_at = now()
 WHERE m.tenant_id = current_tenant_id()
     AND m.contact_id = $1::uuid
     AND EXISTS (

@@ -654,3 +654,29 @@ def test_replies_follow_their_contact_into_exports_merges_and_erasure(srv, a, pg
     assert pg.sql("SELECT contact_id, body, sender, intent FROM inbound_messages"
                   f" WHERE provider_id = '{message_sid}'") == [
         [keep, "[erased]", "[erased]", "confirm"]]
+    # the audit log keeps which fields the erasure cleared, never what they said
+    trail = pg.sql("SELECT action, changes::text FROM audit_log WHERE entity_type ="
+                   f" 'inbound_messages' AND tenant_id = '{a.id}' AND entity_id = (SELECT"
+                   f" id::text FROM inbound_messages WHERE provider_id = '{message_sid}')"
+                   " ORDER BY id")
+    assert trail[-1][0] == "erase"
+    assert all("this is Lee" not in changes and number not in changes for _, changes in trail)
+
+
+def test_one_phone_on_two_records_leaves_the_reply_to_reception(srv, a, pg):
+    """A parent's phone on two children's records, each reminded: which appointment "X" means
+    is not known, so nothing is cancelled and the reply waits in the inbox."""
+    number, _, first, _, _ = scene(a, pg, age="3 hours")
+    r = a.request("receptionist", "POST", "/api/v1/contacts?allow_duplicate=true",
+                  json={"type": "patient", "first_name": "Ben", "last_name": "Reply",
+                        "phone": number, "consent": {"sms_reminders": True}})
+    assert r.status_code == 201, r.text
+    second = book(a, r.json()["id"])
+    sent(pg, second, number, age="1 hour")
+    message_sid = sid()
+    assert answer_of(reply(srv, "X", number, message_sid=message_sid)) is None
+    assert appointment(a, first)["status"] == "booked"
+    assert appointment(a, second)["status"] == "booked"
+    assert pg.sql("SELECT intent, outcome, handled_at IS NULL, in_reply_to IS NULL FROM"
+                  f" inbound_messages WHERE provider_id = '{message_sid}'") == [
+        ["cancel", "not_applicable", "t", "t"]]
