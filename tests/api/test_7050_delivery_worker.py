@@ -372,3 +372,26 @@ def test_a_tenant_s_own_assigned_sender(pg, t, twilio, workers):
     finally:
         pg.sql(f"UPDATE tenants SET settings = settings - 'sms_sender' - 'sms_senders'"
                f" WHERE id = '{t.id}'")
+
+
+def test_a_claim_running_out_gives_the_rest_back_unsent(pg, t, workers):
+    """A slow provider never makes a row go twice: what a claim has no time left to send goes
+    back to the queue and is claimed afresh (here a 10 s lease, 5 s of it kept spare, 2 s a
+    message: three of six sent per claim)."""
+    slow = FakeTwilio(delay=2.0)
+    try:
+        ids, phones = [], []
+        for _ in range(3):
+            p = patient(t, mail=False)
+            phones.append(p["phone"])
+            ids += make_due(pg, book(t, p)["id"])
+        w = workers(slow, CRM_WORKER_BATCH="6", CRM_WORKER_LEASE_S="10")
+        wait_for(settled(pg, ids), timeout=40)
+        assert {r[0] for r in rows(pg, ids, "state")} == {"sent"}
+        # each row once: two reminders (24 h and 2 h before) per appointment
+        assert sorted(f["To"] for f in slow.sent() if f["To"] in phones) == sorted(phones * 2)
+        metrics = requests.get(w.url("/metrics"), timeout=10).text
+        released = re.search(r'crm_outbox_messages_total\{outcome="released"\} (\d+)', metrics)
+        assert released and int(released.group(1)) >= 2, metrics
+    finally:
+        slow.close()
