@@ -169,3 +169,15 @@ def test_only_the_worker_role_drains_the_queue(pg):
     # and the worker reaches no other table of the tenants
     with pytest.raises(RuntimeError, match="permission denied"):
         worker_sql(pg, "SELECT count(*) FROM contacts")
+
+
+def test_a_row_whose_worker_died_six_times_fails(pg, quiet_tenant):
+    """A message that crashes whoever sends it does not go round for ever."""
+    [id_] = enqueue(pg, quiet_tenant)
+    for n in range(1, 7):
+        assert mine([id_], claim(pg, f"crashing-{n}", lease=0)) == [id_]
+        pg.sql(f"UPDATE outbox SET lease_until = now() - interval '1 second' WHERE id = '{id_}'")
+    claim(pg, "next", lease=60)
+    state, attempts, claimed_by, _, last_error, _ = row(pg, id_)
+    assert (state, attempts, claimed_by) == ("failed", "6", "")
+    assert last_error.endswith("ran out before it reported, six times")
