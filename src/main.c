@@ -219,7 +219,8 @@ crm_usage(FILE *out)
     for (size_t i = 0; i < CRM_NCOMMANDS; i++)
         fprintf(out, "  %-10s %s\n", crm_commands[i].name, crm_commands[i].summary);
     fprintf(out, "\n`crm COMMAND --help` shows a command's options. Every option is also an\n"
-                 "environment variable (CRM_...); a flag overrides its variable.\n");
+                 "environment variable (CRM_...); a flag overrides its variable. CRM_X_FILE\n"
+                 "instead of CRM_X names a file holding the value (Docker and ECS secrets).\n");
 }
 
 static void

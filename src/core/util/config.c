@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -311,6 +312,53 @@ crm_option_by_flag(const char *flag, size_t len, unsigned command)
     return NULL;
 }
 
+/* Values read from files (CRM_X_FILE), kept for the life of the process: the configuration
+ * points at them. */
+#define CRM_CONFIG_MAX_FILE_BYTES (64 * 1024)
+static char *crm_config_file_values[sizeof(crm_options) / sizeof(crm_options[0])];
+
+/* Option o's value from the environment: CRM_X itself or, for secrets given the way Docker and
+ * ECS give them, the contents of the file CRM_X_FILE names, without its trailing line break.
+ * 0 with *out NULL when neither is set; -1 with a message naming the variable when both are,
+ * or the file cannot be read. */
+static int
+crm_option_env(size_t i, crm_getenv_fn getenv_fn, const char **out, char *err, size_t errlen)
+{
+    const crm_option_t *o = &crm_options[i];
+    char name[64];
+    snprintf(name, sizeof(name), "%s_FILE", o->env);
+    const char *v = getenv_fn(o->env), *path = getenv_fn(name);
+    *out = v;
+    if (!path)
+        return 0;
+    if (v) {
+        snprintf(err, errlen, "%s and %s: set one of them, not both", o->env, name);
+        return -1;
+    }
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot read %s: %s", name, path, strerror(errno));
+        return -1;
+    }
+    char *text = malloc(CRM_CONFIG_MAX_FILE_BYTES + 1);
+    size_t n = text ? fread(text, 1, CRM_CONFIG_MAX_FILE_BYTES + 1, f) : 0;
+    bool failed = !text || ferror(f);
+    fclose(f);
+    if (failed || n > CRM_CONFIG_MAX_FILE_BYTES || memchr(text, '\0', n)) {
+        snprintf(err, errlen, "%s: %s is not a text of at most %d bytes", name, path,
+                 CRM_CONFIG_MAX_FILE_BYTES);
+        free(text);
+        return -1;
+    }
+    while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r'))
+        n--;
+    text[n] = '\0';
+    free(crm_config_file_values[i]);
+    crm_config_file_values[i] = text;
+    *out = text;
+    return 0;
+}
+
 int
 crm_config_load(crm_config_t *c, unsigned command, int argc, const char *const *argv,
                 crm_getenv_fn getenv_fn, char *err, size_t errlen)
@@ -318,8 +366,12 @@ crm_config_load(crm_config_t *c, unsigned command, int argc, const char *const *
     crm_config_defaults(c);
     for (size_t i = 0; i < sizeof(crm_options) / sizeof(crm_options[0]); i++) {
         const crm_option_t *o = &crm_options[i];
-        const char *v = getenv_fn(o->env);
-        if (v && (o->commands & command) && crm_option_set(c, o, o->env, v, err, errlen) != 0)
+        const char *v;
+        if (!(o->commands & command))
+            continue;
+        if (crm_option_env(i, getenv_fn, &v, err, errlen) != 0)
+            return -1;
+        if (v && crm_option_set(c, o, o->env, v, err, errlen) != 0)
             return -1;
     }
     for (int i = 0; i < argc; i++) {

@@ -4,7 +4,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/util/config.h"
 
@@ -171,6 +174,53 @@ test_listen_forms(void **state)
     assert_int_equal(crm_config_parse_listen(&c, "example.com:80"), -1);
 }
 
+/* A file holding text, its path in path (a template for mkstemp). */
+static void
+write_file(char *path, const char *text)
+{
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+}
+
+static void
+test_secrets_from_files(void **state)
+{
+    (void)state;
+    crm_config_t c;
+    char err[256];
+    char key[] = "/tmp/crm-config-key-XXXXXX", url[] = "/tmp/crm-config-url-XXXXXX";
+    write_file(key, "0123456789abcdef0123456789abcdef-platform\n");
+    write_file(url, "dbname=from_file\r\n");
+    const char *env[] = {
+        "CRM_DATABASE_URL_FILE", url, "CRM_PLATFORM_KEY_FILE", key, "CRM_JWT_KEYS", "k.json", NULL};
+    assert_int_equal(load(&c, CRM_CMD_SERVE, env, 0, NULL, err), 0);
+    assert_string_equal(c.database_url, "dbname=from_file");
+    assert_string_equal(c.platform_key, "0123456789abcdef0123456789abcdef-platform");
+    /* checked as the variable's own value would be */
+    char shorter[] = "/tmp/crm-config-short-XXXXXX";
+    write_file(shorter, "too short\n");
+    const char *weak[] = {
+        "CRM_DATABASE_URL", "dbname=x", "CRM_PLATFORM_KEY_FILE", shorter, "CRM_JWT_KEYS",
+        "k.json",           NULL};
+    assert_int_equal(load(&c, CRM_CMD_SERVE, weak, 0, NULL, err), -1);
+    assert_non_null(strstr(err, "CRM_PLATFORM_KEY"));
+    /* both, or a file that is not there: refused by name */
+    const char *both[] = {
+        "CRM_DATABASE_URL", "dbname=x", "CRM_DATABASE_URL_FILE", url, "CRM_JWT_KEYS",
+        "k.json",           NULL};
+    assert_int_equal(load(&c, CRM_CMD_SERVE, both, 0, NULL, err), -1);
+    assert_non_null(strstr(err, "CRM_DATABASE_URL and CRM_DATABASE_URL_FILE"));
+    const char *missing[] = {"CRM_DATABASE_URL_FILE", "/nonexistent/secret", "CRM_JWT_KEYS",
+                             "k.json", NULL};
+    assert_int_equal(load(&c, CRM_CMD_SERVE, missing, 0, NULL, err), -1);
+    assert_non_null(strstr(err, "CRM_DATABASE_URL_FILE: cannot read /nonexistent/secret"));
+    unlink(key);
+    unlink(url);
+    unlink(shorter);
+}
+
 int
 main(void)
 {
@@ -182,6 +232,7 @@ main(void)
         cmocka_unit_test(test_auth_settings),
         cmocka_unit_test(test_proxy_settings),
         cmocka_unit_test(test_listen_forms),
+        cmocka_unit_test(test_secrets_from_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
