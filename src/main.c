@@ -14,6 +14,7 @@
 #include "core/http/server.h"
 #include "cli/admin.h"
 #include "cli/messaging.h"
+#include "cli/healthcheck.h"
 #include "cli/worker.h"
 #include "crm_build.h"
 
@@ -134,6 +135,12 @@ static const crm_command_t crm_commands[] = {
      "configured channels and records each answer; retries passing failures later.\n"
      "Serves /healthz, /readyz and /metrics on --listen. On SIGTERM or SIGINT finishes\n"
      "the send in flight, gives back what it claimed but did not send, and exits 0.",
+     NULL},
+    {"healthcheck", CRM_CMD_HEALTHCHECK, crm_cli_healthcheck,
+     "whether the crm serving on --listen answers (a container's health check)",
+     "GETs /healthz on the --listen address (0.0.0.0 and :: asked on loopback) within 2 s\n"
+     "and exits 0 when it answers 200, 1 otherwise, saying why. For a container's\n"
+     "HEALTHCHECK: the image carries no curl. Works for `crm serve` and `crm worker`.",
      NULL},
     {"dev", CRM_CMD_DEV, crm_cmd_dev, "private PostgreSQL + migrations + demo data + serve",
      "Starts (or reuses) a PostgreSQL cluster under --dev-dir, creates the crm role and\n"

@@ -1,5 +1,8 @@
 """Liveness, readiness and request ids."""
 import re
+import socket
+
+from crmtest import crm
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
@@ -51,3 +54,17 @@ def test_access_log_line_names_route_template_status_and_duration(server):
     assert '"status":200' in line
     assert re.search(r'"duration_us":\d+', line)
     assert re.search(r'"time":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z"', line)
+
+
+def test_crm_healthcheck_asks_the_server_on_its_listen_address(server):
+    """What a container's HEALTHCHECK runs: 0 while the server answers, 1 otherwise."""
+    out = crm("healthcheck", "--listen", f"127.0.0.1:{server.port}")
+    assert out.returncode == 0, out.stderr
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    out = crm("healthcheck", "--listen", f"127.0.0.1:{closed}")
+    assert out.returncode == 1
+    assert f"http://127.0.0.1:{closed}/healthz" in out.stderr
+    out = crm("healthcheck", "--listen", "nonsense")
+    assert out.returncode == 2 and "--listen" in out.stderr

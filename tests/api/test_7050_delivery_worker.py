@@ -18,7 +18,7 @@ import pytest
 import requests
 from aiosmtpd.controller import Controller
 
-from crmtest import Server, Tenant
+from crmtest import Server, Tenant, crm
 from fake_twilio import FROM, SID, TOKEN, FakeTwilio, error
 
 pytestmark = pytest.mark.clinic
@@ -183,6 +183,8 @@ def test_reminders_go_by_sms_and_email(pg, t, twilio, smtp, workers):
     metrics = requests.get(w.url("/metrics"), timeout=10).text
     sent = re.search(r'crm_outbox_messages_total\{outcome="sent"\} (\d+)', metrics)
     assert sent and int(sent.group(1)) >= 4
+    # what the worker container's HEALTHCHECK runs
+    assert crm("healthcheck", "--listen", f"127.0.0.1:{w.port}").returncode == 0
     assert "crm_outbox_queue_depth" in metrics and "crm_outbox_oldest_due_seconds" in metrics
 
 

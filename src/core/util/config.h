@@ -13,9 +13,10 @@ enum {
     CRM_CMD_SERVE = 1 << 0,
     CRM_CMD_MIGRATE = 1 << 1,
     CRM_CMD_DEV = 1 << 2,
-    CRM_CMD_ADMIN = 1 << 3,     /* tenant and user administration from the command line */
-    CRM_CMD_MESSAGING = 1 << 4, /* `crm messaging`: the channels' settings */
-    CRM_CMD_WORKER = 1 << 5,    /* `crm worker`: the delivery worker */
+    CRM_CMD_ADMIN = 1 << 3,       /* tenant and user administration from the command line */
+    CRM_CMD_MESSAGING = 1 << 4,   /* `crm messaging`: the channels' settings */
+    CRM_CMD_WORKER = 1 << 5,      /* `crm worker`: the delivery worker */
+    CRM_CMD_HEALTHCHECK = 1 << 6, /* `crm healthcheck`: asks a running serve or worker */
 };
 
 typedef enum { CRM_LOG_DEBUG, CRM_LOG_INFO, CRM_LOG_WARN, CRM_LOG_ERROR } crm_log_level_t;
