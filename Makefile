@@ -97,6 +97,12 @@ screenshots: build
 bench-ui: build
 	@python3 bench/ui.py
 
+# The container image (Dockerfile, docs/deploy.md): podman here, docker where an engine runs.
+IMAGE ?= localhost/crm:latest
+.PHONY: image
+image:
+	@deploy/image.sh $(IMAGE)
+
 format:
 	clang-format -i $(SOURCES)
 
