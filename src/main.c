@@ -152,7 +152,7 @@ static const crm_command_t crm_commands[] = {
      "document the server serves at /openapi.json.",
      NULL},
     {"version", 0, crm_cmd_version, "print the version", "Prints the version.", NULL},
-    {"tenant", CRM_CMD_ADMIN, NULL, "create, list, suspend and resume tenants",
+    {"tenant", CRM_CMD_ADMIN, NULL, "create, list, suspend, resume, export and import tenants",
      "crm tenant create --name NAME --slug SLUG --admin-email EMAIL [--admin-password PW]\n"
      "                  [--admin-name NAME] [--modules clinic,...] [--time-zone Europe/London]\n"
      "                  [--default-country GB]\n"
@@ -164,6 +164,13 @@ static const crm_command_t crm_commands[] = {
      "crm tenant sms-senders SLUG --sms-senders \"+447700900123,Riverside\"\n"
      "    The SMS numbers and sender ids the tenant may send from (\"\": none); a number\n"
      "    belongs to one tenant only. Its admins pick one as settings.sms_sender.\n"
+     "crm tenant export --tenant SLUG --out FILE\n"
+     "    Writes every row of the tenant (audit log and chain heads included), from one\n"
+     "    snapshot, as a versioned tar archive of CSV files; the export is audited.\n"
+     "crm tenant import --in FILE\n"
+     "    Loads such an archive into this database (the same schema version; the tenant's\n"
+     "    id and slug must be new here) in one transaction; its audit chain must verify.\n"
+     "    Needs SET on session_replication_role (GRANT SET ON PARAMETER ... TO the role).\n"
      "Runs as the schema owner (CRM_MIGRATE_DATABASE_URL, else CRM_DATABASE_URL).",
      crm_cli_tenant},
     {"user", CRM_CMD_ADMIN, NULL, "create, list, disable users; reset passwords",

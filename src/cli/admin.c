@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/tenant_archive.h"
 #include "core/db/db.h"
 #include "core/auth/jws.h"
 #include "core/auth/password.h"
@@ -136,14 +137,32 @@ crm_cli_tenant_senders(const char *slug, const char *list)
     return rc;
 }
 
+/* `crm tenant export`: the tenant found by its slug (or id) through the platform API. */
+static int
+crm_cli_tenant_archive_out(const crm_config_t *config, const char *slug, const char *out)
+{
+    char *id = crm_cli_tenant_id("tenant export", slug);
+    int rc = id ? crm_cli_tenant_export(config->database_url, id, out) : 1;
+    free(id);
+    return rc;
+}
+
 int
 crm_cli_tenant(int argc, char **argv)
 {
-    crm_flag_t flags[] = {{"--name", false, NULL},           {"--slug", false, NULL},
-                          {"--modules", false, NULL},        {"--admin-email", false, NULL},
-                          {"--admin-password", false, NULL}, {"--admin-name", false, NULL},
-                          {"--time-zone", false, NULL},      {"--default-country", false, NULL},
-                          {"--sms-senders", false, NULL},    {NULL, false, NULL}};
+    crm_flag_t flags[] = {{"--name", false, NULL},
+                          {"--slug", false, NULL},
+                          {"--modules", false, NULL},
+                          {"--admin-email", false, NULL},
+                          {"--admin-password", false, NULL},
+                          {"--admin-name", false, NULL},
+                          {"--time-zone", false, NULL},
+                          {"--default-country", false, NULL},
+                          {"--sms-senders", false, NULL},
+                          {"--tenant", false, NULL},
+                          {"--out", false, NULL},
+                          {"--in", false, NULL},
+                          {NULL, false, NULL}};
     const char *action = argc > 0 ? argv[0] : NULL;
     const char *slug = NULL;
     crm_config_t config;
@@ -162,10 +181,15 @@ crm_cli_tenant(int argc, char **argv)
         rc = crm_cli_tenant_status(slug, action[0] == 's' ? "suspended" : "active");
     else if (strcmp(action, "sms-senders") == 0 && slug && flags[8].value)
         rc = crm_cli_tenant_senders(slug, flags[8].value);
+    else if (strcmp(action, "export") == 0 && flags[9].value && flags[10].value)
+        rc = crm_cli_tenant_archive_out(&config, flags[9].value, flags[10].value);
+    else if (strcmp(action, "import") == 0 && flags[11].value)
+        rc = crm_cli_tenant_import(config.database_url, flags[11].value);
     else {
         fprintf(stderr,
                 "crm tenant: unknown action '%s' (create, list, suspend SLUG, resume "
-                "SLUG, sms-senders SLUG --sms-senders LIST)\n",
+                "SLUG, sms-senders SLUG --sms-senders LIST, export --tenant SLUG --out FILE, "
+                "import --in FILE)\n",
                 action);
         rc = 2;
     }
