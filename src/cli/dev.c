@@ -222,6 +222,8 @@ crm_dev_bootstrap(const crm_dev_t *d)
     int rc = 0;
     if (!crm_dev_found(pg, &crm_sql_dev_role_exists))
         rc = crm_dev_sql(pg, crm_sql_dev_role_create.sql, "creating the role crm");
+    if (rc == 0)
+        rc = crm_dev_sql(pg, crm_sql_dev_role_grants.sql, "granting the role crm");
     if (rc == 0 && !crm_dev_found(pg, &crm_sql_dev_database_exists))
         rc = crm_dev_sql(pg, crm_sql_dev_database_create.sql, "creating the database crm");
     PQfinish(pg);

@@ -10,6 +10,10 @@ WHERE rolname = 'crm';
 -- The owner of the application's database; the password only serves this private cluster.
 CREATE ROLE crm LOGIN CREATEROLE PASSWORD 'crm';
 
+-- name: dev_role_grants
+-- What the owner may do beyond its objects: turn triggers off for `crm tenant import`.
+GRANT SET ON PARAMETER session_replication_role TO crm;
+
 -- name: dev_database_exists
 SELECT 1
 FROM pg_database
