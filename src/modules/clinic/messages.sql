@@ -128,5 +128,5 @@ FROM clinic_appointments a
     CROSS JOIN LATERAL (SELECT 'preview'::text AS topic, NULL::text AS channel,
         jsonb_build_object('previous_starts_at', a.starts_at,
             'previous_practitioner_name', a.practitioner_name) AS payload) o
-    LEFT JOIN users u ON false
+    LEFT JOIN users u ON u.tenant_id = a.tenant_id AND false
 WHERE a.tenant_id = current_tenant_id() AND a.id = $1::uuid AND clinic_sees_patients();
