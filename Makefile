@@ -42,6 +42,16 @@ test: deps
 	@$(MAKE) --no-print-directory build build-test
 	@scripts/test.sh
 
+# The API suite on a local Citus cluster built from the vendored sources (scripts/citus.sh,
+# scripts/test_citus.sh; docs/scaling.md); not part of `make test`.
+CITUS_PACKAGES := postgresql-server-dev-15 liblz4-dev libzstd-dev libkrb5-dev libselinux1-dev \
+	libxslt1-dev libpam0g-dev libreadline-dev autoconf flex bison
+.PHONY: test-citus
+test-citus: deps
+	@scripts/deps.sh $(CITUS_PACKAGES)
+	@$(MAKE) --no-print-directory build-test
+	@scripts/test_citus.sh
+
 # The API suite against a ThreadSanitizer build (scripts/tsan.sh); not part of `make test`.
 TSAN_BUILD := build-tsan
 .PHONY: tsan

@@ -76,21 +76,7 @@ echo "== API tests (pytest, real PostgreSQL and crm serve)"
 junit="$BUILD/pytest-junit.xml"
 rm -f "$junit"
 /usr/bin/python3 -m pytest tests/api -q -p no:cacheprovider --junitxml="$junit"
-counts=$(/usr/bin/python3 - "$junit" <<'PY'
-import sys
-import xml.etree.ElementTree as ET
-try:
-    root = ET.parse(sys.argv[1]).getroot()
-except (OSError, ET.ParseError):
-    print(0, 1)  # pytest did not get as far as writing results
-    sys.exit()
-suites = [root] if root.tag == "testsuite" else list(root)
-total = sum(int(s.get("tests", 0)) for s in suites)
-bad = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
-skipped = sum(int(s.get("skipped", 0)) for s in suites)
-print(total - bad - skipped, bad if total else 1)
-PY
-)
+counts=$(/usr/bin/python3 scripts/junit_counts.py "$junit")
 read -r api_ok api_bad <<<"$counts"
 passed=$((passed + api_ok))
 failed=$((failed + api_bad))

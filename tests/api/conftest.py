@@ -6,12 +6,12 @@ import sys
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from crmtest import Postgres, Server, Tenant  # noqa: E402
+from crmtest import Postgres, Server, Tenant, cluster_under_test  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def pg():
-    cluster = Postgres()
+    cluster = cluster_under_test()
     cluster.start()
     cluster.bootstrap()
     yield cluster

@@ -113,6 +113,61 @@ class Postgres:
             assert out.returncode == 0, out.stderr
 
 
+class CitusCluster(Postgres):
+    """The suite's database on the local Citus cluster of scripts/citus.sh (a coordinator and
+    workers on 127.0.0.1, ports given): bootstrap() makes the database afresh on every node,
+    joins the workers and migrates, which distributes the tables. The cluster itself is not
+    started or stopped here."""
+
+    def __init__(self, ports):
+        self.ports = ports
+        self.port = ports[0]
+        self.base = self.data = self.sock = None
+
+    def start(self):
+        pass
+
+    def stop(self, mode="fast"):
+        raise RuntimeError("the Citus cluster is stopped by scripts/citus.sh, not by a test")
+
+    def destroy(self):
+        pass
+
+    def url(self, user="crm", dbname="crm"):
+        return f"host=127.0.0.1 port={self.port} user={user} dbname={dbname}"
+
+    def node_sql(self, port, query, dbname="crm"):
+        out = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d",
+                              f"host=127.0.0.1 port={port} user=postgres dbname={dbname}",
+                              "-c", query], capture_output=True, text=True)
+        if out.returncode != 0:
+            raise RuntimeError(out.stderr.strip())
+
+    def bootstrap(self, migrate=True):
+        for port in self.ports:
+            self.node_sql(port, "DROP DATABASE IF EXISTS crm WITH (FORCE)", "postgres")
+            self.node_sql(port, "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname ="
+                                " 'crm') THEN CREATE ROLE crm LOGIN CREATEROLE; END IF; END $$",
+                          "postgres")
+            self.node_sql(port, "CREATE DATABASE crm OWNER crm", "postgres")
+            self.node_sql(port, "CREATE EXTENSION citus")
+        self.sql(f"SELECT citus_set_coordinator_host('127.0.0.1', {self.port})")
+        for port in self.ports[1:]:
+            self.sql(f"SELECT citus_add_node('127.0.0.1', {port})")
+        if migrate:
+            out = crm("migrate", env={"CRM_DATABASE_URL": self.url()})
+            assert out.returncode == 0, out.stderr
+
+
+def cluster_under_test():
+    """The suite's own cluster: a fresh PostgreSQL, or with CRM_TEST_CITUS (the coordinator's
+    and workers' ports, "55436,55437,55438") the running Citus cluster."""
+    ports = os.environ.get("CRM_TEST_CITUS")
+    if ports:
+        return CitusCluster([int(p) for p in ports.split(",")])
+    return Postgres()
+
+
 def psql(pg, *args, user="crm"):
     """Runs psql with these arguments against pg's database; returns its output."""
     out = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",

@@ -159,6 +159,9 @@ crm_migrate_run(PGconn *conn, FILE *out, char *err, size_t errlen)
         rc = crm_rbac_sync(conn, err, errlen);
     if (rc == 0)
         rc = crm_contact_types_sync(conn, err, errlen);
+    if (rc == 0)
+        rc = crm_db_exec(conn, crm_sql_migrate_citus.sql, 0, NULL, "distributing the tables", err,
+                         errlen);
     PQclear(PQexec(conn, crm_sql_migrate_unlock.sql));
     return rc;
 }

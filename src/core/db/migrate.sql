@@ -5,6 +5,10 @@
 -- cannot interleave.
 SELECT pg_advisory_lock(7294017731);
 
+-- name: migrate_citus
+-- On a Citus cluster, distributes the tables the run made (core migration 0028); else nothing.
+SELECT citus_distribute();
+
 -- name: migrate_unlock
 SELECT pg_advisory_unlock(7294017731);
 
