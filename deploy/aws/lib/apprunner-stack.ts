@@ -43,6 +43,14 @@ export class CrmAppRunnerStack extends Stack {
     new CrmCluster(this, "Ecs", network, secrets, s);
     const alarms = new CrmAlarms(this, "Alarms", db, s);
 
+    if (s.apiMinTasks > 0) this.api(network, db, secrets, alarms);
+    new CfnOutput(this, "AlarmTopicArn", { value: alarms.topic.topicArn });
+    new CfnOutput(this, "DatabaseEndpoint", { value: db.instance.dbInstanceEndpointAddress });
+  }
+
+  /** The api as an App Runner service (left out while apiMinTasks is 0: the first deploy). */
+  private api(network: CrmNetwork, db: CrmDatabase, secrets: CrmSecrets, alarms: CrmAlarms): void {
+    const s = this.settings;
     const connectorSg = new ec2.SecurityGroup(this, "ConnectorSecurityGroup", {
       vpc: network.vpc,
       description: "crm App Runner VPC connector: out to the database only",
@@ -77,7 +85,7 @@ export class CrmAppRunnerStack extends Stack {
 
     const scaling = new apprunner.CfnAutoScalingConfiguration(this, "Scaling", {
       autoScalingConfigurationName: "crm-api",
-      minSize: 1,
+      minSize: s.apiMinTasks,
       maxSize: s.apiMaxTasks,
       maxConcurrency: 100,
     });
@@ -167,7 +175,5 @@ export class CrmAppRunnerStack extends Stack {
       value: `https://${service.attrServiceUrl}`,
       description: "the api's App Runner address (link a custom domain to it: docs/deploy.md)",
     });
-    new CfnOutput(this, "AlarmTopicArn", { value: alarms.topic.topicArn });
-    new CfnOutput(this, "DatabaseEndpoint", { value: db.instance.dbInstanceEndpointAddress });
   }
 }

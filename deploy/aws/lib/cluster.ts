@@ -113,7 +113,7 @@ export class CrmCluster extends Construct {
       serviceName: "worker",
       cluster: this.cluster,
       taskDefinition: this.worker.definition,
-      desiredCount: 1,
+      desiredCount: settings.workerTasks,
       assignPublicIp: true,
       vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
       securityGroups: [network.tasks],

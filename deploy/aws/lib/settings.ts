@@ -27,13 +27,19 @@ export interface CrmSettings {
   maxAllocatedStorageGiB: number;
   /** CRM_SHUTDOWN_TIMEOUT_S of the api; the ALB's deregistration delay follows it */
   shutdownTimeoutS: number;
-  /** api tasks: size, auto scaling bounds and the request-count target (per task, per minute) */
+  /**
+   * api tasks: size, auto scaling bounds and the request-count target (per task, per minute).
+   * apiMinTasks=0 is the first deploy, before `crm migrate` has run: no api task (ECS), no App
+   * Runner service.
+   */
   apiCpu: number;
   apiMemoryMiB: number;
   apiMinTasks: number;
   apiMaxTasks: number;
   apiRequestsPerTaskPerMinute: number;
   apiThreads: number;
+  /** worker tasks: 1, or 0 for the first deploy, before `crm migrate` has run */
+  workerTasks: number;
   /** the worker task's size, and where its /healthz, /readyz and /metrics listen */
   workerCpu: number;
   workerMemoryMiB: number;
@@ -75,6 +81,7 @@ const DEFAULTS: CrmSettings = {
   apiMaxTasks: 4,
   apiRequestsPerTaskPerMinute: 3000,
   apiThreads: 8,
+  workerTasks: 1,
   workerCpu: 256,
   workerMemoryMiB: 512,
   workerListen: "0.0.0.0:8081",
@@ -122,6 +129,7 @@ export function readSettings(node: Node): CrmSettings {
   if (!/^[\w.-]+\/[\w.-]+$/.test(s.githubRepository)) {
     throw new Error("context githubRepository: owner/name");
   }
+  if (s.apiMaxTasks < Math.max(1, s.apiMinTasks)) throw new Error("context apiMaxTasks < apiMinTasks");
   if (s.smtp && !s.smtpFrom) throw new Error("context smtp=true needs smtpFrom (CRM_SMTP_FROM)");
   return s;
 }

@@ -94,6 +94,19 @@ describe("services", () => {
     appRunner.resourceCountIs("AWS::ElasticLoadBalancingV2::LoadBalancer", 0);
   });
 
+  test("the first deploy (apiMinTasks=0 workerTasks=0) starts nothing before crm migrate", () => {
+    // crm serve and crm worker refuse to run on an unmigrated database
+    const first = synth({ apiMinTasks: "0", workerTasks: "0" });
+    for (const [, r] of resources(first.ecs, "AWS::ECS::Service")) {
+      assert.equal(r.Properties.DesiredCount, 0, r.Properties.ServiceName);
+    }
+    first.appRunner.resourceCountIs("AWS::AppRunner::Service", 0);
+    first.appRunner.hasResourceProperties("AWS::ECS::TaskDefinition", { Family: "crm-migrate" });
+    for (const [, r] of resources(ecs, "AWS::ECS::Service")) {
+      assert.equal(r.Properties.DesiredCount, 1, r.Properties.ServiceName);
+    }
+  });
+
   test("task definitions crm-api, crm-worker, crm-migrate as deploy.yml names them", () => {
     const workflow = fs.readFileSync(path.join(ROOT, ".github/workflows/deploy.yml"), "utf8");
     const families = workflow.match(/for family in ([\w -]+); do/)![1].trim().split(/\s+/);
