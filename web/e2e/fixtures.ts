@@ -137,6 +137,14 @@ export async function signIn(page: Page, clinic: Clinic, who: Role | Person, pat
   await expect(page.getByTestId("user-menu")).toBeVisible();
 }
 
+/** Signs out through the user menu and waits for the sign-in page: the next sign-in must not
+ * meet the session still being closed. */
+export async function signOut(page: Page) {
+  await page.getByTestId("user-menu").click();
+  await page.getByRole("menuitem", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/sign-in$/);
+}
+
 /** No serious or critical axe finding on the page as it is now. */
 export async function expectAccessible(page: Page, include?: string) {
   // a dialog still fading in has blended colours that axe would measure as low contrast

@@ -1,7 +1,7 @@
 // myday.spec.ts - the practitioner's "My day": today's appointments in clinic time and order,
 // the patients' last notes as the API shows them, arrive/complete, the note editor, 412.
 import { DateTime } from "luxon";
-import { test, expect, signIn, expectAccessible, type Clinic } from "./fixtures";
+import { test, expect, signIn, signOut, expectAccessible, type Clinic } from "./fixtures";
 
 /** An instant today (or days away) at a clinic wall-clock time, as ISO with its offset. */
 function at(clinic: Clinic, hhmm: string, days = 0): string {
@@ -83,8 +83,7 @@ test("an empty day says so; a non-practitioner is told My day is not theirs", as
   await signIn(page, clinic, "practitioner", "/my-day");
   await expect(page.getByText("No appointments today")).toBeVisible();
   await expectAccessible(page);
-  await page.getByTestId("user-menu").click();
-  await page.getByRole("menuitem", { name: "Sign out" }).click();
+  await signOut(page);
   await signIn(page, clinic, "receptionist", "/my-day");
   await expect(page.getByText(/not set up as a practitioner/)).toBeVisible();
   await expect(page.getByRole("navigation").getByRole("link", { name: "My day" })).toHaveCount(0);

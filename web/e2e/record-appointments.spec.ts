@@ -1,7 +1,7 @@
 // record-appointments.spec.ts - the Clinic's section of the patient record: upcoming and past
 // appointments in clinic time with practitioner and status, "show more", and "Book again".
 import { DateTime } from "luxon";
-import { test, expect, signIn, expectAccessible, type Clinic } from "./fixtures";
+import { test, expect, signIn, signOut, expectAccessible, type Clinic } from "./fixtures";
 
 function at(clinic: Clinic, days: number, hhmm: string): string {
   const [h, m] = hhmm.split(":").map(Number);
@@ -62,8 +62,7 @@ test("a patient with no appointments; a role that may not book sees no button", 
   await expect(panel.getByRole("button", { name: `Book an appointment for ${patient.name}` })).toBeVisible();
   await expectAccessible(page);
   // the Viewer reads the diary but may not see whose appointments they are: no section
-  await page.getByTestId("user-menu").click();
-  await page.getByRole("menuitem", { name: "Sign out" }).click();
+  await signOut(page);
   await signIn(page, clinic, "viewer", `/contacts/${patient.id}`);
   await expect(page.getByRole("heading", { level: 1, name: patient.name })).toBeVisible();
   await expect(page.getByRole("region", { name: "Appointments" })).toHaveCount(0);

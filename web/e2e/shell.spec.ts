@@ -1,6 +1,6 @@
 // shell.spec.ts - the signed-in frame: navigation per role and enabled modules, the user's name
 // and role, sign-out, the global search by keyboard, the lost-connection banner, the 404 page.
-import { test, expect, signIn, expectAccessible, makeClinic, type Clinic, type Role } from "./fixtures";
+import { test, expect, signIn, signOut, expectAccessible, makeClinic, type Clinic, type Role } from "./fixtures";
 import type { Page } from "@playwright/test";
 
 /** The navigation's links, by accessible name (their icons are hidden from it). */
@@ -8,12 +8,6 @@ async function expectNavLinks(page: Page, names: string[]) {
   const links = page.getByRole("navigation", { name: "Main" }).getByRole("link");
   await expect(links).toHaveCount(names.length);
   for (const [i, name] of names.entries()) await expect(links.nth(i)).toHaveAccessibleName(name);
-}
-
-async function signOut(page: Page) {
-  await page.getByTestId("user-menu").click();
-  await page.getByRole("menuitem", { name: "Sign out" }).click();
-  await expect(page).toHaveURL(/\/sign-in$/);
 }
 
 test("the navigation follows the role: receptionist, practitioner, viewer", async ({ page, clinic }) => {
