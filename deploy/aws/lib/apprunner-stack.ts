@@ -64,8 +64,8 @@ export class CrmAppRunnerStack extends Stack {
       securityGroups: [connectorSg.securityGroupId],
     });
 
-    // App Runner pulls from ECR only: the released image, with crm-start as entry point, is
-    // built for amd64 and pushed to the CDK asset repository at deploy time
+    // App Runner pulls from ECR only: the released image is rebuilt FROM Docker Hub for amd64
+    // and pushed to the CDK asset repository at deploy time
     const image = new ecrAssets.DockerImageAsset(this, "ApiImage", {
       directory: path.join(__dirname, "..", "..", "image"),
       buildArgs: { CRM_IMAGE: s.image },

@@ -2,8 +2,6 @@
 // definitions built one way (container `crm` first, the image's user 10001, read-only root
 // filesystem, secrets only as ECS secrets, JSON-lines logs in CloudWatch), the migration task
 // `crm-migrate` and the delivery worker `worker` with its metrics sidecar.
-import * as fs from "node:fs";
-import * as path from "node:path";
 import {
   Duration,
   RemovalPolicy,
@@ -17,12 +15,6 @@ import { Construct } from "constructs";
 import { CrmNetwork } from "./network";
 import { CrmSecrets, SecretRole } from "./secrets";
 import { CrmSettings } from "./settings";
-
-/** crm-start.sh, run by `sh -c` as each container's entry point (see its header). */
-export const START_SCRIPT = fs.readFileSync(
-  path.join(__dirname, "..", "..", "image", "crm-start.sh"),
-  "utf8",
-);
 
 /** The uid the image's `crm` user has (Dockerfile: useradd --uid 10001). */
 export const CRM_UID = "10001";
@@ -152,7 +144,6 @@ export class CrmCluster extends Construct {
     const container = definition.addContainer("crm", {
       containerName: "crm",
       image: ecs.ContainerImage.fromRegistry(s.image),
-      entryPoint: ["/bin/sh", "-c", START_SCRIPT, "crm-start"],
       command: props.command,
       user: CRM_UID,
       readonlyRootFilesystem: true,

@@ -1,7 +1,7 @@
 // secrets.ts - the Secrets Manager entries crm reads, and which environment variable each
 // becomes in a container (always as an ECS or App Runner *secret*, never a plain value):
 //   crm/database-url         CRM_DATABASE_URL    made here from the RDS master secret
-//   crm/jwt-keys             CRM_JWT_KEYS_JSON   one HS256 key, generated (crm-start.sh)
+//   crm/jwt-keys             CRM_JWT_KEYS        one HS256 key, generated (a key set inline)
 //   crm/platform-key         CRM_PLATFORM_KEY    generated, 48 characters
 //   crm/metrics-token        CRM_METRICS_TOKEN   generated, 48 characters
 //   crm/smtp-url             CRM_SMTP_URL        filled by the operator (docs/deploy.md)
@@ -54,7 +54,7 @@ export class CrmSecrets extends Construct {
     });
     this.jwtKeys = new sm.Secret(this, "JwtKeys", {
       secretName: "crm/jwt-keys",
-      description: "CRM_JWT_KEYS_JSON: the JWT key set, or one HS256 key (crm-start.sh)",
+      description: "CRM_JWT_KEYS: the JWT key set, or one HS256 key, given inline",
       generateSecretString: {
         secretStringTemplate: JSON.stringify({ kid: "aws-1", alg: "HS256" }),
         generateStringKey: "secret",
@@ -103,7 +103,7 @@ export class CrmSecrets extends Construct {
     if (role === "api") {
       return [
         ...uses,
-        { env: "CRM_JWT_KEYS_JSON", secret: this.jwtKeys },
+        { env: "CRM_JWT_KEYS", secret: this.jwtKeys },
         { env: "CRM_PLATFORM_KEY", secret: this.platformKey },
         { env: "CRM_METRICS_TOKEN", secret: this.metricsToken },
         ...twilio,

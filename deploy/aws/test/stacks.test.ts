@@ -184,7 +184,7 @@ describe("secrets", () => {
     };
     assert.deepEqual(byFamily(ecs, "crm-api"), [
       "CRM_DATABASE_URL",
-      "CRM_JWT_KEYS_JSON",
+      "CRM_JWT_KEYS",
       "CRM_METRICS_TOKEN",
       "CRM_PLATFORM_KEY",
       "CRM_TWILIO_ACCOUNT_SID",

@@ -185,24 +185,52 @@ crm_load_key(crm_jws_key_t *k, json_t *entry, const char *dir, size_t index, cha
     return 0;
 }
 
-int
-crm_jws_load_keys(const char *path, char *err, size_t errlen)
+/* The key set CRM_JWT_KEYS gives: the JSON itself when it begins with "{" (as a container's
+ * secret arrives), else the file it names. One key object alone stands for a set of one.
+ * Errors of an inline set never quote it: it holds secrets. NULL after setting err. */
+static json_t *
+crm_jws_read_set(const char *source, bool *inline_set, char *err, size_t errlen)
 {
     json_error_t je;
-    json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    const char *p = source + strspn(source, " \t\r\n");
+    *inline_set = *p == '{';
+    json_t *doc = *inline_set ? json_loads(p, JSON_REJECT_DUPLICATES, &je)
+                              : json_load_file(source, JSON_REJECT_DUPLICATES, &je);
     if (!doc) {
-        snprintf(err, errlen, "CRM_JWT_KEYS: %s: %s", path, je.text);
-        return -1;
+        if (*inline_set)
+            snprintf(err, errlen,
+                     "CRM_JWT_KEYS: the key set given inline is not JSON (line %d, "
+                     "column %d)",
+                     je.line, je.column);
+        else
+            snprintf(err, errlen, "CRM_JWT_KEYS: %s: %s", source, je.text);
+        return NULL;
+    }
+    if (json_is_object(doc) && !json_object_get(doc, "keys") && json_object_get(doc, "kid")) {
+        json_t *one = doc;
+        doc = json_pack("{s[o]}", "keys", one);
     }
     json_t *keys = json_object_get(doc, "keys");
     if (!json_is_array(keys) || json_array_size(keys) == 0) {
-        snprintf(err, errlen, "CRM_JWT_KEYS: %s: expected {\"keys\": [ ... ]} with a key", path);
+        snprintf(err, errlen, "CRM_JWT_KEYS: %s: expected {\"keys\": [ ... ]} with a key",
+                 *inline_set ? "the key set given inline" : source);
         json_decref(doc);
-        return -1;
+        return NULL;
     }
+    return doc;
+}
+
+int
+crm_jws_load_keys(const char *path, char *err, size_t errlen)
+{
+    bool inline_set;
+    json_t *doc = crm_jws_read_set(path, &inline_set, err, errlen);
+    if (!doc)
+        return -1;
+    json_t *keys = json_object_get(doc, "keys");
     char dir_buf[PATH_MAX];
-    snprintf(dir_buf, sizeof(dir_buf), "%s", path);
-    const char *dir = dirname(dir_buf);
+    snprintf(dir_buf, sizeof(dir_buf), "%s", inline_set ? "./-" : path);
+    const char *dir = dirname(dir_buf); /* inline: key files are relative to the working folder */
     crm_jws_free_keys();
     crm_jws.keys = crm_xcalloc(json_array_size(keys), sizeof(crm_jws_key_t));
     int rc = 0;

@@ -20,8 +20,10 @@ typedef struct crm_token_claims {
     long long iat, nbf, exp;
 } crm_token_claims_t;
 
-/* Loads the key set from a JSON file ({"keys": [...]}, the first key signs). Relative key
- * file paths are relative to the key set file. Returns -1 with a message. */
+/* Loads the key set ({"keys": [...]}, the first key signs) from the JSON file path names, or
+ * from path itself when it begins with "{" (a secret given as an environment variable); one
+ * key object alone is a set of one. Relative key file paths are relative to the key set
+ * file (inline: to the working folder). Returns -1 with a message. */
 int crm_jws_load_keys(const char *path, char *err, size_t errlen);
 void crm_jws_free_keys(void);
 /* Issuer, audience and access-token lifetime of issued and accepted tokens. */

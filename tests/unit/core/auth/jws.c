@@ -1,5 +1,6 @@
-/* jws.c - unit tests of src/core/jws.c's verification cache: a verified token verifies again
- * from the cache, a tampered one never does, and a new key set voids what was cached */
+/* jws.c - unit tests of src/core/jws.c's verification cache (a verified token verifies again
+ * from the cache, a tampered one never does, and a new key set voids what was cached) and of
+ * key sets given inline, as containers' secrets arrive */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -72,11 +73,50 @@ test_cached_verification_and_tampering(void **state)
     crm_arena_destroy(a);
 }
 
+/* CRM_JWT_KEYS holding the key set itself, or one key alone: a token signed with it opens;
+ * what is not a key set is refused without quoting the secret. */
+static void
+test_inline_key_sets(void **state)
+{
+    (void)state;
+    char err[256];
+    char *entry = crm_jws_generate_entry("HS256", "inline-1", "/tmp", err, sizeof(err));
+    assert_non_null(entry);
+    char set[512];
+    snprintf(set, sizeof(set), "  {\"keys\": [%s]}\n", entry);
+    assert_int_equal(crm_jws_load_keys(set, err, sizeof(err)), 0);
+    crm_arena_t *a = crm_arena_create(4096);
+    char *token = crm_jws_issue(a, sub, tid, "admin");
+    assert_non_null(token);
+    const char *why = NULL;
+    json_t *claims = crm_jws_open(token, "at+jwt", &why);
+    assert_non_null(claims);
+    json_decref(claims);
+
+    assert_int_equal(crm_jws_load_keys(entry, err, sizeof(err)), 0); /* one key alone */
+    claims = crm_jws_open(crm_jws_issue(a, sub, tid, "admin"), "at+jwt", &why);
+    assert_non_null(claims);
+    json_decref(claims);
+
+    const char *secret = strstr(entry, "\"secret\"");
+    assert_non_null(secret);
+    snprintf(set, sizeof(set), "{\"keys\": [%s", entry); /* cut short */
+    assert_int_equal(crm_jws_load_keys(set, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "inline is not JSON"));
+    assert_null(strstr(err, secret + 10));
+    assert_int_equal(crm_jws_load_keys("{\"keys\": []}", err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "with a key"));
+    crm_arena_destroy(a);
+    free(entry);
+    crm_jws_free_keys();
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cached_verification_and_tampering),
+        cmocka_unit_test(test_inline_key_sets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
