@@ -66,9 +66,24 @@ BEGIN
 END
 $$;
 
+-- time_zone_names (core 0014) stays a plain table of each node, filled from that node's own
+-- time zone data: is_time_zone() reads it in tenants' CHECK, which runs on every node holding a
+-- copy of tenants, and a shard may not query a Citus table. Made on the workers here (again
+-- after a worker joins: run crm migrate after citus_add_node).
+CREATE FUNCTION citus_node_local_tables() RETURNS void
+    LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE 'SELECT run_command_on_workers($c$'
+        'CREATE TABLE IF NOT EXISTS public.time_zone_names (name text PRIMARY KEY); '
+        'INSERT INTO public.time_zone_names SELECT DISTINCT name FROM pg_timezone_names '
+        'ON CONFLICT DO NOTHING; GRANT SELECT ON public.time_zone_names TO PUBLIC$c$)';
+END
+$$;
+
 -- Every table of the schema not yet a Citus table, each after the tables it refers to: the
 -- global catalogues (no tenant_id column) as reference tables, the tenant tables distributed.
--- schema_migrations stays on the coordinator, where crm migrate runs. Returns how many it did.
+-- schema_migrations stays on the coordinator, where crm migrate runs, and time_zone_names on
+-- each node (above). Returns how many it did.
 CREATE FUNCTION citus_distribute() RETURNS integer
     LANGUAGE plpgsql AS $$
 DECLARE
@@ -78,6 +93,7 @@ BEGIN
     IF NOT citus_present() THEN
         RETURN 0;
     END IF;
+    PERFORM citus_node_local_tables();
     FOR t IN
         WITH RECURSIVE tables AS (
             SELECT c.oid,
@@ -85,7 +101,7 @@ BEGIN
                          WHERE a.attrelid = c.oid AND a.attname = 'tenant_id') AS tenant
               FROM pg_class c
              WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r'
-               AND c.relname <> 'schema_migrations'
+               AND c.relname NOT IN ('schema_migrations', 'time_zone_names')
         ),
         refs AS (
             SELECT f.conrelid AS child, f.confrelid AS parent

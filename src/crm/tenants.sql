@@ -1,13 +1,19 @@
 -- tenants.sql - statements of tenants.c: provisioning, run as crm_platform
 
+-- fragment: tenant_modules_join
+-- Each tenant's modules as tm.modules (a JSON array; NULL: none), joined to tenants t: a join
+-- rather than a subquery for each row, which Citus cannot plan over the reference table.
+LEFT JOIN (
+    SELECT m.tenant_id, json_agg(m.module ORDER BY m.module) AS modules
+    FROM tenant_modules m
+    GROUP BY m.tenant_id
+) tm ON tm.tenant_id = t.id
+
 -- fragment: tenant_json
+-- A tenant as the platform API shows it (FROM tenants t :tenant_modules_join).
 json_build_object('id', t.id, 'name', t.name, 'slug', t.slug, 'status', t.status,
     'time_zone', t.time_zone, 'default_country', t.default_country,
-    'modules', coalesce((
-        SELECT json_agg(m.module ORDER BY m.module)
-        FROM tenant_modules m
-        WHERE m.tenant_id = t.id
-    ), '[]'::json),
+    'modules', coalesce(tm.modules, '[]'::json),
     'sms_senders', coalesce(t.settings -> 'sms_senders', '[]'::jsonb),
     'created_at', t.created_at, 'updated_at', t.updated_at)
 
@@ -24,8 +30,7 @@ VALUES ($1, $2, $3, coalesce($4, 'UTC'), coalesce($5, 'US'));
 
 -- name: tenant_modules
 -- The industry modules ($2, a text[]) the new tenant starts with.
-INSERT INTO tenant_modules (tenant_id, module)
-SELECT $1, unnest($2::text[]);
+SELECT tenant_modules_add($1, $2::text[]);
 
 -- name: tenant_admin
 -- The tenant's first user, an Admin.
@@ -41,6 +46,7 @@ SELECT create_default_pipeline($1);
 -- returns: j
 SELECT :tenant_json AS j
 FROM tenants t
+:tenant_modules_join
 WHERE t.id = $1;
 
 -- name: tenants_list
@@ -48,6 +54,7 @@ WHERE t.id = $1;
 -- returns: j, k, id
 SELECT :tenant_json AS j, t.created_at AS k, t.id
 FROM tenants t
+:tenant_modules_join
 WHERE ($1::timestamptz IS NULL OR (t.created_at, t.id) > ($1::timestamptz, $2::uuid))
 ORDER BY t.created_at, t.id
 LIMIT $3::int;
@@ -57,6 +64,7 @@ LIMIT $3::int;
 -- returns: j
 SELECT :tenant_json AS j
 FROM tenants t
+:tenant_modules_join
 WHERE t.id::text = $1 OR t.slug = $1;
 
 -- name: tenant_status
@@ -73,4 +81,5 @@ WITH changed AS (
     RETURNING *
 )
 SELECT :tenant_json AS j
-FROM changed t;
+FROM changed t
+:tenant_modules_join;

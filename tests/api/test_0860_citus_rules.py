@@ -34,13 +34,15 @@ GLOBAL_CATALOGUES = {
     "tenants": "the tenants themselves; UNIQUE (slug) rules out distributing it by id",
     "roles": "the built-in roles, the same for every tenant, synced from the code",
     "role_permissions": "each built-in role's permissions, synced from the code",
-    "time_zone_names": "the IANA zone names that is_time_zone() checks against",
     "contact_types": "the contact types modules declare, synced from the code",
 }
 # Tables that are neither.
 OTHER_TABLES = {
     "schema_migrations": "the migrations applied: stays a local table of the coordinator, "
                          "where `crm migrate` runs the DDL",
+    "time_zone_names": "the IANA zone names is_time_zone() checks in tenants' CHECK: a plain "
+                       "table of each node, from its own zone data (core 0028), since a shard "
+                       "may not query a Citus table",
     "testkit_notes": "the testkit module's table, compiled only into the test build "
                      "(meson option testkit); never in a database that serves tenants",
 }
