@@ -41,28 +41,29 @@ BEGIN
 END
 $$;
 
--- Distributes tenant table p_table by tenant_id, colocated with the others; a no-op without
--- Citus or when done.
-CREATE FUNCTION crm_distribute(p_table regclass) RETURNS void
+-- Makes p_table a Citus table: distributed by tenant_id, colocated with the other tenant tables
+-- (p_distributed), or a reference table, a copy on every node (a global catalogue); a no-op
+-- without Citus or when done.
+CREATE FUNCTION citus_convert(p_table regclass, p_distributed boolean) RETURNS void
     LANGUAGE plpgsql AS $$
 BEGIN
     IF citus_present() AND NOT citus_table(p_table) THEN
         PERFORM citus_ddl_settings();
-        EXECUTE 'SELECT create_distributed_table($1, ''tenant_id'', colocate_with => ''default'')'
-            USING p_table;
+        IF p_distributed THEN
+            EXECUTE 'SELECT create_distributed_table($1, ''tenant_id'', '
+                    'colocate_with => ''default'')' USING p_table;
+        ELSE
+            EXECUTE 'SELECT create_reference_table($1)' USING p_table;
+        END IF;
     END IF;
 END
 $$;
 
--- Makes global catalogue p_table a reference table (a copy on every node); a no-op without
--- Citus or when done.
-CREATE FUNCTION crm_reference(p_table regclass) RETURNS void
+-- What a later migration calls right after creating tenant table p_table.
+CREATE FUNCTION crm_distribute(p_table regclass) RETURNS void
     LANGUAGE plpgsql AS $$
 BEGIN
-    IF citus_present() AND NOT citus_table(p_table) THEN
-        PERFORM citus_ddl_settings();
-        EXECUTE 'SELECT create_reference_table($1)' USING p_table;
-    END IF;
+    PERFORM citus_convert(p_table, true);
 END
 $$;
 
@@ -121,11 +122,7 @@ BEGIN
         HAVING NOT citus_table(d.oid)
          ORDER BY max(d.n), d.oid::regclass::text
     LOOP
-        IF t.tenant THEN
-            PERFORM crm_distribute(t.tbl);
-        ELSE
-            PERFORM crm_reference(t.tbl);
-        END IF;
+        PERFORM citus_convert(t.tbl, t.tenant);
         done := done + 1;
     END LOOP;
     RETURN done;

@@ -18,7 +18,8 @@ import {
 } from "aws-cdk-lib";
 import { Construct } from "constructs";
 import { CrmAlarms } from "./alarms";
-import { CrmCluster, channelEnvironment } from "./cluster";
+import { channelEnvironment } from "./cluster";
+import { crmFoundation } from "./foundation";
 import { CrmDatabase } from "./database";
 import { CrmNetwork } from "./network";
 import { CrmSecrets } from "./secrets";
@@ -36,12 +37,11 @@ export class CrmAppRunnerStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
     const s = (this.settings = readSettings(this.node));
-    const network = new CrmNetwork(this, "Network", s);
-    const db = new CrmDatabase(this, "Database", network, s);
-    db.allowFrom(network.tasks, "crm ECS tasks (worker, migrate)");
-    const secrets = new CrmSecrets(this, "Secrets", db, s);
-    new CrmCluster(this, "Ecs", network, secrets, s);
-    const alarms = new CrmAlarms(this, "Alarms", db, s);
+    const { network, db, secrets, alarms } = crmFoundation(
+      this,
+      s,
+      "crm ECS tasks (worker, migrate)",
+    );
 
     if (s.apiMinTasks > 0) this.api(network, db, secrets, alarms);
     new CfnOutput(this, "AlarmTopicArn", { value: alarms.topic.topicArn });

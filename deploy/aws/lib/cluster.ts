@@ -65,6 +65,7 @@ export class CrmCluster extends Construct {
   readonly tasks: CrmTask[] = [];
   private readonly settings: CrmSettings;
   private readonly secrets: CrmSecrets;
+  private readonly network: CrmNetwork;
 
   constructor(
     scope: Construct,
@@ -76,6 +77,7 @@ export class CrmCluster extends Construct {
     super(scope, id);
     this.settings = settings;
     this.secrets = secrets;
+    this.network = network;
     this.cluster = new ecs.Cluster(this, "Cluster", {
       clusterName: "crm",
       vpc: network.vpc,
@@ -101,17 +103,34 @@ export class CrmCluster extends Construct {
       port: workerPort,
     });
     this.addMetricsSidecar(this.worker, workerPort);
-    this.workerService = new ecs.FargateService(this, "Worker", {
-      serviceName: "worker",
+    this.workerService = this.service(this, "Worker", "worker", this.worker, settings.workerTasks);
+  }
+
+  /**
+   * A service of this cluster, the house way: public subnets with an address (no NAT), the
+   * tasks' security group, a rolling deploy that never drops below the desired count, and the
+   * circuit breaker rolling a failed deployment back. scope and id keep each service's logical id.
+   */
+  service(
+    scope: Construct,
+    id: string,
+    name: string,
+    task: CrmTask,
+    desiredCount: number,
+    extra: Partial<ecs.FargateServiceProps> = {},
+  ): ecs.FargateService {
+    return new ecs.FargateService(scope, id, {
+      serviceName: name,
       cluster: this.cluster,
-      taskDefinition: this.worker.definition,
-      desiredCount: settings.workerTasks,
+      taskDefinition: task.definition,
+      desiredCount,
       assignPublicIp: true,
       vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
-      securityGroups: [network.tasks],
+      securityGroups: [this.network.tasks],
       circuitBreaker: { enable: true, rollback: true },
       minHealthyPercent: 100,
       maxHealthyPercent: 200,
+      ...extra,
     });
   }
 

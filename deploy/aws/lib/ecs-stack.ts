@@ -10,16 +10,11 @@ import {
   aws_certificatemanager as acm,
   aws_cloudwatch as cw,
   aws_ec2 as ec2,
-  aws_ecs as ecs,
   aws_elasticloadbalancingv2 as elbv2,
 } from "aws-cdk-lib";
 import { Construct } from "constructs";
-import { CrmAlarms } from "./alarms";
-import { CrmCluster } from "./cluster";
-import { CrmDatabase } from "./database";
 import { GitHubDeployRole } from "./deploy-role";
-import { CrmNetwork } from "./network";
-import { CrmSecrets } from "./secrets";
+import { crmFoundation } from "./foundation";
 import { CrmSettings, readSettings } from "./settings";
 
 /** The api's port in its container (the image's CRM_LISTEN). */
@@ -33,12 +28,7 @@ export class CrmEcsStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
     const s = (this.settings = readSettings(this.node));
-    const network = new CrmNetwork(this, "Network", s);
-    const db = new CrmDatabase(this, "Database", network, s);
-    db.allowFrom(network.tasks, "crm ECS tasks");
-    const secrets = new CrmSecrets(this, "Secrets", db, s);
-    const crm = new CrmCluster(this, "Ecs", network, secrets, s);
-    const alarms = new CrmAlarms(this, "Alarms", db, s);
+    const { network, db, crm, alarms } = crmFoundation(this, s, "crm ECS tasks");
 
     // the api task: behind the ALB, whose addresses are in the VPC: trust its X-Forwarded-For,
     // lift the per-address connection cap (every client arrives from the ALB's few addresses)
@@ -60,17 +50,7 @@ export class CrmEcsStack extends Stack {
         CRM_THREADS: String(s.apiThreads),
       },
     });
-    const service = new ecs.FargateService(this, "Api", {
-      serviceName: "api",
-      cluster: crm.cluster,
-      taskDefinition: api.definition,
-      desiredCount: s.apiMinTasks,
-      assignPublicIp: true,
-      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
-      securityGroups: [network.tasks],
-      circuitBreaker: { enable: true, rollback: true },
-      minHealthyPercent: 100,
-      maxHealthyPercent: 200,
+    const service = crm.service(this, "Api", "api", api, s.apiMinTasks, {
       healthCheckGracePeriod: Duration.seconds(30),
     });
 
