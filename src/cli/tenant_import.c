@@ -176,9 +176,9 @@ crm_import_copy(crm_import_t *im, const crm_tar_entry_t *e, char hex[], long lon
 static void
 crm_import_explain(crm_import_t *im)
 {
-    if (strstr(im->err, "\"tenants_pkey\""))
+    if (strstr(im->err, "\"tenants_pkey"))
         crm_import_fail(im, "a tenant with the id %s exists in this database", im->tenant_id);
-    else if (strstr(im->err, "\"tenants_slug_key\""))
+    else if (strstr(im->err, "\"tenants_slug_key"))
         crm_import_fail(im, "a tenant with the slug '%s' exists in this database", im->slug);
 }
 

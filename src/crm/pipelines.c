@@ -71,10 +71,10 @@ crm_pipelines_create(crm_req_t *r)
     int c = CRM_TX_ADD(tx, crm_sql_pipeline_create, name, is_default ? "t" : "f", text);
     if (crm_tx_run(tx) != 0) {
         const char *cons = crm_tx_constraint(tx);
-        if (cons && strstr(cons, "pipelines_tenant_id_name_key")) {
+        if (crm_db_constraint_is(cons, "pipelines_tenant_id_name_key")) {
             crm_req_field_error(r, "name", "is the name of another pipeline");
             crm_reply_problem(r, 409, "a pipeline with this name exists");
-        } else if (cons && strstr(cons, "pipeline_stages_tenant_id_pipeline_id_name_key")) {
+        } else if (crm_db_constraint_is(cons, "pipeline_stages_tenant_id_pipeline_id_name_key")) {
             crm_req_field_error(r, "stages", "stage names must differ");
             crm_reply_problem(r, 422, "the pipeline is not valid");
         }

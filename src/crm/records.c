@@ -133,7 +133,7 @@ crm_record_constraint_fault(crm_req_t *r, crm_tx_t *tx, const crm_constraint_fie
     if (crm_idem_conflict(r, cons))
         return true;
     for (size_t i = 0; cons && i < n; i++) {
-        if (strcmp(cons, map[i].constraint) == 0) {
+        if (crm_db_constraint_is(cons, map[i].constraint)) {
             crm_req_field_error(r, map[i].field, "%s", map[i].message);
             crm_reply_problem(r, 422, "the %s is not valid", what);
             return true;

@@ -436,10 +436,10 @@ crm_settings_patch(crm_req_t *r)
     crm_tx_quiet(tx);
     if (crm_tx_run(tx) != 0) {
         const char *constraint = crm_tx_constraint(tx);
-        if (constraint && strcmp(constraint, "tenants_time_zone_check") == 0) {
+        if (crm_db_constraint_is(constraint, "tenants_time_zone_check")) {
             crm_req_field_error(r, "time_zone", "is not a time zone (an IANA name: Europe/London)");
             crm_reply_problem(r, 422, "the settings are not valid");
-        } else if (constraint && strcmp(constraint, "tenants_sms_sender_assigned") == 0) {
+        } else if (crm_db_constraint_is(constraint, "tenants_sms_sender_assigned")) {
             crm_req_field_error(r, "sms_sender",
                                 "must be one of the SMS senders the platform assigned to this "
                                 "tenant (sms_senders), or null");

@@ -239,7 +239,7 @@ crm_webhook_twilio_inbound(crm_req_t *r)
                           in.notice_hours);
     if (crm_tx_run(tx) != 0) {
         const char *c = crm_tx_constraint(tx);
-        if (c && strcmp(c, "inbound_messages_tenant_id_provider_id_key") == 0) {
+        if (crm_db_constraint_is(c, "inbound_messages_tenant_id_provider_id_key")) {
             crm_info("sms reply %s came again while it was being recorded", in.sid);
             crm_webhook_answer(r, NULL);
             return;

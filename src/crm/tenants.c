@@ -88,7 +88,7 @@ crm_tenant_constraint_field(const char *constraint)
         {"users_email_check", "admin_email"},
     };
     for (size_t i = 0; constraint && i < sizeof(map) / sizeof(map[0]); i++)
-        if (strcmp(map[i].constraint, constraint) == 0)
+        if (crm_db_constraint_is(constraint, map[i].constraint))
             return map[i].field;
     return NULL;
 }
@@ -267,7 +267,7 @@ crm_tenants_patch(crm_req_t *r)
     crm_tx_quiet(tx);
     if (crm_tx_run(tx) != 0) {
         const char *c = crm_tx_constraint(tx);
-        if (c && strcmp(c, "tenants_sms_senders_unique") == 0) {
+        if (crm_db_constraint_is(c, "tenants_sms_senders_unique")) {
             crm_req_field_error(r, "sms_senders", "holds a number assigned to another tenant");
             crm_reply_problem(r, 409, "an SMS number is another tenant's");
         } else {

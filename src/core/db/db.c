@@ -352,6 +352,20 @@ crm_tx_constraint(const crm_tx_t *tx)
     return tx->error.constraint;
 }
 
+bool
+crm_db_constraint_is(const char *constraint, const char *name)
+{
+    size_t n = strlen(name);
+    if (!constraint || strncmp(constraint, name, n) != 0)
+        return false;
+    const char *rest = constraint + n;
+    if (*rest == '\0')
+        return true;
+    if (*rest != '_' || !rest[1])
+        return false;
+    return strspn(rest + 1, "0123456789") == strlen(rest + 1);
+}
+
 const char *
 crm_tx_error_message(const crm_tx_t *tx)
 {

@@ -111,6 +111,9 @@ PGresult *crm_tx_result(const crm_tx_t *tx, int i);
 const crm_db_error_t *crm_tx_error(const crm_tx_t *tx);
 const char *crm_tx_sqlstate(const crm_tx_t *tx);
 const char *crm_tx_constraint(const crm_tx_t *tx);
+/* Whether constraint, as an error reported it, is the constraint name: the same name, or the
+ * name of one of its shards on a Citus cluster (name_102008). */
+bool crm_db_constraint_is(const char *constraint, const char *name);
 /* After a failed run: the database's primary message (for RAISE EXCEPTION of a hook). */
 const char *crm_tx_error_message(const crm_tx_t *tx);
 

@@ -62,7 +62,7 @@ crm_idem_replayed(crm_req_t *r, const crm_idem_t *idem, PGresult *res, int col)
 bool
 crm_idem_conflict(crm_req_t *r, const char *constraint)
 {
-    if (!constraint || strcmp(constraint, "idempotency_keys_pkey") != 0)
+    if (!crm_db_constraint_is(constraint, "idempotency_keys_pkey"))
         return false;
     crm_req_add_header(r, "Retry-After", "1");
     crm_reply_problem(r, 409, "a request with this Idempotency-Key is in progress; retry");
