@@ -154,6 +154,14 @@ class CitusCluster(Postgres):
         self.sql(f"SELECT citus_set_coordinator_host('127.0.0.1', {self.port})")
         for port in self.ports[1:]:
             self.sql(f"SELECT citus_add_node('127.0.0.1', {port})")
+        # the roles requests run as: Citus reaches the workers as the current role, so they log
+        # in there (the cluster's pg_hba trusts 127.0.0.1; a real one uses scram or
+        # certificates), and only a superuser may create them with their attributes on every
+        # node (the migrations then find them)
+        for role in ("crm_app", "crm_platform", "crm_worker", "crm_audit_retention"):
+            self.sql(f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}')"
+                     f" THEN CREATE ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE"
+                     f" NOBYPASSRLS; END IF; END $$")
         if migrate:
             out = crm("migrate", env={"CRM_DATABASE_URL": self.url()})
             assert out.returncode == 0, out.stderr
