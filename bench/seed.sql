@@ -49,8 +49,11 @@ SELECT t.id, 'dr' || n || '@' || t.slug || '.test', :'password_hash', 'Dr Bench 
   FROM tenants t,
        LATERAL generate_series(1, CASE WHEN t.slug = 'bench-big' THEN :practitioners ELSE 2 END) n
  WHERE t.slug LIKE 'bench-%';
-INSERT INTO clinic_practitioners (tenant_id, id)
-SELECT tenant_id, id FROM users WHERE role = 'practitioner' AND email LIKE '%@bench-%';
+-- the diary colours the colour trigger (off here) would give: the palette in order
+INSERT INTO clinic_practitioners (tenant_id, id, colour)
+SELECT tenant_id, id,
+       (clinic_palette())[(row_number() OVER (PARTITION BY tenant_id ORDER BY email) - 1) % 12 + 1]
+  FROM users WHERE role = 'practitioner' AND email LIKE '%@bench-%';
 INSERT INTO clinic_schedules (tenant_id, practitioner_id, weekday, start_time, end_time)
 SELECT p.tenant_id, p.id, d, time '07:00', time '22:00'
   FROM clinic_practitioners p, generate_series(1, 7) d;
