@@ -225,13 +225,49 @@ def c_prefix(ns):
 
 
 class Statement:
-    def __init__(self, block, sql, nparams):
-        self.block, self.sql, self.nparams = block, sql, nparams
+    def __init__(self, block, sql, nparams, tenant):
+        self.block, self.sql, self.nparams, self.tenant = block, sql, nparams, tenant
         self.ns = namespace(block.path)
         self.runtime = f"{self.ns}.{block.name}"
         self.symbol = f"{c_prefix(self.ns)}_sql_{block.name}"
         enum = block.name.upper() if c_prefix(self.ns) == "crm" else f"{self.ns}_{block.name}".upper()
         self.columns = [f"{enum}_{c.upper()}" for c in block.returns]
+
+
+TENANT_CALL = "current_tenant_id()"
+
+
+def bind_tenant(sql, k):
+    """sql with every current_tenant_id() outside quotes made parameter $k: the request's
+    tenant, which the C side binds (crm_stmt_t.tenant), so that a statement filtering on
+    tenant_id = current_tenant_id() names its tenant as a value. Citus routes such a statement
+    to the tenant's shard; with the function call it asks every shard."""
+    out, i, n = [], 0, len(sql)
+    while i < n:
+        c = sql[i]
+        if c in "'\"":
+            j = i + 1
+            while True:
+                j = sql.find(c, j)
+                if sql.startswith(c + c, j):
+                    j += 2
+                    continue
+                break
+            out.append(sql[i:j + 1])
+            i = j + 1
+            continue
+        t = re.match(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$", sql[i:]) if c == "$" else None
+        if t:
+            j = sql.find(t.group(0), i + len(t.group(0))) + len(t.group(0))
+            out.append(sql[i:j])
+            i = j
+        elif sql.startswith(TENANT_CALL, i) and (i == 0 or not re.match(r"[\w.]", sql[i - 1])):
+            out.append(f"${k}::uuid")
+            i += len(TENANT_CALL)
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
 
 
 def compile_statement(block, fragments):
@@ -248,8 +284,12 @@ def compile_statement(block, fragments):
     missing = sorted(set(range(1, nparams + 1)) - seen)
     if missing:
         fail(block.where, f"{block.name} skips parameter ${missing[0]}")
+    tenant = 0
+    if TENANT_CALL in scan(sql, block.where, blank_quotes=True):
+        tenant = nparams + 1
+        sql = bind_tenant(sql, tenant)
     lines = [ln.rstrip() for ln in sql.split("\n")]
-    return Statement(block, "\n".join(ln for ln in lines if ln.strip()), nparams)
+    return Statement(block, "\n".join(ln for ln in lines if ln.strip()), nparams, tenant)
 
 
 def c_bytes(text):
@@ -295,12 +335,14 @@ def source(statements, headers):
     out.append("")
     for s in statements:
         out.append(f"static const char {s.symbol}_text[] = {c_bytes(s.sql)};")
-        out.append(f"const crm_stmt_t {s.symbol} = {{{c_string(s.runtime)}, {s.symbol}_text}};")
+        out.append(f"const crm_stmt_t {s.symbol} = {{{c_string(s.runtime)}, {s.symbol}_text, "
+                   f"{s.tenant}}};")
     out.append("")
     out.append("const crm_sql_entry_t crm_sql_statements[] = {")
     for s in statements:
         cols = c_string(",".join(s.block.returns)) if s.block.returns else "NULL"
-        out.append(f"    {{&{s.symbol}, {s.nparams}, {cols}, {c_string(s.block.where)}}},")
+        out.append(f"    {{&{s.symbol}, {s.tenant or s.nparams}, {cols}, "
+                   f"{c_string(s.block.where)}}},")
     out.append("    {NULL, 0, NULL, NULL},")
     out.append("};")
     return "\n".join(out) + "\n"

@@ -24,7 +24,8 @@ CREATE DATABASE crm OWNER crm;
 
 -- name: dev_user_seed
 -- A demo user ($1 email, $2 password hash, $3 full name, $4 role) of the demo tenant, which
--- the demo seed made the transaction's; kept as it is when already there.
+-- the demo seed made the transaction's (read from the setting: no request binds it here); kept
+-- as it is when already there.
 INSERT INTO users (tenant_id, email, password_hash, full_name, role)
-VALUES (current_tenant_id(), $1, $2, $3, $4)
+VALUES (current_setting('app.tenant_id')::uuid, $1, $2, $3, $4)
 ON CONFLICT (tenant_id, email) DO NOTHING;

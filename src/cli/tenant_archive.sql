@@ -28,11 +28,11 @@ SELECT set_config('app.tenant_id', $1, false),
     set_config('app.actor', 'cli', false);
 
 -- name: archive_tenant
--- The tenant acted for: its id, slug and name.
+-- The tenant acted for ($1): its id, slug and name.
 -- returns: id, slug, name
 SELECT t.id::text AS id, t.slug, t.name
 FROM tenants t
-WHERE t.id = current_tenant_id();
+WHERE t.id = $1::uuid;
 
 -- name: archive_audit
 -- Writes the export ('export') or import ('create') of tenant $1 into its audit log, $3 saying

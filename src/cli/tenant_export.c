@@ -179,11 +179,12 @@ crm_export_archive(crm_export_file_t *x, PGconn *pg, json_t *tenant, json_int_t 
 
 /* The tenant acted for, as archive.json names it. */
 static json_t *
-crm_export_tenant(PGconn *pg, char *err, size_t errlen)
+crm_export_tenant(PGconn *pg, const char *tenant_id, char *err, size_t errlen)
 {
-    PGresult *res =
-        crm_archive_run(pg, &crm_sql_archive_tenant, CRM_SQL_NPARAMS(crm_sql_archive_tenant, 0),
-                        NULL, PGRES_TUPLES_OK, err, errlen);
+    const char *params[] = {tenant_id};
+    PGresult *res = crm_archive_run(pg, &crm_sql_archive_tenant,
+                                    CRM_SQL_NPARAMS(crm_sql_archive_tenant, CRM_COUNT(params)),
+                                    params, PGRES_TUPLES_OK, err, errlen);
     json_t *t = NULL;
     if (res && PQntuples(res) == 1)
         t = json_pack("{ss ss ss}", "id", PQgetvalue(res, 0, ARCHIVE_TENANT_ID), "slug",
@@ -224,7 +225,7 @@ crm_cli_tenant_export(const char *url, const char *tenant_id, const char *out)
     json_int_t rows = 0;
     json_t *tenant = NULL;
     PGconn *pg = crm_archive_connect(url, tenant_id, err, sizeof(err));
-    int rc = pg && (tenant = crm_export_tenant(pg, err, sizeof(err))) &&
+    int rc = pg && (tenant = crm_export_tenant(pg, tenant_id, err, sizeof(err))) &&
                      crm_export_audit(pg, tenant_id, out, err, sizeof(err)) == 0
                  ? 0
                  : -1;

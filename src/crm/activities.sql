@@ -15,7 +15,7 @@ json_build_object('id', a.id, 'tenant_id', a.tenant_id, 'type', a.type, 'subject
 -- returns: j, version, id, request_hash, status, body, ok, country, defs
 WITH :idem_prior('activities', $13),
 :entity_context_check('activity', $15, $16),
-a AS (
+a_row AS (
     INSERT INTO activities AS a (tenant_id, type, subject, body, contact_id, deal_id, due_at,
         starts_at, ends_at, assigned_to, completed_at, priority, custom_fields, created_by)
     SELECT current_tenant_id(), $1, $2, $3, $4::uuid, $5::uuid, $6::timestamptz,
@@ -24,7 +24,11 @@ a AS (
     WHERE NOT EXISTS (SELECT 1 FROM prior)
         AND (SELECT ok FROM ctx)
         AND :live_contact($4::uuid)
-    RETURNING :activity_json AS j, a.version, a.id
+    RETURNING a.*
+),
+a AS (
+    SELECT :activity_json AS j, a.version, a.id
+    FROM a_row a
 ),
 :idem_store('activities', $13, $14, a)
 :record_created(a);
@@ -73,7 +77,7 @@ LIMIT $10::int
 -- If-Match names; $15, $16: the remembered context.
 -- returns: j, version, ok, country, defs
 WITH :entity_context_check('activity', $15, $16),
-u AS (
+u_row AS (
     UPDATE activities a
     SET type = coalesce($2, a.type),
         subject = coalesce($3, a.subject),
@@ -97,7 +101,11 @@ u AS (
         AND a.deleted_at IS NULL
         AND a.version = $13::int
         AND (SELECT ok FROM ctx)
-    RETURNING :activity_json AS j, a.version
+    RETURNING a.*
+),
+u AS (
+    SELECT :activity_json AS j, a.version
+    FROM u_row a
 )
 :record_changed(u);
 

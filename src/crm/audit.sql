@@ -72,6 +72,7 @@ WHERE tenant_id = current_tenant_id() AND id = $1::text::uuid AND erased_at IS N
 
 -- name: history_audit
 -- Reading a contact's history is reading their record: audited like a contact GET.
-SELECT audit_read('read', 'contacts', $1::text, $1::text::uuid, '{"view": "history"}')
+SELECT audit_read(current_tenant_id(), 'read', 'contacts', $1::text, $1::text::uuid,
+    '{"view": "history"}')
 FROM contacts
 WHERE tenant_id = current_tenant_id() AND id = $1::text::uuid AND erased_at IS NULL;

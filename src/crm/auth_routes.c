@@ -86,7 +86,7 @@ crm_auth_login(crm_req_t *r)
     }
     crm_tx_t *tx = crm_tx_new(r);
     int ti = CRM_TX_ADD(tx, crm_sql_login_tenant, slug);
-    int ui = CRM_TX_ADD(tx, crm_sql_login_user, email);
+    int ui = CRM_TX_ADD(tx, crm_sql_login_user, email, slug);
     if (crm_tx_run(tx) != 0) {
         crm_throttle_release(account);
         return;

@@ -2,16 +2,21 @@
 -- and the caller's profile
 
 -- name: login_tenant
--- The tenant of slug $1, made the transaction's tenant for the statements after it.
--- returns: set_config, id, status
-SELECT set_config('app.tenant_id', t.id::text, true), t.id, t.status
+-- The tenant of slug $1, made the transaction's tenant for the statements after it (where
+-- Citus is loaded, by SET LOCAL too, which reaches its workers: core migration 0031).
+-- returns: set_config, id, status, citus_context
+SELECT set_config('app.tenant_id', t.id::text, true), t.id, t.status,
+    CASE WHEN current_setting('citus.version', true) IS NOT NULL
+        THEN request_tenant(t.id::text) END AS citus_context
 FROM tenant_by_slug($1) t;
 
 -- name: login_user
+-- The user of email $1 in the tenant of slug $2 (login_tenant's, which the request does not
+-- name yet: current_tenant_id() would be bound to the request's, none).
 -- returns: id, password_hash, role, active, email
 SELECT id, password_hash, role, active, email
 FROM users
-WHERE tenant_id = current_tenant_id() AND email = $1;
+WHERE tenant_id = (SELECT t.id FROM tenant_by_slug($2) t) AND email = $1;
 
 -- name: session_start
 -- A new session (token family) for user $1: the refresh token's hash $2, living $3 seconds.

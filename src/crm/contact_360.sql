@@ -10,11 +10,13 @@ WHERE tenant_id = current_tenant_id() AND id = $1 AND deleted_at IS NULL;
 -- name: timeline_audit
 -- Reading the timeline of a contact of a sensitive type is audited (any contact's with the
 -- tenant's audit_all_reads).
-SELECT audit_read('read', 'contacts', $1::text, $1::text::uuid, '{"view": "timeline"}');
+SELECT audit_read(current_tenant_id(), 'read', 'contacts', $1::text, $1::text::uuid,
+    '{"view": "timeline"}');
 
 -- name: export_audit
 -- Exporting a contact's data is audited, as reading its timeline is.
-SELECT audit_read('export', 'contacts', $1::text, $1::text::uuid, '{"view": "gdpr-export"}');
+SELECT audit_read(current_tenant_id(), 'export', 'contacts', $1::text, $1::text::uuid,
+    '{"view": "gdpr-export"}');
 
 -- fragment: timeline_after(at, id)
 -- The end of one kind's part of the timeline: after the cursor ($2, $3), newest first, at most

@@ -49,7 +49,7 @@ dup AS (
     ORDER BY u.created_at
     LIMIT 10
 ),
-c AS (
+c_row AS (
     INSERT INTO contacts AS c (tenant_id, type, first_name, last_name, email, phone,
         date_of_birth, gender, address, company, tags, owner_id, source, custom_fields,
         consent, consent_updated_at, created_by)
@@ -62,7 +62,11 @@ c AS (
     WHERE NOT EXISTS (SELECT 1 FROM prior)
         AND (SELECT ok FROM ctx)
         AND ($15::boolean OR NOT EXISTS (SELECT 1 FROM dup))
-    RETURNING :contact_json AS j, c.version, c.id
+    RETURNING c.*
+),
+c AS (
+    SELECT :contact_json AS j, c.version, c.id
+    FROM c_row c
 ),
 :idem_store('contacts', $16, $17, c)
 SELECT (SELECT j FROM c),
@@ -80,7 +84,7 @@ FROM ctx;
 -- name: contact_audit_read
 -- Reading a contact of a sensitive type (or any contact, with the tenant's audit_all_reads)
 -- is audited.
-SELECT audit_read('read', 'contacts', $1::text, $1::text::uuid, NULL);
+SELECT audit_read(current_tenant_id(), 'read', 'contacts', $1::text, $1::text::uuid, NULL);
 
 -- fragment: contacts_list(key, cast, cmp, dir)
 -- A page of contacts sorted by key (then id) for :audited_page: live ones, or with $6 the
@@ -144,7 +148,7 @@ cur AS (
     FROM contacts c
     WHERE c.tenant_id = current_tenant_id() AND c.id = $1 AND c.deleted_at IS NULL
 ),
-u AS (
+u_row AS (
     UPDATE contacts c
     SET type = CASE WHEN 'type' = ANY ($15::text[]) THEN $2 ELSE c.type END,
         first_name = CASE WHEN 'first_name' = ANY ($15::text[]) THEN $3 ELSE c.first_name END,
@@ -179,7 +183,11 @@ u AS (
         AND c.version = $17::int
         AND (SELECT ok FROM ctx)
         AND NOT ('type' = ANY ($15::text[]) AND $2 <> c.type AND c.type = ANY (:sticky_types))
-    RETURNING :contact_json AS j, c.version
+    RETURNING c.*
+),
+u AS (
+    SELECT :contact_json AS j, c.version
+    FROM u_row c
 )
 SELECT (SELECT j FROM u),
     (SELECT version FROM u),
@@ -196,12 +204,16 @@ FROM ctx;
 -- name: contact_restore
 -- :record_restore, for a contact neither erased nor merged into another.
 -- returns: j, version
-UPDATE contacts c
-SET deleted_at = NULL, version = c.version + 1, updated_at = now()
-WHERE c.tenant_id = current_tenant_id()
-    AND c.id = $1
-    AND c.deleted_at IS NOT NULL
-    AND c.erased_at IS NULL
-    AND c.merged_into IS NULL
-    AND :restore_window(c)
-RETURNING :contact_json AS j, c.version;
+WITH c AS (
+    UPDATE contacts c
+    SET deleted_at = NULL, version = c.version + 1, updated_at = now()
+    WHERE c.tenant_id = current_tenant_id()
+        AND c.id = $1
+        AND c.deleted_at IS NOT NULL
+        AND c.erased_at IS NULL
+        AND c.merged_into IS NULL
+        AND :restore_window(c)
+    RETURNING c.*
+)
+SELECT :contact_json AS j, c.version
+FROM c;

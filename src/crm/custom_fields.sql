@@ -53,9 +53,13 @@ WHERE f.tenant_id = current_tenant_id()
 
 -- name: custom_field_create
 -- returns: j, id
-INSERT INTO custom_fields AS f (tenant_id, entity, name, label, type, options, required)
-VALUES (current_tenant_id(), $1, $2, $3, $4, $5::jsonb, $6::boolean)
-RETURNING :custom_field_json AS j, f.id;
+WITH f AS (
+    INSERT INTO custom_fields AS f (tenant_id, entity, name, label, type, options, required)
+    VALUES (current_tenant_id(), $1, $2, $3, $4, $5::jsonb, $6::boolean)
+    RETURNING f.*
+)
+SELECT :custom_field_json AS j, f.id
+FROM f;
 
 -- name: custom_field_delete
 -- Stored values stay in place; they are no longer validated or accepted in new writes.

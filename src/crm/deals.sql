@@ -21,7 +21,7 @@ target AS (
         SELECT id FROM pipelines WHERE tenant_id = current_tenant_id() AND is_default
     )) AS pipeline_id
 ),
-d AS (
+d_row AS (
     INSERT INTO deals AS d (tenant_id, contact_id, title, amount_minor, currency, pipeline_id,
         stage_id, owner_id, expected_close_date, lost_reason, custom_fields, created_by)
     SELECT current_tenant_id(), $1::uuid, $2, $3::bigint, $4, t.pipeline_id,
@@ -38,7 +38,11 @@ d AS (
     WHERE NOT EXISTS (SELECT 1 FROM prior)
         AND (SELECT ok FROM ctx)
         AND :live_contact($1::uuid)
-    RETURNING :deal_json AS j, d.version, d.id
+    RETURNING d.*
+),
+d AS (
+    SELECT :deal_json AS j, d.version, d.id
+    FROM d_row d
 ),
 :idem_store('deals', $11, $12, d)
 :record_created(d);
@@ -85,7 +89,7 @@ LIMIT $8::int
 -- together). $11: the version If-Match names; $13, $14: the remembered context.
 -- returns: j, version, ok, country, defs
 WITH :entity_context_check('deal', $13, $14),
-u AS (
+u_row AS (
     UPDATE deals d
     SET title = CASE WHEN 'title' = ANY ($12::text[]) THEN $2 ELSE d.title END,
         amount_minor = CASE WHEN 'amount_minor' = ANY ($12::text[]) THEN $3::bigint
@@ -114,7 +118,11 @@ u AS (
         AND d.deleted_at IS NULL
         AND d.version = $11::int
         AND (SELECT ok FROM ctx)
-    RETURNING :deal_json AS j, d.version
+    RETURNING d.*
+),
+u AS (
+    SELECT :deal_json AS j, d.version
+    FROM u_row d
 )
 :record_changed(u);
 

@@ -55,7 +55,7 @@ WITH cur AS (
     FROM inbound_messages
     WHERE tenant_id = current_tenant_id() AND id = $1::uuid
 ),
-u AS (
+u_row AS (
     UPDATE inbound_messages m
     SET handled_at = CASE WHEN $2::boolean THEN coalesce(m.handled_at, now()) END,
         handled_by = CASE WHEN NOT $2::boolean THEN NULL
@@ -66,7 +66,11 @@ u AS (
     WHERE m.tenant_id = current_tenant_id()
         AND m.id = $1::uuid
         AND ($3::int IS NULL OR m.version = $3::int)
-    RETURNING :inbox_json AS j, m.version
+    RETURNING m.*
+),
+u AS (
+    SELECT :inbox_json AS j, m.version
+    FROM u_row m
 )
 SELECT (SELECT j FROM u), (SELECT version FROM u), cur.version AS current_version
 FROM (SELECT) one

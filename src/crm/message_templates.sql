@@ -20,17 +20,21 @@ WHERE m.tenant_id = current_tenant_id() AND m.kind = $1 AND m.channel = $2;
 -- and html NULL for SMS). Writing what is there already keeps updated_at, and the audit
 -- trigger writes no row for an update that changes nothing else.
 -- returns: updated_at
-INSERT INTO message_templates AS m (tenant_id, kind, channel, subject, body, html)
-VALUES (current_tenant_id(), $1, $2, $3, $4, $5)
-ON CONFLICT (tenant_id, kind, channel) DO UPDATE
-SET subject = excluded.subject, body = excluded.body, html = excluded.html,
-    updated_at = CASE
-        WHEN (m.subject, m.body, m.html) IS DISTINCT FROM (excluded.subject, excluded.body,
-            excluded.html)
-            THEN now()
-        ELSE m.updated_at
-    END
-RETURNING to_json(m.updated_at) #>> '{}' AS updated_at;
+WITH m AS (
+    INSERT INTO message_templates AS m (tenant_id, kind, channel, subject, body, html)
+    VALUES (current_tenant_id(), $1, $2, $3, $4, $5)
+    ON CONFLICT (tenant_id, kind, channel) DO UPDATE
+    SET subject = excluded.subject, body = excluded.body, html = excluded.html,
+        updated_at = CASE
+            WHEN (m.subject, m.body, m.html) IS DISTINCT FROM (excluded.subject, excluded.body,
+                excluded.html)
+                THEN now()
+            ELSE m.updated_at
+        END
+    RETURNING m.updated_at
+)
+SELECT to_json(m.updated_at) #>> '{}' AS updated_at
+FROM m;
 
 -- name: message_template_delete
 -- The tenant's template of kind $1 on channel $2 removed: the default applies again.

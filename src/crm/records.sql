@@ -29,14 +29,19 @@ SELECT (SELECT count(*) FROM d) AS deleted,
 ), 30))
 
 -- fragment: record_restore(table, alias, json)
--- Restore of $1 within the tenant's restore window.
-UPDATE :table :alias
-SET deleted_at = NULL, version = :alias.version + 1, updated_at = now()
-WHERE :alias.tenant_id = current_tenant_id()
-    AND :alias.id = $1
-    AND :alias.deleted_at IS NOT NULL
-    AND :restore_window(:alias)
-RETURNING :json AS j, :alias.version
+-- Restore of $1 within the tenant's restore window. Its JSON is made from the changed row
+-- after the UPDATE: Citus takes only immutable expressions in the RETURNING of a write.
+WITH :alias AS (
+    UPDATE :table :alias
+    SET deleted_at = NULL, version = :alias.version + 1, updated_at = now()
+    WHERE :alias.tenant_id = current_tenant_id()
+        AND :alias.id = $1
+        AND :alias.deleted_at IS NOT NULL
+        AND :restore_window(:alias)
+    RETURNING :alias.*
+)
+SELECT :json AS j, :alias.version
+FROM :alias
 
 -- fragment: live_contact(id)
 -- Whether id is a live contact of the tenant (a record belongs to one).

@@ -29,7 +29,8 @@ ranked AS (
 SELECT coalesce(json_agg(json_build_object('kind', x.kind, 'id', x.id, 'title', x.title,
         'subtitle', x.subtitle, 'score', round(x.score::numeric, 3))
         ORDER BY x.score DESC, x.title), '[]') AS data,
-    audit_page('contacts', $4::jsonb, array_agg(x.subject), $3::int) AS audited
+    audit_page(current_tenant_id(), 'contacts', $4::jsonb, array_agg(x.subject), $3::int)
+        AS audited
 FROM (
     SELECT * FROM ranked ORDER BY score DESC, title LIMIT $3::int
 ) x;

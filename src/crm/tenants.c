@@ -67,10 +67,33 @@ crm_tenant_modules(crm_req_t *r)
     return b.data;
 }
 
+/* The call, in the log of tenant id (nothing when there is no such tenant). */
 static void
-crm_tenant_audit_call(crm_tx_t *tx, crm_req_t *r, const char *key)
+crm_tenant_audit_call(crm_tx_t *tx, crm_req_t *r, const char *id)
 {
-    CRM_TX_ADD(tx, crm_sql_platform_audit, key, r->method, r->path);
+    CRM_TX_ADD(tx, crm_sql_platform_audit, id, r->method, r->path);
+}
+
+/* The id of the tenant {id} names, by id or slug: a slug is looked up first, so that the
+ * statements after it name the tenant by value (a distributed database then runs its audit
+ * row on the tenant's node). NULL after replying 404, or the failure. */
+static const char *
+crm_tenant_key_id(crm_req_t *r)
+{
+    const char *key = crm_req_param(r, "id");
+    if (crm_uuid_valid(key))
+        return key;
+    crm_tx_t *tx = crm_tx_new(r);
+    crm_tx_use_platform_role(tx);
+    int i = CRM_TX_ADD(tx, crm_sql_tenant_id_of_slug, key);
+    if (crm_tx_run(tx) != 0)
+        return NULL;
+    PGresult *res = crm_tx_result(tx, i);
+    if (PQntuples(res) != 1) {
+        crm_reply_problem(r, 404, "no such tenant");
+        return NULL;
+    }
+    return crm_arena_strdup(r->arena, PQgetvalue(res, 0, TENANT_ID_OF_SLUG_ID));
 }
 
 /* The field a failed constraint of the tenant insert is about. */
@@ -183,10 +206,13 @@ crm_tenants_list(crm_req_t *r)
 void
 crm_tenants_get(crm_req_t *r)
 {
+    const char *id = crm_tenant_key_id(r);
+    if (!id)
+        return;
     crm_tx_t *tx = crm_tx_new(r);
     crm_tx_use_platform_role(tx);
-    int i = CRM_TX_ADD(tx, crm_sql_tenant_by_key, crm_req_param(r, "id"));
-    crm_tenant_audit_call(tx, r, crm_req_param(r, "id"));
+    int i = CRM_TX_ADD(tx, crm_sql_tenant_by_key, id);
+    crm_tenant_audit_call(tx, r, id);
     if (crm_tx_run(tx) != 0)
         return;
     PGresult *res = crm_tx_result(tx, i);
@@ -260,10 +286,13 @@ crm_tenants_patch(crm_req_t *r)
     const char *senders = crm_tenant_sms_senders(r);
     if (crm_fields_failed(r, "the change is not valid"))
         return;
+    const char *id = crm_tenant_key_id(r);
+    if (!id)
+        return;
     crm_tx_t *tx = crm_tx_new(r);
     crm_tx_use_platform_role(tx);
-    int i = CRM_TX_ADD(tx, crm_sql_tenant_status, crm_req_param(r, "id"), status, senders);
-    crm_tenant_audit_call(tx, r, crm_req_param(r, "id"));
+    int i = CRM_TX_ADD(tx, crm_sql_tenant_status, id, status, senders);
+    crm_tenant_audit_call(tx, r, id);
     crm_tx_quiet(tx);
     if (crm_tx_run(tx) != 0) {
         const char *c = crm_tx_constraint(tx);

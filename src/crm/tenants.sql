@@ -18,11 +18,15 @@ json_build_object('id', t.id, 'name', t.name, 'slug', t.slug, 'status', t.status
     'created_at', t.created_at, 'updated_at', t.updated_at)
 
 -- name: platform_audit
--- A platform call ($2 method, $3 path) about one tenant, in that tenant's audit log ($1 is
--- its id or slug).
-SELECT audit_platform(t.id, jsonb_build_object('method', $2::text, 'path', $3::text))
+-- A platform call ($2 method, $3 path) about tenant $1 (its id), in its audit log: a call with
+-- the tenant as a value, which Citus runs on the tenant's node (core migration 0031).
+SELECT audit_platform($1::uuid, jsonb_build_object('method', $2::text, 'path', $3::text));
+
+-- name: tenant_id_of_slug
+-- returns: id
+SELECT t.id
 FROM tenants t
-WHERE t.id::text = $1 OR t.slug = $1;
+WHERE t.slug = $1;
 
 -- name: tenant_insert
 INSERT INTO tenants (id, name, slug, time_zone, default_country)

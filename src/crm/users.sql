@@ -31,9 +31,13 @@ WHERE tenant_id = current_tenant_id() AND id = $1;
 -- name: user_create
 -- $5: the id, made by the server (the modules' writes of the same transaction name it).
 -- returns: j, version
-INSERT INTO users AS u (tenant_id, id, email, password_hash, full_name, role)
-VALUES (current_tenant_id(), $5, $1, $2, $3, $4)
-RETURNING :user_json AS j, u.version;
+WITH u AS (
+    INSERT INTO users AS u (tenant_id, id, email, password_hash, full_name, role)
+    VALUES (current_tenant_id(), $5, $1, $2, $3, $4)
+    RETURNING u.*
+)
+SELECT :user_json AS j, u.version
+FROM u;
 
 -- name: user_get
 -- returns: j, version

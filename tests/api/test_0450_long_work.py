@@ -103,14 +103,14 @@ def test_an_export_that_cannot_be_recorded_is_not_made(server, pg):
     t = Tenant(server, "export-unrecorded")
     t.request("admin", "POST", "/api/v1/contacts",
               json={"type": "lead", "first_name": "Ada", "last_name": "Lovelace"})
-    pg.sql("REVOKE EXECUTE ON FUNCTION audit_read(text, text, text, uuid, jsonb) FROM crm_app")
+    pg.sql("REVOKE EXECUTE ON FUNCTION audit_read(uuid, text, text, text, uuid, jsonb) FROM crm_app")
     try:
         for role, path in (("admin", EXPORTS[0]), ("auditor", EXPORTS[1])):
             r = t.request(role, "GET", path)
             assert_problem(r, 503, "audit log")
             assert "Ada" not in r.text
     finally:
-        pg.sql("GRANT EXECUTE ON FUNCTION audit_read(text, text, text, uuid, jsonb) TO crm_app")
+        pg.sql("GRANT EXECUTE ON FUNCTION audit_read(uuid, text, text, text, uuid, jsonb) TO crm_app")
     rows = pg.sql(f"SELECT count(*) FROM audit_log WHERE tenant_id = '{t.id}'"
                   " AND action = 'export'")
     assert rows == [["0"]]

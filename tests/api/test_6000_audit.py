@@ -142,6 +142,24 @@ def test_the_log_is_append_only_and_tenant_scoped(t, pg, server):
     assert mine[-1] == ["t"]
 
 
+def test_the_app_role_names_only_its_own_tenant_to_the_audit_functions(t, pg, server):
+    """The audit functions take the tenant as a value (so that Citus runs them on its node);
+    one other than the transaction's is refused, and nothing is written."""
+    other = Tenant(server, "audit-named")
+    before = audit(pg, f"tenant_id = '{other.id}'")
+    setting = f"SELECT set_config('app.tenant_id', '{t.id}', true);"
+    for call in (f"audit_read('{other.id}', 'read', 'contacts', NULL, NULL, NULL)",
+                 f"audit_page('{other.id}', 'contacts', '{{}}', ARRAY[gen_random_uuid()], 1)",
+                 f"audit_security('{other.id}', 'login_failed', '{{}}')"):
+        with pytest.raises(RuntimeError, match="another tenant"):
+            pg.sql(f"BEGIN; SET LOCAL ROLE crm_app; {setting} SELECT {call}; COMMIT;")
+    assert audit(pg, f"tenant_id = '{other.id}'") == before
+    # its own tenant, named, is written as before
+    pg.sql(f"BEGIN; SET LOCAL ROLE crm_app; {setting}"
+           f" SELECT audit_security('{t.id}', 'probe', '{{}}'); COMMIT;")
+    assert audit(pg, f"tenant_id = '{t.id}' AND entity_id = 'probe'")
+
+
 def test_platform_and_cli_changes_name_themselves(t, pg):
     rows = audit(pg, f"entity_type = 'tenants' AND entity_id = '{t.id}'")
     assert rows[0]["action"] == "create" and rows[0]["actor_id"] is None and rows[0]["actor"]

@@ -2,4 +2,4 @@
 
 -- name: security_event
 -- A security event ($1) with its detail ($2) in the audit log of the transaction's tenant.
-SELECT audit_security($1, $2::jsonb);
+SELECT audit_security(current_tenant_id(), $1, $2::jsonb);

@@ -391,10 +391,28 @@ crm_sent_prepares(const crm_sent_t *sent, size_t nsent, const crm_stmt_t *st)
     return false;
 }
 
+const char *const *
+crm_stmt_params(const crm_stmt_t *s, int n, const char *const *values, const char *tenant,
+                const char **out, int *sent)
+{
+    if (!s->tenant) {
+        *sent = n;
+        return values;
+    }
+    for (int i = 0; i < n; i++)
+        out[i] = values[i];
+    out[n] = tenant && *tenant ? tenant : NULL;
+    *sent = n + 1;
+    return out;
+}
+
+/* Sends statement st with its values, and the tenant when st binds it. */
 static int
 crm_send_stmt(crm_conn_t *c, crm_sent_t *sent, size_t *nsent, const crm_stmt_t *st, int index,
-              int nparams, const char *const *values)
+              int nparams, const char *const *values, const char *tenant)
 {
+    const char *bound[CRM_TX_MAX_PARAMS + 1];
+    values = crm_stmt_params(st, nparams, values, tenant, bound, &nparams);
     size_t slot = crm_prepared_slot(c, st);
     if (!c->prepared[slot] && !crm_sent_prepares(sent, *nsent, st)) {
         if (!PQsendPrepare(c->pg, st->name, st->sql, 0, NULL))
@@ -522,11 +540,11 @@ crm_tx_attempt(crm_conn_t *c, crm_tx_t *tx)
     size_t nsent = 0;
     int rc = crm_send_plain(c, sent, &nsent, "BEGIN");
     if (rc == 0)
-        rc =
-            crm_send_stmt(c, sent, &nsent, &crm_sql_tx_prelude, -1, CRM_DB_PRELUDE_PARAMS, prelude);
-    for (size_t i = 0; rc == 0 && i < tx->count; i++)
+        rc = crm_send_stmt(c, sent, &nsent, &crm_sql_tx_prelude, -1, CRM_DB_PRELUDE_PARAMS,
+                           prelude, NULL);
+    for (size_t i = 0; rc == 0 && i < tx->count; i++) /* prelude[1]: the request's tenant */
         rc = crm_send_stmt(c, sent, &nsent, tx->stmts[i].stmt, (int)i, tx->stmts[i].nparams,
-                           tx->stmts[i].values);
+                           tx->stmts[i].values, prelude[1]);
     if (rc == 0)
         rc = crm_send_plain(c, sent, &nsent, "COMMIT");
     if (rc == 0 && !PQpipelineSync(c->pg))

@@ -13,6 +13,11 @@
 typedef struct crm_stmt {
     const char *name; /* unique across the program: "core.readyz" */
     const char *sql;
+    /* The $n standing for current_tenant_id() in its .sql file, after the caller's own
+     * parameters (scripts/embed_sql.py), 0 when it names no tenant: whoever runs it binds the
+     * tenant there (crm_stmt_params), so that a distributed database routes the statement to
+     * that tenant's shard (docs/sql.md). */
+    int tenant;
 } crm_stmt_t;
 
 /* The role every request's statements run as (SET ROLE in each transaction). Migrations
@@ -127,6 +132,12 @@ void crm_db_dedicated_close(PGconn *pg, bool ok);
 /* For the test suite (the testkit module): half-closes the calling thread's connection, as a
  * database that went away unnoticed leaves it: it still looks alive until written to. */
 void crm_db_sever_thread_connection(void);
+
+/* The parameters to send for statement s given the caller's n values: values itself, or,
+ * when s binds the tenant, a copy in out (room for CRM_TX_MAX_PARAMS + 1) ending with tenant
+ * (NULL or "": none). *sent is how many. */
+const char *const *crm_stmt_params(const crm_stmt_t *s, int n, const char *const *values,
+                                   const char *tenant, const char **out, int *sent);
 
 /* Runs sql on conn outside a request (migrations, the syncs of roles and contact types,
  * `crm dev`): with params through PQexecParams, else PQexec (which allows several

@@ -88,9 +88,12 @@ crm_export_done(void *cls)
         snprintf(rows, sizeof(rows), "%ld",
                  e->rows > e->header_rows ? e->rows - e->header_rows : 0);
         const char *params[] = {e->entity, e->detail, rows, complete ? "true" : "false"};
-        PGresult *res = PQexecParams(e->pg, crm_sql_export_finished.sql,
-                                     CRM_SQL_NPARAMS(crm_sql_export_finished, CRM_COUNT(params)),
-                                     NULL, params, NULL, NULL, 0);
+        const char *bound[CRM_TX_MAX_PARAMS + 1];
+        int sent = CRM_SQL_NPARAMS(crm_sql_export_finished, CRM_COUNT(params));
+        const char *const *values =
+            crm_stmt_params(&crm_sql_export_finished, sent, params, e->tenant_id, bound, &sent);
+        PGresult *res =
+            PQexecParams(e->pg, crm_sql_export_finished.sql, sent, NULL, values, NULL, NULL, 0);
         ok = PQresultStatus(res) == PGRES_TUPLES_OK;
         if (!ok)
             crm_error("export audit: %s", PQresultErrorMessage(res));
@@ -134,9 +137,13 @@ const char *
 crm_export_sql(crm_req_t *r, PGconn *pg, const crm_stmt_t *copy, int nparams,
                const crm_export_param_t *params)
 {
-    const char **lits = crm_arena_calloc(r->arena, (size_t)(nparams + 1) * sizeof(*lits));
+    /* the request's tenant where the statement names it (crm_stmt_t.tenant), after the rest */
+    int total = copy->tenant ? copy->tenant : nparams;
+    const char **lits = crm_arena_calloc(r->arena, (size_t)(total + 1) * sizeof(*lits));
     for (int i = 0; i < nparams; i++)
         lits[i] = crm_export_literal(r, pg, params[i].field, params[i].value);
+    if (copy->tenant)
+        lits[total - 1] = crm_export_literal(r, pg, "tenant", r->tenant_id);
     crm_buf_t sql;
     crm_buf_init(&sql, r->arena, strlen(copy->sql) + 256);
     for (const char *p = copy->sql; *p;) {
@@ -148,7 +155,7 @@ crm_export_sql(crm_req_t *r, PGconn *pg, const crm_stmt_t *copy, int nparams,
         } else if (*p == '$' && p[1] >= '0' && p[1] <= '9') {
             char *end;
             long n = strtol(p + 1, &end, 10);
-            if (n >= 1 && n <= nparams)
+            if (n >= 1 && n <= total)
                 crm_buf_puts(&sql, lits[n - 1]);
             else /* not a parameter it was given: the database will say so */
                 crm_buf_append(&sql, p, (size_t)(end - p));

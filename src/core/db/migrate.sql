@@ -6,8 +6,9 @@
 SELECT pg_advisory_lock(7294017731);
 
 -- name: migrate_citus
--- On a Citus cluster, distributes the tables the run made (core migration 0028); else nothing.
-SELECT citus_distribute();
+-- On a Citus cluster, distributes the tables the run made (core migration 0028), then the
+-- functions (0031); else nothing.
+SELECT citus_distribute(), citus_functions();
 
 -- name: migrate_unlock
 SELECT pg_advisory_unlock(7294017731);

@@ -33,6 +33,8 @@ struct crm_worker {
     char sms_from[CRM_PHONE_MAX];
     const char *config_sms_from; /* CRM_SMS_FROM, in E.164 when a number */
     PGconn *pg;
+    const char *tenant; /* the tenant acted for (worker_as_tenant), bound where a statement
+                           names it; NULL as the worker itself */
     const crm_stmt_t *prepared[WORKER_MAX_PREPARED];
     crm_email_transport *email;
     crm_sms_transport *sms;
@@ -64,6 +66,8 @@ worker_disconnect(crm_worker *w)
 static PGresult *
 worker_exec(crm_worker *w, const crm_stmt_t *stmt, int n, const char *const *values)
 {
+    const char *bound[CRM_TX_MAX_PARAMS + 1];
+    values = crm_stmt_params(stmt, n, values, w->tenant, bound, &n);
     size_t slot = 0;
     while (slot < WORKER_MAX_PREPARED && w->prepared[slot] && w->prepared[slot] != stmt)
         slot++;
@@ -215,6 +219,7 @@ worker_word_tenant(crm_worker *w, crm_arena_t *a, worker_row *rows, size_t from,
     crm_buf_putc(&kinds, '}');
     const char *failed = NULL;
     PGresult *tenant_row = NULL;
+    w->tenant = tenant;
     if (worker_plain(w, "SAVEPOINT tenant") != 0 ||
         WORKER_DO(w, crm_sql_worker_as_tenant, tenant) != 0 ||
         !(tenant_row = WORKER_EXEC(w, crm_sql_worker_tenant, kinds.data)) ||
@@ -234,6 +239,7 @@ worker_word_tenant(crm_worker *w, crm_arena_t *a, worker_row *rows, size_t from,
         for (size_t i = from; i < to; i++)
             rows[i].retry = failed;
         PQclear(tenant_row);
+        w->tenant = NULL;
         return;
     }
     json_t *settings = json_loads(PQgetvalue(tenant_row, 0, WORKER_TENANT_SETTINGS), 0, NULL);
@@ -251,6 +257,7 @@ worker_word_tenant(crm_worker *w, crm_arena_t *a, worker_row *rows, size_t from,
     json_decref(settings);
     json_decref(templates);
     PQclear(tenant_row);
+    w->tenant = NULL;
     if (worker_do(w, &crm_sql_worker_as_worker, CRM_SQL_NPARAMS(crm_sql_worker_as_worker, 0),
                   NULL) != 0)
         for (size_t i = from; i < to; i++)

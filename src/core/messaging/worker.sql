@@ -17,15 +17,22 @@ ORDER BY c.tenant_id, c.topic;
 
 -- name: worker_as_tenant
 -- Acts as crm_app for tenant $1 until worker_as_worker, inside the claiming transaction: a
--- module's context statement reads under the tenant's row-level security.
+-- module's context statement reads under the tenant's row-level security (where Citus is
+-- loaded, set by SET LOCAL too, which reaches its workers: core migration 0030).
 SELECT set_config('role', 'crm_app', true),
     set_config('app.tenant_id', $1, true),
-    set_config('app.actor', 'worker', true);
+    set_config('app.actor', 'worker', true),
+    CASE WHEN current_setting('citus.version', true) IS NOT NULL
+        THEN request_context('crm_app', $1, NULL, NULL, current_setting('statement_timeout'),
+            NULL, NULL, NULL, 'worker') END;
 
 -- name: worker_as_worker
 -- Back to crm_worker after worker_as_tenant.
 SELECT set_config('role', 'crm_worker', true),
-    set_config('app.tenant_id', '', true);
+    set_config('app.tenant_id', '', true),
+    CASE WHEN current_setting('citus.version', true) IS NOT NULL
+        THEN request_context('crm_worker', NULL, NULL, NULL,
+            current_setting('statement_timeout'), NULL, NULL, NULL, 'worker') END;
 
 -- name: worker_tenant
 -- Under the tenant's identity: its name, settings, and its own templates of the kinds $1

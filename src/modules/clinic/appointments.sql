@@ -76,7 +76,7 @@ inside AS MATERIALIZED (
     SELECT $12::boolean OR clinic_within_hours($2::uuid, $3::timestamptz,
         $3::timestamptz + make_interval(mins => $4::int)) AS ok
 ),
-a AS (
+a_row AS (
     INSERT INTO clinic_appointments AS a (tenant_id, patient_id, practitioner_id,
         practitioner_name, starts_at, duration_minutes, ends_at, status, appointment_type,
         reason, location, room, notes, source, overbooked, overbook_reason, created_by)
@@ -86,7 +86,11 @@ a AS (
         nullif(current_setting('app.user_id', true), '')::uuid
     FROM prac, live
     WHERE NOT EXISTS (SELECT 1 FROM prior) AND (SELECT ok FROM inside)
-    RETURNING :clinic_appointment_json::text AS j, a.version, a.id
+    RETURNING a.*
+),
+a AS (
+    SELECT :clinic_appointment_json::text AS j, a.version, a.id
+    FROM a_row a
 ),
 :idem_store('appointments', $14, $15, a)
 SELECT (SELECT j FROM a), (SELECT version FROM a), (SELECT id FROM a), :idem_columns,
@@ -102,7 +106,8 @@ WHERE a.tenant_id = current_tenant_id() AND a.id = $1;
 
 -- name: audit_read
 -- Reading appointment $1 is a read of its patient's record, for the audit log.
-SELECT audit_read('read', 'clinic_appointments', $1, a.patient_id, NULL)
+SELECT audit_read(current_tenant_id(), 'read', 'clinic_appointments', $1, a.patient_id,
+    NULL)
 FROM clinic_appointments a
 WHERE a.tenant_id = current_tenant_id() AND a.id = $1::uuid;
 
@@ -209,7 +214,7 @@ cur AS (
         ) s
     WHERE a.tenant_id = current_tenant_id() AND a.id = $1
 ),
-up AS (
+up_row AS (
     UPDATE clinic_appointments a
     SET practitioner_id = coalesce((SELECT id FROM prac), a.practitioner_id),
         practitioner_name = coalesce((SELECT full_name FROM prac), a.practitioner_name),
@@ -238,7 +243,11 @@ up AS (
         AND ($4::text IS NULL OR a.status = $4 OR a.status = ANY ($16::text[]))
         AND cur.practitioner_found
         AND ($11::boolean OR cur.inside)
-    RETURNING :clinic_appointment_json::text AS j, a.version
+    RETURNING a.*
+),
+up AS (
+    SELECT :clinic_appointment_json::text AS j, a.version
+    FROM up_row a
 )
 SELECT (SELECT j FROM up), (SELECT version FROM up), cur.version AS current_version,
     cur.status, cur.practitioner_id, cur.practitioner_found, cur.inside

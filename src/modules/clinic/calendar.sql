@@ -91,7 +91,8 @@ FROM feed f
 WHERE (
     SELECT 1
     FROM (
-        SELECT audit_read('read', 'calendar_feed', k.practitioner_id::text, NULL,
+        SELECT audit_read(current_tenant_id(), 'read', 'calendar_feed',
+            k.practitioner_id::text, NULL,
             jsonb_build_object('appointments', count(q.id)))
         FROM tok k
         LEFT JOIN feed q ON true

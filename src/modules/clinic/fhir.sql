@@ -57,7 +57,8 @@ WHERE c.tenant_id = current_tenant_id()
 
 -- name: fhir_patient_audit
 -- The read of patient $1, for the audit log.
-SELECT audit_read('read', 'contacts', $1::text, $1::text::uuid, '{"view": "fhir"}');
+SELECT audit_read(current_tenant_id(), 'read', 'contacts', $1::text, $1::text::uuid,
+    '{"view": "fhir"}');
 
 -- name: fhir_appointment
 -- The Appointment resource of appointment $1.
@@ -116,4 +117,5 @@ SELECT jsonb_strip_nulls(jsonb_build_object('resourceType', 'Bundle', 'type', 's
 
 -- name: fhir_search_audit
 -- Every search is audited, with its parameters ($2); $1 the patient searched for, if any.
-SELECT audit_read('search', 'clinic_appointments', NULL, $1::uuid, $2::jsonb);
+SELECT audit_read(current_tenant_id(), 'search', 'clinic_appointments', NULL, $1::uuid,
+    $2::jsonb);

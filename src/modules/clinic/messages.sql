@@ -120,7 +120,7 @@ jsonb_build_object(
 -- appointment (appointments.sql's audit_read), saying why.
 -- returns: context, audited
 SELECT :clinic_message_context AS context,
-    audit_read('read', 'clinic_appointments', a.id::text, a.patient_id,
+    audit_read(current_tenant_id(), 'read', 'clinic_appointments', a.id::text, a.patient_id,
         '{"purpose": "message preview"}'::jsonb) AS audited
 FROM clinic_appointments a
     JOIN tenants t ON t.id = a.tenant_id

@@ -37,14 +37,18 @@ json_build_object('id', e.id, 'practitioner_id', e.practitioner_id, 'date', e.da
 -- An exception ($2 date, $3 kind, $4 to $5, $6 reason) to practitioner $1's hours; no row
 -- when $1 is not a practitioner.
 -- returns: j, id
-INSERT INTO clinic_schedule_exceptions AS e (tenant_id, practitioner_id, date, kind,
-    start_time, end_time, reason)
-SELECT current_tenant_id(), u.id, $2::date, $3, $4::time, $5::time, $6
-FROM users u
-WHERE u.tenant_id = current_tenant_id()
-    AND u.id = $1
-    AND :clinic_user_is_practitioner(u)
-RETURNING :clinic_exception_json AS j, e.id;
+WITH e AS (
+    INSERT INTO clinic_schedule_exceptions AS e (tenant_id, practitioner_id, date, kind,
+        start_time, end_time, reason)
+    SELECT current_tenant_id(), u.id, $2::date, $3, $4::time, $5::time, $6
+    FROM users u
+    WHERE u.tenant_id = current_tenant_id()
+        AND u.id = $1
+        AND :clinic_user_is_practitioner(u)
+    RETURNING e.*
+)
+SELECT :clinic_exception_json AS j, e.id
+FROM e;
 
 -- name: exceptions
 -- Practitioner $1's exceptions as a JSON array, by date and start.
