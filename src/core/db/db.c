@@ -434,7 +434,35 @@ crm_send_plain(crm_conn_t *c, crm_sent_t *sent, size_t *nsent, const char *sql)
     return 0;
 }
 
-/* Keeps what the server said of a failed statement, in the request's arena. */
+size_t
+crm_db_message_name(const char *msg, const char *word, const char **name)
+{
+    size_t n = strlen(word);
+    for (const char *p = msg ? strstr(msg, word) : NULL; p; p = strstr(p + 1, word)) {
+        if (strncmp(p + n, " \"", 2) != 0 || (p != msg && p[-1] != ' '))
+            continue;
+        const char *start = p + n + 2, *end = strchr(start, '"');
+        if (!end || end == start)
+            return 0;
+        *name = start;
+        return (size_t)(end - start);
+    }
+    return 0;
+}
+
+/* The name the message msg gives after word, in the arena, or NULL. */
+static const char *
+crm_db_message_name_dup(crm_arena_t *a, const char *msg, const char *word)
+{
+    const char *name;
+    size_t n = crm_db_message_name(msg, word, &name);
+    return n ? crm_arena_strndup(a, name, n) : NULL;
+}
+
+/* Keeps what the server said of a failed statement, in the request's arena. An error a Citus
+ * worker raised reaches us without the constraint and column fields (the coordinator passes
+ * on code, message, detail, hint and context only): an integrity error's message names them,
+ * in the server's words (lc_messages C, as crm's clusters run). */
 static void
 crm_tx_record_error(crm_tx_t *tx, const PGresult *res, const char *code)
 {
@@ -446,6 +474,12 @@ crm_tx_record_error(crm_tx_t *tx, const PGresult *res, const char *code)
     tx->error.constraint = cons ? crm_arena_strdup(a, cons) : NULL;
     tx->error.message = msg ? crm_arena_strdup(a, msg) : NULL;
     tx->error.column = column ? crm_arena_strdup(a, column) : NULL;
+    if (strncmp(code, "23", 2) == 0) { /* integrity_constraint_violation */
+        if (!cons)
+            tx->error.constraint = crm_db_message_name_dup(a, msg, "constraint");
+        if (!column && strcmp(code, "23502") == 0) /* not_null_violation */
+            tx->error.column = crm_db_message_name_dup(a, msg, "column");
+    }
 }
 
 /* Reads the results of everything sent and the sync. Returns 0 when all succeeded, 1 when
@@ -540,8 +574,8 @@ crm_tx_attempt(crm_conn_t *c, crm_tx_t *tx)
     size_t nsent = 0;
     int rc = crm_send_plain(c, sent, &nsent, "BEGIN");
     if (rc == 0)
-        rc = crm_send_stmt(c, sent, &nsent, &crm_sql_tx_prelude, -1, CRM_DB_PRELUDE_PARAMS,
-                           prelude, NULL);
+        rc = crm_send_stmt(c, sent, &nsent, &crm_sql_tx_prelude, -1, CRM_DB_PRELUDE_PARAMS, prelude,
+                           NULL);
     for (size_t i = 0; rc == 0 && i < tx->count; i++) /* prelude[1]: the request's tenant */
         rc = crm_send_stmt(c, sent, &nsent, tx->stmts[i].stmt, (int)i, tx->stmts[i].nparams,
                            tx->stmts[i].values, prelude[1]);

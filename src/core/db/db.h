@@ -119,6 +119,10 @@ const char *crm_tx_constraint(const crm_tx_t *tx);
 /* Whether constraint, as an error reported it, is the constraint name: the same name, or the
  * name of one of its shards on a Citus cluster (name_102008). */
 bool crm_db_constraint_is(const char *constraint, const char *name);
+/* The name in double quotes right after the word word in msg (constraint "x_fkey"): its
+ * length, with *name pointing at it; 0 when msg has none. For the errors of a Citus worker,
+ * which reach us without the constraint's field. */
+size_t crm_db_message_name(const char *msg, const char *word, const char **name);
 /* After a failed run: the database's primary message (for RAISE EXCEPTION of a hook). */
 const char *crm_tx_error_message(const crm_tx_t *tx);
 

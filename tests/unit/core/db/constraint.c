@@ -1,9 +1,11 @@
-/* constraint.c - unit tests of crm_db_constraint_is (src/core/db/db.c): a constraint named in
- * an error is recognised by its name, also as a Citus shard's (name_102008), and nothing else */
+/* constraint.c - unit tests of crm_db_constraint_is and crm_db_message_name (src/core/db/db.c):
+ * a constraint named in an error is recognised by its name, also as a Citus shard's
+ * (name_102008), and nothing else; a name is read from a message that gives it */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <cmocka.h>
 
 #include "core/db/db.h"
@@ -25,11 +27,48 @@ test_names_and_shard_names(void **state)
     assert_false(crm_db_constraint_is("idempotency_keys_pkey_12_3", "idempotency_keys_pkey"));
 }
 
+/* The name a message gives, as `name` of crm_db_message_name, "" for none. */
+static char *
+message_name(const char *msg, const char *word)
+{
+    static char out[128];
+    const char *name;
+    size_t n = crm_db_message_name(msg, word, &name);
+    snprintf(out, sizeof(out), "%.*s", (int)n, n ? name : "");
+    return out;
+}
+
+static void
+test_names_in_messages(void **state)
+{
+    (void)state;
+    assert_string_equal(message_name("insert or update on table \"contacts_102506\" violates "
+                                     "foreign key constraint \"contacts_owner_fkey_102506\"",
+                                     "constraint"),
+                        "contacts_owner_fkey_102506");
+    assert_string_equal(message_name("duplicate key value violates unique constraint "
+                                     "\"tenants_slug_key_102008\"",
+                                     "constraint"),
+                        "tenants_slug_key_102008");
+    assert_string_equal(message_name("null value in column \"name\" of relation \"deals_1\" "
+                                     "violates not-null constraint",
+                                     "column"),
+                        "name");
+    assert_string_equal(
+        message_name("null value in column \"name\" violates not-null constraint", "constraint"),
+        "");
+    assert_string_equal(message_name("subconstraint \"x\"", "constraint"), "");
+    assert_string_equal(message_name("constraint \"\"", "constraint"), "");
+    assert_string_equal(message_name("constraint \"open", "constraint"), "");
+    assert_string_equal(message_name(NULL, "constraint"), "");
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_names_and_shard_names),
+        cmocka_unit_test(test_names_in_messages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
