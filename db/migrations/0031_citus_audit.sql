@@ -324,7 +324,9 @@ BEGIN
     END IF;
     PERFORM citus_ddl_settings();
     FOR f IN
-        EXECUTE 'SELECT p.oid::regprocedure AS fn, p.oid = ANY ($1) AS by_tenant'
+        EXECUTE 'SELECT p.oid::regprocedure AS fn, p.oid = ANY ($1) AS by_tenant,'
+                '       p.oid::regprocedure::text IN (SELECT r.function FROM citus_local_reads r)'
+                '           AS local_reads'
                 ' FROM pg_proc p'
                 ' LEFT JOIN pg_dist_object o ON o.classid = ''pg_proc''::regclass'
                 '     AND o.objid = p.oid'
@@ -336,7 +338,7 @@ BEGIN
                 ' ORDER BY 2 DESC, 1::text'
             USING audit
     LOOP
-        IF f.by_tenant OR f.fn = 'audit_redact_contact(uuid)'::regprocedure THEN
+        IF f.by_tenant OR f.fn = 'audit_redact_contact(uuid)'::regprocedure OR f.local_reads THEN
             EXECUTE format('ALTER FUNCTION %s SET citus.allow_nested_distributed_execution = on',
                            f.fn);
         END IF;
@@ -352,13 +354,279 @@ BEGIN
 END
 $$;
 
--- The transaction's tenant changed mid-way (sign-in names it by slug), by SET LOCAL as
--- request_context (0030) sets it, so that Citus passes it on to the workers.
-CREATE FUNCTION request_tenant(p_tenant text) RETURNS void
+-- The functions that a statement may call on a tenant's shard and that read the catalogues
+-- (reference tables: a copy on every node, so a local read). On Citus each gets
+-- citus.allow_nested_distributed_execution (without it, Citus refuses any query of a Citus
+-- table from a shard's query), now or when citus_functions() distributes it: a database
+-- converted to Citus later gets it too.
+CREATE TABLE citus_local_reads (
+    function text PRIMARY KEY -- its regprocedure, as text
+);
+REVOKE ALL ON citus_local_reads FROM PUBLIC;
+
+CREATE FUNCTION citus_local_reads_add(p_fn regprocedure) RETURNS void
     LANGUAGE plpgsql AS $$
 BEGIN
-    EXECUTE format('SET LOCAL citus.propagate_set_commands = local; SET LOCAL app.tenant_id = %L',
-                   coalesce(p_tenant, ''));
+    INSERT INTO citus_local_reads (function) VALUES (p_fn::text) ON CONFLICT DO NOTHING;
+    IF citus_present() THEN
+        EXECUTE format('ALTER FUNCTION %s SET citus.allow_nested_distributed_execution = on',
+                       p_fn);
+    END IF;
 END
 $$;
-GRANT EXECUTE ON FUNCTION request_tenant(text) TO PUBLIC;
+
+-- A setting of the transaction made after its prelude (sign-in's tenant, found by slug; the
+-- notes a role sees; the tenant's time zone), by SET LOCAL as request_context (0030) sets the
+-- request's, so that Citus passes it on to the workers, where set_config() does not reach.
+-- Statements call it where Citus is loaded, beside the set_config() that does the same here.
+CREATE FUNCTION request_set(p_name text, p_value text) RETURNS void
+    LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE format('SET LOCAL citus.propagate_set_commands = local; SET LOCAL %s = %L',
+                   quote_ident(p_name), coalesce(p_value, ''));
+END
+$$;
+GRANT EXECUTE ON FUNCTION request_set(text, text) TO PUBLIC;
+
+-- As in 0030, without SET LOCAL ROLE: Citus replays the transaction's SET LOCALs on each
+-- connection it opens to a worker, also on one a SECURITY DEFINER function opens as its
+-- owner, which would then run as the app role there (or be refused the role). Citus opens a
+-- worker connection as the role of the moment; the prelude sets the role on the coordinator.
+CREATE OR REPLACE FUNCTION request_context(p_role text, p_tenant text, p_user text,
+                                           p_request text, p_timeout text, p_app_role text,
+                                           p_client_ip text, p_user_agent text, p_actor text)
+    RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM set_config('role', p_role, true);
+    EXECUTE format('SET LOCAL citus.propagate_set_commands = local; '
+                   'SET LOCAL plan_cache_mode = force_custom_plan; '
+                   'SET LOCAL app.tenant_id = %L; SET LOCAL app.user_id = %L; '
+                   'SET LOCAL app.request_id = %L; SET LOCAL statement_timeout = %L; '
+                   'SET LOCAL app.role = %L; SET LOCAL app.client_ip = %L; '
+                   'SET LOCAL app.user_agent = %L; SET LOCAL app.actor = %L',
+                   coalesce(p_tenant, ''), coalesce(p_user, ''), coalesce(p_request, ''),
+                   p_timeout, coalesce(p_app_role, ''), coalesce(p_client_ip, ''),
+                   coalesce(p_user_agent, ''), coalesce(p_actor, ''));
+END
+$$;
+
+-- if_true when cond, else otherwise: a CASE whose branches are arguments. In a write, Citus
+-- evaluates a stable function such as now() on the coordinator, and refuses one inside a CASE.
+-- PL/pgSQL, so that the planner does not inline it back into a CASE before Citus sees it.
+CREATE FUNCTION choose(cond boolean, if_true anyelement, otherwise anyelement)
+    RETURNS anyelement LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+    RETURN CASE WHEN cond THEN if_true ELSE otherwise END;
+END
+$$;
+
+-- A row's link from its columns, as audit_link (0022) computes it from the row: the same
+-- hash. A query Citus sends to a shard passes the shard's row type, which a function taking
+-- audit_log's does not accept.
+CREATE FUNCTION audit_link_of(prev bytea, p_id bigint, p_tenant uuid, p_at timestamptz,
+                              p_actor_id uuid, p_actor text, p_action text, p_entity_type text,
+                              p_entity_id text, p_subject uuid, p_changes jsonb,
+                              p_request text, p_ip text, p_agent text) RETURNS bytea
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+    RETURN sha256(prev || convert_to(jsonb_build_array(
+        p_id, p_tenant, (extract(epoch FROM p_at) * 1000000)::bigint, p_actor_id, p_actor,
+        p_action, p_entity_type, p_entity_id, p_subject, p_changes, p_request, p_ip,
+        p_agent)::text, 'UTF8'));
+END
+$$;
+
+CREATE OR REPLACE FUNCTION audit_link(prev bytea, l audit_log) RETURNS bytea
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+    RETURN audit_link_of(prev, l.id, l.tenant_id, l.occurred_at, l.actor_id, l.actor, l.action,
+                         l.entity_type, l.entity_id, l.subject_id, l.changes, l.request_id,
+                         l.client_ip, l.user_agent);
+END
+$$;
+
+-- As in 0022, the row inserted with VALUES: an INSERT ... SELECT of a row variable Citus
+-- evaluates on the coordinator and copies to the shard, which row-level security refuses.
+CREATE OR REPLACE FUNCTION audit_write(p_tenant uuid, p_action text, p_entity_type text,
+                                       p_entity_id text, p_subject uuid, p_changes jsonb)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $$
+DECLARE
+    l audit_log;
+    key text := p_tenant::text;
+    pending jsonb := coalesce(nullif(current_setting('audit.pending', true), ''), '{}')::jsonb;
+    mine jsonb := pending -> key;
+    lanes int;
+    first int;
+BEGIN
+    IF mine IS NULL THEN -- the transaction's first row for this tenant: take a lane
+        -- the lane's head is read after its lock is taken, which needs a snapshot newer than
+        -- the lock: under REPEATABLE READ two writers would chain on the same head
+        IF current_setting('transaction_isolation') <> 'read committed' THEN
+            RAISE EXCEPTION 'the audit log is written by read committed transactions only'
+                USING ERRCODE = 'feature_not_supported';
+        END IF;
+        SELECT CASE WHEN s ~ '^[0-9]{1,2}$' THEN least(greatest(s::int, 1), 16) ELSE 1 END
+          INTO lanes
+          FROM (SELECT (SELECT t.settings ->> 'audit_lanes' FROM tenants t
+                         WHERE t.id = p_tenant) AS s) x;
+        first := pg_backend_pid() % lanes;
+        IF lanes > 1 THEN -- the first free one from this backend's own, else wait for that
+            FOR i IN 0 .. lanes - 1 LOOP
+                IF pg_try_advisory_xact_lock(20747, audit_lane_key(p_tenant, (first + i) % lanes))
+                THEN
+                    l.lane := (first + i) % lanes;
+                    EXIT;
+                END IF;
+            END LOOP;
+        END IF;
+        IF l.lane IS NULL THEN
+            l.lane := first;
+            PERFORM pg_advisory_xact_lock(20747, audit_lane_key(p_tenant, first));
+        END IF;
+        SELECT coalesce((SELECT h.head FROM audit_heads h
+                          WHERE h.tenant_id = p_tenant AND h.lane = l.lane), audit_genesis())
+          INTO l.prev_hash;
+    ELSE -- the lane is held since then: it ends at this transaction's last row
+        l.prev_hash := decode(mine ->> 2, 'hex');
+        l.lane := (mine ->> 3)::smallint;
+    END IF;
+    l.tenant_id := p_tenant;
+    l.id := nextval('audit_log_id_seq');
+    l.occurred_at := clock_timestamp();
+    l.actor_id := nullif(current_setting('app.user_id', true), '')::uuid;
+    IF l.actor_id IS NULL THEN
+        l.actor := coalesce(nullif(current_setting('app.actor', true), ''), session_user::text);
+    END IF;
+    l.action := p_action;
+    l.entity_type := p_entity_type;
+    l.entity_id := p_entity_id;
+    l.subject_id := p_subject;
+    l.changes := p_changes;
+    l.request_id := nullif(current_setting('app.request_id', true), '');
+    l.client_ip := nullif(current_setting('app.client_ip', true), '');
+    l.user_agent := nullif(current_setting('app.user_agent', true), '');
+    l.hash := audit_link(l.prev_hash, l);
+    INSERT INTO audit_log (tenant_id, id, occurred_at, actor_id, actor, action, entity_type,
+                           entity_id, subject_id, changes, request_id, client_ip, user_agent,
+                           prev_hash, hash, lane)
+    OVERRIDING SYSTEM VALUE
+    VALUES (l.tenant_id, l.id, l.occurred_at, l.actor_id, l.actor, l.action, l.entity_type,
+            l.entity_id, l.subject_id, l.changes, l.request_id, l.client_ip, l.user_agent,
+            l.prev_hash, l.hash, l.lane);
+    -- an assignment, not PERFORM: evaluated as an expression, without a query of its own
+    key := set_config('audit.pending', jsonb_set(pending, ARRAY[key], jsonb_build_array(
+        l.id, coalesce((mine ->> 1)::bigint, 0) + 1, encode(l.hash, 'hex'), l.lane))::text,
+        true);
+END
+$$;
+
+-- As in 0021, each row's link from its columns (audit_link_of).
+CREATE OR REPLACE FUNCTION audit_verify(OUT ok boolean, OUT rows_checked bigint,
+                                        OUT broken_id bigint, OUT broken_at timestamptz,
+                                        OUT reason text)
+ RETURNS record
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+ SET work_mem TO '64MB'
+AS $$
+DECLARE
+    t uuid := current_tenant_id();
+    s record;
+    bad_lane int; -- the lane holding the first broken row, and where it starts
+    bad_start_id bigint;
+    bad_start_hash bytea;
+    last_row record;
+    head_id bigint; -- the first lane that does not end where it should
+    head_at timestamptz;
+    head_why text;
+BEGIN
+    rows_checked := 0;
+    FOR s IN
+        WITH starts AS (SELECT DISTINCT ON (c.lane) c.lane, c.last_id, c.head, c.rows_total
+                          FROM audit_checkpoints c WHERE c.tenant_id = t AND c.kind = 'purge'
+                         ORDER BY c.lane, c.id DESC),
+             rows AS (SELECT l.lane, l.id, l.prev_hash, l.hash,
+                             CASE WHEN l.redacted_at IS NULL
+                                  THEN l.hash IS DISTINCT FROM audit_link_of(
+                                      l.prev_hash, l.id, l.tenant_id, l.occurred_at,
+                                      l.actor_id, l.actor, l.action, l.entity_type, l.entity_id,
+                                      l.subject_id, l.changes, l.request_id, l.client_ip,
+                                      l.user_agent)
+                                  ELSE NOT EXISTS (SELECT 1 FROM audit_log e
+                                        WHERE e.tenant_id = t AND e.id > l.id
+                                          AND e.action = 'erase' AND e.entity_type = 'audit_log'
+                                          AND e.changes -> 'rows' @> to_jsonb(l.id))
+                             END AS edited,
+                             coalesce(st.head, audit_genesis()) AS start_hash
+                        FROM audit_log l LEFT JOIN starts st ON st.lane = l.lane
+                       WHERE l.tenant_id = t AND l.id > coalesce(st.last_id, 0)),
+             checked AS (SELECT r.lane, r.id, r.edited OR r.prev_hash IS DISTINCT FROM
+                                coalesce(lag(r.hash) OVER w, r.start_hash) AS broken
+                           FROM rows r WINDOW w AS (PARTITION BY r.lane ORDER BY r.id)),
+             per_lane AS (SELECT c.lane, count(*) AS n, min(c.id) AS first_id,
+                                 min(c.id) FILTER (WHERE c.broken) AS first_broken
+                            FROM checked c GROUP BY c.lane),
+             heads AS (SELECT * FROM audit_heads h WHERE h.tenant_id = t)
+        SELECT coalesce(p.lane, h.lane) AS lane, coalesce(p.n, 0) AS n, p.first_id,
+               p.first_broken, h.lane IS NOT NULL AS has_head, h.last_id, h.last_at, h.head,
+               h.rows_total, coalesce(st.last_id, 0) AS start_id,
+               coalesce(st.head, audit_genesis()) AS start_hash,
+               coalesce(st.rows_total, 0) AS start_rows
+          FROM per_lane p FULL JOIN heads h ON h.lane = p.lane
+          LEFT JOIN starts st ON st.lane = coalesce(p.lane, h.lane)
+         ORDER BY 1
+    LOOP
+        rows_checked := rows_checked + s.n;
+        IF s.first_broken < coalesce(broken_id, 9223372036854775807) THEN
+            broken_id := s.first_broken;
+            bad_lane := s.lane;
+            bad_start_id := s.start_id;
+            bad_start_hash := s.start_hash;
+        END IF;
+        CONTINUE WHEN head_id IS NOT NULL;
+        IF NOT s.has_head THEN
+            SELECT s.first_id, l.occurred_at,
+                   'the row is in a chain the log never started: rows were inserted'
+              INTO head_id, head_at, head_why
+              FROM audit_log l WHERE l.tenant_id = t AND l.id = s.first_id;
+            CONTINUE;
+        END IF;
+        SELECT l.id, l.hash INTO last_row FROM audit_log l
+         WHERE l.tenant_id = t AND l.lane = s.lane AND l.id > s.start_id
+         ORDER BY l.id DESC LIMIT 1;
+        IF s.last_id IS DISTINCT FROM coalesce(last_row.id, s.start_id)
+           OR s.head IS DISTINCT FROM coalesce(last_row.hash, s.start_hash)
+           OR s.rows_total <> s.start_rows + s.n THEN
+            head_id := s.last_id;
+            head_at := s.last_at;
+            head_why := 'the chain does not end at its recorded head: newest rows were removed';
+        END IF;
+    END LOOP;
+    IF broken_id IS NOT NULL THEN
+        SELECT l.occurred_at,
+               CASE WHEN l.prev_hash IS DISTINCT FROM coalesce(
+                        (SELECT p.hash FROM audit_log p WHERE p.tenant_id = t
+                            AND p.lane = bad_lane AND p.id > bad_start_id AND p.id < l.id
+                          ORDER BY p.id DESC LIMIT 1),
+                        bad_start_hash)
+                    THEN 'the row does not follow the row before it: a row was removed,'
+                         ' inserted or reordered'
+                    ELSE 'the row''s content or hash was changed' END
+          INTO broken_at, reason
+          FROM audit_log l WHERE l.tenant_id = t AND l.id = broken_id;
+        ok := false;
+    ELSIF head_id IS NOT NULL THEN
+        ok := false;
+        broken_id := head_id;
+        broken_at := head_at;
+        reason := head_why;
+    ELSE
+        ok := true;
+    END IF;
+END
+$$;

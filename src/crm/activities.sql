@@ -15,13 +15,17 @@ json_build_object('id', a.id, 'tenant_id', a.tenant_id, 'type', a.type, 'subject
 -- returns: j, version, id, request_hash, status, body, ok, country, defs
 WITH :idem_prior('activities', $13),
 :entity_context_check('activity', $15, $16),
+:new_id(fresh),
 a_row AS (
-    INSERT INTO activities AS a (tenant_id, type, subject, body, contact_id, deal_id, due_at,
-        starts_at, ends_at, assigned_to, completed_at, priority, custom_fields, created_by)
-    SELECT current_tenant_id(), $1, $2, $3, $4::uuid, $5::uuid, $6::timestamptz,
+    INSERT INTO activities AS a (tenant_id, id, type, subject, body, contact_id, deal_id,
+        due_at, starts_at, ends_at, assigned_to, completed_at, priority, custom_fields,
+        created_by)
+    SELECT t.tenant_id, fresh.id, $1, $2, $3, $4::uuid, $5::uuid, $6::timestamptz,
         $7::timestamptz, $8::timestamptz, $9::uuid, $10::timestamptz, coalesce($11, 'normal'),
         coalesce($12::jsonb, '{}'), nullif(current_setting('app.user_id', true), '')::uuid
-    WHERE NOT EXISTS (SELECT 1 FROM prior)
+    FROM tenant_anchors t, fresh
+    WHERE t.tenant_id = current_tenant_id()
+        AND NOT EXISTS (SELECT 1 FROM prior)
         AND (SELECT ok FROM ctx)
         AND :live_contact($4::uuid)
     RETURNING a.*

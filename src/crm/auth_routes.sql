@@ -7,7 +7,7 @@
 -- returns: set_config, id, status, citus_context
 SELECT set_config('app.tenant_id', t.id::text, true), t.id, t.status,
     CASE WHEN current_setting('citus.version', true) IS NOT NULL
-        THEN request_tenant(t.id::text) END AS citus_context
+        THEN request_set('app.tenant_id', t.id::text) END AS citus_context
 FROM tenant_by_slug($1) t;
 
 -- name: login_user

@@ -148,7 +148,8 @@ WITH c AS (
     SET first_name = NULL, last_name = NULL, email = NULL, phone = NULL,
         date_of_birth = NULL, gender = NULL, address = '{}', company = NULL, tags = '{}',
         source = NULL, custom_fields = '{}', consent = '{}', consent_updated_at = '{}',
-        erased_at = now(), deleted_at = coalesce(deleted_at, now()), version = version + 1,
+        erased_at = now(), deleted_at = choose(deleted_at IS NULL, now(), deleted_at),
+        version = version + 1,
         updated_at = now()
     WHERE tenant_id = current_tenant_id() AND id = $1 AND erased_at IS NULL
     RETURNING id, erased_at
@@ -257,13 +258,15 @@ tomb AS (
     WHERE tenant_id = current_tenant_id() AND id = $2 AND EXISTS (SELECT 1 FROM ok)
     RETURNING id
 ),
+:new_id(fresh),
 rec AS (
-    INSERT INTO contact_merges (tenant_id, survivor_id, source_id, merged_by, moved)
-    SELECT current_tenant_id(), $1, $2, nullif(current_setting('app.user_id', true), '')::uuid,
+    INSERT INTO contact_merges AS m (tenant_id, id, survivor_id, source_id, merged_by, moved)
+    SELECT t.tenant_id, fresh.id, $1, $2, nullif(current_setting('app.user_id', true), '')::uuid,
         json_build_object('deals', (SELECT count(*) FROM d), 'activities',
             (SELECT count(*) FROM a))
-    FROM ok
-    RETURNING moved
+    FROM tenant_anchors t, fresh
+    WHERE t.tenant_id = current_tenant_id() AND EXISTS (SELECT 1 FROM ok)
+    RETURNING m.moved
 )
 SELECT (SELECT count(*) FROM v) AS survivor_found,
     (SELECT count(*) FROM s) AS source_found,

@@ -49,17 +49,20 @@ dup AS (
     ORDER BY u.created_at
     LIMIT 10
 ),
+:new_id(fresh),
 c_row AS (
-    INSERT INTO contacts AS c (tenant_id, type, first_name, last_name, email, phone,
+    INSERT INTO contacts AS c (tenant_id, id, type, first_name, last_name, email, phone,
         date_of_birth, gender, address, company, tags, owner_id, source, custom_fields,
         consent, consent_updated_at, created_by)
-    SELECT current_tenant_id(), $1, $2, $3, $4, $5, $6::date, $7, coalesce($8::jsonb, '{}'),
-        $9,
+    SELECT t.tenant_id, fresh.id, $1, $2, $3, $4, $5, $6::date, $7,
+        coalesce($8::jsonb, '{}'), $9,
         ARRAY(SELECT DISTINCT jsonb_array_elements_text(coalesce($10::jsonb, '[]')) ORDER BY 1),
         $11::uuid, $12, coalesce($13::jsonb, '{}'), coalesce($14::jsonb, '{}'),
         coalesce((SELECT jsonb_object_agg(k, now()) FROM jsonb_object_keys($14::jsonb) k), '{}'),
         nullif(current_setting('app.user_id', true), '')::uuid
-    WHERE NOT EXISTS (SELECT 1 FROM prior)
+    FROM tenant_anchors t, fresh
+    WHERE t.tenant_id = current_tenant_id()
+        AND NOT EXISTS (SELECT 1 FROM prior)
         AND (SELECT ok FROM ctx)
         AND ($15::boolean OR NOT EXISTS (SELECT 1 FROM dup))
     RETURNING c.*

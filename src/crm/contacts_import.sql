@@ -50,7 +50,12 @@ WITH x AS MATERIALIZED (
         (e.v ->> 10)::uuid AS owner_id,
         e.v ->> 11 AS source,
         nullif(e.v -> 12, 'null') AS custom_fields,
-        nullif(e.v -> 13, 'null') AS consent
+        nullif(e.v -> 13, 'null') AS consent,
+        ARRAY(SELECT DISTINCT g FROM jsonb_array_elements_text(
+            coalesce(nullif(e.v -> 9, 'null'), '[]')) g ORDER BY 1) AS tag_list,
+        coalesce((SELECT jsonb_object_agg(k, now())
+                  FROM jsonb_object_keys(nullif(e.v -> 13, 'null')) k), '{}') AS consent_at,
+        gen_random_uuid() AS id
     FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(v, n)
 ),
 u AS (
@@ -63,11 +68,7 @@ u AS (
         gender = coalesce(x.gender, c.gender),
         address = c.address || coalesce(x.address, '{}'),
         company = coalesce(x.company, c.company),
-        tags = ARRAY(
-            SELECT DISTINCT unnest(c.tags || ARRAY(
-                SELECT jsonb_array_elements_text(coalesce(x.tags, '[]'))
-            )) ORDER BY 1
-        ),
+        tags = ARRAY(SELECT DISTINCT unnest(c.tags || x.tag_list) ORDER BY 1),
         owner_id = coalesce(x.owner_id, c.owner_id),
         source = coalesce(x.source, c.source),
         custom_fields = c.custom_fields || coalesce(x.custom_fields, '{}'),
@@ -84,17 +85,16 @@ u AS (
     RETURNING 1
 ),
 i AS (
-    INSERT INTO contacts (tenant_id, type, first_name, last_name, email, phone, date_of_birth,
-        gender, address, company, tags, owner_id, source, custom_fields, consent,
-        consent_updated_at, created_by)
-    SELECT current_tenant_id(), x.type, x.first_name, x.last_name, x.email, x.phone,
+    INSERT INTO contacts AS c (tenant_id, id, type, first_name, last_name, email, phone,
+        date_of_birth, gender, address, company, tags, owner_id, source, custom_fields,
+        consent, consent_updated_at, created_by)
+    SELECT t.tenant_id, x.id, x.type, x.first_name, x.last_name, x.email, x.phone,
         x.date_of_birth, x.gender, coalesce(x.address, '{}'), x.company,
-        ARRAY(SELECT DISTINCT jsonb_array_elements_text(coalesce(x.tags, '[]')) ORDER BY 1),
+        x.tag_list,
         x.owner_id, x.source, coalesce(x.custom_fields, '{}'), coalesce(x.consent, '{}'),
-        coalesce((SELECT jsonb_object_agg(k, now()) FROM jsonb_object_keys(x.consent) k), '{}'),
-        nullif(current_setting('app.user_id', true), '')::uuid
-    FROM x
-    WHERE x.op = 'i'
+        x.consent_at, nullif(current_setting('app.user_id', true), '')::uuid
+    FROM tenant_anchors t, x
+    WHERE t.tenant_id = current_tenant_id() AND x.op = 'i'
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM u) AS updated, (SELECT count(*) FROM i) AS created;

@@ -16,26 +16,26 @@ json_build_object('id', d.id, 'tenant_id', d.tenant_id, 'contact_id', d.contact_
 -- returns: j, version, id, request_hash, status, body, ok, country, defs
 WITH :idem_prior('deals', $11),
 :entity_context_check('deal', $13, $14),
-target AS (
-    SELECT coalesce($5::uuid, (
-        SELECT id FROM pipelines WHERE tenant_id = current_tenant_id() AND is_default
-    )) AS pipeline_id
-),
+:new_id(fresh),
 d_row AS (
-    INSERT INTO deals AS d (tenant_id, contact_id, title, amount_minor, currency, pipeline_id,
-        stage_id, owner_id, expected_close_date, lost_reason, custom_fields, created_by)
-    SELECT current_tenant_id(), $1::uuid, $2, $3::bigint, $4, t.pipeline_id,
+    INSERT INTO deals AS d (tenant_id, id, contact_id, title, amount_minor, currency,
+        pipeline_id, stage_id, owner_id, expected_close_date, lost_reason, custom_fields,
+        created_by)
+    SELECT t.tenant_id, fresh.id, $1::uuid, $2, $3::bigint, $4, coalesce($5::uuid, p.id),
         coalesce($6::uuid, (
             SELECT s.id
             FROM pipeline_stages s
-            WHERE s.tenant_id = current_tenant_id() AND s.pipeline_id = t.pipeline_id
+            WHERE s.tenant_id = current_tenant_id() AND s.pipeline_id = coalesce($5::uuid, p.id)
             ORDER BY s.position
             LIMIT 1
         )),
         $7::uuid, $8::date, $9, coalesce($10::jsonb, '{}'),
         nullif(current_setting('app.user_id', true), '')::uuid
-    FROM target t
-    WHERE NOT EXISTS (SELECT 1 FROM prior)
+    FROM tenant_anchors t
+    CROSS JOIN fresh
+    LEFT JOIN pipelines p ON p.tenant_id = t.tenant_id AND p.is_default
+    WHERE t.tenant_id = current_tenant_id()
+        AND NOT EXISTS (SELECT 1 FROM prior)
         AND (SELECT ok FROM ctx)
         AND :live_contact($1::uuid)
     RETURNING d.*

@@ -57,10 +57,11 @@ WITH cur AS (
 ),
 u_row AS (
     UPDATE inbound_messages m
-    SET handled_at = CASE WHEN $2::boolean THEN coalesce(m.handled_at, now()) END,
-        handled_by = CASE WHEN NOT $2::boolean THEN NULL
-            WHEN m.handled_at IS NULL THEN nullif(current_setting('app.user_id', true), '')::uuid
-            ELSE m.handled_by END,
+    SET handled_at = choose($2::boolean AND m.handled_at IS NULL, now(),
+            choose($2::boolean, m.handled_at, NULL)),
+        handled_by = choose($2::boolean AND m.handled_at IS NULL,
+            nullif(current_setting('app.user_id', true), '')::uuid,
+            choose($2::boolean, m.handled_by, NULL)),
         version = m.version + 1,
         updated_at = now()
     WHERE m.tenant_id = current_tenant_id()

@@ -28,7 +28,7 @@ WITH m AS (
         updated_at = CASE
             WHEN (m.subject, m.body, m.html) IS DISTINCT FROM (excluded.subject, excluded.body,
                 excluded.html)
-                THEN now()
+                THEN excluded.updated_at
             ELSE m.updated_at
         END
     RETURNING m.updated_at

@@ -33,17 +33,26 @@ WITH old AS (
     WHERE tenant_id = current_tenant_id() AND is_default AND $2::boolean
     RETURNING id
 ),
+:new_id(fresh),
+stage_ids AS MATERIALIZED (
+    SELECT e.ordinality, gen_random_uuid() AS id
+    FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY e
+),
 p AS (
-    INSERT INTO pipelines (tenant_id, name, is_default)
-    SELECT current_tenant_id(), $1, $2::boolean
-    FROM (SELECT count(*) FROM old) o
-    RETURNING id, tenant_id
+    INSERT INTO pipelines AS x (tenant_id, id, name, is_default)
+    SELECT t.tenant_id, fresh.id, $1, $2::boolean
+    FROM tenant_anchors t, fresh
+    WHERE t.tenant_id = current_tenant_id() AND (SELECT count(*) FROM old) >= 0
+    RETURNING x.id, x.tenant_id
 ),
 s AS (
-    INSERT INTO pipeline_stages (tenant_id, pipeline_id, name, position, probability, kind)
-    SELECT p.tenant_id, p.id, e.value ->> 'name', (e.ordinality - 1)::int,
+    INSERT INTO pipeline_stages AS y (tenant_id, id, pipeline_id, name, position, probability,
+        kind)
+    SELECT t.tenant_id, i.id, fresh.id, e.value ->> 'name', (e.ordinality - 1)::int,
         (e.value ->> 'probability')::int, e.value ->> 'kind'
-    FROM p, jsonb_array_elements($3::jsonb) WITH ORDINALITY e
+    FROM tenant_anchors t, fresh, jsonb_array_elements($3::jsonb) WITH ORDINALITY e
+    JOIN stage_ids i ON i.ordinality = e.ordinality
+    WHERE t.tenant_id = current_tenant_id() AND EXISTS (SELECT 1 FROM p)
     RETURNING 1
 )
 SELECT id, (SELECT count(*) FROM s) AS stages

@@ -2,8 +2,11 @@
 -- replies it forwards
 
 -- name: webhook_actor
--- Changes made by a webhook are the SMS channel's, for the audit log (app.actor).
-SELECT set_config('app.actor', 'sms', true);
+-- Changes made by a webhook are the SMS channel's, for the audit log (app.actor; where Citus
+-- is loaded, set by SET LOCAL too, for its workers, where the audit rows are written).
+SELECT set_config('app.actor', 'sms', true),
+    CASE WHEN current_setting('citus.version', true) IS NOT NULL
+        THEN request_set('app.actor', 'sms') END;
 
 -- name: provider_report
 -- Records delivery report $2 (error code $3) on the SMS whose provider id is $1, in whichever
@@ -25,11 +28,16 @@ FROM inbound_match($1, $2, $3) m;
 -- unique constraint (inbound_messages_tenant_id_provider_id_key). Beside its id, the tenant's
 -- name for an answer.
 -- returns: id, tenant_name
-INSERT INTO inbound_messages (tenant_id, contact_id, channel, sender, recipient, body,
-    provider_id, in_reply_to, intent, outcome, opted_out, answer, handled_at)
-VALUES (current_tenant_id(), $1::uuid, 'sms', $2, $3, $4, $5, $6::uuid, $7, $8, $9::boolean,
-    $10, CASE WHEN $11::boolean THEN now() END)
-RETURNING id, (SELECT t.name FROM tenants t WHERE t.id = current_tenant_id()) AS tenant_name;
+WITH m AS (
+    INSERT INTO inbound_messages AS m (tenant_id, contact_id, channel, sender, recipient, body,
+        provider_id, in_reply_to, intent, outcome, opted_out, answer, handled_at)
+    VALUES (current_tenant_id(), $1::uuid, 'sms', $2, $3, $4, $5, $6::uuid, $7, $8,
+        $9::boolean, $10, choose($11::boolean, now(), NULL))
+    RETURNING m.id
+)
+SELECT m.id, t.name AS tenant_name
+FROM m, tenants t
+WHERE t.id = current_tenant_id();
 
 -- name: reply_opt_out
 -- Contact $1 replied STOP (or another opt-out word): its SMS consents are withdrawn, each one
@@ -52,6 +60,6 @@ WHERE c.tenant_id = current_tenant_id()
 -- name: reply_outcome
 -- What the message's kind did with reply $1: outcome $2, answer $3, handled already when $4.
 UPDATE inbound_messages
-SET outcome = $2, answer = $3, handled_at = CASE WHEN $4::boolean THEN now() END,
+SET outcome = $2, answer = $3, handled_at = choose($4::boolean, now(), NULL),
     version = version + 1, updated_at = now()
 WHERE tenant_id = current_tenant_id() AND id = $1::uuid;

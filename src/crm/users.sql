@@ -56,9 +56,9 @@ WITH changed AS (
         role = coalesce($3, u.role),
         active = coalesce($4::boolean, u.active),
         password_hash = coalesce($5, u.password_hash),
-        tokens_valid_after = CASE WHEN ($3 IS NOT NULL AND $3 <> u.role)
-            OR ($4::boolean = false AND u.active) OR $5 IS NOT NULL
-            THEN now() ELSE u.tokens_valid_after END,
+        tokens_valid_after = choose(($3 IS NOT NULL AND $3 <> u.role)
+            OR ($4::boolean = false AND u.active) OR $5 IS NOT NULL,
+            now(), u.tokens_valid_after),
         version = u.version + 1,
         updated_at = now()
     WHERE u.tenant_id = current_tenant_id()
@@ -69,11 +69,11 @@ WITH changed AS (
 revoked AS (
     UPDATE refresh_tokens t
     SET revoked_at = now()
-    FROM changed
-    WHERE t.tenant_id = changed.tenant_id
-        AND t.user_id = changed.id
+    WHERE t.tenant_id = current_tenant_id()
+        AND t.user_id = $1
         AND t.revoked_at IS NULL
         AND ($4::boolean = false OR $5 IS NOT NULL)
+        AND EXISTS (SELECT 1 FROM changed)
 )
 SELECT :user_json AS j, u.version
 FROM changed u;

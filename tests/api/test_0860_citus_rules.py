@@ -35,6 +35,7 @@ GLOBAL_CATALOGUES = {
     "roles": "the built-in roles, the same for every tenant, synced from the code",
     "role_permissions": "each built-in role's permissions, synced from the code",
     "contact_types": "the contact types modules declare, synced from the code",
+    "citus_local_reads": "the functions that read catalogues on a tenant's shard (core 0031)",
 }
 # Tables that are neither.
 OTHER_TABLES = {
@@ -227,7 +228,7 @@ def test_every_table_is_a_tenant_table_or_named_here(pg):
     # what the scale-out plan counts on (docs/scaling.md): the core's and the clinic's tables
     assert {"contacts", "deals", "audit_log", "audit_heads", "outbox", "users",
             "clinic_appointments", "clinic_schedules"} <= tenant_tables(cat)
-    assert len(tenant_tables(cat)) == 25, sorted(tenant_tables(cat))
+    assert len(tenant_tables(cat)) == 26, sorted(tenant_tables(cat))
 
 
 def test_keys_and_unique_indexes_of_tenant_tables_include_tenant_id(pg):

@@ -18,6 +18,7 @@ NOT_AUDITED = {
     "deal_stage_history": "derived by trigger from audited deal changes",
     "clinic_appointment_history": "derived by trigger from audited appointment changes",
     "outbox": "reminders derived by trigger from audited appointment changes",
+    "tenant_anchors": "a tenant's one row for inserts to select from, made with the tenant",
 }
 
 

@@ -19,3 +19,9 @@ SELECT set_config('role', $1, true),
     set_config('app.actor', $9, true),
     CASE WHEN current_setting('citus.version', true) IS NOT NULL
         THEN request_context($1, $2, $3, $4, $5, $6, $7, $8, $9) END;
+
+-- fragment: new_id(name)
+-- CTE name: one new id (column id) for an INSERT ... SELECT to take, rather than the column's
+-- gen_random_uuid() default: Citus runs no INSERT ... SELECT with a volatile function on the
+-- tenant's shard.
+:name AS MATERIALIZED (SELECT gen_random_uuid() AS id)

@@ -20,10 +20,11 @@ prior AS (
 -- fragment: idem_store(route, key, hash, src)
 -- CTE "stored": keeps this answer (column j of CTE src) under the key, when there is one.
 stored AS (
-    INSERT INTO idempotency_keys (tenant_id, user_id, key, route, request_hash, status, body)
-    SELECT current_tenant_id(), :idem_user, :key, :route, :hash, 201, :src.j::text
-    FROM :src
-    WHERE :key IS NOT NULL
+    INSERT INTO idempotency_keys AS k (tenant_id, user_id, key, route, request_hash, status,
+        body)
+    SELECT t.tenant_id, :idem_user, :key, :route, :hash, 201, :src.j::text
+    FROM tenant_anchors t, :src
+    WHERE t.tenant_id = current_tenant_id() AND :key IS NOT NULL
 )
 
 -- fragment: idem_columns

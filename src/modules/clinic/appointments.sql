@@ -3,7 +3,9 @@
 -- fragment: clinic_appointment_json
 -- Appointment a as jsonb. Notes appear when the transaction's app.notes is 'all', or 'own' and
 -- the appointment is the caller's (notes_scope sets it); patient_id and the patient's name (as
--- the diary shows it) only for roles with clinic.patients.read.
+-- the diary shows it) only for roles with clinic.patients.read. The patient is looked up in
+-- the request's tenant, a value: after a write, a is the write's result, which Citus holds on
+-- the coordinator, and it runs no subquery correlated to it on a shard.
 (jsonb_build_object('id', a.id, 'tenant_id', a.tenant_id, 'practitioner_id', a.practitioner_id,
     'practitioner_name', a.practitioner_name, 'appointment_time', a.starts_at,
     'duration_minutes', a.duration_minutes, 'end_time', a.ends_at, 'status', a.status,
@@ -19,7 +21,7 @@
     || CASE WHEN clinic_sees_patients() THEN jsonb_build_object('patient_id', a.patient_id,
         'patient_name', (SELECT coalesce(nullif(btrim(coalesce(c.first_name, '') || ' '
                 || coalesce(c.last_name, '')), ''), c.company)
-            FROM contacts c WHERE c.tenant_id = a.tenant_id AND c.id = a.patient_id))
+            FROM contacts c WHERE c.tenant_id = current_tenant_id() AND c.id = a.patient_id))
         ELSE '{}' END)
 
 -- fragment: clinic_active
@@ -32,8 +34,11 @@
 interval '720 minutes'
 
 -- name: notes_scope
--- Whose clinical notes the transaction's appointments show: all, own or none ($1).
-SELECT set_config('app.notes', $1, true);
+-- Whose clinical notes the transaction's appointments show: all, own or none ($1); where
+-- Citus is loaded, set by SET LOCAL too, for its workers (core migration 0031).
+SELECT set_config('app.notes', $1, true),
+    CASE WHEN current_setting('citus.version', true) IS NOT NULL
+        THEN request_set('app.notes', $1) END;
 
 -- name: clash
 -- The first active appointment in the way of practitioner $1 or room $2 from $3 for $4
@@ -57,8 +62,10 @@ LIMIT 1;
 -- migration 0010); the practitioner ($2) must be an active user who is one of
 -- clinic_practitioners, whose name at booking time is kept; outside the working hours only an
 -- overbook ($12) books. The hours check is MATERIALIZED: inlined, the function was called once
--- per reference to its result. $14, $15: Idempotency-Key and the body's hash. Beside the
--- appointment: whether practitioner, patient and hours were found good.
+-- per reference to its result. The insert joins the tables itself, not the CTEs prac and live
+-- that the answer counts: Citus runs it on the tenant's shard only so. $14, $15:
+-- Idempotency-Key and the body's hash. Beside the appointment: whether practitioner, patient
+-- and hours were found good.
 -- returns: j, version, id, request_hash, status, body, practitioners, patients, inside
 WITH :idem_prior('appointments', $14),
 prac AS (
@@ -76,16 +83,23 @@ inside AS MATERIALIZED (
     SELECT $12::boolean OR clinic_within_hours($2::uuid, $3::timestamptz,
         $3::timestamptz + make_interval(mins => $4::int)) AS ok
 ),
+:new_id(fresh),
 a_row AS (
-    INSERT INTO clinic_appointments AS a (tenant_id, patient_id, practitioner_id,
+    INSERT INTO clinic_appointments AS a (tenant_id, id, patient_id, practitioner_id,
         practitioner_name, starts_at, duration_minutes, ends_at, status, appointment_type,
         reason, location, room, notes, source, overbooked, overbook_reason, created_by)
-    SELECT current_tenant_id(), live.id, prac.id, prac.full_name, $3::timestamptz, $4::int,
+    SELECT t.tenant_id, fresh.id, c.id, u.id, u.full_name, $3::timestamptz, $4::int,
         $3::timestamptz + make_interval(mins => $4::int), coalesce($5, 'booked'), $6, $7, $8,
         $9, $10, coalesce($11, 'staff'), $12::boolean, $13,
         nullif(current_setting('app.user_id', true), '')::uuid
-    FROM prac, live
-    WHERE NOT EXISTS (SELECT 1 FROM prior) AND (SELECT ok FROM inside)
+    FROM tenant_anchors t
+    CROSS JOIN fresh
+    JOIN users u ON u.tenant_id = t.tenant_id AND u.id = $2::uuid AND u.active
+    JOIN clinic_practitioners p ON p.tenant_id = t.tenant_id AND p.id = u.id
+    JOIN contacts c ON c.tenant_id = t.tenant_id AND c.id = $1::uuid AND c.deleted_at IS NULL
+    WHERE t.tenant_id = current_tenant_id()
+        AND NOT EXISTS (SELECT 1 FROM prior)
+        AND (SELECT ok FROM inside)
     RETURNING a.*
 ),
 a AS (

@@ -22,10 +22,11 @@ SELECT (SELECT count(*) FROM p) AS practitioners, (SELECT count(*) FROM old) AS 
 
 -- name: token_add
 -- Practitioner $1's new feed token (its hash, $2).
-INSERT INTO clinic_calendar_tokens (tenant_id, practitioner_id, token_hash)
-SELECT current_tenant_id(), id, $2::bytea
-FROM clinic_practitioners
-WHERE tenant_id = current_tenant_id() AND id = $1;
+WITH :new_id(fresh)
+INSERT INTO clinic_calendar_tokens (tenant_id, id, practitioner_id, token_hash)
+SELECT p.tenant_id, fresh.id, p.id, $2::bytea
+FROM clinic_practitioners p, fresh
+WHERE p.tenant_id = current_tenant_id() AND p.id = $1;
 
 -- fragment: clinic_feed_owner
 -- The practitioner of feed token $1 (its hash) while the token, the practitioner (an active

@@ -117,7 +117,9 @@ jsonb_build_object(
 -- The context of a message about the tenant's appointment $1, to preview a template with: one
 -- row, none when there is no such appointment or the caller's role does not see patients
 -- (clinic.patients.read). It shows the patient's name, so it is audited as a read of the
--- appointment (appointments.sql's audit_read), saying why.
+-- appointment (appointments.sql's audit_read), saying why. A preview has no practitioner to
+-- write to: users joins no row (u.id is never NULL; a constant false, Citus does not plan in
+-- an outer join).
 -- returns: context, audited
 SELECT :clinic_message_context AS context,
     audit_read(current_tenant_id(), 'read', 'clinic_appointments', a.id::text, a.patient_id,
@@ -128,5 +130,5 @@ FROM clinic_appointments a
     CROSS JOIN LATERAL (SELECT 'preview'::text AS topic, NULL::text AS channel,
         jsonb_build_object('previous_starts_at', a.starts_at,
             'previous_practitioner_name', a.practitioner_name) AS payload) o
-    LEFT JOIN users u ON u.tenant_id = a.tenant_id AND false
+    LEFT JOIN users u ON u.tenant_id = a.tenant_id AND u.id IS NULL
 WHERE a.tenant_id = current_tenant_id() AND a.id = $1::uuid AND clinic_sees_patients();

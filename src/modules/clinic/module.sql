@@ -57,22 +57,21 @@ SELECT clinic_erase_guard($1::uuid);
 -- name: user_write
 -- User hook: user $1's is_practitioner ($2), a row of clinic_practitioners, written only when
 -- the core's statement of the same transaction wrote the user (a failed version check
--- changes nothing).
-WITH u AS (
-    SELECT id
-    FROM users
-    WHERE tenant_id = current_tenant_id() AND id = $1::uuid AND xmin = pg_current_xact_id()::xid
-),
-added AS (
+-- changes nothing): its updated_at is this transaction's now(). (Not its xmin: on Citus the
+-- row's xmin is a worker's transaction id, pg_current_xact_id() the coordinator's.)
+WITH added AS (
     INSERT INTO clinic_practitioners (tenant_id, id)
-    SELECT current_tenant_id(), u.id
-    FROM u
-    WHERE $2::boolean
+    SELECT x.tenant_id, x.id
+    FROM users x
+    WHERE x.tenant_id = current_tenant_id() AND x.id = $1::uuid AND x.updated_at = now()
+        AND $2::boolean
     ON CONFLICT DO NOTHING
 )
 DELETE FROM clinic_practitioners p
-USING u
-WHERE p.tenant_id = current_tenant_id() AND p.id = u.id AND NOT $2::boolean;
+WHERE p.tenant_id = current_tenant_id() AND p.id = $1::uuid AND NOT $2::boolean
+    AND EXISTS (SELECT 1 FROM users x
+                WHERE x.tenant_id = current_tenant_id() AND x.id = $1::uuid
+                    AND x.updated_at = now());
 
 -- name: user_read
 -- User hook: the is_practitioner of each of the users $1 (a uuid[]).

@@ -40,7 +40,7 @@ d AS (
 ),
 up AS (
     UPDATE clinic_appointments a
-    SET confirmed_at = CASE WHEN d.outcome = 'confirmed' THEN now() ELSE a.confirmed_at END,
+    SET confirmed_at = choose(d.outcome = 'confirmed', now(), a.confirmed_at),
         confirmed_via = CASE WHEN d.outcome = 'confirmed' THEN 'sms' ELSE a.confirmed_via END,
         status = CASE WHEN d.outcome = 'cancelled' THEN 'cancelled' ELSE a.status END,
         cancel_reason = CASE WHEN d.outcome = 'cancelled' THEN 'cancelled by SMS reply'

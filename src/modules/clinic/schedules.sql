@@ -24,9 +24,9 @@ WHERE tenant_id = current_tenant_id() AND practitioner_id = $1;
 -- name: schedule_set
 -- Practitioner $1's week from $2, a JSON array of {weekday, start, end}.
 INSERT INTO clinic_schedules (tenant_id, practitioner_id, weekday, start_time, end_time)
-SELECT current_tenant_id(), $1, (e ->> 'weekday')::int, (e ->> 'start')::time,
-    (e ->> 'end')::time
-FROM jsonb_array_elements($2::jsonb) e;
+SELECT t.tenant_id, $1, (e ->> 'weekday')::int, (e ->> 'start')::time, (e ->> 'end')::time
+FROM tenant_anchors t, jsonb_array_elements($2::jsonb) e
+WHERE t.tenant_id = current_tenant_id();
 
 -- fragment: clinic_exception_json
 json_build_object('id', e.id, 'practitioner_id', e.practitioner_id, 'date', e.date,
@@ -37,11 +37,12 @@ json_build_object('id', e.id, 'practitioner_id', e.practitioner_id, 'date', e.da
 -- An exception ($2 date, $3 kind, $4 to $5, $6 reason) to practitioner $1's hours; no row
 -- when $1 is not a practitioner.
 -- returns: j, id
-WITH e AS (
-    INSERT INTO clinic_schedule_exceptions AS e (tenant_id, practitioner_id, date, kind,
+WITH :new_id(fresh),
+e AS (
+    INSERT INTO clinic_schedule_exceptions AS e (tenant_id, id, practitioner_id, date, kind,
         start_time, end_time, reason)
-    SELECT current_tenant_id(), u.id, $2::date, $3, $4::time, $5::time, $6
-    FROM users u
+    SELECT u.tenant_id, fresh.id, u.id, $2::date, $3, $4::time, $5::time, $6
+    FROM users u, fresh
     WHERE u.tenant_id = current_tenant_id()
         AND u.id = $1
         AND :clinic_user_is_practitioner(u)
@@ -65,10 +66,12 @@ RETURNING id;
 
 -- name: tenant_zone
 -- Times in the answer carry the offset in force on their date: the transaction's time zone
--- is the tenant's.
-SELECT set_config('TimeZone', (
-    SELECT time_zone FROM tenants WHERE id = current_tenant_id()
-), true);
+-- is the tenant's (where Citus is loaded, set by SET LOCAL too, for its workers).
+SELECT set_config('TimeZone', t.time_zone, true),
+    CASE WHEN current_setting('citus.version', true) IS NOT NULL
+        THEN request_set('TimeZone', t.time_zone) END
+FROM tenants t
+WHERE t.id = current_tenant_id();
 
 -- name: span
 -- Whether $2 is after $1, and at most 31 days later.

@@ -1,0 +1,169 @@
+-- 0033: the functions that lock rows name one tenant as a value: Citus takes a row lock
+-- (FOR UPDATE) in a query it sends to one tenant's shard, and refuses it across shards.
+-- auth_refresh uses a variable set from current_tenant_id() once (a module's migration does
+-- the same for its functions); the worker's outbox_claim claims tenant by tenant.
+
+CREATE OR REPLACE FUNCTION auth_refresh(p_hash bytea, p_new_hash bytea, p_ttl_seconds integer)
+ RETURNS TABLE(outcome text, user_id uuid, role text, family_id uuid)
+ LANGUAGE plpgsql
+ SET search_path TO 'public'
+AS $$
+DECLARE
+    tenant uuid := current_tenant_id();
+    t refresh_tokens;
+    u users;
+    tenant_status text;
+BEGIN
+    SELECT * INTO t FROM refresh_tokens r
+     WHERE r.tenant_id = tenant AND r.token_hash = p_hash FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN QUERY SELECT 'invalid'::text, NULL::uuid, NULL::text, NULL::uuid;
+        RETURN;
+    END IF;
+    IF t.used_at IS NOT NULL OR t.revoked_at IS NOT NULL THEN
+        UPDATE refresh_tokens r SET revoked_at = now()
+         WHERE r.tenant_id = t.tenant_id AND r.family_id = t.family_id AND r.revoked_at IS NULL;
+        RETURN QUERY SELECT CASE WHEN t.used_at IS NOT NULL THEN 'reused' ELSE 'revoked' END,
+                            t.user_id, NULL::text, t.family_id;
+        RETURN;
+    END IF;
+    IF t.expires_at <= now() THEN
+        RETURN QUERY SELECT 'expired'::text, t.user_id, NULL::text, t.family_id;
+        RETURN;
+    END IF;
+    SELECT * INTO u FROM users x WHERE x.tenant_id = t.tenant_id AND x.id = t.user_id;
+    SELECT x.status INTO tenant_status FROM tenants x WHERE x.id = t.tenant_id;
+    IF NOT u.active OR tenant_status IS DISTINCT FROM 'active' THEN
+        UPDATE refresh_tokens r SET revoked_at = now()
+         WHERE r.tenant_id = t.tenant_id AND r.family_id = t.family_id AND r.revoked_at IS NULL;
+        RETURN QUERY SELECT 'disabled'::text, t.user_id, NULL::text, t.family_id;
+        RETURN;
+    END IF;
+    UPDATE refresh_tokens r SET used_at = now() WHERE r.tenant_id = t.tenant_id AND r.id = t.id;
+    INSERT INTO refresh_tokens (tenant_id, user_id, family_id, parent_id, token_hash, expires_at)
+    VALUES (t.tenant_id, t.user_id, t.family_id, t.id, p_new_hash,
+            now() + make_interval(secs => p_ttl_seconds));
+    RETURN QUERY SELECT 'ok'::text, u.id, u.role, t.family_id;
+END
+$$;
+
+-- Statements call it on the tenant's shard, and it reads tenants: a local read there, which
+-- Citus then allows (0031).
+SELECT citus_local_reads_add('inbound_match(text, text, text)');
+
+-- As in 0023 (with 0027's reasons), one tenant at a time: a row lock (FOR UPDATE SKIP LOCKED)
+-- is taken by a query on one tenant's rows, which Citus runs on the tenant's shard, and refuses
+-- across shards. The expired leases of each tenant go back first; then the tenants whose rows
+-- have waited longest are served in that order, each up to what is left of the batch. A
+-- tenant's claimed rows are read whole (as JSON) before they are changed: on Citus, a change
+-- made while the locking query still streams goes over another connection to the shard, which
+-- waits for the first one's locks (a distributed deadlock).
+CREATE OR REPLACE FUNCTION outbox_claim(p_worker text, p_batch integer, p_lease_seconds integer)
+    RETURNS SETOF outbox LANGUAGE plpgsql SET search_path = public AS $$
+DECLARE
+    tenant uuid;
+    r record;
+    picked jsonb;
+    claimed outbox;
+    left_over integer := p_batch;
+BEGIN
+    FOREACH tenant IN ARRAY ARRAY(SELECT DISTINCT x.tenant_id FROM outbox x
+                                   WHERE x.state = 'sending' AND x.lease_until < now()) LOOP
+        UPDATE outbox o SET state = CASE WHEN o.attempts >= 6 THEN 'failed' ELSE 'queued' END,
+               claimed_by = NULL,
+               last_error = 'the lease of ' || o.claimed_by || ' ran out before it reported'
+                   || CASE WHEN o.attempts >= 6 THEN ', six times' ELSE '' END
+         WHERE o.tenant_id = tenant
+           AND o.id IN (SELECT x.id FROM outbox x
+                         WHERE x.tenant_id = tenant AND x.state = 'sending'
+                           AND x.lease_until < now()
+                           FOR UPDATE SKIP LOCKED);
+    END LOOP;
+    FOREACH tenant IN ARRAY ARRAY(SELECT x.tenant_id FROM outbox x
+                                   WHERE x.state = 'queued' AND x.send_at <= now()
+                                     AND x.channel <> 'webhook'
+                                   GROUP BY x.tenant_id ORDER BY min(x.send_at)
+                                   LIMIT p_batch) LOOP
+        EXIT WHEN left_over <= 0;
+        SELECT jsonb_agg(to_jsonb(p) ORDER BY p.send_at) INTO picked
+          FROM (SELECT o.tenant_id, o.id, o.urgent, o.not_after, o.send_at, t.status,
+                       outbox_quiet_until(t.time_zone, t.settings, now()) AS quiet_end
+                  FROM outbox o JOIN tenants t ON t.id = o.tenant_id
+                 WHERE o.tenant_id = tenant AND o.state = 'queued' AND o.send_at <= now()
+                   AND o.channel <> 'webhook'
+                 ORDER BY o.send_at
+                 LIMIT left_over
+                   FOR UPDATE OF o SKIP LOCKED) p;
+        FOR r IN
+            SELECT * FROM jsonb_to_recordset(coalesce(picked, '[]'))
+                AS x (tenant_id uuid, id uuid, urgent boolean, not_after timestamptz,
+                      status text, quiet_end timestamptz)
+        LOOP
+            left_over := left_over - 1;
+            IF r.status <> 'active' THEN
+                UPDATE outbox SET state = 'cancelled', cancel_reason = 'the tenant is suspended'
+                 WHERE tenant_id = r.tenant_id AND id = r.id;
+            ELSIF r.not_after IS NOT NULL AND r.not_after <= now() THEN
+                UPDATE outbox SET state = 'cancelled', cancel_reason = 'too late to matter'
+                 WHERE tenant_id = r.tenant_id AND id = r.id;
+            ELSIF NOT r.urgent AND r.quiet_end > now() THEN
+                IF r.not_after IS NOT NULL AND r.quiet_end >= r.not_after THEN
+                    UPDATE outbox SET state = 'cancelled',
+                           cancel_reason = 'quiet hours last until it is too late to matter'
+                     WHERE tenant_id = r.tenant_id AND id = r.id;
+                ELSE
+                    UPDATE outbox SET send_at = r.quiet_end
+                     WHERE tenant_id = r.tenant_id AND id = r.id;
+                END IF;
+            ELSE
+                UPDATE outbox SET state = 'sending', claimed_by = p_worker,
+                       lease_until = now() + make_interval(secs => p_lease_seconds)
+                 WHERE tenant_id = r.tenant_id AND id = r.id
+                RETURNING * INTO claimed;
+                RETURN NEXT claimed;
+            END IF;
+        END LOOP;
+    END LOOP;
+END
+$$;
+
+-- As in 0025, the constraint a refusal stands for named in its message too: an error a Citus
+-- worker raises reaches the coordinator's client without its constraint field (crm reads the
+-- name from the message then; src/core/db/db.c).
+CREATE OR REPLACE FUNCTION tenant_settings_guard() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = public AS $$
+BEGIN
+    IF current_user = 'crm_app' AND EXISTS (
+           SELECT 1
+             FROM (SELECT jsonb_object_keys(OLD.settings)
+                   UNION
+                   SELECT jsonb_object_keys(NEW.settings)) k (key)
+            WHERE k.key LIKE 'audit\_%'
+              AND OLD.settings -> k.key IS DISTINCT FROM NEW.settings -> k.key) THEN
+        RAISE EXCEPTION 'the audit settings of a tenant are changed by the platform only'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF current_user = 'crm_app'
+       AND OLD.settings -> 'sms_senders' IS DISTINCT FROM NEW.settings -> 'sms_senders' THEN
+        RAISE EXCEPTION 'the SMS senders of a tenant are assigned by the platform only'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF OLD.settings -> 'sms_senders' IS DISTINCT FROM NEW.settings -> 'sms_senders' AND EXISTS (
+           SELECT 1
+             FROM tenants o, jsonb_array_elements_text(NEW.settings -> 'sms_senders') n (sender)
+            WHERE o.id <> NEW.id AND n.sender LIKE '+%'
+              AND coalesce(o.settings -> 'sms_senders', '[]') ? n.sender) THEN
+        RAISE EXCEPTION 'an SMS number is assigned to another tenant'
+            ' (constraint "tenants_sms_senders_unique")'
+            USING ERRCODE = 'unique_violation', CONSTRAINT = 'tenants_sms_senders_unique';
+    END IF;
+    IF coalesce(NEW.settings ->> 'sms_sender', '') <> ''
+       AND OLD.settings -> 'sms_sender' IS DISTINCT FROM NEW.settings -> 'sms_sender'
+       AND NOT coalesce(NEW.settings -> 'sms_senders', '[]') ? (NEW.settings ->> 'sms_sender') THEN
+        RAISE EXCEPTION 'sms_sender is not one of the SMS senders assigned to the tenant'
+            ' (constraint "tenants_sms_sender_assigned")'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'tenants_sms_sender_assigned';
+    END IF;
+    RETURN NEW;
+END
+$$;
