@@ -477,11 +477,12 @@ def explains(pg, sql, scale):
     deep = pg.sql(f"SELECT created_at::text, id FROM contacts WHERE tenant_id = '{BIG}'"
                   f" ORDER BY created_at DESC, id DESC OFFSET {scale['deep_pages'] * 50 - 1}"
                   " LIMIT 1")[0]
+    big = f"'{BIG}'"  # the tenant the server binds as a statement's last parameter
     page = {1: "NULL", 2: "NULL", 3: "NULL", 4: "NULL", 5: "NULL", 6: "'f'", 9: "'51'",
-            10: "'{}'"}
+            10: "'{}'", 11: big}
     cases = {
         "get_contact": bind(sql["core.contact_get"],
-                            {1: "'c0000000-0000-4000-8000-000000012345'::uuid"}),
+                            {1: "'c0000000-0000-4000-8000-000000012345'::uuid", 2: big}),
         "list_first": bind(sql["core.contacts_list_created_desc"], page | {7: "NULL", 8: "NULL"}),
         "list_deep": bind(sql["core.contacts_list_created_desc"],
                           page | {7: f"'{deep[0]}'", 8: f"'{deep[1]}'"}),
@@ -502,6 +503,8 @@ def floors(pg, server, token, scale, duration):
     sql = server_statements(pg, server, token)
     prelude, contact_get = sql["core.tx_prelude"], sql["core.contact_get"]
     audit, listing = sql["core.contact_audit_read"], sql["core.contacts_list_created_desc"]
+    # the request's tenant: the prelude's $2, and the last parameter of a statement that names
+    # it (current_tenant_id() in its .sql, bound by the server; docs/sql.md)
     tenant = "('b0000000-0000-4000-8000-' || lpad(:t::text, 12, '0'))"
     contact = ("('c' || lpad(to_hex(:t::int), 7, '0') || '-0000-4000-8000-' ||"
                " lpad(:i::text, 12, '0'))::uuid")
@@ -510,11 +513,13 @@ def floors(pg, server, token, scale, duration):
     by_id = (f"\\set t random(0, {TOKEN_TENANTS})\n"
              f"\\set i random(1, case when :t = 0 then {scale['big_contacts']}"
              f" else {scale['small_contacts']} end)\n"
-             "BEGIN;\n" + bind(prelude, pre) + ";\n" + bind(contact_get, {1: contact}) + ";\n"
-             + bind(audit, {1: contact}) + ";\nCOMMIT;\n")
+             "BEGIN;\n" + bind(prelude, pre) + ";\n"
+             + bind(contact_get, {1: contact, 2: tenant}) + ";\n"
+             + bind(audit, {1: contact, 2: tenant}) + ";\nCOMMIT;\n")
     first_page = ("\\set t 0\nBEGIN;\n" + bind(prelude, pre) + ";\n"
                   + bind(listing, {1: "NULL", 2: "NULL", 3: "NULL", 4: "NULL", 5: "NULL",
-                                   6: "'f'", 7: "NULL", 8: "NULL", 9: "'51'", 10: "'{}'"})
+                                   6: "'f'", 7: "NULL", 8: "NULL", 9: "'51'", 10: "'{}'",
+                                   11: tenant})
                   + ";\nCOMMIT;\n")
     get_latency, list_latency = {}, {}
     floor = {"get_contact": pgbench(pg, by_id, duration, latency=get_latency),

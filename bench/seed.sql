@@ -33,6 +33,9 @@ INSERT INTO tenants (id, name, slug, time_zone, default_country)
 SELECT ('b0000000-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid, 'Bench Clinic ' || n,
        'bench-' || lpad(n::text, 4, '0'), 'Europe/London', 'GB'
   FROM generate_series(1, :small_tenants) n;
+-- each tenant's anchor, which the trigger on tenants makes when triggers are on (core 0032)
+INSERT INTO tenant_anchors (tenant_id)
+SELECT id FROM tenants WHERE slug LIKE 'bench-%';
 INSERT INTO tenant_modules (tenant_id, module)
 SELECT id, 'clinic' FROM tenants WHERE slug LIKE 'bench-%';
 DO $$ BEGIN PERFORM create_default_pipeline(id) FROM tenants WHERE slug LIKE 'bench-%'; END $$;
