@@ -59,14 +59,26 @@ def _as_postgres():
     return {"user": "postgres", "group": "postgres"} if os.geteuid() == 0 else {}
 
 
-def run_sql(url, query):
+def run_sql(url, query, each=False):
     """Runs SQL through psql against url; returns the rows as lists of text ('|'-separated
-    columns), or raises with psql's message."""
+    columns), or raises with psql's message. With each, psql sends the statements one by one
+    (as a script) rather than as one string: Citus passes on a string holding a SET LOCAL to
+    its workers whole, the statements after it included."""
+    args = ["-f", "-"] if each else ["-c", query]
     out = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", url,
-                          "-c", query], capture_output=True, text=True)
+                          *args], input=query if each else None, capture_output=True, text=True)
     if out.returncode != 0:
         raise RuntimeError(out.stderr.strip())
     return [line.split("|") for line in out.stdout.splitlines() if line]
+
+
+def as_app(tenant_id, role="crm_app"):
+    """SQL that makes the rest of a transaction act as role for tenant_id, as a request's
+    prelude does: by SET LOCAL, which a Citus cluster passes on to its workers (set_config()
+    is not); on plain PostgreSQL the Citus setting is a harmless placeholder. Run it with
+    pg.sql(..., each=True)."""
+    return (f"SET LOCAL citus.propagate_set_commands = local; SET LOCAL ROLE {role};"
+            f" SET LOCAL app.tenant_id = '{tenant_id}';")
 
 
 class Postgres:
@@ -105,9 +117,9 @@ class Postgres:
     def url(self, user="crm", dbname="crm"):
         return f"host={self.sock} port={self.port} user={user} dbname={dbname}"
 
-    def sql(self, query, user="postgres", dbname="crm"):
+    def sql(self, query, user="postgres", dbname="crm", each=False):
         """Runs SQL through psql; returns the rows as lists of text ('|'-separated columns)."""
-        return run_sql(self.url(user, dbname), query)
+        return run_sql(self.url(user, dbname), query, each)
 
     def bootstrap(self, migrate=True):
         """The owner role and database, as `crm dev` makes them; then `crm migrate`."""

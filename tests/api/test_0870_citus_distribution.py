@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from crmtest import ROOT
+from crmtest import ROOT, Tenant, as_app
 
 # The last migration of each folder that predates distribution in migrations.
 CUT_OVER = {"db/migrations": 27, "src/modules/clinic/migrations": 19,
@@ -104,3 +104,26 @@ def test_on_citus_every_table_is_where_it_belongs(pg):
     assert len({r[3] for r in tenant.values()}) == 1, "one colocation group"
     for name, r in other.items():
         assert r[2] == ("" if name in NODE_LOCAL else "n"), r
+
+
+def test_every_tenant_has_its_anchor_from_its_first_moment(server, pg):
+    """A conditional insert selects its tenant from tenant_anchors (core 0032, docs/sql.md): a
+    tenant without its row could create nothing. The row comes with the tenant, however it
+    is made: by the platform API, or by SQL (the trigger on tenants)."""
+    t = Tenant(server, "anchored")
+    r = t.request("admin", "POST", "/api/v1/contacts", json={"type": "lead", "last_name": "A"})
+    assert r.status_code == 201, r.text
+    pg.sql("INSERT INTO tenants (id, name, slug) VALUES"
+           " ('0a000000-0000-4000-8000-000000000870', 'By SQL', 'anchored-by-sql')")
+    # (a left join: Citus runs no subquery correlated to a reference table)
+    missing = pg.sql("SELECT t.slug FROM tenants t LEFT JOIN tenant_anchors a"
+                     " ON a.tenant_id = t.id WHERE a.tenant_id IS NULL")
+    assert missing == []
+    # one row each, never more
+    assert pg.sql("SELECT count(*) FROM tenant_anchors a WHERE a.tenant_id IN"
+                  f" ('{t.id}', '0a000000-0000-4000-8000-000000000870')") == [["2"]]
+    # the app role reads its own tenant's anchor only
+    for tenant, count in ((t.id, "1"), ("0a000000-0000-4000-8000-000000000870", "0")):
+        seen = pg.sql(f"BEGIN; {as_app(t.id)} SELECT count(*) FROM tenant_anchors"
+                      f" WHERE tenant_id = '{tenant}'; COMMIT;", each=True)
+        assert seen[-1] == [count]
