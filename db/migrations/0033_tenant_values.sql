@@ -167,3 +167,40 @@ BEGIN
     RETURN NEW;
 END
 $$;
+
+-- As in 0023, the retry's time by choose(): Citus refuses now() inside a CASE of a write.
+CREATE OR REPLACE FUNCTION outbox_settle(p_tenant uuid, p_id uuid, p_worker text, p_outcome text,
+                                         p_provider_id text, p_error_code text, p_error text)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SET search_path TO 'public'
+AS $$
+DECLARE
+    n integer;
+    delay interval;
+BEGIN
+    IF p_outcome NOT IN ('sent', 'retry', 'failed', 'cancelled') THEN
+        RAISE EXCEPTION 'unknown outcome %', p_outcome USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT attempts INTO n FROM outbox
+     WHERE tenant_id = p_tenant AND id = p_id AND state = 'sending' AND claimed_by = p_worker
+       FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    delay := CASE WHEN p_outcome = 'retry' THEN outbox_retry_delay(n) END;
+    UPDATE outbox
+       SET state = CASE p_outcome WHEN 'sent' THEN 'sent' WHEN 'cancelled' THEN 'cancelled'
+                                  WHEN 'retry' THEN CASE WHEN delay IS NULL THEN 'failed'
+                                                         ELSE 'queued' END
+                                  ELSE 'failed' END,
+           send_at = choose(delay IS NOT NULL, now() + delay, send_at),
+           provider_id = coalesce(p_provider_id, provider_id),
+           error_code = p_error_code,
+           last_error = p_error,
+           cancel_reason = CASE WHEN p_outcome = 'cancelled' THEN p_error END,
+           claimed_by = NULL
+     WHERE tenant_id = p_tenant AND id = p_id;
+    RETURN true;
+END
+$$;

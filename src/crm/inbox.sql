@@ -4,14 +4,15 @@
 -- fragment: inbox_json
 -- Reply m as jsonb: who sent it (the contact and their name, the address), what it said, what
 -- it answered (the outbox row and its kind), what was done with it automatically, and whether
--- someone has handled it.
+-- someone has handled it. The other tables are read in the request's tenant, a value (after a
+-- write, m is its result, to which Citus correlates no subquery: docs/sql.md).
 jsonb_build_object('id', m.id, 'contact_id', m.contact_id,
     'contact_name', (SELECT coalesce(nullif(btrim(coalesce(c.first_name, '') || ' '
             || coalesce(c.last_name, '')), ''), c.company)
-        FROM contacts c WHERE c.tenant_id = m.tenant_id AND c.id = m.contact_id),
+        FROM contacts c WHERE c.tenant_id = current_tenant_id() AND c.id = m.contact_id),
     'channel', m.channel, 'from', m.sender, 'to', m.recipient, 'body', m.body,
     'received_at', m.received_at, 'in_reply_to', m.in_reply_to,
-    'topic', (SELECT o.topic FROM outbox o WHERE o.tenant_id = m.tenant_id
+    'topic', (SELECT o.topic FROM outbox o WHERE o.tenant_id = current_tenant_id()
         AND o.id = m.in_reply_to),
     'intent', m.intent, 'outcome', m.outcome, 'opted_out', m.opted_out, 'answer', m.answer,
     'handled', m.handled_at IS NOT NULL, 'handled_at', m.handled_at, 'handled_by', m.handled_by,

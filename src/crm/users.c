@@ -248,10 +248,11 @@ crm_user_change(crm_req_t *r, const char *id, int status_ok)
     if (password && !crm_user_password(r, password, NULL, id, hash))
         return;
     crm_tx_t *tx = crm_tx_new(r);
-    /* the change, the revocation of the user's sessions when disabled or given a new password
-     * and the refusal of tokens issued before, in one statement (users.sql) */
+    /* the change and the refusal of tokens issued before; then the revocation of the user's
+     * sessions when disabled or given a new password, if the change was made (users.sql) */
     int u = CRM_TX_ADD(tx, crm_sql_user_update, id, name, role, active, password ? hash : NULL,
                        version);
+    CRM_TX_ADD(tx, crm_sql_user_sessions_end, id, active, password ? hash : NULL);
     crm_user_fields_write(tx, id, &extra);
     int first = crm_user_fields_read(tx, crm_user_ids(r, id));
     int v = CRM_TX_ADD(tx, crm_sql_user_version, id);

@@ -46,9 +46,10 @@ FROM users u
 WHERE u.tenant_id = current_tenant_id() AND u.id = $1;
 
 -- name: user_update
--- One statement: the change (if the version $6 matches, or none is given), the revocation of
--- the user's sessions when disabled or given a new password, and tokens issued before refused
--- from now on. Null keeps a field.
+-- The change (if the version $6 matches, or none is given), tokens issued before refused from
+-- now on when the role changes, the user is disabled or given a new password. Null keeps a
+-- field. (The sessions end in user_sessions_end, a statement of its own: a second write in
+-- this one, Citus sends to the worker with the table's name unchanged.)
 -- returns: j, version
 WITH changed AS (
     UPDATE users u
@@ -65,18 +66,24 @@ WITH changed AS (
         AND u.id = $1
         AND ($6::int IS NULL OR u.version = $6::int)
     RETURNING u.*
-),
-revoked AS (
-    UPDATE refresh_tokens t
-    SET revoked_at = now()
-    WHERE t.tenant_id = current_tenant_id()
-        AND t.user_id = $1
-        AND t.revoked_at IS NULL
-        AND ($4::boolean = false OR $5 IS NOT NULL)
-        AND EXISTS (SELECT 1 FROM changed)
 )
 SELECT :user_json AS j, u.version
 FROM changed u;
+
+-- name: user_sessions_end
+-- After user_update: user $1's sessions end when it disabled them ($2 false) or gave a new
+-- password ($3), if it changed the user (its updated_at is this transaction's now()).
+UPDATE refresh_tokens t
+SET revoked_at = now()
+WHERE t.tenant_id = current_tenant_id()
+    AND t.user_id = $1
+    AND t.revoked_at IS NULL
+    AND ($2::boolean = false OR $3::text IS NOT NULL)
+    AND EXISTS (
+        SELECT 1
+        FROM users u
+        WHERE u.tenant_id = current_tenant_id() AND u.id = $1 AND u.updated_at = now()
+    );
 
 -- name: user_version
 -- The user's version, to tell a stale If-Match (412) from a missing user (404).

@@ -44,7 +44,7 @@ SELECT t.name,
         SELECT json_agg(json_build_object('kind', m.kind, 'channel', m.channel,
             'subject', m.subject, 'body', m.body, 'html', m.html))
         FROM message_templates m
-        WHERE m.tenant_id = t.id AND m.kind = ANY ($1::text[])
+        WHERE m.tenant_id = current_tenant_id() AND m.kind = ANY ($1::text[])
     ), '[]') AS templates
 FROM tenants t
 WHERE t.id = current_tenant_id();

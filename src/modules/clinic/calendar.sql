@@ -22,11 +22,16 @@ SELECT (SELECT count(*) FROM p) AS practitioners, (SELECT count(*) FROM old) AS 
 
 -- name: token_add
 -- Practitioner $1's new feed token (its hash, $2).
-WITH :new_id(fresh)
-INSERT INTO clinic_calendar_tokens (tenant_id, id, practitioner_id, token_hash)
-SELECT p.tenant_id, fresh.id, p.id, $2::bytea
-FROM clinic_practitioners p, fresh
-WHERE p.tenant_id = current_tenant_id() AND p.id = $1;
+WITH :new_id(fresh),
+added AS (
+    INSERT INTO clinic_calendar_tokens AS k (tenant_id, id, practitioner_id, token_hash)
+    SELECT p.tenant_id, fresh.id, p.id, $2::bytea
+    FROM clinic_practitioners p, fresh
+    WHERE p.tenant_id = current_tenant_id() AND p.id = $1
+    RETURNING k.id
+)
+SELECT count(*) AS added
+FROM added;
 
 -- fragment: clinic_feed_owner
 -- The practitioner of feed token $1 (its hash) while the token, the practitioner (an active
