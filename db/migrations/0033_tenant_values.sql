@@ -66,9 +66,10 @@ DECLARE
     picked jsonb;
     claimed outbox;
     left_over integer := p_batch;
+    moment timestamptz := now(); -- the coordinator's: a query sent to a worker reads its own
 BEGIN
     FOREACH tenant IN ARRAY ARRAY(SELECT DISTINCT x.tenant_id FROM outbox x
-                                   WHERE x.state = 'sending' AND x.lease_until < now()) LOOP
+                                   WHERE x.state = 'sending' AND x.lease_until < moment) LOOP
         UPDATE outbox o SET state = CASE WHEN o.attempts >= 6 THEN 'failed' ELSE 'queued' END,
                claimed_by = NULL,
                last_error = 'the lease of ' || o.claimed_by || ' ran out before it reported'
@@ -76,20 +77,20 @@ BEGIN
          WHERE o.tenant_id = tenant
            AND o.id IN (SELECT x.id FROM outbox x
                          WHERE x.tenant_id = tenant AND x.state = 'sending'
-                           AND x.lease_until < now()
+                           AND x.lease_until < moment
                            FOR UPDATE SKIP LOCKED);
     END LOOP;
     FOREACH tenant IN ARRAY ARRAY(SELECT x.tenant_id FROM outbox x
-                                   WHERE x.state = 'queued' AND x.send_at <= now()
+                                   WHERE x.state = 'queued' AND x.send_at <= moment
                                      AND x.channel <> 'webhook'
                                    GROUP BY x.tenant_id ORDER BY min(x.send_at)
                                    LIMIT p_batch) LOOP
         EXIT WHEN left_over <= 0;
         SELECT jsonb_agg(to_jsonb(p) ORDER BY p.send_at) INTO picked
           FROM (SELECT o.tenant_id, o.id, o.urgent, o.not_after, o.send_at, t.status,
-                       outbox_quiet_until(t.time_zone, t.settings, now()) AS quiet_end
+                       outbox_quiet_until(t.time_zone, t.settings, moment) AS quiet_end
                   FROM outbox o JOIN tenants t ON t.id = o.tenant_id
-                 WHERE o.tenant_id = tenant AND o.state = 'queued' AND o.send_at <= now()
+                 WHERE o.tenant_id = tenant AND o.state = 'queued' AND o.send_at <= moment
                    AND o.channel <> 'webhook'
                  ORDER BY o.send_at
                  LIMIT left_over
@@ -103,10 +104,10 @@ BEGIN
             IF r.status <> 'active' THEN
                 UPDATE outbox SET state = 'cancelled', cancel_reason = 'the tenant is suspended'
                  WHERE tenant_id = r.tenant_id AND id = r.id;
-            ELSIF r.not_after IS NOT NULL AND r.not_after <= now() THEN
+            ELSIF r.not_after IS NOT NULL AND r.not_after <= moment THEN
                 UPDATE outbox SET state = 'cancelled', cancel_reason = 'too late to matter'
                  WHERE tenant_id = r.tenant_id AND id = r.id;
-            ELSIF NOT r.urgent AND r.quiet_end > now() THEN
+            ELSIF NOT r.urgent AND r.quiet_end > moment THEN
                 IF r.not_after IS NOT NULL AND r.quiet_end >= r.not_after THEN
                     UPDATE outbox SET state = 'cancelled',
                            cancel_reason = 'quiet hours last until it is too late to matter'
@@ -117,7 +118,7 @@ BEGIN
                 END IF;
             ELSE
                 UPDATE outbox SET state = 'sending', claimed_by = p_worker,
-                       lease_until = now() + make_interval(secs => p_lease_seconds)
+                       lease_until = moment + make_interval(secs => p_lease_seconds)
                  WHERE tenant_id = r.tenant_id AND id = r.id
                 RETURNING * INTO claimed;
                 RETURN NEXT claimed;
@@ -168,7 +169,9 @@ BEGIN
 END
 $$;
 
--- As in 0023, the retry's time by choose(): Citus refuses now() inside a CASE of a write.
+-- As in 0023, the row's new values worked out before the UPDATE, which sets plain values:
+-- Citus refuses now() inside a CASE of a write, and sends a CASE over a parameter to the
+-- worker in a form it cannot run.
 CREATE OR REPLACE FUNCTION outbox_settle(p_tenant uuid, p_id uuid, p_worker text, p_outcome text,
                                          p_provider_id text, p_error_code text, p_error text)
  RETURNS boolean
@@ -178,6 +181,9 @@ AS $$
 DECLARE
     n integer;
     delay interval;
+    new_state text;
+    new_send_at timestamptz;
+    new_reason text;
 BEGIN
     IF p_outcome NOT IN ('sent', 'retry', 'failed', 'cancelled') THEN
         RAISE EXCEPTION 'unknown outcome %', p_outcome USING ERRCODE = 'invalid_parameter_value';
@@ -189,16 +195,19 @@ BEGIN
         RETURN false;
     END IF;
     delay := CASE WHEN p_outcome = 'retry' THEN outbox_retry_delay(n) END;
+    new_state := CASE p_outcome WHEN 'sent' THEN 'sent' WHEN 'cancelled' THEN 'cancelled'
+                                WHEN 'retry' THEN CASE WHEN delay IS NULL THEN 'failed'
+                                                       ELSE 'queued' END
+                                ELSE 'failed' END;
+    new_send_at := now() + delay;
+    new_reason := CASE WHEN p_outcome = 'cancelled' THEN p_error END;
     UPDATE outbox
-       SET state = CASE p_outcome WHEN 'sent' THEN 'sent' WHEN 'cancelled' THEN 'cancelled'
-                                  WHEN 'retry' THEN CASE WHEN delay IS NULL THEN 'failed'
-                                                         ELSE 'queued' END
-                                  ELSE 'failed' END,
-           send_at = choose(delay IS NOT NULL, now() + delay, send_at),
+       SET state = new_state,
+           send_at = coalesce(new_send_at, send_at),
            provider_id = coalesce(p_provider_id, provider_id),
            error_code = p_error_code,
            last_error = p_error,
-           cancel_reason = CASE WHEN p_outcome = 'cancelled' THEN p_error END,
+           cancel_reason = new_reason,
            claimed_by = NULL
      WHERE tenant_id = p_tenant AND id = p_id;
     RETURN true;

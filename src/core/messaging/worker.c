@@ -286,8 +286,33 @@ worker_prepared_json(const worker_row *rows, size_t n)
     return text;
 }
 
-/* Claims and words a batch in one transaction: the rows claimed (in the arena) and their
- * number, 0 when none was due, -1 when the database failed (rolled back). */
+/* Words rows [from, to), all of one tenant, in a transaction of its own: what they will say
+ * (or why they no longer apply) recorded, or each marked for a retry. A transaction per
+ * tenant: on Citus, the tenant's rows may not be read as crm_app where crm_worker has written
+ * them in the same transaction (the claim, or another tenant's wording on the same shard). */
+static void
+worker_word(crm_worker *w, crm_arena_t *a, worker_row *rows, size_t from, size_t to)
+{
+    if (worker_plain(w, "BEGIN") != 0) {
+        for (size_t i = from; i < to; i++)
+            rows[i].retry = "the database did not answer";
+        return;
+    }
+    worker_word_tenant(w, a, rows, from, to);
+    char *prepared = worker_prepared_json(rows + from, to - from);
+    int rc = WORKER_DO(w, crm_sql_worker_prepared, prepared, w->id, rows[from].tenant_id);
+    free(prepared);
+    if (rc != 0 || worker_plain(w, "COMMIT") != 0) {
+        worker_plain(w, "ROLLBACK");
+        for (size_t i = from; i < to; i++)
+            if (!rows[i].retry)
+                rows[i].retry = "what it will say could not be recorded";
+    }
+}
+
+/* Claims a batch (committed with its lease), then words each tenant's rows: the rows claimed
+ * (in the arena) and their number, 0 when none was due, -1 when the claim failed (rolled
+ * back). */
 static long
 worker_claim(crm_worker *w, crm_arena_t *a, worker_row **out)
 {
@@ -296,7 +321,8 @@ worker_claim(crm_worker *w, crm_arena_t *a, worker_row **out)
     if (worker_plain(w, "BEGIN") != 0)
         return -1;
     PGresult *res = WORKER_EXEC(w, crm_sql_worker_claim, w->id, w->batch, w->lease);
-    if (!res) {
+    if (!res || worker_plain(w, "COMMIT") != 0) {
+        PQclear(res);
         worker_plain(w, "ROLLBACK");
         return -1;
     }
@@ -316,20 +342,8 @@ worker_claim(crm_worker *w, crm_arena_t *a, worker_row **out)
         size_t to = from + 1;
         while (to < n && strcmp(rows[to].tenant_id, rows[from].tenant_id) == 0)
             to++;
-        worker_word_tenant(w, a, rows, from, to);
+        worker_word(w, a, rows, from, to);
         from = to;
-    }
-    int rc = 0;
-    if (n) {
-        char *prepared = worker_prepared_json(rows, n);
-        rc = WORKER_DO(w, crm_sql_worker_prepared, prepared, w->id);
-        free(prepared);
-    }
-    if (rc != 0 || worker_plain(w, "COMMIT") != 0) {
-        worker_plain(w, "ROLLBACK");
-        for (size_t i = 0; i < n; i++)
-            json_decref(rows[i].context);
-        return -1;
     }
     *out = rows;
     return (long)n;

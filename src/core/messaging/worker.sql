@@ -50,9 +50,9 @@ FROM tenants t
 WHERE t.id = current_tenant_id();
 
 -- name: worker_prepared
--- Records what the claimed rows of worker $2 will say, from $1, a JSON array of {tenant_id,
--- id, recipient, sender, subject, body, reason}: a row with a reason no longer applies and is
--- cancelled with it.
+-- Records what the claimed rows of worker $2 in tenant $3 will say, from $1, a JSON array of
+-- {tenant_id, id, recipient, sender, subject, body, reason}: a row with a reason no longer
+-- applies and is cancelled with it.
 UPDATE outbox o
 SET recipient = u.recipient,
     sender = u.sender,
@@ -63,7 +63,8 @@ SET recipient = u.recipient,
     claimed_by = CASE WHEN u.reason IS NULL THEN o.claimed_by END
 FROM jsonb_to_recordset($1::jsonb) AS u (tenant_id uuid, id uuid, recipient text, sender text,
     subject text, body text, reason text)
-WHERE o.tenant_id = u.tenant_id AND o.id = u.id AND o.state = 'sending' AND o.claimed_by = $2;
+WHERE o.tenant_id = $3::uuid AND u.tenant_id = $3::uuid AND o.id = u.id AND o.state = 'sending'
+    AND o.claimed_by = $2;
 
 -- name: worker_settle
 -- Records the channel's answer for a row worker $3 holds (core 0023's outbox_settle).
