@@ -392,6 +392,8 @@ GRANT EXECUTE ON FUNCTION request_set(text, text) TO PUBLIC;
 -- connection it opens to a worker, also on one a SECURITY DEFINER function opens as its
 -- owner, which would then run as the app role there (or be refused the role). Citus opens a
 -- worker connection as the role of the moment; the prelude sets the role on the coordinator.
+-- Statements are planned for their values each time (plan_cache_mode): a generic plan of a
+-- call of an audit function has no tenant value, and Citus runs it on the coordinator then.
 CREATE OR REPLACE FUNCTION request_context(p_role text, p_tenant text, p_user text,
                                            p_request text, p_timeout text, p_app_role text,
                                            p_client_ip text, p_user_agent text, p_actor text)

@@ -213,3 +213,43 @@ BEGIN
     RETURN true;
 END
 $$;
+
+-- On Citus, the grants on the schema's sequences as the coordinator has them, made on every
+-- worker too: Citus does not pass a sequence's grants on, and a function run on a tenant's
+-- node draws there (audit_purge's checkpoint ids, as crm_audit_retention). Run by crm migrate
+-- after citus_functions(); a no-op without Citus.
+CREATE FUNCTION citus_sequence_grants() RETURNS integer
+    LANGUAGE plpgsql AS $$
+DECLARE
+    g record;
+    done integer := 0;
+BEGIN
+    IF NOT citus_present() THEN
+        RETURN 0;
+    END IF;
+    -- each sequence's own grants, and USAGE of a table's identity sequence for the roles that
+    -- may insert into the table (which PostgreSQL lets draw from it without a grant of its own)
+    FOR g IN SELECT c.relname, a.privilege_type, r.rolname
+               FROM pg_class c
+               CROSS JOIN LATERAL aclexplode(c.relacl) a
+               JOIN pg_roles r ON r.oid = a.grantee
+              WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'S'
+                AND a.grantee <> c.relowner
+             UNION
+             SELECT s.relname, 'USAGE', r.rolname
+               FROM pg_class s
+               JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.oid
+                   AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+               JOIN pg_class t ON t.oid = d.refobjid
+               CROSS JOIN LATERAL aclexplode(t.relacl) a
+               JOIN pg_roles r ON r.oid = a.grantee
+              WHERE s.relnamespace = 'public'::regnamespace AND s.relkind = 'S'
+                AND a.privilege_type = 'INSERT' AND a.grantee <> t.relowner LOOP
+        EXECUTE 'SELECT run_command_on_workers($1)'
+            USING format('GRANT %s ON SEQUENCE public.%I TO %I', g.privilege_type, g.relname,
+                         g.rolname);
+        done := done + 1;
+    END LOOP;
+    RETURN done;
+END
+$$;

@@ -81,7 +81,9 @@ def test_a_superusers_edit_that_also_rewrites_the_hash_is_found_at_the_next_row(
     body = verify(t)
     assert body["ok"] is False and body["first_broken"]["id"] == str(target)
     # recomputing the row's own hash honestly still breaks the link to the next row
-    superuser(pg, f"UPDATE audit_log l SET hash = audit_link(l.prev_hash, l)"
+    superuser(pg, "UPDATE audit_log l SET hash = audit_link_of(l.prev_hash, l.id, l.tenant_id,"
+                  " l.occurred_at, l.actor_id, l.actor, l.action, l.entity_type, l.entity_id,"
+                  " l.subject_id, l.changes, l.request_id, l.client_ip, l.user_agent)"
                   f" WHERE tenant_id = '{t.id}' AND id = {target}")
     body = verify(t)
     assert body["ok"] is False and body["first_broken"]["id"] == str(after)

@@ -162,6 +162,9 @@ crm_migrate_run(PGconn *conn, FILE *out, char *err, size_t errlen)
     if (rc == 0)
         rc = crm_db_exec(conn, crm_sql_migrate_citus.sql, 0, NULL, "distributing the tables", err,
                          errlen);
+    if (rc == 0)
+        rc = crm_db_exec(conn, crm_sql_migrate_citus_grants.sql, 0, NULL,
+                         "granting the sequences on the workers", err, errlen);
     PQclear(PQexec(conn, crm_sql_migrate_unlock.sql));
     return rc;
 }

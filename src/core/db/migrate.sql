@@ -10,6 +10,11 @@ SELECT pg_advisory_lock(7294017731);
 -- functions (0031); else nothing.
 SELECT citus_distribute(), citus_functions();
 
+-- name: migrate_citus_grants
+-- Then, once that is committed (the workers' sequences exist for other connections), the
+-- sequences' grants on the workers (core migration 0033); else nothing.
+SELECT citus_sequence_grants();
+
 -- name: migrate_unlock
 SELECT pg_advisory_unlock(7294017731);
 
