@@ -29,7 +29,7 @@ jsonb_build_object('id', m.id, 'contact_id', m.contact_id,
 -- ones with $1, after the cursor's key and id ($2, $3), $4 rows: item, sort key, id and the
 -- contact when of a sensitive type (a subject, for the audit log).
 SELECT :inbox_json, :inbox_key, m.id,
-    (SELECT c.id FROM contacts c WHERE c.tenant_id = m.tenant_id AND c.id = m.contact_id
+    (SELECT c.id FROM contacts c WHERE c.tenant_id = current_tenant_id() AND c.id = m.contact_id
         AND c.type = ANY (:sensitive_types))
 FROM inbound_messages m
 WHERE m.tenant_id = current_tenant_id()

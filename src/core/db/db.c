@@ -645,6 +645,12 @@ crm_tx_run(crm_tx_t *tx)
             crm_tx_pause(attempt);
             continue;
         }
+        /* A statement the database would not plan (feature_not_supported) may leave a Citus
+         * session planning differently from then on: with Citus 13.2, after a refused plan of a
+         * subquery, that connection ran every later call of a distributed function on the
+         * coordinator. The connection is not used again; the next request opens a new one. */
+        if (tx->error.sqlstate && strcmp(tx->error.sqlstate, "0A000") == 0)
+            crm_conn_drop(c);
         return crm_tx_fail(tx, CRM_DB_STATEMENT);
     }
 }
