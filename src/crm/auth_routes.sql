@@ -6,8 +6,7 @@
 -- Citus is loaded, by SET LOCAL too, which reaches its workers: core migration 0031).
 -- returns: set_config, id, status, citus_context
 SELECT set_config('app.tenant_id', t.id::text, true), t.id, t.status,
-    CASE WHEN current_setting('citus.version', true) IS NOT NULL
-        THEN request_set('app.tenant_id', t.id::text) END AS citus_context
+    :on_citus(request_set('app.tenant_id', t.id::text)) AS citus_context
 FROM tenant_by_slug($1) t;
 
 -- name: login_user

@@ -5,8 +5,7 @@
 -- Changes made by a webhook are the SMS channel's, for the audit log (app.actor; where Citus
 -- is loaded, set by SET LOCAL too, for its workers, where the audit rows are written).
 SELECT set_config('app.actor', 'sms', true),
-    CASE WHEN current_setting('citus.version', true) IS NOT NULL
-        THEN request_set('app.actor', 'sms') END;
+    :on_citus(request_set('app.actor', 'sms'));
 
 -- name: provider_report
 -- Records delivery report $2 (error code $3) on the SMS whose provider id is $1, in whichever

@@ -17,8 +17,12 @@ SELECT set_config('role', $1, true),
     set_config('app.client_ip', $7, true),
     set_config('app.user_agent', $8, true),
     set_config('app.actor', $9, true),
-    CASE WHEN current_setting('citus.version', true) IS NOT NULL
-        THEN request_context($1, $2, $3, $4, $5, $6, $7, $8, $9) END;
+    :on_citus(request_context($1, $2, $3, $4, $5, $6, $7, $8, $9));
+
+-- fragment: on_citus(call)
+-- call where Citus is loaded (its version setting exists), else NULL with nothing run: the
+-- SET LOCAL twin of a set_config(), which Citus passes on to its workers (core 0030, 0031).
+CASE WHEN current_setting('citus.version', true) IS NOT NULL THEN :call END
 
 -- fragment: new_id(name)
 -- CTE name: one new id (column id) for an INSERT ... SELECT to take, rather than the column's

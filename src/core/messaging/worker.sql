@@ -22,17 +22,15 @@ ORDER BY c.tenant_id, c.topic;
 SELECT set_config('role', 'crm_app', true),
     set_config('app.tenant_id', $1, true),
     set_config('app.actor', 'worker', true),
-    CASE WHEN current_setting('citus.version', true) IS NOT NULL
-        THEN request_context('crm_app', $1, NULL, NULL, current_setting('statement_timeout'),
-            NULL, NULL, NULL, 'worker') END;
+    :on_citus(request_context('crm_app', $1, NULL, NULL, current_setting('statement_timeout'),
+            NULL, NULL, NULL, 'worker'));
 
 -- name: worker_as_worker
 -- Back to crm_worker after worker_as_tenant.
 SELECT set_config('role', 'crm_worker', true),
     set_config('app.tenant_id', '', true),
-    CASE WHEN current_setting('citus.version', true) IS NOT NULL
-        THEN request_context('crm_worker', NULL, NULL, NULL,
-            current_setting('statement_timeout'), NULL, NULL, NULL, 'worker') END;
+    :on_citus(request_context('crm_worker', NULL, NULL, NULL,
+            current_setting('statement_timeout'), NULL, NULL, NULL, 'worker'));
 
 -- name: worker_tenant
 -- Under the tenant's identity: its name, settings, and its own templates of the kinds $1

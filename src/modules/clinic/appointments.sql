@@ -37,8 +37,7 @@ interval '720 minutes'
 -- Whose clinical notes the transaction's appointments show: all, own or none ($1); where
 -- Citus is loaded, set by SET LOCAL too, for its workers (core migration 0031).
 SELECT set_config('app.notes', $1, true),
-    CASE WHEN current_setting('citus.version', true) IS NOT NULL
-        THEN request_set('app.notes', $1) END;
+    :on_citus(request_set('app.notes', $1));
 
 -- name: clash
 -- The first active appointment in the way of practitioner $1 or room $2 from $3 for $4

@@ -68,8 +68,7 @@ RETURNING id;
 -- Times in the answer carry the offset in force on their date: the transaction's time zone
 -- is the tenant's (where Citus is loaded, set by SET LOCAL too, for its workers).
 SELECT set_config('TimeZone', t.time_zone, true),
-    CASE WHEN current_setting('citus.version', true) IS NOT NULL
-        THEN request_set('TimeZone', t.time_zone) END
+    :on_citus(request_set('TimeZone', t.time_zone))
 FROM tenants t
 WHERE t.id = current_tenant_id();
 
