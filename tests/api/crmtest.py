@@ -121,6 +121,10 @@ class Postgres:
         """Runs SQL through psql; returns the rows as lists of text ('|'-separated columns)."""
         return run_sql(self.url(user, dbname), query, each)
 
+    def tenant_url(self, tenant_id, user="postgres"):
+        """The database of the node holding a tenant's rows: here, the one database."""
+        return self.url(user)
+
     def bootstrap(self, migrate=True):
         """The owner role and database, as `crm dev` makes them; then `crm migrate`."""
         self.sql("CREATE ROLE crm LOGIN CREATEROLE", dbname="postgres")
@@ -155,6 +159,14 @@ class CitusCluster(Postgres):
 
     def node_sql(self, port, query, dbname="crm"):
         return run_sql(f"host=127.0.0.1 port={port} user=postgres dbname={dbname}", query)
+
+    def tenant_url(self, tenant_id, user="postgres"):
+        """The database of the worker holding a tenant's shards (its lane locks and audit
+        sequence live there)."""
+        port = self.sql("SELECT n.nodeport FROM pg_dist_placement p JOIN pg_dist_node n"
+                        " ON n.groupid = p.groupid WHERE p.shardid ="
+                        f" get_shard_id_for_distribution_column('audit_log', '{tenant_id}')")
+        return f"host=127.0.0.1 port={port[0][0]} user={user} dbname=crm"
 
     def bootstrap(self, migrate=True):
         for port in self.ports:

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from audittest import jws_payload, superuser, verify
-from crmtest import Tenant, assert_problem, crm, default_key_set
+from crmtest import Tenant, assert_problem, crm, default_key_set, run_sql
 
 
 def cli(pg, *args):
@@ -120,16 +120,42 @@ def test_a_superusers_reordering_is_found(server, pg):
                   f" AND ((x.id = {a} AND y.id = {b}) OR (x.id = {b} AND y.id = {a}))")
     body = verify(t)
     assert body["ok"] is False and body["first_broken"]["id"] == str(a)
-    # swapping the ids themselves (hashes and all) breaks the links instead
+    # swapping the rows' ids and places (hashes and all) breaks the links instead
     t2 = busy_tenant(server, "chain-order2")
     a, b = ids(pg, t2)[2:4]
     superuser(pg, f"CREATE TEMP TABLE sw AS SELECT * FROM audit_log"
                   f" WHERE tenant_id = '{t2.id}' AND id IN ({a}, {b});"
                   f" DELETE FROM audit_log WHERE tenant_id = '{t2.id}' AND id IN ({a}, {b});"
-                  f" UPDATE sw SET id = {a} + {b} - id;"
+                  f" UPDATE sw SET id = {a} + {b} - id, seq = (SELECT sum(seq) FROM sw) - seq;"
                   f" INSERT INTO audit_log OVERRIDING SYSTEM VALUE SELECT * FROM sw")
     body = verify(t2)
     assert body["ok"] is False and body["first_broken"]["id"] == str(a)
+
+
+def test_the_chain_is_walked_by_place_when_ids_go_back(server, pg):
+    """A tenant moved to a node whose ids are lower than its last ones (on a Citus cluster,
+    each node draws from its own range): its chain goes on in order, and is checked in it."""
+    t = busy_tenant(server, "chain-places")
+    node = lambda sql: run_sql(pg.tenant_url(t.id), sql)  # noqa: E731
+    low = int(node("SELECT last_value FROM audit_log_id_seq")[0][0])
+    node(f"SELECT setval('audit_log_id_seq', {low + 10**9})")
+    create = lambda name: t.request("receptionist", "POST", "/api/v1/contacts",  # noqa: E731
+                                    json={"type": "lead", "first_name": name, "last_name": "Id"})
+    assert create("High").status_code == 201
+    node(f"SELECT setval('audit_log_id_seq', {low + 1000})")
+    assert create("Low").status_code == 201
+    node(f"SELECT setval('audit_log_id_seq', {low + 10**9 + 1000})")  # ids grow again after
+    placed = [int(r[0]) for r in pg.sql(f"SELECT id FROM audit_log WHERE tenant_id = '{t.id}'"
+                                        " ORDER BY seq")]
+    assert placed != sorted(placed)  # the places are not the ids' order
+    body = verify(t)
+    assert body == {"ok": True, "rows_checked": len(placed), "first_broken": None}
+    # the newest row, whose id is not the highest, is the head; removing it is found
+    head = pg.sql(f"SELECT last_id FROM audit_heads WHERE tenant_id = '{t.id}'")
+    assert int(head[0][0]) == placed[-1] < max(placed)
+    superuser(pg, f"DELETE FROM audit_log WHERE tenant_id = '{t.id}' AND id = {placed[-1]}")
+    body = verify(t)
+    assert body["ok"] is False and "newest rows were removed" in body["first_broken"]["reason"]
 
 
 def test_one_tenants_tampering_does_not_touch_anothers_chain(server, pg):
@@ -162,9 +188,10 @@ def test_signed_checkpoint_catches_a_rewritten_chain(server, pg):
     # the newest row goes and the head is moved back with it: the chain alone looks fine ...
     last = ids(pg, t)[-1]
     superuser(pg, f"DELETE FROM audit_log WHERE tenant_id = '{t.id}' AND id >= {last};"
-                  f" UPDATE audit_heads h SET last_id = p.id, last_at = p.occurred_at,"
-                  f" head = p.hash, rows_total = h.rows_total - 1 FROM (SELECT id, occurred_at,"
-                  f" hash FROM audit_log WHERE tenant_id = '{t.id}' ORDER BY id DESC LIMIT 1) p"
+                  f" UPDATE audit_heads h SET last_id = p.id, last_seq = p.seq,"
+                  f" last_at = p.occurred_at, head = p.hash, rows_total = h.rows_total - 1"
+                  f" FROM (SELECT id, seq, occurred_at, hash FROM audit_log"
+                  f" WHERE tenant_id = '{t.id}' ORDER BY id DESC LIMIT 1) p"
                   f" WHERE h.tenant_id = '{t.id}'")
     assert verify(t)["ok"] is True
     # ... but not against the checkpoint kept elsewhere

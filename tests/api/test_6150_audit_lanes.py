@@ -19,7 +19,8 @@ class LaneHolder:
     would: the server's next write into that tenant takes a lane that is free."""
 
     def __init__(self, pg, tenant, lanes):
-        self.proc = subprocess.Popen(["psql", "-X", "-q", "-A", "-t", "-d", pg.url("postgres")],
+        self.proc = subprocess.Popen(["psql", "-X", "-q", "-A", "-t", "-d",
+                                      pg.tenant_url(tenant.id)],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         keys = ", ".join(f"pg_advisory_lock(20747, audit_lane_key('{tenant.id}', {k}))"
                          for k in lanes)
@@ -164,7 +165,8 @@ def test_a_checkpoint_holds_every_lanes_head_and_catches_a_rewritten_lane(server
     # lane 1's newest row removed and its head moved back: the chain alone still verifies
     last = rows(pg, t, lane=1)[-1][0]
     superuser(pg, f"DELETE FROM audit_log WHERE tenant_id = '{t.id}' AND id = {last};"
-                  " UPDATE audit_heads h SET last_id = p.id, last_at = p.occurred_at,"
+                  " UPDATE audit_heads h SET last_id = p.id, last_seq = p.seq,"
+                  " last_at = p.occurred_at,"
                   " head = p.hash, rows_total = h.rows_total - 1"
                   f" FROM (SELECT * FROM audit_log WHERE tenant_id = '{t.id}' AND lane = 1"
                   " ORDER BY id DESC LIMIT 1) p"
