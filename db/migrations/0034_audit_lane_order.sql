@@ -262,6 +262,7 @@ DECLARE
     cut record;
     last audit_log;
     purged bigint;
+    before bigint; -- the lane's rows chained up to its last checkpoint
     n bigint := 0;
     up_to bigint;
 BEGIN
@@ -283,12 +284,13 @@ BEGIN
          WHERE l.tenant_id = p_tenant AND l.lane = cut.lane
            AND audit_place(l.seq, l.id) <= cut.place;
         GET DIAGNOSTICS purged = ROW_COUNT;
+        SELECT coalesce((SELECT c.rows_total FROM audit_checkpoints c
+                          WHERE c.tenant_id = p_tenant AND c.lane = cut.lane
+                          ORDER BY c.id DESC LIMIT 1), 0) INTO before;
         INSERT INTO audit_checkpoints (tenant_id, lane, kind, last_id, last_seq, last_at, head,
                                        rows_total, rows_purged)
         VALUES (p_tenant, cut.lane, 'purge', last.id, cut.place, last.occurred_at, last.hash,
-                coalesce((SELECT c.rows_total FROM audit_checkpoints c
-                           WHERE c.tenant_id = p_tenant AND c.lane = cut.lane
-                           ORDER BY c.id DESC LIMIT 1), 0) + purged, purged);
+                before + purged, purged);
         n := n + purged;
         up_to := greatest(up_to, last.id);
     END LOOP;

@@ -12,6 +12,13 @@ def verify(t, **params):
     return r.json()
 
 
+# a row l's hash from its columns, as the chain computes it (a Citus shard's row is not of
+# audit_log's type, which audit_link takes)
+RELINK = ("audit_link_of(l.prev_hash, l.id, l.tenant_id, l.occurred_at, l.actor_id, l.actor,"
+          " l.action, l.entity_type, l.entity_id, l.subject_id, l.changes, l.request_id,"
+          " l.client_ip, l.user_agent)")
+
+
 def superuser(pg, sql):
     """A direct change by a superuser who switches the append-only trigger off, each step a
     transaction of its own (on a Citus cluster, the trigger of every shard, changed with

@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from audittest import jws_payload, superuser, verify
-from crmtest import Tenant, crm, default_key_set
+from audittest import RELINK, jws_payload, superuser, verify
+from crmtest import Tenant, as_app, crm, default_key_set
 from forge import secret_of, sign
 
 LANES = 4
@@ -191,7 +191,7 @@ def test_a_checkpoint_from_before_lanes_is_checked_by_its_one_head(server, pg):
     # alone still verifies, the old checkpoint does not
     superuser(pg, "UPDATE audit_log l SET actor = 'nobody', actor_id = NULL"
                   f" WHERE tenant_id = '{t.id}' AND id = {claims['last_id']};"
-                  " UPDATE audit_log l SET hash = audit_link(l.prev_hash, l)"
+                  f" UPDATE audit_log l SET hash = {RELINK}"
                   f" WHERE tenant_id = '{t.id}' AND id = {claims['last_id']};"
                   " UPDATE audit_heads h SET head = l.hash FROM audit_log l"
                   f" WHERE l.tenant_id = '{t.id}' AND l.id = {claims['last_id']}"
@@ -251,10 +251,9 @@ def test_a_change_outside_read_committed_is_refused_not_chained_on_a_stale_head(
     before = rows(pg, t)
     for level in ("REPEATABLE READ", "SERIALIZABLE"):
         with pytest.raises(RuntimeError, match="read committed transactions only"):
-            pg.sql(f"BEGIN ISOLATION LEVEL {level}; SET LOCAL ROLE crm_app;"
-                   f" SELECT set_config('app.tenant_id', '{t.id}', true);"
+            pg.sql(f"BEGIN ISOLATION LEVEL {level}; {as_app(t.id)}"
                    " INSERT INTO contacts (tenant_id, type, first_name)"
-                   f" VALUES ('{t.id}', 'lead', 'Stale'); COMMIT;")
+                   f" VALUES ('{t.id}', 'lead', 'Stale'); COMMIT;", each=True)
     assert rows(pg, t) == before
     assert pg.sql(f"SELECT count(*) FROM contacts WHERE tenant_id = '{t.id}'"
                   " AND first_name = 'Stale'") == [["0"]]
