@@ -35,12 +35,14 @@ def page_rows(pg, t, entity, since):
     return json.loads(rows[0][0])
 
 
-def mark(pg):
-    return int(pg.sql("SELECT coalesce(max(id), 0) FROM audit_log")[0][0])
+def mark(pg, t):
+    """The tenant's newest audit row (ids grow within a tenant's node, not across nodes)."""
+    return int(pg.sql("SELECT coalesce(max(id), 0) FROM audit_log"
+                      f" WHERE tenant_id = '{t.id}'")[0][0])
 
 
 def test_a_contact_page_with_patients_is_logged_once_with_what_it_showed(t, pg):
-    since = mark(pg)
+    since = mark(pg, t)
     r = t.request("practitioner", "GET", "/api/v1/contacts",
                   params={"tag": "pages", "sort": "created_at", "limit": "2"})
     assert r.status_code == 200
@@ -53,7 +55,7 @@ def test_a_contact_page_with_patients_is_logged_once_with_what_it_showed(t, pg):
     assert rows[0]["changes"] == {"query": {"tag": "pages", "sort": "created_at"},
                                   "records": 2, "patients": sorted(shown)}
     # the next page shows one patient: it lands in patient_id too
-    since = mark(pg)
+    since = mark(pg, t)
     r = t.request("practitioner", "GET", "/api/v1/contacts",
                   params={"tag": "pages", "sort": "created_at", "limit": "2",
                           "cursor": r.json()["next_cursor"]})
@@ -64,7 +66,7 @@ def test_a_contact_page_with_patients_is_logged_once_with_what_it_showed(t, pg):
 
 
 def test_pages_without_patients_are_logged_only_when_the_tenant_asks(t, pg):
-    since = mark(pg)
+    since = mark(pg, t)
     r = t.request("sales", "GET", "/api/v1/contacts", params={"tag": "leads-only"})
     assert len(r.json()["data"]) == 2
     assert page_rows(pg, t, "contacts", since) == []
@@ -80,7 +82,7 @@ def test_pages_without_patients_are_logged_only_when_the_tenant_asks(t, pg):
 
 
 def test_a_search_finding_patients_is_logged(t, pg):
-    since = mark(pg)
+    since = mark(pg, t)
     r = t.request("receptionist", "GET", "/api/v1/search", params={"q": "quill"})
     assert r.status_code == 200
     found = {x["id"] for x in r.json()["data"] if x["kind"] == "contact"}
@@ -98,7 +100,7 @@ def test_the_appointment_list_is_logged_for_those_who_see_whose_they_are(t, pg):
                         "appointment_time": "2027-05-03T09:00:00+00:00",
                         "duration_minutes": 30})
     assert r.status_code == 201, r.text
-    since = mark(pg)
+    since = mark(pg, t)
     got = t.request("receptionist", "GET", "/api/v1/appointments",
                     params={"from": "2027-05-01T00:00:00Z"})
     assert len(got.json()["data"]) == 1
@@ -106,7 +108,7 @@ def test_the_appointment_list_is_logged_for_those_who_see_whose_they_are(t, pg):
     assert len(rows) == 1 and rows[0]["patient_id"] == t.patients[0]
     assert rows[0]["changes"]["query"] == {"from": "2027-05-01T00:00:00Z"}
     # the viewer sees the schedule without patients: nothing to log
-    since = mark(pg)
+    since = mark(pg, t)
     got = t.request("viewer", "GET", "/api/v1/appointments",
                     params={"from": "2027-05-01T00:00:00Z"})
     assert len(got.json()["data"]) == 1 and "patient_id" not in got.json()["data"][0]
