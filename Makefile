@@ -79,6 +79,15 @@ bench: build
 bench-quick: build
 	@python3 bench/run.py --quick $(BENCH_ARGS)
 
+# What distribution costs: quick-scale GET, list, create contact and booking on one
+# PostgreSQL and on the local Citus cluster, CPU per request by node (bench/README.md).
+.PHONY: bench-citus
+bench-citus: deps build
+	@scripts/deps.sh $(CITUS_PACKAGES)
+	@scripts/citus.sh build
+	@scripts/citus.sh start
+	@python3 bench/citus.py; rc=$$?; scripts/citus.sh stop; exit $$rc
+
 # What the audit trigger costs contact creation (bench/README.md).
 bench-audit: build
 	@python3 bench/audit_cost.py

@@ -14,6 +14,11 @@ SET maintenance_work_mem = '256MB';
 SET synchronous_commit = off;
 
 BEGIN;
+-- on a Citus cluster (bench/citus.py) the workers get the same settings, and the load runs
+-- over one connection per worker (it follows DDL in the transaction); placeholders elsewhere
+SET LOCAL citus.propagate_set_commands = 'local';
+SET LOCAL session_replication_role = replica;
+SET LOCAL citus.multi_shard_modify_mode = 'sequential';
 -- Secondary indexes of the bulk tables go, to be built in one pass each after the load, by
 -- bench/seed_indexes.sql in two sessions side by side (the list stays in bench_indexes).
 CREATE UNLOGGED TABLE bench_indexes AS

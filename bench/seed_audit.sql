@@ -7,6 +7,10 @@ SET session_replication_role = replica;
 SET synchronous_commit = off;
 
 SET bench.audit = :big_audit;
+BEGIN;
+-- on a Citus cluster (bench/citus.py) the workers get the setting too; a placeholder elsewhere
+SET LOCAL citus.propagate_set_commands = 'local';
+SET LOCAL session_replication_role = replica;
 DO $$
 DECLARE
     l audit_log;
@@ -32,8 +36,9 @@ BEGIN
         INSERT INTO audit_log OVERRIDING SYSTEM VALUE SELECT (l).*;
         prev := l.hash;
     END LOOP;
-    INSERT INTO audit_heads (tenant_id, last_id, last_at, head, rows_total)
-    VALUES (l.tenant_id, l.id, l.occurred_at, prev, total);
+    -- the rows keep no place of their own (seq NULL): their ids are their places
+    INSERT INTO audit_heads (tenant_id, last_id, last_seq, last_at, head, rows_total)
+    VALUES (l.tenant_id, l.id, l.id, l.occurred_at, prev, total);
 END
 $$;
-
+COMMIT;
