@@ -36,6 +36,7 @@ GLOBAL_CATALOGUES = {
     "role_permissions": "each built-in role's permissions, synced from the code",
     "contact_types": "the contact types modules declare, synced from the code",
     "citus_local_reads": "the functions that read catalogues on a tenant's shard (core 0031)",
+    "citus_by_tenant": "the functions distributed by their tenant argument (core 0035)",
 }
 # Tables that are neither.
 OTHER_TABLES = {
