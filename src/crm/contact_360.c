@@ -183,6 +183,7 @@ crm_contacts_merge(crm_req_t *r)
         return;
     crm_tx_t *tx = crm_tx_new(r);
     int core = CRM_TX_ADD(tx, crm_sql_contact_merge, id, source);
+    CRM_TX_ADD(tx, crm_sql_contact_merge_move, id, source);
     CRM_TX_ADD(tx, crm_sql_inbox_merge, id, source);
     for (const crm_module_t *const *m = crm_modules; *m; m++)
         if ((*m)->contact.merge)

@@ -188,10 +188,10 @@ FROM c;
 SELECT audit_redact_contact(current_tenant_id(), $1::uuid);
 
 -- name: contact_merge
--- Merges source $2 into survivor $1: the source's deals and activities move to the survivor,
--- empty fields of the survivor are filled from the source (tags and consent are united), the
--- merge is recorded, and the source stays as a deleted tombstone pointing at the survivor.
--- The source's messages (sent or queued) move with its activities.
+-- Merges source $2 into survivor $1: empty fields of the survivor are filled from the source
+-- (tags and consent are united), the merge is recorded with the deals and activities that
+-- move (contact_merge_move, next), and the source stays as a deleted tombstone pointing at the
+-- survivor. The source's messages (sent or queued) move with its activities.
 -- survivor_found and source_found are 1 when each is a live contact of the tenant.
 -- returns: survivor_found, source_found, moved, version
 WITH s AS (
@@ -209,17 +209,11 @@ v AS (
 ok AS (
     SELECT 1 FROM s, v
 ),
-d AS (
-    UPDATE deals
-    SET contact_id = $1, updated_at = now()
-    WHERE tenant_id = current_tenant_id() AND contact_id = $2 AND EXISTS (SELECT 1 FROM ok)
-    RETURNING 1
-),
-a AS (
-    UPDATE activities
-    SET contact_id = $1, updated_at = now()
-    WHERE tenant_id = current_tenant_id() AND contact_id = $2 AND EXISTS (SELECT 1 FROM ok)
-    RETURNING 1
+moving AS (
+    SELECT (SELECT count(*) FROM deals
+            WHERE tenant_id = current_tenant_id() AND contact_id = $2) AS deals,
+        (SELECT count(*) FROM activities
+            WHERE tenant_id = current_tenant_id() AND contact_id = $2) AS activities
 ),
 o AS (
     UPDATE outbox
@@ -260,8 +254,8 @@ tomb AS (
 rec AS (
     INSERT INTO contact_merges AS m (tenant_id, id, survivor_id, source_id, merged_by, moved)
     SELECT t.tenant_id, fresh.id, $1, $2, nullif(current_setting('app.user_id', true), '')::uuid,
-        json_build_object('deals', (SELECT count(*) FROM d), 'activities',
-            (SELECT count(*) FROM a))
+        json_build_object('deals', (SELECT deals FROM moving), 'activities',
+            (SELECT activities FROM moving))
     FROM tenant_anchors t, fresh
     WHERE t.tenant_id = current_tenant_id() AND EXISTS (SELECT 1 FROM ok)
     RETURNING m.moved
@@ -270,3 +264,9 @@ SELECT (SELECT count(*) FROM v) AS survivor_found,
     (SELECT count(*) FROM s) AS source_found,
     (SELECT moved FROM rec),
     (SELECT version FROM fill);
+
+-- name: contact_merge_move
+-- The deals and activities of source $2 move to survivor $1 once contact_merge made $2 its
+-- tombstone (core migration 0037): a call of its own, which a Citus cluster runs on the
+-- tenant's node.
+SELECT contact_merge_move(current_tenant_id(), $1::uuid, $2::uuid);
