@@ -2,11 +2,15 @@
 
 -- fragment: tenant_modules_join
 -- Each tenant's modules as tm.modules (a JSON array; NULL: none), joined to tenants t: a join
--- rather than a subquery for each row, which Citus cannot plan over the reference table.
+-- rather than a subquery for each row, which Citus cannot plan over the reference table. The
+-- OFFSET makes Citus compute the modules first and join them on the coordinator: pushed down
+-- to each shard, the join kept the tenants of the shard's hash range with its lower bound
+-- left out, and so lost a tenant isolated to a shard of its own (Citus 13.2.2).
 LEFT JOIN (
     SELECT m.tenant_id, json_agg(m.module ORDER BY m.module) AS modules
     FROM tenant_modules m
     GROUP BY m.tenant_id
+    OFFSET 0
 ) tm ON tm.tenant_id = t.id
 
 -- fragment: tenant_json
