@@ -19,6 +19,27 @@ RELINK = ("audit_link_of(l.prev_hash, l.id, l.tenant_id, l.occurred_at, l.actor_
           " l.client_ip, l.user_agent)")
 
 
+class Mark:
+    """Each tenant's newest audit row at a moment: the rows a tenant writes later have higher
+    ids in that tenant (on a Citus cluster each node draws ids from its own range, so ids grow
+    within a tenant's node, not across the platform)."""
+
+    def __init__(self, pg):
+        self.ids = {r[0]: int(r[1]) for r in
+                    pg.sql("SELECT tenant_id, max(id) FROM audit_log GROUP BY tenant_id")}
+
+    def of(self, tenant_id):
+        return self.ids.get(tenant_id, 0)
+
+    def newer(self):
+        """SQL: the row is newer than the mark, whatever its tenant."""
+        whens = " ".join(f"WHEN '{t}' THEN {n}" for t, n in self.ids.items())
+        return f"id > (CASE tenant_id::text {whens} ELSE 0 END)" if whens else "true"
+
+    def __eq__(self, other):
+        return isinstance(other, Mark) and self.ids == other.ids
+
+
 def superuser(pg, sql):
     """A direct change by a superuser who switches the append-only trigger off, each step a
     transaction of its own (on a Citus cluster, the trigger of every shard, changed with

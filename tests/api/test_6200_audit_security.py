@@ -5,6 +5,7 @@ import time
 
 import pytest
 
+from audittest import Mark
 from crmtest import PASSWORD, Tenant, assert_problem, login, platform
 
 
@@ -18,17 +19,18 @@ def other(server):
     return Tenant(server, "sec-b")
 
 
-def events(pg, tenant, event=None, since=0):
+def events(pg, tenant, event=None, since=None):
     rows = pg.sql("SELECT coalesce(json_agg(json_build_object('id', id, 'event', entity_id,"
                   " 'actor_id', actor_id, 'actor', actor, 'changes', changes, 'client_ip',"
                   " client_ip, 'user_agent', user_agent) ORDER BY id), '[]') FROM audit_log"
-                  f" WHERE tenant_id = '{tenant.id}' AND action = 'security' AND id > {since}"
+                  f" WHERE tenant_id = '{tenant.id}' AND action = 'security'"
+                  f" AND id > {since.of(tenant.id) if since else 0}"
                   + (f" AND entity_id = '{event}'" if event else ""))
     return json.loads(rows[0][0])
 
 
 def last_id(pg):
-    return int(pg.sql("SELECT coalesce(max(id), 0) FROM audit_log")[0][0])
+    return Mark(pg)
 
 
 def test_sign_ins_succeeded_and_failed(server, pg, t, other):
@@ -116,7 +118,7 @@ def test_platform_calls_about_a_tenant_land_in_its_log(server, pg, t, other):
     assert platform(server, "PATCH", f"/platform/v1/tenants/{other.id}",
                     json={"status": "active"}).status_code == 200
     changes = pg.sql(f"SELECT action, entity_type, actor, changes->'status'->>'after'"
-                     f" FROM audit_log WHERE tenant_id = '{other.id}' AND id > {mark}"
+                     f" FROM audit_log WHERE tenant_id = '{other.id}' AND id > {mark.of(other.id)}"
                      " AND entity_type = 'tenants' ORDER BY id")
     assert changes == [["update", "tenants", "platform", "suspended"],
                        ["update", "tenants", "platform", "active"]]

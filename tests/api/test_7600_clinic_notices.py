@@ -107,7 +107,7 @@ def send(pg, rows):
     """Marks rows sent as the delivery worker does (claimed, then settled)."""
     ids = ",".join(f"'{r['id']}'" for r in rows)
     pg.sql(f"UPDATE outbox SET state = 'sending', claimed_by = 'test' WHERE id IN ({ids});"
-           f" UPDATE outbox SET state = 'sent', provider_id = 'test-' || id,"
+           f" UPDATE outbox SET state = 'sent', provider_id = 'test-' || id::text,"
            f" recipient = payload ->> 'to', sender = 'Clinic', body = 'sent by the test'"
            f" WHERE id IN ({ids})")
 
