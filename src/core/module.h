@@ -68,8 +68,10 @@ typedef struct crm_user_hooks {
     const char *const *fields; /* NULL-terminated body field names, each a boolean */
     /* $1 the user, then one parameter per field ('t', 'f', or NULL when not given): writes
      * them in the core's own transaction, after the core's statement that wrote the user row;
-     * it must write nothing unless that statement did: users.xmin = pg_current_xact_id()::xid
-     * (a version check that failed leaves the row, and the module's part, as they were) */
+     * it must write nothing unless that statement did: the user's updated_at is the
+     * transaction's now(), read once where the statement runs (on a Citus cluster a worker's
+     * now() is later); a version check that failed leaves the row, and the module's part, as
+     * they were */
     const struct crm_stmt *write;
     /* $1 the users (uuid[]): rows of (id, JSON object of the fields) */
     const struct crm_stmt *read;

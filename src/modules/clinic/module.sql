@@ -57,21 +57,8 @@ SELECT clinic_erase_guard($1::uuid);
 -- name: user_write
 -- User hook: user $1's is_practitioner ($2), a row of clinic_practitioners, written only when
 -- the core's statement of the same transaction wrote the user (a failed version check
--- changes nothing): its updated_at is this transaction's now(). (Not its xmin: on Citus the
--- row's xmin is a worker's transaction id, pg_current_xact_id() the coordinator's.)
-WITH added AS (
-    INSERT INTO clinic_practitioners (tenant_id, id)
-    SELECT x.tenant_id, x.id
-    FROM users x
-    WHERE x.tenant_id = current_tenant_id() AND x.id = $1::uuid AND x.updated_at = now()
-        AND $2::boolean
-    ON CONFLICT DO NOTHING
-)
-DELETE FROM clinic_practitioners p
-WHERE p.tenant_id = current_tenant_id() AND p.id = $1::uuid AND NOT $2::boolean
-    AND EXISTS (SELECT 1 FROM users x
-                WHERE x.tenant_id = current_tenant_id() AND x.id = $1::uuid
-                    AND x.updated_at = now());
+-- changes nothing): its updated_at is this transaction's now() (clinic migration 0021).
+SELECT clinic_user_write(current_tenant_id(), $1::uuid, $2::boolean);
 
 -- name: user_read
 -- User hook: the is_practitioner of each of the users $1 (a uuid[]).
