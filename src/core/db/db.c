@@ -439,7 +439,7 @@ crm_db_message_name(const char *msg, const char *word, const char **name)
 {
     size_t n = strlen(word);
     for (const char *p = msg ? strstr(msg, word) : NULL; p; p = strstr(p + 1, word)) {
-        if (strncmp(p + n, " \"", 2) != 0 || (p != msg && p[-1] != ' '))
+        if (strncmp(p + n, " \"", 2) != 0 || (p != msg && p[-1] != ' ' && p[-1] != '('))
             continue;
         const char *start = p + n + 2, *end = strchr(start, '"');
         if (!end || end == start)

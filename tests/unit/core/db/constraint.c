@@ -57,6 +57,11 @@ test_names_in_messages(void **state)
     assert_string_equal(
         message_name("null value in column \"name\" violates not-null constraint", "constraint"),
         "");
+    /* a trigger's own message may name its constraint in brackets (core 0033) */
+    assert_string_equal(message_name("sms_sender is not one of the SMS senders assigned to the "
+                                     "tenant (constraint \"tenants_sms_sender_assigned\")",
+                                     "constraint"),
+                        "tenants_sms_sender_assigned");
     assert_string_equal(message_name("subconstraint \"x\"", "constraint"), "");
     assert_string_equal(message_name("constraint \"\"", "constraint"), "");
     assert_string_equal(message_name("constraint \"open", "constraint"), "");
