@@ -27,6 +27,11 @@ WHERE a.attrelid = :oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerat
 SELECT set_config('app.tenant_id', $1, false),
     set_config('app.actor', 'cli', false);
 
+-- name: archive_context_local
+-- The same, for the transaction that follows, by SET LOCAL: the settings a Citus cluster
+-- passes on to its workers, where each shard's row-level security reads the tenant.
+SELECT request_set('app.tenant_id', $1), request_set('app.actor', 'cli');
+
 -- name: archive_tenant
 -- The tenant acted for ($1): its id, slug and name.
 -- returns: id, slug, name

@@ -234,6 +234,13 @@ crm_cli_tenant_export(const char *url, const char *tenant_id, const char *out)
         rc = res ? 0 : -1;
         PQclear(res);
     }
+    if (rc == 0) {
+        const char *params[] = {tenant_id};
+        PGresult *res =
+            CRM_ARCHIVE_RUN(pg, crm_sql_archive_context_local, params, PGRES_TUPLES_OK, err);
+        rc = res ? 0 : -1;
+        PQclear(res);
+    }
     if (rc == 0 && !(x.f = fopen(tmp, "wb"))) {
         snprintf(err, sizeof(err), "cannot write %s: %s", tmp, strerror(errno));
         rc = -1;
