@@ -77,8 +77,9 @@ ORDER BY t.relname <> 'tenants', t.relname;
 -- name: archive_load
 -- How table $1 of an archive, with the columns $2 (a JSON array), is loaded for tenant $3:
 -- into a temporary table by COPY (its CSV header must name those columns), then inserted with
--- the ids it brings, the rows of any other tenant left out. No row when $1 is not a table of
--- tenants' rows here or $2 is not exactly its stored columns.
+-- the ids it brings, the rows of any other tenant left out; insert_rows answers how many. On
+-- a Citus cluster the rows go as VALUES (archive_insert_values, core migration 0038). No row
+-- when $1 is not a table of tenants' rows here or $2 is not exactly its stored columns.
 -- returns: create_tmp, copy_in, insert_rows
 WITH want AS (
     SELECT w.name, w.ord
@@ -94,8 +95,13 @@ SELECT format('CREATE TEMP TABLE archive_load ON COMMIT DROP AS SELECT %s FROM %
         t.cols, t.relname) AS create_tmp,
     format('COPY archive_load (%s) FROM STDIN WITH (FORMAT csv, HEADER MATCH)',
         t.cols) AS copy_in,
-    format('INSERT INTO %I (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM archive_load WHERE %I = %L',
-        t.relname, t.cols, t.cols, t.key, $3::uuid) AS insert_rows
+    CASE WHEN current_setting('citus.version', true) IS NULL
+        THEN format('WITH i AS (INSERT INTO %I (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM '
+            'archive_load WHERE %I = %L RETURNING 1) SELECT count(*) FROM i',
+            t.relname, t.cols, t.cols, t.key, $3::uuid)
+        ELSE format('SELECT archive_insert_values(%L, %L, %L, %L)',
+            t.relname, t.cols, t.key, $3::uuid)
+    END AS insert_rows
 FROM t
 WHERE (SELECT count(DISTINCT w.name) FROM want w) = (SELECT count(*) FROM want)
     AND (SELECT array_agg(w.name ORDER BY w.name) FROM want w)
@@ -107,8 +113,9 @@ DROP TABLE archive_load;
 
 -- name: archive_triggers
 -- $1 'replica' while an archive's rows go in (no trigger fires: the archive brings the audit
--- rows, chain heads and derived rows the triggers would write), 'origin' after.
-SELECT set_config('session_replication_role', $1, true);
+-- rows, chain heads and derived rows the triggers would write), 'origin' after; by SET LOCAL,
+-- which a Citus cluster passes on to its workers.
+SELECT request_set('session_replication_role', $1);
 
 -- name: archive_foreign_keys
 -- For each foreign key of a table of tenants' rows, a query counting tenant $1's rows whose
@@ -134,12 +141,11 @@ ORDER BY 1;
 
 -- name: archive_sequences
 -- For each sequence behind a column of a table of tenants' rows, a statement moving it past the
--- largest value tenant $1's rows hold there (global sequences: an imported id is never taken
--- again).
+-- largest value tenant $1's rows hold there (an imported id is never taken again), on the node
+-- that draws the tenant's new ids (archive_sequence_past, core migration 0038).
 -- returns: setval_sql
-SELECT format('SELECT setval(%L, x.m) FROM (SELECT max(%I) AS m FROM %I WHERE %I = %L) x '
-        'WHERE x.m > (SELECT last_value FROM %s)',
-        s.seq, s.attname, t.relname, t.key, $1::uuid, s.seq) AS setval_sql
+SELECT format('SELECT archive_sequence_past(%L, %L, %L, %L, %L)',
+        $1::uuid, t.relname, s.attname, t.key, s.seq) AS setval_sql
 FROM (:archive_tenant_tables) t
 CROSS JOIN LATERAL (
     SELECT a.attname, pg_get_serial_sequence(quote_ident(t.relname), a.attname) AS seq

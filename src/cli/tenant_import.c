@@ -225,8 +225,8 @@ crm_import_table(crm_import_t *im, const crm_tar_entry_t *e)
         rc = crm_import_copy(im, e, hex, &copied);
     if (rc == 0) {
         res = crm_archive_exec(im->pg, PQgetvalue(load, 0, ARCHIVE_LOAD_INSERT_ROWS),
-                               PGRES_COMMAND_OK, im->err, sizeof(im->err));
-        inserted = res ? strtoll(PQcmdTuples(res), NULL, 10) : 0;
+                               PGRES_TUPLES_OK, im->err, sizeof(im->err));
+        inserted = res && PQntuples(res) == 1 ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : 0;
         rc = res ? 0 : -1;
         PQclear(res);
         if (rc != 0)
@@ -418,6 +418,8 @@ crm_cli_tenant_import(const char *url, const char *in)
         rc = -1;
     if (rc == 0)
         rc = crm_import_command(&im, "BEGIN");
+    if (rc == 0)
+        rc = CRM_IMPORT_STMT(&im, crm_sql_archive_context_local, NULL, im.tenant_id);
     if (rc == 0 && CRM_IMPORT_STMT(&im, crm_sql_archive_triggers, NULL, "replica") != 0)
         rc = crm_import_fail(&im,
                              "the database role may not set session_replication_role, which "

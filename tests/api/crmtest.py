@@ -125,6 +125,10 @@ class Postgres:
         """The database of the node holding a tenant's rows: here, the one database."""
         return self.url(user)
 
+    def sql_every_node(self, query):
+        """Runs SQL as the superuser on every node of the database: here, the one."""
+        return self.sql(query)
+
     def bootstrap(self, migrate=True):
         """The owner role and database, as `crm dev` makes them; then `crm migrate`."""
         self.sql("CREATE ROLE crm LOGIN CREATEROLE", dbname="postgres")
@@ -159,6 +163,11 @@ class CitusCluster(Postgres):
 
     def node_sql(self, port, query, dbname="crm"):
         return run_sql(f"host=127.0.0.1 port={port} user=postgres dbname={dbname}", query)
+
+    def sql_every_node(self, query):
+        """Runs SQL as the superuser on the coordinator and every worker (a grant on a
+        parameter, which Citus does not pass on)."""
+        return [self.node_sql(port, query) for port in self.ports][0]
 
     def tenant_url(self, tenant_id, user="postgres"):
         """The database of the worker holding a tenant's shards (its lane locks and audit

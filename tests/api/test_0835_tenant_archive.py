@@ -349,7 +349,7 @@ def test_the_tenant_moves_whole_and_its_chain_verifies_there(archive, second, ri
 def test_and_back_a_clinic_made_there_moves_here_and_signs_in(second, make_server, server, pg,
                                                               tmp_path):
     second.sql("GRANT SET ON PARAMETER session_replication_role TO crm")
-    pg.sql("GRANT SET ON PARAMETER session_replication_role TO crm")
+    pg.sql_every_node("GRANT SET ON PARAMETER session_replication_role TO crm")
     there = make_server(second)
     y = Tenant(there, "archive-y", modules=("clinic",))
     p = ok(y.request("receptionist", "POST", "/api/v1/contacts", json={
