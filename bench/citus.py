@@ -76,10 +76,27 @@ def measure(pg, nodes, scale, dur, label, failure=None):
                   f"  errors {r['errors']}  server {r['cpu_s_per_1000']} s/1k"
                   f"  database {per_node} s/1k", flush=True)
         if failure is not None:
+            chains = audit_chains(pg)
+            print(f"audit chains after the load: {chains}", flush=True)
             failure.append(worker_failure(pg, server, pg.ports))
+            failure.append(chains)
     finally:
         server.stop()
     return rows
+
+
+def audit_chains(pg):
+    """Every tenant's audit chain after the load, by `crm audit verify` (all tenants), and
+    on which workers the tenants are."""
+    out = run.crm("audit", "verify", env={"CRM_DATABASE_URL": pg.url(),
+                                          "CRM_JWT_KEYS": run.default_key_set()}, timeout=600)
+    lines = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+    nodes = pg.sql("SELECT n.nodeport, count(*) FROM tenants t JOIN pg_dist_placement p"
+                   " ON p.shardid = get_shard_id_for_distribution_column('audit_log', t.id)"
+                   " JOIN pg_dist_node n ON n.groupid = p.groupid GROUP BY 1 ORDER BY 1")
+    return {"ok": out.returncode == 0 and bool(lines) and all(x["ok"] for x in lines),
+            "tenants": len(lines), "rows_checked": sum(x["rows_checked"] for x in lines),
+            "tenants_by_worker": {str(port): int(n) for port, n in nodes}}
 
 
 def worker_failure(pg, server, ports, seconds=30, down_at=8, up_at=18):
@@ -180,9 +197,10 @@ def main():
                             capture_output=True, text=True).stdout.strip() or "unknown"
     with open(os.path.join(run.ROOT, "bench", "results", "latest-citus.json"), "w") as f:
         json.dump({"commit": commit, "duration": dur, "rows": rows,
-                   "worker_failure": failure[0] if failure else None}, f, indent=1)
+                   "worker_failure": failure[0] if failure else None,
+                   "audit_chains": failure[1] if failure else None}, f, indent=1)
         f.write("\n")
-    return 1 if any(r["errors"] for r in rows) else 0
+    return 1 if any(r["errors"] for r in rows) or not (failure and failure[1]["ok"]) else 0
 
 
 if __name__ == "__main__":
