@@ -3,6 +3,7 @@
 -- docs/operations.md); from a table of the coordinator Citus moves rows to the shards by COPY,
 -- which PostgreSQL refuses into a table under row-level security. VALUES go as a plain
 -- insert to the tenant's shard. On plain PostgreSQL the import keeps its INSERT ... SELECT.
+-- Both functions are the owner's, who runs crm tenant import.
 
 -- Inserts the rows of tenant p_tenant (column p_key) in the temporary table archive_load into
 -- table p_table, columns p_cols (quoted, comma-separated, as archive_load has them), a
@@ -38,25 +39,32 @@ BEGIN
     RETURN done;
 END
 $$;
+REVOKE ALL ON FUNCTION archive_insert_values(text, text, text, uuid) FROM PUBLIC;
 
 -- Moves sequence p_seq past the largest value tenant p_tenant's rows hold in column p_col of
 -- p_table (p_key naming the tenant), so that an imported id is never drawn again; on a Citus
 -- cluster, where each node draws from its own range of each sequence, on the node holding the
--- tenant's rows, where its new ids come from (citus_by_tenant).
+-- tenant's rows, where its new ids come from (citus_by_tenant), and past the values within
+-- that range only (an archive made where ids came from another node's range may hold values
+-- this node never draws).
 CREATE FUNCTION archive_sequence_past(p_tenant uuid, p_table text, p_col text, p_key text,
                                       p_seq text) RETURNS void
     LANGUAGE plpgsql AS $$
 DECLARE
     top bigint;
     last bigint;
+    bound bigint;
 BEGIN
-    EXECUTE format('SELECT max(%I) FROM %I WHERE %I = $1', p_col, p_table, p_key)
-        INTO top USING p_tenant;
+    SELECT s.seqmax INTO bound FROM pg_sequence s WHERE s.seqrelid = p_seq::regclass;
+    EXECUTE format('SELECT max(%I) FROM %I WHERE %I = $1 AND %I <= $2', p_col, p_table, p_key,
+                   p_col)
+        INTO top USING p_tenant, bound;
     EXECUTE format('SELECT last_value FROM %s', p_seq) INTO last;
     IF top > last THEN
         PERFORM setval(p_seq, top);
     END IF;
 END
 $$;
+REVOKE ALL ON FUNCTION archive_sequence_past(uuid, text, text, text, text) FROM PUBLIC;
 INSERT INTO citus_by_tenant (function)
 VALUES ('archive_sequence_past(uuid,text,text,text,text)'::regprocedure::text);
