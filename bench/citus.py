@@ -8,8 +8,10 @@ per request. Prints a table and writes bench/results/latest-citus.json (docs/per
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -47,7 +49,7 @@ def node_cpu(nodes):
     return [run.cluster_cpu_s(n) for n in nodes]
 
 
-def measure(pg, nodes, scale, dur, label, failure=None):
+def measure(pg, nodes, scale, dur, label, scratch, failure=None):
     """Seeds pg, starts a server on it and runs each scenario: one row per scenario. With a
     list as failure, then stops a worker under load (worker_failure) into it."""
     pg.bootstrap()
@@ -60,7 +62,7 @@ def measure(pg, nodes, scale, dur, label, failure=None):
     rows = []
     try:
         data = run.bench_data(server, pg, scale)
-        data_path = os.path.join(pg_scratch(), "data.lua")
+        data_path = os.path.join(scratch, "data.lua")
         run.wrk(server, data, data_path, "get_contact", "1s")  # warm the caches
         for s in SCENARIOS:
             before = node_cpu(nodes)
@@ -163,30 +165,23 @@ def worker_failure(pg, server, ports, seconds=30, down_at=8, up_at=18):
                                for t, c in v.items()} for k, v in seen.items()}}
 
 
-_scratch = []
-
-
-def pg_scratch():
-    if not _scratch:
-        import tempfile
-        _scratch.append(tempfile.mkdtemp(prefix="crm-bench-citus-"))
-    return _scratch[0]
-
-
 def main():
     scale = run.SCALES["quick"]
     dur = os.environ.get("CRM_BENCH_DURATION", "5s")
     ports = [int(p) for p in os.environ.get("CRM_TEST_CITUS", "55436,55437,55438").split(",")]
-    single = run.BenchPostgres()
-    single.start()
-    try:
-        rows = measure(single, [single], scale, dur, "single")
-    finally:
-        single.destroy()
-    cluster = CitusBench(ports)
+    scratch = tempfile.mkdtemp(prefix="crm-bench-citus-")  # the load script's data
     failure = []
-    rows += measure(cluster, [Node(os.path.join(CITUS_ROOT, n)) for n in NODES], scale, dur,
-                    "citus", failure)
+    try:
+        single = run.BenchPostgres()
+        single.start()
+        try:
+            rows = measure(single, [single], scale, dur, "single", scratch)
+        finally:
+            single.destroy()
+        rows += measure(CitusBench(ports), [Node(os.path.join(CITUS_ROOT, n)) for n in NODES],
+                        scale, dur, "citus", scratch, failure)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     print(f"\n{'scenario':<20} {'setup':<7} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7}"
           f" {'server s/1k':>11} {'db s/1k (by node)':>28}")
     for r in sorted(rows, key=lambda r: (SCENARIOS.index(r["scenario"]), r["setup"])):

@@ -77,18 +77,31 @@ SELECT f::regprocedure::text
                     'audit_purge(uuid)',
                     'audit_redact_contact(uuid, uuid)']) f;
 
--- As in 0031, the functions by tenant from citus_by_tenant.
+-- As in 0031, the functions by tenant from citus_by_tenant; with the roles that own functions
+-- (crm_audit_retention, crm_platform, crm_worker) allowed to create in the schema while Citus
+-- creates their functions on the workers (a worker's database made for a conversion, 0039,
+-- has not had the grants the migrations made and took back on the coordinator), and without
+-- checking the functions' bodies there, as they are created in an order that is not that of
+-- their calls.
 CREATE OR REPLACE FUNCTION citus_functions() RETURNS integer
     LANGUAGE plpgsql AS $$
 DECLARE
     f record;
     done integer := 0;
     by_tenant regprocedure[] := ARRAY(SELECT b.function::regprocedure FROM citus_by_tenant b);
+    owners text[];
 BEGIN
     IF NOT citus_present() THEN
         RETURN 0;
     END IF;
     PERFORM citus_ddl_settings();
+    -- a function's body may call another not yet created there
+    PERFORM request_set('check_function_bodies', 'off');
+    SELECT array_agg(DISTINCT p.proowner::regrole::text) INTO owners FROM pg_proc p
+     WHERE p.pronamespace = 'public'::regnamespace AND p.proowner <> current_user::regrole;
+    FOR i IN 1 .. coalesce(cardinality(owners), 0) LOOP
+        EXECUTE format('GRANT CREATE ON SCHEMA public TO %I', owners[i]);
+    END LOOP;
     FOR f IN
         EXECUTE 'SELECT p.oid::regprocedure AS fn, p.oid = ANY ($1) AS by_tenant,'
                 '       p.oid::regprocedure::text IN (SELECT r.function FROM citus_local_reads r)'
@@ -115,6 +128,9 @@ BEGIN
             EXECUTE 'SELECT create_distributed_function($1::regprocedure)' USING f.fn::text;
         END IF;
         done := done + 1;
+    END LOOP;
+    FOR i IN 1 .. coalesce(cardinality(owners), 0) LOOP
+        EXECUTE format('REVOKE CREATE ON SCHEMA public FROM %I', owners[i]);
     END LOOP;
     RETURN done;
 END

@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from audittest import Mark
 from crmtest import Tenant
 
 
@@ -36,9 +37,7 @@ def page_rows(pg, t, entity, since):
 
 
 def mark(pg, t):
-    """The tenant's newest audit row (ids grow within a tenant's node, not across nodes)."""
-    return int(pg.sql("SELECT coalesce(max(id), 0) FROM audit_log"
-                      f" WHERE tenant_id = '{t.id}'")[0][0])
+    return Mark(pg).of(t.id)
 
 
 def test_a_contact_page_with_patients_is_logged_once_with_what_it_showed(t, pg):
